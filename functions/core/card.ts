@@ -1,0 +1,103 @@
+/**
+ * What the card reader produces. The full PAN never appears in an enumerable property:
+ * `card.pan` is always masked, and the full number is only reachable through
+ * `ReadResult.revealPan()` (used by `cardocr scan --reveal` and nothing else), so
+ * JSON.stringify, loggers and stores cannot pick it up by accident.
+ */
+import { lastFour, maskPan } from './mask.js';
+import type { ErrorCode } from './errors.js';
+
+/** Outcome of reading one photo. */
+export type ReadStatus = 'ok' | 'partial' | 'no_card' | 'failed';
+
+/** Card brands as named by `credit-card-type` (e.g. `visa`, `mastercard`, `american-express`). */
+export type Brand = string;
+
+/** The fields read from a card, PAN already masked. `null` = not found or failed its checks. */
+export interface CardFields {
+  /** Masked PAN (first 6 + last 4 at most). */
+  readonly pan: string | null;
+  readonly last4: string | null;
+  readonly brand: Brand | null;
+  /** `MM/YY`. */
+  readonly expiry: string | null;
+  readonly name: string | null;
+}
+
+/** A number that read cleanly but failed Luhn (specimen cards, some UnionPay): masked, for a caller to confirm. */
+export interface UnverifiedPan {
+  readonly pan: string;
+  readonly luhnValid: false;
+}
+
+/** Per-field confidence in [0, 1]; only present for fields that were reported. */
+export interface FieldConfidence {
+  pan?: number;
+  expiry?: number;
+  name?: number;
+  brand?: number;
+}
+
+/** Why a field is missing, e.g. `not_found`, `luhn_failed`, `implausible_date`, `low_confidence`. */
+export type MissingReasons = Partial<Record<'pan' | 'expiry' | 'name' | 'brand', string>>;
+
+/** Geometry of the card found in the photo, in source-image pixels after EXIF orientation. */
+export interface CardGeometry {
+  /** Clockwise rotation applied to make the card upright, in degrees. */
+  readonly rotation: number;
+  /** Bounding box of the card in the (oriented) source image. */
+  readonly box: { readonly left: number; readonly top: number; readonly width: number; readonly height: number };
+  /** Fraction of the frame covered by the card. */
+  readonly coverage: number;
+}
+
+export interface ReadResultInit {
+  status: ReadStatus;
+  /** The full, verified PAN (never stored as-is: only masked views leave this object). */
+  pan?: string | null;
+  panUnverified?: string | null;
+  brand?: Brand | null;
+  expiry?: string | null;
+  name?: string | null;
+  confidence?: FieldConfidence;
+  missing?: MissingReasons;
+  error?: { code: ErrorCode; message: string } | null;
+  timingsMs?: Record<string, number>;
+  geometry?: CardGeometry | null;
+}
+
+/** Result of reading one photo; safe to serialise (only masked card data is enumerable). */
+export class ReadResult {
+  readonly status: ReadStatus;
+  readonly card: CardFields & { readonly panUnverified?: UnverifiedPan };
+  readonly confidence: FieldConfidence;
+  readonly missing: MissingReasons;
+  readonly error: { code: ErrorCode; message: string } | null;
+  readonly timingsMs: Record<string, number>;
+  readonly geometry: CardGeometry | null;
+  readonly #pan: string | null;
+
+  constructor(init: ReadResultInit) {
+    this.#pan = init.pan ?? null;
+    this.status = init.status;
+    const card: CardFields & { panUnverified?: UnverifiedPan } = {
+      pan: this.#pan ? maskPan(this.#pan) : null,
+      last4: this.#pan ? lastFour(this.#pan) : null,
+      brand: init.brand ?? null,
+      expiry: init.expiry ?? null,
+      name: init.name ?? null,
+    };
+    if (init.panUnverified) card.panUnverified = { pan: maskPan(init.panUnverified), luhnValid: false };
+    this.card = card;
+    this.confidence = init.confidence ?? {};
+    this.missing = init.missing ?? {};
+    this.error = init.error ?? null;
+    this.timingsMs = init.timingsMs ?? {};
+    this.geometry = init.geometry ?? null;
+  }
+
+  /** The full PAN. Only for an explicit, local `--reveal`; never log or store it. */
+  revealPan(): string | null {
+    return this.#pan;
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Ports: the small interfaces the core needs from the outside world. Each has a local
+ * implementation (filesystem, SQLite) and an AWS one (S3, DynamoDB, SQS), and one contract
+ * test suite in test/contract/ runs against both.
+ */
+import type { ScanRecord, ScanStatus } from './record.js';
+
+/** Metadata of a stored object. */
+export interface ObjectInfo {
+  readonly key: string;
+  readonly size: number;
+  /** Content hash or version tag: changes when the object is replaced. */
+  readonly etag: string;
+  readonly lastModified: Date;
+  readonly contentType?: string;
+}
+
+/** A signed, expiring upload target mirroring an S3 presigned POST. */
+export interface UploadTarget {
+  readonly url: string;
+  readonly method: 'POST' | 'PUT';
+  /** Form fields to send with a multipart POST (policy, signature, key...). */
+  readonly fields?: Readonly<Record<string, string>>;
+  /** Headers to send with a PUT. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** ISO-8601 expiry of the target. */
+  readonly expiresAt: string;
+  readonly maxBytes: number;
+}
+
+export interface CreateUploadOptions {
+  /** Accepted content types (e.g. image/jpeg, image/png, image/webp). */
+  readonly contentTypes: readonly string[];
+  readonly maxBytes: number;
+  readonly expiresInSeconds: number;
+}
+
+/** Blob storage (S3 bucket or a folder). Keys use `/` separators; prefixes `uploads/` and `processed/`. */
+export interface ObjectStore {
+  put(key: string, body: Uint8Array, options?: { contentType?: string }): Promise<ObjectInfo>;
+  /** Throws NotFoundError when the key does not exist. */
+  get(key: string): Promise<Uint8Array>;
+  head(key: string): Promise<ObjectInfo | null>;
+  /** Idempotent: deleting a missing key succeeds. */
+  delete(key: string): Promise<void>;
+  list(prefix: string, options?: { limit?: number; cursor?: string }): Promise<{ items: ObjectInfo[]; cursor?: string }>;
+  createUpload(key: string, options: CreateUploadOptions): Promise<UploadTarget>;
+}
+
+export interface ListScansQuery {
+  readonly status?: ScanStatus;
+  readonly key?: string;
+  /** 1..100 */
+  readonly limit: number;
+  /** Opaque cursor from a previous page. */
+  readonly cursor?: string;
+}
+
+/** Patch applied by a transition; `status` is the new status. */
+export type ScanPatch = Partial<Omit<ScanRecord, 'id' | 'createdAt'>> & { status: ScanStatus };
+
+/** Scan records (DynamoDB table or SQLite). */
+export interface ResultStore {
+  /** Throws ConflictError when a record with this id exists. */
+  create(record: ScanRecord): Promise<void>;
+  get(id: string): Promise<ScanRecord | null>;
+  /** Newest first. */
+  list(query: ListScansQuery): Promise<{ items: ScanRecord[]; cursor?: string }>;
+  /** Returns whether a record was deleted. */
+  delete(id: string): Promise<boolean>;
+  /**
+   * Conditional update: applies `patch` only when the record's current status is one of
+   * `from`; otherwise throws ConflictError (so a duplicate or late event cannot move a record
+   * backwards). Throws NotFoundError when the record does not exist. Returns the new record.
+   */
+  transition(id: string, from: readonly ScanStatus[], patch: ScanPatch): Promise<ScanRecord>;
+}
+
+/** A job taken from a queue, leased until acked, retried or the lease runs out. */
+export interface Job<T = unknown> {
+  readonly id: string;
+  readonly queue: string;
+  readonly body: T;
+  /** 1 on first delivery. */
+  readonly attempt: number;
+}
+
+/** Durable work queue (local only: SQS plays this part on AWS). At-least-once delivery. */
+export interface JobQueue {
+  /** `dedupeKey`: a second send with the same key while the first is pending or done is dropped. */
+  send<T>(queue: string, body: T, options?: { delayMs?: number; dedupeKey?: string }): Promise<void>;
+  receive<T>(queue: string, options: { max: number; leaseMs: number }): Promise<Job<T>[]>;
+  ack(job: Job): Promise<void>;
+  /** Releases the job for another attempt after `delayMs`; dead-letters it once attempts reach the queue's maximum. Returns whether it was dead-lettered. */
+  retry(job: Job, options: { delayMs: number; reason: string }): Promise<{ deadLettered: boolean }>;
+  deadLetters<T>(queue: string): Promise<Array<Job<T> & { reason: string }>>;
+}

@@ -1,0 +1,47 @@
+/**
+ * The scan record: what the result store keeps per photo. It never holds a full PAN,
+ * only the masked form and the last four digits.
+ */
+import type { ErrorCode } from './errors.js';
+import type { CardFields, FieldConfidence, MissingReasons, ReadStatus } from './card.js';
+
+/** Lifecycle of a scan. `done` and `failed` are final. */
+export const SCAN_STATUSES = ['awaiting_upload', 'queued', 'preprocessing', 'reading', 'done', 'failed'] as const;
+export type ScanStatus = (typeof SCAN_STATUSES)[number];
+
+/** Statuses a record may move to from each status; anything else is a conflict. */
+export const ALLOWED_TRANSITIONS: Readonly<Record<ScanStatus, readonly ScanStatus[]>> = {
+  awaiting_upload: ['queued', 'preprocessing', 'failed'],
+  queued: ['preprocessing', 'failed'],
+  preprocessing: ['preprocessing', 'reading', 'failed'],
+  reading: ['reading', 'done', 'failed'],
+  done: [],
+  failed: [],
+};
+
+export function isFinal(status: ScanStatus): boolean {
+  return status === 'done' || status === 'failed';
+}
+
+export interface ScanRecord {
+  /** Opaque id (ULID-like, URL-safe). */
+  readonly id: string;
+  /** Object key of the uploaded photo (`uploads/...`), or null before upload is known. */
+  key: string | null;
+  status: ScanStatus;
+  /** The reader's verdict once read: ok | partial | no_card | failed. */
+  outcome: ReadStatus | null;
+  /** Masked card fields, once read. */
+  card: CardFields | null;
+  confidence: FieldConfidence;
+  missing: MissingReasons;
+  error: { code: ErrorCode; message: string } | null;
+  /** Processing attempts so far (incremented by each stage start). */
+  attempts: number;
+  /** ISO-8601 timestamps. */
+  createdAt: string;
+  updatedAt: string;
+  timingsMs: Record<string, number>;
+  /** Epoch seconds after which the record may be purged (DynamoDB TTL). */
+  expiresAt: number;
+}

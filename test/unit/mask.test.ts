@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { lastFour, maskPan, redactPans } from '../../functions/core/mask.js';
+
+describe('maskPan', () => {
+  it('keeps first 6 and last 4 of a 16-digit PAN', () => {
+    expect(maskPan('4111111111111111')).toBe('411111••••••1111');
+  });
+  it('hides at least 3 digits of short numbers and ignores grouping', () => {
+    expect(maskPan('3782 822463 10005')).toBe('378282•••••0005');
+    const m = maskPan('4222222222222');
+    expect(m.replace(/[^•]/g, '').length).toBeGreaterThanOrEqual(3);
+    expect(m.endsWith('2222')).toBe(true);
+  });
+  it('never shows more than 10 digits of a 19-digit PAN', () => {
+    expect(maskPan('6011000990139424123').replace(/\D/g, '')).toHaveLength(10);
+  });
+  it('lastFour', () => {
+    expect(lastFour('5555 5555 5555 4444')).toBe('4444');
+    expect(lastFour('123')).toBeNull();
+  });
+});
+
+describe('redactPans', () => {
+  it('masks grouped and ungrouped card numbers inside text', () => {
+    const out = redactPans('read 4111 1111 1111 1111 and 5555555555554444 ok, order 12345');
+    expect(out).not.toMatch(/4111 1111 1111 1111|5555555555554444/);
+    expect(out).toContain('411111••••••1111');
+    expect(out).toContain('555555••••••4444');
+    expect(out).toContain('order 12345');
+  });
+});
