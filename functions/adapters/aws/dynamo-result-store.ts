@@ -1,0 +1,274 @@
+/**
+ * ResultStore on Amazon DynamoDB (SDK v3 document client). Tested against dynalite on
+ * 127.0.0.1 with the same contract suite as the SQLite store.
+ *
+ * Key schema (the CDK table in `lib/` builds it from {@link RESULT_TABLE}, so the two
+ * cannot drift):
+ * - table: partition key `id` (S), no sort key; TTL on `expiresAt` (N, epoch seconds);
+ * - GSI `by-status`: partition `status` (S), sort `sk` (S), projection ALL;
+ * - GSI `by-key`: partition `key` (S), sort `sk` (S), projection ALL — sparse: records
+ *   whose key is still unknown carry no `key` attribute;
+ * - GSI `by-created`: partition `kind` (S, always `scan`), sort `sk` (S), projection ALL;
+ * - `sk` = `<createdAt ISO-8601>#<id>`: descending order is newest first, the id breaks ties.
+ *
+ * Only what a {@link ScanRecord} holds is stored: the masked PAN and last four, never a
+ * full number.
+ */
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.js';
+import type { ListScansQuery, ResultStore, ScanPatch } from '../../core/ports.js';
+import { SCAN_STATUSES, type ScanRecord, type ScanStatus } from '../../core/record.js';
+import { RESULT_TABLE } from './result-table-schema.js';
+
+export { RESULT_TABLE } from './result-table-schema.js';
+
+export interface DynamoResultStoreOptions {
+  /** A client created once per process (module scope on Lambda). */
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+}
+
+/** Attributes the adapter adds to a record for its indexes; stripped on read. */
+const INTERNAL_ATTRIBUTES = [RESULT_TABLE.sortKey, RESULT_TABLE.indexes.byCreated.partitionKey] as const;
+
+/** Fields a transition may set (everything but the immutable id and createdAt). */
+const PATCHABLE_FIELDS = [
+  'key',
+  'status',
+  'outcome',
+  'card',
+  'confidence',
+  'missing',
+  'error',
+  'attempts',
+  'updatedAt',
+  'timingsMs',
+  'expiresAt',
+] as const satisfies ReadonlyArray<keyof ScanPatch>;
+
+const cursorSchema = z.record(z.string(), z.string().max(1024)).refine((o) => Object.keys(o).length <= 4);
+
+function sortKeyOf(record: Pick<ScanRecord, 'createdAt' | 'id'>): string {
+  return `${record.createdAt}#${record.id}`;
+}
+
+function encodeCursor(key: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): Record<string, string> {
+  try {
+    return cursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+  } catch (err) {
+    throw new ValidationError('invalid cursor', { cause: err });
+  }
+}
+
+/** Record → item: adds index attributes, drops a null `key` (a GSI key cannot be NULL). */
+function toItem(record: ScanRecord): Record<string, unknown> {
+  const { key, ...rest } = record;
+  return {
+    ...rest,
+    ...(key === null ? {} : { key }),
+    [RESULT_TABLE.sortKey]: sortKeyOf(record),
+    [RESULT_TABLE.indexes.byCreated.partitionKey]: RESULT_TABLE.kindValue,
+  };
+}
+
+/** Item → record: strips index attributes, restores a missing `key` as null. */
+function fromItem(item: Record<string, unknown>): ScanRecord {
+  const copy: Record<string, unknown> = { ...item };
+  for (const attr of INTERNAL_ATTRIBUTES) delete copy[attr];
+  if (copy['key'] === undefined) copy['key'] = null;
+  return copy as unknown as ScanRecord;
+}
+
+function isConditionFailure(err: unknown): boolean {
+  return (
+    err instanceof ConditionalCheckFailedException ||
+    (typeof err === 'object' && err !== null && (err as { name?: string }).name === 'ConditionalCheckFailedException')
+  );
+}
+
+/** {@link ResultStore} backed by one DynamoDB table (schema in the module TSDoc). */
+export class DynamoResultStore implements ResultStore {
+  readonly #doc: DynamoDBDocumentClient;
+  readonly #table: string;
+
+  constructor(options: DynamoResultStoreOptions) {
+    this.#doc = DynamoDBDocumentClient.from(options.client, {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+    this.#table = options.tableName;
+  }
+
+  async create(record: ScanRecord): Promise<void> {
+    try {
+      await this.#doc.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: toItem(record),
+          ConditionExpression: 'attribute_not_exists(#id)',
+          ExpressionAttributeNames: { '#id': RESULT_TABLE.partitionKey },
+        }),
+      );
+    } catch (err) {
+      if (isConditionFailure(err)) throw new ConflictError(`scan ${record.id} exists already`, { cause: err });
+      throw err;
+    }
+  }
+
+  async get(id: string): Promise<ScanRecord | null> {
+    const out = await this.#doc.send(
+      new GetCommand({ TableName: this.#table, Key: { [RESULT_TABLE.partitionKey]: id }, ConsistentRead: true }),
+    );
+    return out.Item ? fromItem(out.Item) : null;
+  }
+
+  /**
+   * Newest first, from the GSI that matches the filter (`key` before `status`, as a key
+   * has few records). When both are given, status is a filter expression; since DynamoDB
+   * applies `Limit` before filtering, pages are gathered until `limit` records are found,
+   * and the cursor is rebuilt from the last record returned rather than taken from
+   * `LastEvaluatedKey` (which may lie past it).
+   */
+  async list(query: ListScansQuery): Promise<{ items: ScanRecord[]; cursor?: string }> {
+    if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > 100) {
+      throw new ValidationError(`limit must be an integer in 1..100, got ${query.limit}`);
+    }
+    if (query.status !== undefined && !(SCAN_STATUSES as readonly string[]).includes(query.status)) {
+      throw new ValidationError(`unknown status ${String(query.status)}`);
+    }
+    const { indexes } = RESULT_TABLE;
+    const index = query.key !== undefined ? indexes.byKey : query.status !== undefined ? indexes.byStatus : indexes.byCreated;
+    const partitionValue = query.key ?? query.status ?? RESULT_TABLE.kindValue;
+    const filterOnStatus = query.key !== undefined && query.status !== undefined;
+
+    const base: QueryCommandInput = {
+      TableName: this.#table,
+      IndexName: index.name,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': index.partitionKey, ...(filterOnStatus ? { '#status': 'status' } : {}) },
+      ExpressionAttributeValues: { ':pk': partitionValue, ...(filterOnStatus ? { ':status': query.status } : {}) },
+      ...(filterOnStatus ? { FilterExpression: '#status = :status' } : {}),
+      ScanIndexForward: false,
+    };
+
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined = query.cursor ? decodeCursor(query.cursor) : undefined;
+    let more = true;
+    while (items.length < query.limit && more) {
+      const out = await this.#doc.send(
+        new QueryCommand({
+          ...base,
+          // One extra read tells whether another page exists without a second round trip.
+          Limit: query.limit - items.length + 1,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      startKey = out.LastEvaluatedKey;
+      more = startKey !== undefined;
+    }
+
+    const page = items.slice(0, query.limit);
+    const last = page.at(-1);
+    const hasMore = items.length > query.limit || more;
+    if (!hasMore || last === undefined) return { items: page.map(fromItem) };
+    const cursorKey = {
+      [RESULT_TABLE.partitionKey]: last[RESULT_TABLE.partitionKey],
+      [index.partitionKey]: last[index.partitionKey],
+      [index.sortKey]: last[index.sortKey],
+    };
+    return { items: page.map(fromItem), cursor: encodeCursor(cursorKey) };
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const out = await this.#doc.send(
+      new DeleteCommand({ TableName: this.#table, Key: { [RESULT_TABLE.partitionKey]: id }, ReturnValues: 'ALL_OLD' }),
+    );
+    return out.Attributes !== undefined;
+  }
+
+  /**
+   * One conditional UpdateItem: `attribute_exists(id) AND status IN (:from…)`. When the
+   * condition fails, a consistent read tells a missing record (NotFoundError) from one in
+   * another status or attempt count (ConflictError). `updatedAt` defaults to now.
+   * `options.ifAttempts` adds `attempts = :n` to the condition (optimistic claim).
+   */
+  async transition(
+    id: string,
+    from: readonly ScanStatus[],
+    patch: ScanPatch,
+    options: { readonly ifAttempts?: number } = {},
+  ): Promise<ScanRecord> {
+    if (from.length === 0) throw new ValidationError('transition needs at least one source status');
+    const names: Record<string, string> = { '#id': RESULT_TABLE.partitionKey, '#status': 'status' };
+    const values: Record<string, unknown> = {};
+    const sets: string[] = [];
+    const removes: string[] = [];
+    const full: ScanPatch = { ...patch, updatedAt: patch.updatedAt ?? new Date().toISOString() };
+
+    PATCHABLE_FIELDS.forEach((field, i) => {
+      if (!(field in full)) return;
+      const value = full[field];
+      if (value === undefined) return;
+      const name = `#f${i}`;
+      names[name] = field;
+      // `key` is a sparse GSI key: null means "remove the attribute", not a NULL value.
+      if (field === 'key' && value === null) {
+        removes.push(name);
+        return;
+      }
+      values[`:v${i}`] = value;
+      sets.push(`${name} = :v${i}`);
+    });
+    from.forEach((s, i) => {
+      values[`:from${i}`] = s;
+    });
+    let condition = `attribute_exists(#id) AND #status IN (${from.map((_, i) => `:from${i}`).join(', ')})`;
+    if (options.ifAttempts !== undefined) {
+      names['#attempts'] = 'attempts';
+      values[':ifAttempts'] = options.ifAttempts;
+      condition += ' AND #attempts = :ifAttempts';
+    }
+
+    const update = `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`;
+    try {
+      const out = await this.#doc.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { [RESULT_TABLE.partitionKey]: id },
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      if (!out.Attributes) throw new NotFoundError(`scan ${id} does not exist`);
+      return fromItem(out.Attributes);
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      const current = await this.get(id);
+      if (current === null) throw new NotFoundError(`scan ${id} does not exist`, { cause: err });
+      const why = from.includes(current.status)
+        ? `has attempts ${current.attempts}, expected ${String(options.ifAttempts)}`
+        : `is ${current.status}, expected ${from.join(' or ')} to move to ${patch.status}`;
+      throw new ConflictError(`scan ${id} ${why}`, { cause: err });
+    }
+  }
+}
