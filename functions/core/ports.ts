@@ -59,6 +59,16 @@ export interface ListScansQuery {
 /** Patch applied by a transition; `status` is the new status. */
 export type ScanPatch = Partial<Omit<ScanRecord, 'id' | 'createdAt'>> & { status: ScanStatus };
 
+/** Extra conditions of a {@link ResultStore.transition}. */
+export interface TransitionOptions {
+  /**
+   * Also require the record's `attempts` to equal this value (optimistic lock): a stage claims
+   * a scan by bumping `attempts` under this condition, so of two concurrent deliveries of the
+   * same event exactly one wins the claim and runs the work.
+   */
+  readonly ifAttempts?: number;
+}
+
 /** Scan records (DynamoDB table or SQLite). */
 export interface ResultStore {
   /** Throws ConflictError when a record with this id exists. */
@@ -71,9 +81,10 @@ export interface ResultStore {
   /**
    * Conditional update: applies `patch` only when the record's current status is one of
    * `from`; otherwise throws ConflictError (so a duplicate or late event cannot move a record
-   * backwards). Throws NotFoundError when the record does not exist. Returns the new record.
+   * backwards), and when `options.ifAttempts` is given, only when `attempts` equals it.
+   * Throws NotFoundError when the record does not exist. Returns the new record.
    */
-  transition(id: string, from: readonly ScanStatus[], patch: ScanPatch): Promise<ScanRecord>;
+  transition(id: string, from: readonly ScanStatus[], patch: ScanPatch, options?: TransitionOptions): Promise<ScanRecord>;
 }
 
 /** A job taken from a queue, leased until acked, retried or the lease runs out. */
@@ -94,4 +105,49 @@ export interface JobQueue {
   /** Releases the job for another attempt after `delayMs`; dead-letters it once attempts reach the queue's maximum. Returns whether it was dead-lettered. */
   retry(job: Job, options: { delayMs: number; reason: string }): Promise<{ deadLettered: boolean }>;
   deadLetters<T>(queue: string): Promise<Array<Job<T> & { reason: string }>>;
+}
+
+/** Axis-aligned box in image pixels. */
+export interface OcrBox {
+  readonly left: number;
+  readonly top: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** How to read one region of an image. */
+export interface OcrRegionOptions {
+  /** Page segmentation: a single text line (default), a single word, a uniform block, or sparse text. */
+  readonly layout?: 'line' | 'word' | 'block' | 'sparse';
+  /** Only these characters may be recognised (note: a tight whitelist makes Tesseract drop characters). */
+  readonly whitelist?: string;
+  /** Read only this part of the image. */
+  readonly rectangle?: OcrBox;
+}
+
+/** One recognised word. Its text is raw OCR output: never log it. */
+export interface OcrWord {
+  readonly text: string;
+  /** In [0, 1]. */
+  readonly confidence: number;
+  readonly box: OcrBox;
+}
+
+/** What an OCR engine read in a region. Raw OCR output: never log `text`. */
+export interface OcrText {
+  readonly text: string;
+  /** Mean confidence in [0, 1]. */
+  readonly confidence: number;
+  readonly words: readonly OcrWord[];
+}
+
+/**
+ * OCR engine (tesseract.js behind a worker pool). Safe to call concurrently: jobs queue for
+ * a free worker. Throws OcrEngineError when the engine cannot run.
+ */
+export interface OcrEngine {
+  /** Reads text in an encoded image (PNG, grayscale preferred). */
+  recognize(image: Uint8Array, options?: OcrRegionOptions): Promise<OcrText>;
+  /** Stops all workers; later calls to `recognize` fail. */
+  close(): Promise<void>;
 }

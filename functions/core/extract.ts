@@ -1,0 +1,64 @@
+/**
+ * Field extraction: pure functions from read lines to checked card fields. Every field either
+ * passes its checks (PAN: Luhn + IIN + length + grouping; expiry: label, month, year window;
+ * name: uppercase words, not a label/brand/bank) or is missing with a reason. CVVs are never
+ * looked for: three- and four-digit numbers on their own are ignored.
+ */
+import type { FieldConfidence, MissingReasons } from './card.js';
+import { extractExpiry } from './extract/expiry.js';
+import { extractName } from './extract/name.js';
+import { extractPan } from './extract/pan.js';
+import type { TextLine } from './extract/text.js';
+
+export type { TextLine } from './extract/text.js';
+export { brandName, brandOf, checkPan, extractPan, panCandidates } from './extract/pan.js';
+export { extractExpiry, dateCandidates } from './extract/expiry.js';
+export { extractName, nameFromLine } from './extract/name.js';
+export { repairDigits } from './extract/text.js';
+
+/** The checked fields of one card. `pan` / `panUnverified` are full numbers: mask before output. */
+export interface ExtractedFields {
+  readonly pan: string | null;
+  readonly panUnverified: string | null;
+  readonly brand: string | null;
+  readonly expiry: string | null;
+  readonly name: string | null;
+  readonly confidence: FieldConfidence;
+  readonly missing: MissingReasons;
+}
+
+/** Whether any field at all was found. */
+export function hasAnyField(f: ExtractedFields): boolean {
+  return Boolean(f.pan || f.panUnverified || f.expiry || f.name);
+}
+
+/**
+ * Extracts all card fields from the lines read on one card.
+ * @param now reference date for the expiry plausibility window (tests pin it).
+ */
+export function extractFields(lines: readonly TextLine[], options: { now?: Date } = {}): ExtractedFields {
+  const pan = extractPan(lines);
+  const expiry = extractExpiry(lines, options.now ?? new Date());
+  const name = extractName(lines);
+  const confidence: FieldConfidence = {};
+  const missing: MissingReasons = {};
+  if (pan.pan && pan.confidence !== null) confidence.pan = round(pan.confidence);
+  else missing.pan = pan.reason ?? 'not_found';
+  if (pan.brand && pan.brandConfidence !== null) confidence.brand = round(pan.brandConfidence);
+  else missing.brand = 'no_pan';
+  if (expiry.expiry && expiry.confidence !== null) confidence.expiry = round(expiry.confidence);
+  else missing.expiry = expiry.reason ?? 'not_found';
+  if (name.name && name.confidence !== null) confidence.name = round(name.confidence);
+  else missing.name = name.reason ?? 'not_found';
+  return {
+    pan: pan.pan,
+    panUnverified: pan.panUnverified,
+    brand: pan.brand,
+    expiry: expiry.expiry,
+    name: name.name,
+    confidence,
+    missing,
+  };
+}
+
+const round = (x: number): number => Math.round(Math.min(1, Math.max(0, x)) * 1000) / 1000;

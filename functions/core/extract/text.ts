@@ -1,0 +1,57 @@
+/**
+ * Shared text helpers for field extraction: the shape of a read line, and the repair of
+ * OCR's usual letter-for-digit confusions inside number-like tokens.
+ */
+
+/** One line of text read from a card, with where it was read. Raw OCR output: never log `text`. */
+export interface TextLine {
+  readonly text: string;
+  /** Recognition confidence in [0, 1]. */
+  readonly confidence: number;
+  /**
+   * The card region the line was read from, when known: a hint about which fields it may
+   * hold (`any` = unknown, e.g. whole-card OCR).
+   */
+  readonly role?: 'number' | 'expiry' | 'name' | 'any';
+}
+
+// Letters OCR engines return for digits in card fonts (OCR-A, embossed faces, monospace).
+const DIGIT_LOOKALIKES: Readonly<Record<string, string>> = {
+  O: '0', o: '0', Q: '0', D: '0', U: '0',
+  I: '1', l: '1', i: '1', '|': '1', '!': '1', L: '1', J: '1',
+  Z: '2', z: '2',
+  E: '3',
+  H: '4', A: '4', h: '4', y: '4',
+  S: '5', s: '5', $: '5',
+  G: '6', b: '6', k: '6', K: '6',
+  T: '7', '?': '7',
+  B: '8', '&': '8',
+  g: '9', q: '9', P: '9',
+};
+
+/**
+ * Repairs a number-like token: when most of its characters are digits, look-alike letters
+ * become the digits they stand for. Tokens that are mostly letters (words) are left alone,
+ * so `CEDAR` never turns into a number. Returns null when the token is not number-like;
+ * otherwise the digits and how many characters had to be substituted.
+ */
+export function repairDigits(token: string): { digits: string; substitutions: number } | null {
+  if (token.length === 0) return null;
+  let digits = 0;
+  let lookalikes = 0;
+  for (const ch of token) {
+    if (ch >= '0' && ch <= '9') digits += 1;
+    else if (DIGIT_LOOKALIKES[ch] !== undefined) lookalikes += 1;
+    else return null;
+  }
+  // At least two real digits and more digits than substitutions: a word never qualifies.
+  if (digits < Math.max(1, Math.ceil(token.length / 2)) && !(token.length <= 2 && digits >= 1)) return null;
+  let out = '';
+  for (const ch of token) out += ch >= '0' && ch <= '9' ? ch : (DIGIT_LOOKALIKES[ch] ?? '');
+  return { digits: out, substitutions: lookalikes };
+}
+
+/** Splits a line into whitespace-separated tokens. */
+export function tokens(text: string): string[] {
+  return text.split(/\s+/).filter((t) => t.length > 0);
+}
