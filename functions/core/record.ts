@@ -44,4 +44,16 @@ export interface ScanRecord {
   timingsMs: Record<string, number>;
   /** Epoch seconds after which the record may be purged (DynamoDB TTL). */
   expiresAt: number;
+  /**
+   * Which stage is working on the scan and until when (ISO-8601). A duplicate event that finds
+   * a live lease leaves the work to its holder; an expired lease (the worker died) may be taken
+   * over. Internal: not part of the API view.
+   */
+  lease?: StageLease | null;
+}
+
+/** A stage's claim on a scan; see {@link ScanRecord.lease}. */
+export interface StageLease {
+  readonly stage: 'preprocess' | 'read';
+  readonly until: string;
 }

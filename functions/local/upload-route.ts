@@ -1,0 +1,83 @@
+/**
+ * The local stand-in for an S3 presigned POST: receives the multipart form a client builds
+ * from an {@link UploadTarget} (the signed fields, then the file), checks the HMAC-signed
+ * policy issued by FsObjectStore.createUpload and writes the photo under its key. The write
+ * goes through the store, so it is atomic and raises the same "object created" event as a
+ * file copied into the bucket folder.
+ */
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { verifyUploadPolicy } from '../adapters/local/fs-object-store.js';
+import type { Log } from '../core/log.js';
+import type { ObjectStore } from '../core/ports.js';
+
+/** Path the local upload targets point at. */
+export const LOCAL_UPLOAD_PATH = '/local-upload';
+
+export interface UploadRouteDeps {
+  readonly objects: ObjectStore;
+  /** The secret the store signs policies with. */
+  readonly secret: string | Uint8Array;
+  /** Hard cap on a request body, bytes (the largest policy plus form overhead). */
+  readonly maxBodyBytes: number;
+  readonly log: Log;
+  readonly now?: () => number;
+}
+
+type ErrorCode = 'forbidden' | 'payload_too_large' | 'unsupported_media_type' | 'validation';
+
+function fail(status: 400 | 403 | 413 | 415, code: ErrorCode, message: string): Response {
+  return Response.json({ error: { code, message } }, { status });
+}
+
+/** Hono app with `POST /local-upload`; mount it next to the API app. */
+export function createUploadRoute(deps: UploadRouteDeps): Hono {
+  const now = deps.now ?? Date.now;
+  const app = new Hono();
+  app.post(
+    LOCAL_UPLOAD_PATH,
+    bodyLimit({
+      maxSize: deps.maxBodyBytes,
+      onError: () => fail(413, 'payload_too_large', `upload larger than ${deps.maxBodyBytes} bytes`),
+    }),
+    async (c) => {
+      const type = c.req.header('content-type') ?? '';
+      if (!type.startsWith('multipart/form-data')) {
+        return fail(400, 'validation', 'expected a multipart/form-data upload');
+      }
+      let form: Record<string, string | File | (string | File)[]>;
+      try {
+        form = await c.req.parseBody();
+      } catch {
+        return fail(400, 'validation', 'malformed multipart body');
+      }
+      const text = (name: string): string | undefined => {
+        const v = form[name];
+        return typeof v === 'string' ? v : undefined;
+      };
+      const verdict = verifyUploadPolicy(
+        deps.secret,
+        { key: text('key'), policy: text('policy'), signature: text('signature') },
+        now(),
+      );
+      if (!verdict.ok) {
+        return fail(403, 'forbidden', verdict.reason === 'expired' ? 'upload target expired' : 'invalid upload signature');
+      }
+      const { policy } = verdict;
+      const file = form['file'];
+      if (!(file instanceof File)) return fail(400, 'validation', 'missing file field');
+      // Like S3, the Content-Type form field names the object's type; fall back to the part's own.
+      const contentType = (text('Content-Type') ?? file.type).split(';')[0]!.trim().toLowerCase();
+      if (!policy.contentTypes.includes(contentType)) {
+        return fail(415, 'unsupported_media_type', `content type must be one of ${policy.contentTypes.join(', ')}`);
+      }
+      if (file.size > policy.maxBytes) return fail(413, 'payload_too_large', `file larger than ${policy.maxBytes} bytes`);
+      if (file.size === 0) return fail(400, 'validation', 'empty file');
+      const info = await deps.objects.put(policy.key, new Uint8Array(await file.arrayBuffer()), { contentType });
+      deps.log.info('upload received', { key: info.key, size: info.size });
+      const status = text('success_action_status');
+      return c.body(null, status === '201' ? 201 : status === '200' ? 200 : 204);
+    },
+  );
+  return app;
+}
