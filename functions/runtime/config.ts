@@ -52,9 +52,32 @@ const awsSchema = z.object({
   CARDOCR_UPLOAD_EXPIRES_SECONDS: intFrom(300, 30, 3600),
 });
 
+/** The HTTP API (same app locally and on Lambda). */
+const apiSchema = z.object({
+  /** `bearer`: a shared token (local); `gateway`: API Gateway's JWT authorizer already verified the caller (AWS). */
+  CARDOCR_API_AUTH: z.enum(['bearer', 'gateway']).default('bearer'),
+  /** Largest accepted upload, bytes (same variable as the reader's limit). */
+  CARDOCR_MAX_INPUT_BYTES: intFrom(15 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+  /** Lifetime of a signed upload target, seconds. */
+  CARDOCR_UPLOAD_EXPIRES_SECONDS: intFrom(300, 30, 3600),
+  /** Days a record is kept. */
+  CARDOCR_RETENTION_DAYS: intFrom(30, 1, 3650),
+  /** Per-client token bucket for /v1: burst size (0 turns the limiter off, e.g. behind API Gateway throttling). */
+  CARDOCR_RATE_LIMIT_BURST: intFrom(300, 0, 1_000_000),
+  /** Per-client token bucket for /v1: sustained requests per second. */
+  CARDOCR_RATE_LIMIT_RPS: intFrom(50, 1, 1_000_000),
+  /** Extra origins the web page may upload to (space-separated, e.g. the S3 bucket's origin). */
+  CARDOCR_UPLOAD_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(/\s+/).filter(Boolean))
+    .pipe(z.array(z.url({ protocol: /^https?$/ }))),
+});
+
 export type ReaderConfig = Readonly<z.infer<typeof readerSchema>>;
 export type LocalConfig = Readonly<z.infer<typeof localSchema>>;
 export type AwsConfig = Readonly<z.infer<typeof awsSchema>>;
+export type ApiConfig = Readonly<z.infer<typeof apiSchema>>;
 
 function parse<S extends z.ZodType>(schema: S, env: Env, what: string): Readonly<z.infer<S>> {
   const result = schema.safeParse(env);
@@ -76,4 +99,9 @@ export function loadLocalConfig(env: Env = process.env): LocalConfig {
 
 export function loadAwsConfig(env: Env = process.env): AwsConfig {
   return parse(awsSchema, env, 'AWS handler');
+}
+
+/** HTTP API settings: auth mode, upload limits, rate limiting. */
+export function loadApiConfig(env: Env = process.env): ApiConfig {
+  return parse(apiSchema, env, 'API');
 }

@@ -1,0 +1,146 @@
+/**
+ * Scan use-cases behind the HTTP API: create a scan (record + signed upload target), read
+ * one, list them, delete one with its images. Pure orchestration over the ObjectStore and
+ * ResultStore ports: no HTTP, no environment, so the same service runs under Node and Lambda.
+ */
+import { ConflictError, NotFoundError } from './errors.js';
+import { PROCESSED_PREFIX, UPLOADS_PREFIX, newScanId, uploadKeyFor } from './ids.js';
+import type { ListScansQuery, ObjectStore, ResultStore, UploadTarget } from './ports.js';
+import type { ScanRecord, ScanStatus } from './record.js';
+
+/** Image types a client may declare for an upload. */
+export const UPLOAD_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
+export type UploadContentType = (typeof UPLOAD_TYPES)[number];
+
+/** The type assumed when a client declares none: keys always carry an extension (see ids.ts). */
+export const DEFAULT_UPLOAD_TYPE: UploadContentType = 'image/jpeg';
+
+/** Statuses during which the pipeline is working on the scan's images. */
+const IN_FLIGHT: readonly ScanStatus[] = ['queued', 'preprocessing', 'reading'];
+
+/** Limits of the signed upload targets handed to clients. */
+export interface UploadLimits {
+  /** Largest accepted photo, bytes. */
+  readonly maxBytes: number;
+  /** Lifetime of an upload target, seconds. */
+  readonly expiresInSeconds: number;
+}
+
+export interface ScanServiceDeps {
+  readonly objects: ObjectStore;
+  readonly results: ResultStore;
+  readonly uploads: UploadLimits;
+  /** Days a record is kept before the store may purge it. */
+  readonly retentionDays: number;
+  /** Injectable for tests. */
+  readonly now?: () => Date;
+  readonly newId?: (nowMs: number) => string;
+}
+
+export interface CreateScanInput {
+  /** Declared type of the photo (default image/jpeg); the upload target accepts only this type. */
+  readonly contentType?: UploadContentType;
+  /** Client's file name: validated by the edge, never used in the key and never stored. */
+  readonly filename?: string;
+}
+
+export interface CreatedScan {
+  readonly record: ScanRecord;
+  readonly upload: UploadTarget;
+}
+
+/** The scan use-cases. */
+export interface ScanService {
+  /** Creates an `awaiting_upload` record and a signed upload target for a server-chosen key. */
+  createScan(input: CreateScanInput): Promise<CreatedScan>;
+  /** Throws NotFoundError for an unknown id. */
+  getScan(id: string): Promise<ScanRecord>;
+  /** Newest first, paged by an opaque cursor. */
+  listScans(query: ListScansQuery): Promise<{ items: ScanRecord[]; cursor?: string }>;
+  /**
+   * Deletes the record and every image of the scan. Throws NotFoundError for an unknown id
+   * and ConflictError while the pipeline is working on it (its stages would write the
+   * images again or fail on a vanished record).
+   */
+  deleteScan(id: string): Promise<void>;
+}
+
+/** Builds the scan service over the two storage ports. */
+export function createScanService(deps: ScanServiceDeps): ScanService {
+  const now = deps.now ?? (() => new Date());
+  const newId = deps.newId ?? newScanId;
+
+  async function getScan(id: string): Promise<ScanRecord> {
+    const record = await deps.results.get(id);
+    if (!record) throw new NotFoundError(`no scan with id ${id}`);
+    return record;
+  }
+
+  async function deleteObjects(record: ScanRecord): Promise<void> {
+    const keys = new Set<string>();
+    if (record.key) keys.add(record.key);
+    // Stage outputs and API uploads are named after the id; list rather than guess extensions.
+    for (const prefix of [`${UPLOADS_PREFIX}${record.id}`, `${PROCESSED_PREFIX}${record.id}`]) {
+      let cursor: string | undefined;
+      do {
+        const page = await deps.objects.list(prefix, { limit: 100, ...(cursor ? { cursor } : {}) });
+        for (const item of page.items) {
+          const rest = item.key.slice(prefix.length);
+          // `uploads/<id>` or `uploads/<id>.<ext>`, not another id that merely starts the same.
+          if (rest === '' || rest.startsWith('.')) keys.add(item.key);
+        }
+        cursor = page.cursor;
+      } while (cursor);
+    }
+    await Promise.all([...keys].map((key) => deps.objects.delete(key)));
+  }
+
+  return {
+    async createScan(input) {
+      const created = now();
+      const id = newId(created.getTime());
+      const contentType = input.contentType ?? DEFAULT_UPLOAD_TYPE;
+      const key = uploadKeyFor(id, contentType);
+      // Sign first: it has no side effects, so a signing failure leaves no orphan record.
+      const upload = await deps.objects.createUpload(key, {
+        contentTypes: [contentType],
+        maxBytes: deps.uploads.maxBytes,
+        expiresInSeconds: deps.uploads.expiresInSeconds,
+      });
+      const stamp = created.toISOString();
+      const record: ScanRecord = {
+        id,
+        key,
+        status: 'awaiting_upload',
+        outcome: null,
+        card: null,
+        confidence: {},
+        missing: {},
+        error: null,
+        attempts: 0,
+        createdAt: stamp,
+        updatedAt: stamp,
+        timingsMs: {},
+        expiresAt: Math.floor(created.getTime() / 1000) + deps.retentionDays * 86_400,
+      };
+      await deps.results.create(record);
+      return { record, upload };
+    },
+
+    getScan,
+
+    listScans(query) {
+      return deps.results.list(query);
+    },
+
+    async deleteScan(id) {
+      const record = await getScan(id);
+      if (IN_FLIGHT.includes(record.status)) {
+        throw new ConflictError(`scan ${id} is ${record.status}; delete it once it is done or failed`);
+      }
+      // Images first: if that fails the record is still there and the delete can be retried.
+      await deleteObjects(record);
+      await deps.results.delete(id);
+    },
+  };
+}

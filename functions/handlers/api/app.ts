@@ -1,0 +1,191 @@
+/**
+ * The HTTP API and web page: one Hono app, served by `@hono/node-server` locally and by
+ * `hono/aws-lambda` behind API Gateway. Routes are thin: validate, call the scan service,
+ * shape the response. Errors are mapped once, in error-mapping.ts.
+ */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { secureHeaders } from 'hono/secure-headers';
+import type { Log } from '../../core/log.js';
+import { silentLog } from '../../core/log.js';
+import { redactPans } from '../../core/mask.js';
+import type { ObjectStore, ResultStore } from '../../core/ports.js';
+import type { ScanRecord } from '../../core/record.js';
+import { createScanService, type ScanService } from '../../core/scan-service.js';
+import { loadApiConfig, type ApiConfig } from '../../runtime/config.js';
+import { authMiddleware, type AuthOptions, type AuthVariables } from './auth.js';
+import { errorResponse, toErrorResponse } from './error-mapping.js';
+import { registerOpenApi } from './openapi.js';
+import { rateLimit, type RateLimitOptions } from './rate-limit.js';
+import { createScanRoute, deleteScanRoute, getScanRoute, healthRoute, listScansRoute } from './routes.js';
+import type { ScanView } from './schemas.js';
+import { registerWebPage } from './web/page.js';
+
+export type { AuthOptions } from './auth.js';
+
+/** What the API needs from its composition root (local runner or Lambda handler). */
+export interface ApiAppDeps {
+  readonly objects: ObjectStore;
+  readonly results: ResultStore;
+  readonly auth: AuthOptions;
+  /** Settings from `loadApiConfig()`; its defaults apply when omitted. */
+  readonly config?: ApiConfig;
+  readonly log?: Log;
+  /** Overrides of the rate limiter (client key, clock); burst and rate come from `config`. */
+  readonly rateLimit?: Pick<RateLimitOptions, 'clientKey' | 'now'>;
+  /** Replaces the scan service built from `objects`/`results` (tests). */
+  readonly scans?: ScanService;
+  /** Clock for new records (tests). */
+  readonly now?: () => Date;
+}
+
+/** Hono environment of the app: `principal` is set by the auth middleware on /v1 routes. */
+export type ApiEnv = { Variables: AuthVariables };
+
+/** Largest JSON request body, bytes: the API only takes small JSON documents. */
+const MAX_JSON_BYTES = 16 * 1024;
+
+/**
+ * The API's view of a record: only the documented fields, and every free-text field passed
+ * through `redactPans` once more, so that even a store holding a full PAN by mistake could
+ * not send it out.
+ */
+export function toScanView(record: ScanRecord): ScanView {
+  const card = record.card;
+  return {
+    id: record.id,
+    status: record.status,
+    key: record.key === null ? null : redactPans(record.key),
+    outcome: record.outcome,
+    card: card
+      ? {
+          pan: card.pan === null ? null : redactPans(card.pan),
+          last4: card.last4 === null ? null : card.last4.replace(/\D/g, '').slice(-4),
+          brand: card.brand,
+          expiry: card.expiry,
+          name: card.name === null ? null : redactPans(card.name),
+        }
+      : null,
+    confidence: { ...record.confidence },
+    missing: { ...record.missing },
+    error: record.error ? { code: record.error.code, message: redactPans(record.error.message) } : null,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    timingsMs: { ...record.timingsMs },
+  };
+}
+
+/** Builds the API app. Mount extra routes (e.g. the local upload endpoint) on the result. */
+export function createApiApp(deps: ApiAppDeps): OpenAPIHono<ApiEnv> {
+  const config = deps.config ?? loadApiConfig({});
+  const log = deps.log ?? silentLog;
+  const scans =
+    deps.scans ??
+    createScanService({
+      objects: deps.objects,
+      results: deps.results,
+      uploads: { maxBytes: config.CARDOCR_MAX_INPUT_BYTES, expiresInSeconds: config.CARDOCR_UPLOAD_EXPIRES_SECONDS },
+      retentionDays: config.CARDOCR_RETENTION_DAYS,
+      ...(deps.now ? { now: deps.now } : {}),
+    });
+
+  const app = new OpenAPIHono<ApiEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const detail = result.error.issues
+          .map((i) => `${i.path.length ? i.path.join('.') : 'request'}: ${i.message}`)
+          .join('; ');
+        return errorResponse(c, 'validation', detail);
+      }
+      return undefined;
+    },
+  });
+
+  // Headers on every response; the page sets its own CSP, which `overwrite: false` keeps.
+  app.use(
+    '*',
+    secureHeaders({
+      overwrite: false,
+      contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+      xFrameOptions: 'DENY',
+    }),
+  );
+  app.use('*', async (c, next) => {
+    await next();
+    // Scan results are per-user and sensitive: never cached by browsers or proxies.
+    if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store');
+  });
+
+  app.use(
+    '/v1/*',
+    rateLimit({
+      burst: config.CARDOCR_RATE_LIMIT_BURST,
+      perSecond: config.CARDOCR_RATE_LIMIT_RPS,
+      ...deps.rateLimit,
+    }),
+  );
+  app.use('/v1/*', authMiddleware(deps.auth));
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: MAX_JSON_BYTES,
+      onError: (c) => errorResponse(c, 'payload_too_large', `request body exceeds ${MAX_JSON_BYTES} bytes`),
+    }),
+  );
+
+  app.openapi(createScanRoute, async (c) => {
+    const body = c.req.valid('json');
+    const { record, upload } = await scans.createScan({
+      ...(body.contentType ? { contentType: body.contentType } : {}),
+      ...(body.filename ? { filename: body.filename } : {}),
+    });
+    log.info('scan created', { scanId: record.id, principal: c.get('principal') });
+    return c.json(
+      {
+        id: record.id,
+        status: 'awaiting_upload' as const,
+        upload: {
+          url: upload.url,
+          method: upload.method,
+          ...(upload.fields ? { fields: { ...upload.fields } } : {}),
+          ...(upload.headers ? { headers: { ...upload.headers } } : {}),
+          expiresAt: upload.expiresAt,
+          maxBytes: upload.maxBytes,
+        },
+      },
+      201,
+    );
+  });
+
+  app.openapi(getScanRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    return c.json(toScanView(await scans.getScan(id)), 200);
+  });
+
+  app.openapi(listScansRoute, async (c) => {
+    const q = c.req.valid('query');
+    const page = await scans.listScans({
+      limit: q.limit,
+      ...(q.status ? { status: q.status } : {}),
+      ...(q.cursor ? { cursor: q.cursor } : {}),
+      ...(q.key ? { key: q.key } : {}),
+    });
+    return c.json({ items: page.items.map(toScanView), nextCursor: page.cursor ?? null }, 200);
+  });
+
+  app.openapi(deleteScanRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    await scans.deleteScan(id);
+    log.info('scan deleted', { scanId: id, principal: c.get('principal') });
+    return c.body(null, 204);
+  });
+
+  app.openapi(healthRoute, (c) => c.json({ status: 'ok' as const }, 200));
+
+  registerOpenApi(app);
+  registerWebPage(app, { uploadOrigins: config.CARDOCR_UPLOAD_ORIGINS });
+
+  app.notFound((c) => errorResponse(c, 'not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
+  app.onError((err, c) => toErrorResponse(err, c, log));
+  return app;
+}

@@ -1,0 +1,68 @@
+/**
+ * The one place where errors become HTTP responses: typed errors keep their code and
+ * message, Hono's own HTTP errors (bad JSON, wrong media type, body too large) get the
+ * matching code, anything else becomes a generic 500 with no internals.
+ */
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { type ErrorCode, toCardOcrError } from '../../core/errors.js';
+import { redactPans } from '../../core/mask.js';
+import type { Log } from '../../core/log.js';
+
+/** HTTP status for each error code. */
+export const STATUS_BY_CODE: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
+  invalid_image: 400,
+  unsupported_format: 415,
+  too_large: 413,
+  timeout: 500,
+  no_card: 422,
+  ocr_failed: 500,
+  validation: 400,
+  unauthorized: 401,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  dead_lettered: 500,
+  internal: 500,
+};
+
+const CODE_BY_STATUS: Readonly<Record<number, ErrorCode>> = {
+  400: 'validation',
+  401: 'unauthorized',
+  404: 'not_found',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+};
+
+/** The `{error: {code, message}}` response for an error code; the message is PAN-redacted. */
+export function errorResponse(c: Context, code: ErrorCode, message: string, headers?: Record<string, string>): Response {
+  return c.json({ error: { code, message: redactPans(message) } }, STATUS_BY_CODE[code], headers);
+}
+
+/** Converts anything thrown by a route into an error response; logs only server-side faults. */
+export function toErrorResponse(err: unknown, c: Context, log: Log): Response {
+  if (err instanceof HTTPException) {
+    const code = CODE_BY_STATUS[err.status];
+    if (code) return errorResponse(c, code, err.message || 'request rejected');
+  }
+  const typed = toCardOcrError(err);
+  const status = STATUS_BY_CODE[typed.code];
+  if (status >= 500) {
+    // Log the code, route and error class; never the request body. The cause stays server-side.
+    log.error('api request failed', {
+      code: typed.code,
+      method: c.req.method,
+      route: c.req.routePath,
+      errorName: err instanceof Error ? err.name : typeof err,
+      // Messages are redacted: a driver error could quote a value it choked on.
+      errorMessage: err instanceof Error ? redactPans(err.message) : undefined,
+    });
+    return errorResponse(c, typed.code === 'internal' ? 'internal' : typed.code, 'internal error');
+  }
+  return errorResponse(c, typed.code, typed.message);
+}

@@ -1,0 +1,105 @@
+/**
+ * Route definitions of the HTTP API (OpenAPI-described; each validates its input with the
+ * zod schemas of schemas.ts).
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import {
+  CreateScanBody,
+  CreatedScanSchema,
+  ErrorBody,
+  HealthSchema,
+  ListScansQuerySchema,
+  ScanIdParam,
+  ScanListSchema,
+  ScanSchema,
+} from './schemas.js';
+
+const json = <S extends z.ZodType>(schema: S, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+const error = (description: string) => json(ErrorBody, description);
+
+/** Error responses every authenticated route can give. */
+const commonErrors = {
+  401: error('Missing or invalid credentials.'),
+  429: error('Too many requests from this client; see Retry-After.'),
+  500: error('Internal error (no details are exposed).'),
+} as const;
+
+const security = [{ bearerAuth: [] }];
+
+export const createScanRoute = createRoute({
+  method: 'post',
+  path: '/v1/scans',
+  tags: ['scans'],
+  summary: 'Create a scan and get a signed upload target for its photo',
+  description:
+    'Creates a record in status awaiting_upload and returns a signed, expiring, size- and type-limited upload ' +
+    'target for a server-chosen key (uploads/<id>.<ext>). Uploading the photo there starts processing.',
+  security,
+  request: {
+    body: { required: false, content: { 'application/json': { schema: CreateScanBody } } },
+  },
+  responses: {
+    201: json(CreatedScanSchema, 'Scan created; upload the photo to `upload`.'),
+    400: error('Invalid body.'),
+    413: error('Body too large.'),
+    415: error('Body is not JSON.'),
+    ...commonErrors,
+  },
+});
+
+export const getScanRoute = createRoute({
+  method: 'get',
+  path: '/v1/scans/{id}',
+  tags: ['scans'],
+  summary: 'Get a scan: status and masked card fields',
+  security,
+  request: { params: ScanIdParam },
+  responses: {
+    200: json(ScanSchema, 'The scan.'),
+    400: error('Malformed id.'),
+    404: error('No scan with this id.'),
+    ...commonErrors,
+  },
+});
+
+export const listScansRoute = createRoute({
+  method: 'get',
+  path: '/v1/scans',
+  tags: ['scans'],
+  summary: 'List scans, newest first',
+  security,
+  request: { query: ListScansQuerySchema },
+  responses: {
+    200: json(ScanListSchema, 'A page of scans.'),
+    400: error('Invalid query or cursor.'),
+    ...commonErrors,
+  },
+});
+
+export const deleteScanRoute = createRoute({
+  method: 'delete',
+  path: '/v1/scans/{id}',
+  tags: ['scans'],
+  summary: 'Delete a scan and any of its images',
+  security,
+  request: { params: ScanIdParam },
+  responses: {
+    204: { description: 'Deleted.' },
+    400: error('Malformed id.'),
+    404: error('No scan with this id.'),
+    409: error('The pipeline is working on this scan; delete it once it is done or failed.'),
+    ...commonErrors,
+  },
+});
+
+export const healthRoute = createRoute({
+  method: 'get',
+  path: '/healthz',
+  tags: ['ops'],
+  summary: 'Liveness (no authentication)',
+  responses: { 200: json(HealthSchema, 'The service is up.') },
+});

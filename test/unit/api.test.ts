@@ -1,0 +1,398 @@
+import { describe, expect, it } from 'vitest';
+import { createApiApp, type ApiAppDeps } from '../../functions/handlers/api/app.js';
+import { loadApiConfig } from '../../functions/runtime/config.js';
+import { MemoryObjectStore, MemoryResultStore, makeRecord } from './api-fakes.js';
+
+const TOKEN = 'test-token-0123456789abcdef';
+const AUTH = { Authorization: `Bearer ${TOKEN}` };
+const JSON_AUTH = { ...AUTH, 'Content-Type': 'application/json' };
+const ID = '01JDQ4Z7W2M3N4P5Q6R7S8T9V0';
+
+function setup(overrides: Partial<ApiAppDeps> = {}) {
+  const objects = new MemoryObjectStore();
+  const results = new MemoryResultStore();
+  const errors: unknown[][] = [];
+  const log = { debug() {}, info() {}, warn() {}, error: (...a: unknown[]) => void errors.push(a) };
+  const app = createApiApp({ objects, results, auth: { mode: 'bearer', token: TOKEN }, log, ...overrides });
+  return { app, objects, results, errors };
+}
+
+async function body(res: Response): Promise<any> {
+  return res.json();
+}
+
+describe('auth', () => {
+  it('serves /healthz without a token', async () => {
+    const { app } = setup();
+    const res = await app.request('/healthz');
+    expect(res.status).toBe(200);
+    expect(await body(res)).toEqual({ status: 'ok' });
+  });
+
+  it('answers 401 {error} without, or with a wrong, bearer token on every /v1 route', async () => {
+    const { app } = setup();
+    const attempts: Array<[string, RequestInit]> = [
+      ['/v1/scans', { method: 'POST' }],
+      ['/v1/scans', {}],
+      [`/v1/scans/${ID}`, {}],
+      [`/v1/scans/${ID}`, { method: 'DELETE' }],
+      ['/v1/scans', { headers: { Authorization: 'Bearer wrong-token-0123456789' } }],
+      ['/v1/scans', { headers: { Authorization: `Basic ${TOKEN}` } }],
+      ['/v1/scans', { headers: { Authorization: `Bearer ${TOKEN}x` } }],
+    ];
+    for (const [path, init] of attempts) {
+      const res = await app.request(path, init);
+      expect(res.status, `${init.method ?? 'GET'} ${path}`).toBe(401);
+      expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      expect(await body(res)).toEqual({ error: { code: 'unauthorized', message: expect.any(String) } });
+    }
+  });
+
+  it('refuses a token shorter than 16 characters at construction', () => {
+    expect(() => setup({ auth: { mode: 'bearer', token: 'short' } })).toThrow(RangeError);
+  });
+
+  it('gateway mode requires the JWT authorizer claims and never lets an anonymous request through', async () => {
+    const { app } = setup({ auth: { mode: 'gateway' } });
+    const event = (claims?: Record<string, unknown>) => ({
+      event: { requestContext: { http: { sourceIp: '198.51.100.7' }, authorizer: claims ? { jwt: { claims, scopes: null } } : {} } },
+    });
+    expect((await app.request('/v1/scans', {}, {})).status).toBe(401);
+    expect((await app.request('/v1/scans', {}, event())).status).toBe(401);
+    expect((await app.request('/v1/scans', {}, event({ sub: '' }))).status).toBe(401);
+    // A bearer header alone does not count: API Gateway, not the app, verifies tokens in this mode.
+    expect((await app.request('/v1/scans', { headers: AUTH }, event())).status).toBe(401);
+    const ok = await app.request('/v1/scans', {}, event({ sub: 'user-123', iss: 'https://issuer.example' }));
+    expect(ok.status).toBe(200);
+  });
+});
+
+describe('POST /v1/scans', () => {
+  it('creates an awaiting_upload scan with a signed upload target for a server-generated key', async () => {
+    const { app, results, objects } = setup();
+    const res = await app.request('/v1/scans', {
+      method: 'POST',
+      headers: JSON_AUTH,
+      body: JSON.stringify({ contentType: 'image/webp', filename: 'card.webp' }),
+    });
+    expect(res.status).toBe(201);
+    const created = await body(res);
+    expect(created).toEqual({
+      id: expect.stringMatching(/^[0-9A-HJKMNP-TV-Z]{26}$/),
+      status: 'awaiting_upload',
+      upload: {
+        url: expect.any(String),
+        method: 'POST',
+        fields: expect.objectContaining({ key: `uploads/${created.id}.webp` }),
+        expiresAt: expect.any(String),
+        maxBytes: loadApiConfig({}).CARDOCR_MAX_INPUT_BYTES,
+      },
+    });
+    expect(results.records.get(created.id)).toMatchObject({ status: 'awaiting_upload', key: `uploads/${created.id}.webp` });
+    expect(objects.uploads[0]?.options.contentTypes).toEqual(['image/webp']);
+  });
+
+  it('accepts an empty body (JPEG by default)', async () => {
+    const { app, results } = setup();
+    const res = await app.request('/v1/scans', { method: 'POST', headers: AUTH });
+    expect(res.status).toBe(201);
+    const { id } = await body(res);
+    expect(results.records.get(id)?.key).toBe(`uploads/${id}.jpg`);
+  });
+
+  it('rejects a client-chosen key, an unknown type and a bad filename with 400 validation', async () => {
+    const { app, results } = setup();
+    for (const payload of [
+      { key: 'uploads/../../evil.jpg' },
+      { contentType: 'image/gif' },
+      { contentType: 'text/html' },
+      { filename: '' },
+      { filename: 'x'.repeat(256) },
+    ]) {
+      const res = await app.request('/v1/scans', { method: 'POST', headers: JSON_AUTH, body: JSON.stringify(payload) });
+      expect(res.status, JSON.stringify(payload)).toBe(400);
+      expect((await body(res)).error.code).toBe('validation');
+    }
+    expect(results.records.size).toBe(0);
+  });
+
+  it('answers 400 for malformed JSON, 415 for a non-JSON body and 413 for an oversized body', async () => {
+    const { app } = setup();
+    const bad = await app.request('/v1/scans', { method: 'POST', headers: JSON_AUTH, body: '{"contentType":' });
+    expect(bad.status).toBe(400);
+    expect((await body(bad)).error.code).toBe('validation');
+
+    const text = await app.request('/v1/scans', {
+      method: 'POST',
+      headers: { ...AUTH, 'Content-Type': 'text/plain' },
+      body: 'contentType=image/jpeg',
+    });
+    expect(text.status).toBe(415);
+    expect((await body(text)).error.code).toBe('unsupported_media_type');
+
+    const huge = JSON.stringify({ filename: 'a', pad: 'x'.repeat(64 * 1024) });
+    const big = await app.request('/v1/scans', {
+      method: 'POST',
+      headers: { ...JSON_AUTH, 'Content-Length': String(huge.length) },
+      body: huge,
+    });
+    expect(big.status).toBe(413);
+    expect((await body(big)).error.code).toBe('payload_too_large');
+  });
+
+  it('answers a generic 500 without internals when a port fails', async () => {
+    const { app, objects, errors } = setup();
+    objects.failCreateUpload = true;
+    const res = await app.request('/v1/scans', { method: 'POST', headers: AUTH });
+    expect(res.status).toBe(500);
+    const text = await res.text();
+    expect(JSON.parse(text)).toEqual({ error: { code: 'internal', message: 'internal error' } });
+    expect(text).not.toMatch(/signing|etc|creds|stack/i);
+    expect(errors).toHaveLength(1);
+  });
+});
+
+describe('GET /v1/scans/{id}', () => {
+  it('returns the documented view with masked card fields', async () => {
+    const { app, results } = setup();
+    await results.create(
+      makeRecord(ID, 'done', {
+        outcome: 'ok',
+        card: { pan: '411111••••••1111', last4: '1111', brand: 'visa', expiry: '09/29', name: 'JANE DOE' },
+        confidence: { pan: 0.93 },
+        timingsMs: { preprocess: 120, read: 800 },
+        attempts: 2,
+        lease: null,
+      } as never),
+    );
+    const res = await app.request(`/v1/scans/${ID}`, { headers: AUTH });
+    expect(res.status).toBe(200);
+    expect(await body(res)).toEqual({
+      id: ID,
+      status: 'done',
+      key: `uploads/${ID}.jpg`,
+      outcome: 'ok',
+      card: { pan: '411111••••••1111', last4: '1111', brand: 'visa', expiry: '09/29', name: 'JANE DOE' },
+      confidence: { pan: 0.93 },
+      missing: {},
+      error: null,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
+      timingsMs: { preprocess: 120, read: 800 },
+    });
+  });
+
+  it('answers 404 for an unknown id and 400 for a malformed one', async () => {
+    const { app } = setup();
+    const missing = await app.request(`/v1/scans/${ID}`, { headers: AUTH });
+    expect(missing.status).toBe(404);
+    expect((await body(missing)).error.code).toBe('not_found');
+    const malformed = await app.request('/v1/scans/a%20b%3Bc', { headers: AUTH });
+    expect(malformed.status).toBe(400);
+    expect((await body(malformed)).error.code).toBe('validation');
+  });
+});
+
+describe('GET /v1/scans', () => {
+  async function seeded() {
+    const s = setup();
+    for (let i = 0; i < 5; i++) {
+      await s.results.create(
+        makeRecord(`S${i}`, i % 2 ? 'done' : 'failed', { createdAt: `2026-01-0${i + 1}T00:00:00.000Z`, key: `uploads/p${i}.jpg` }),
+      );
+    }
+    return s;
+  }
+
+  it('lists newest first and pages with nextCursor', async () => {
+    const { app } = await seeded();
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res: Response = await app.request(`/v1/scans?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, {
+        headers: AUTH,
+      });
+      expect(res.status).toBe(200);
+      const page: { items: Array<{ id: string }>; nextCursor: string | null } = await body(res);
+      seen.push(...page.items.map((s) => s.id));
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor && pages < 10);
+    expect(seen).toEqual(['S4', 'S3', 'S2', 'S1', 'S0']);
+    expect(pages).toBe(3);
+  });
+
+  it('filters by status and by key', async () => {
+    const { app } = await seeded();
+    const done = await body(await app.request('/v1/scans?status=done', { headers: AUTH }));
+    expect(done.items.map((s: { id: string }) => s.id)).toEqual(['S3', 'S1']);
+    const byKey = await body(await app.request('/v1/scans?key=uploads%2Fp2.jpg', { headers: AUTH }));
+    expect(byKey.items.map((s: { id: string }) => s.id)).toEqual(['S2']);
+    expect(byKey.nextCursor).toBeNull();
+  });
+
+  it('rejects a bad limit, status or cursor with 400', async () => {
+    const { app } = await seeded();
+    for (const q of ['limit=0', 'limit=101', 'limit=abc', 'status=finished', 'cursor=bm9wZQ']) {
+      const res = await app.request(`/v1/scans?${q}`, { headers: AUTH });
+      expect(res.status, q).toBe(400);
+      expect((await body(res)).error.code).toBe('validation');
+    }
+  });
+});
+
+describe('DELETE /v1/scans/{id}', () => {
+  it('removes the record and its images (204), then 404', async () => {
+    const { app, results, objects } = setup();
+    await results.create(makeRecord(ID, 'done'));
+    await objects.put(`uploads/${ID}.jpg`, new Uint8Array([1]));
+    await objects.put(`processed/${ID}.png`, new Uint8Array([1]));
+    const res = await app.request(`/v1/scans/${ID}`, { method: 'DELETE', headers: AUTH });
+    expect(res.status).toBe(204);
+    expect(await res.text()).toBe('');
+    expect(results.records.size).toBe(0);
+    expect(objects.objects.size).toBe(0);
+    expect((await app.request(`/v1/scans/${ID}`, { method: 'DELETE', headers: AUTH })).status).toBe(404);
+  });
+
+  it('answers 409 while the scan is being processed', async () => {
+    const { app, results } = setup();
+    await results.create(makeRecord(ID, 'reading'));
+    const res = await app.request(`/v1/scans/${ID}`, { method: 'DELETE', headers: AUTH });
+    expect(res.status).toBe(409);
+    expect((await body(res)).error.code).toBe('conflict');
+    expect(results.records.has(ID)).toBe(true);
+  });
+});
+
+describe('rate limiting', () => {
+  it('answers 429 with Retry-After per client once its bucket is empty, and recovers', async () => {
+    let t = 0;
+    let client = 'a';
+    const { app } = setup({
+      config: { ...loadApiConfig({}), CARDOCR_RATE_LIMIT_BURST: 3, CARDOCR_RATE_LIMIT_RPS: 1 },
+      rateLimit: { now: () => t, clientKey: () => client },
+    });
+    const get = () => app.request('/v1/scans', { headers: AUTH });
+    for (let i = 0; i < 3; i++) expect((await get()).status).toBe(200);
+    const limited = await get();
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('1');
+    expect((await body(limited)).error.code).toBe('rate_limited');
+    client = 'b';
+    expect((await get()).status).toBe(200);
+    client = 'a';
+    t = 1_000;
+    expect((await get()).status).toBe(200);
+    expect((await get()).status).toBe(429);
+    // Unauthenticated requests count too, so a token cannot be guessed at full speed.
+    client = 'c';
+    for (let i = 0; i < 3; i++) expect((await app.request('/v1/scans')).status).toBe(401);
+    expect((await app.request('/v1/scans')).status).toBe(429);
+    // /healthz is not limited.
+    expect((await app.request('/healthz')).status).toBe(200);
+  });
+});
+
+describe('headers', () => {
+  it('sets no-store, nosniff and a deny-all CSP on API responses', async () => {
+    const { app } = setup();
+    for (const res of [await app.request('/v1/scans', { headers: AUTH }), await app.request('/v1/scans'), await app.request('/healthz')]) {
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+    }
+  });
+
+  it('answers unknown routes with a 404 {error}', async () => {
+    const { app } = setup();
+    const res = await app.request('/nope');
+    expect(res.status).toBe(404);
+    expect((await body(res)).error.code).toBe('not_found');
+  });
+});
+
+describe('card data never leaves unmasked', () => {
+  it('masks a full PAN even if a store held one, in every response and error, and puts none in URLs', async () => {
+    const { app, results } = setup();
+    const pan = '4111111111111111';
+    // A broken stage writing the full number must still not leak it through the API.
+    await results.create(
+      makeRecord(ID, 'done', {
+        key: `uploads/${pan}.jpg`,
+        card: { pan, last4: pan, brand: 'visa', expiry: '12/30', name: `HOLDER ${pan}` },
+      }),
+    );
+    await results.create(
+      makeRecord('F1', 'failed', { error: { code: 'invalid_image', message: `could not decode ${pan}` } }),
+    );
+    const responses = [
+      await app.request(`/v1/scans/${ID}`, { headers: AUTH }),
+      await app.request('/v1/scans', { headers: AUTH }),
+      await app.request(`/v1/scans/F1`, { headers: AUTH }),
+      await app.request(`/v1/scans/${pan}`, { headers: AUTH }),
+      await app.request(`/nothing/${pan}`),
+      await app.request('/v1/scans', { method: 'POST', headers: AUTH }),
+    ];
+    for (const res of responses) {
+      const text = await res.text();
+      expect(text).not.toContain(pan);
+      expect(text).not.toMatch(/\d{13,19}/);
+    }
+    const view = await body(await app.request(`/v1/scans/${ID}`, { headers: AUTH }));
+    expect(view.card.pan).toBe('411111••••••1111');
+    expect(view.card.last4).toBe('1111');
+    const created = await body(await app.request('/v1/scans', { method: 'POST', headers: AUTH }));
+    expect(created.upload.url).not.toMatch(/\d{12,}/);
+    expect(Object.values(created.upload.fields as Record<string, string>).join(' ')).not.toMatch(/\d{12,}/);
+  });
+});
+
+describe('OpenAPI document', () => {
+  it('describes every route and schema as OpenAPI 3.1', async () => {
+    const { app } = setup();
+    const res = await app.request('/openapi.json');
+    expect(res.status).toBe(200);
+    const doc = await body(res);
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/v1/scans', '/v1/scans/{id}']);
+    expect(Object.keys(doc.paths['/v1/scans']).sort()).toEqual(['get', 'post']);
+    expect(Object.keys(doc.paths['/v1/scans/{id}']).sort()).toEqual(['delete', 'get']);
+    expect(Object.keys(doc.components.schemas)).toEqual(
+      expect.arrayContaining(['Scan', 'ScanList', 'CreatedScan', 'CreateScanRequest', 'UploadTarget', 'Error', 'Card']),
+    );
+    expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(doc.paths['/v1/scans'].post.security).toEqual([{ bearerAuth: [] }]);
+    expect(doc.paths['/healthz'].get.security).toBeUndefined();
+    expect(Object.keys(doc.paths['/v1/scans/{id}'].delete.responses)).toEqual(
+      expect.arrayContaining(['204', '401', '404', '409', '429']),
+    );
+    expect(doc.components.schemas.ScanStatus.enum).toEqual([
+      'awaiting_upload', 'queued', 'preprocessing', 'reading', 'done', 'failed',
+    ]);
+  });
+});
+
+describe('web page', () => {
+  it('serves the page under a strict CSP, with its script and styles from the same origin', async () => {
+    const { app } = setup({ config: { ...loadApiConfig({ CARDOCR_UPLOAD_ORIGINS: 'https://bucket.s3.eu-west-1.amazonaws.com' }) } });
+    const res = await app.request('/');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("connect-src 'self' https://bucket.s3.eu-west-1.amazonaws.com");
+    expect(csp).not.toContain('unsafe');
+    const html = await res.text();
+    expect(html).toContain('capture="environment"');
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    expect(html).not.toMatch(/\sstyle=|\son[a-z]+=/);
+    const js = await app.request('/assets/app.js');
+    expect(js.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(await js.text()).toContain("sessionStorage");
+    const css = await app.request('/assets/app.css');
+    expect(css.headers.get('content-type')).toMatch(/^text\/css/);
+  });
+});

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { ConflictError, NotFoundError } from '../../functions/core/errors.js';
+import { isScanId } from '../../functions/core/ids.js';
+import { createScanService } from '../../functions/core/scan-service.js';
+import { MemoryObjectStore, MemoryResultStore, makeRecord } from './api-fakes.js';
+
+const NOW = new Date('2026-03-04T05:06:07.000Z');
+
+function setup() {
+  const objects = new MemoryObjectStore();
+  const results = new MemoryResultStore();
+  const scans = createScanService({
+    objects,
+    results,
+    uploads: { maxBytes: 1_000_000, expiresInSeconds: 120 },
+    retentionDays: 7,
+    now: () => NOW,
+  });
+  return { objects, results, scans };
+}
+
+const bytes = new Uint8Array([1, 2, 3]);
+
+describe('createScan', () => {
+  it('creates an awaiting_upload record and a type- and size-limited upload for a server-chosen key', async () => {
+    const { objects, results, scans } = setup();
+    const { record, upload } = await scans.createScan({ contentType: 'image/png', filename: '../../etc/passwd' });
+    expect(isScanId(record.id)).toBe(true);
+    expect(record.key).toBe(`uploads/${record.id}.png`);
+    expect(record.status).toBe('awaiting_upload');
+    expect(record.card).toBeNull();
+    expect(record.createdAt).toBe(NOW.toISOString());
+    expect(record.expiresAt).toBe(Math.floor(NOW.getTime() / 1000) + 7 * 86_400);
+    expect(await results.get(record.id)).toEqual(record);
+    expect(objects.uploads).toEqual([
+      { key: `uploads/${record.id}.png`, options: { contentTypes: ['image/png'], maxBytes: 1_000_000, expiresInSeconds: 120 } },
+    ]);
+    expect(upload.maxBytes).toBe(1_000_000);
+  });
+
+  it('defaults to JPEG and gives every scan its own id', async () => {
+    const { scans } = setup();
+    const a = await scans.createScan({});
+    const b = await scans.createScan({});
+    expect(a.record.key).toBe(`uploads/${a.record.id}.jpg`);
+    expect(a.record.id).not.toBe(b.record.id);
+  });
+
+  it('leaves no record behind when the upload cannot be signed', async () => {
+    const { objects, results, scans } = setup();
+    objects.failCreateUpload = true;
+    await expect(scans.createScan({})).rejects.toThrow(/signing failed/);
+    expect(results.records.size).toBe(0);
+  });
+});
+
+describe('getScan / listScans', () => {
+  it('throws NotFoundError for an unknown id', async () => {
+    const { scans } = setup();
+    await expect(scans.getScan('01JDQ4Z7W2M3N4P5Q6R7S8T9V0')).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('lists newest first with the store cursor', async () => {
+    const { results, scans } = setup();
+    for (let i = 0; i < 3; i++) {
+      await results.create(makeRecord(`ID${i}`, 'done', { createdAt: `2026-01-0${i + 1}T00:00:00.000Z` }));
+    }
+    const first = await scans.listScans({ limit: 2 });
+    expect(first.items.map((r) => r.id)).toEqual(['ID2', 'ID1']);
+    const second = await scans.listScans({ limit: 2, cursor: first.cursor! });
+    expect(second.items.map((r) => r.id)).toEqual(['ID0']);
+    expect(second.cursor).toBeUndefined();
+  });
+});
+
+describe('deleteScan', () => {
+  it('removes the record, its upload and its processed image, and nothing of other scans', async () => {
+    const { objects, results, scans } = setup();
+    const id = '01JDQ4Z7W2M3N4P5Q6R7S8T9V0';
+    const other = '01JDQ4Z7W2M3N4P5Q6R7S8T9V1';
+    await results.create(makeRecord(id, 'failed', { key: `uploads/${id}.webp` }));
+    await objects.put(`uploads/${id}.webp`, bytes);
+    await objects.put(`processed/${id}.png`, bytes);
+    await objects.put(`uploads/${other}.jpg`, bytes);
+    await objects.put(`processed/${other}.png`, bytes);
+    await scans.deleteScan(id);
+    expect(await results.get(id)).toBeNull();
+    expect([...objects.objects.keys()].sort()).toEqual([`processed/${other}.png`, `uploads/${other}.jpg`]);
+  });
+
+  it('removes a photo dropped into the bucket under its own name', async () => {
+    const { objects, results, scans } = setup();
+    await results.create(makeRecord('DROPPED', 'done', { key: 'uploads/holiday card.jpg' }));
+    await objects.put('uploads/holiday card.jpg', bytes);
+    await scans.deleteScan('DROPPED');
+    expect(objects.objects.size).toBe(0);
+  });
+
+  it('throws NotFoundError for an unknown id', async () => {
+    const { scans } = setup();
+    await expect(scans.deleteScan('nope')).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('refuses with ConflictError while the pipeline works on the scan, and deletes nothing', async () => {
+    const { objects, results, scans } = setup();
+    for (const status of ['queued', 'preprocessing', 'reading'] as const) {
+      await results.create(makeRecord(status, status, { key: `uploads/${status}.jpg` }));
+      await objects.put(`uploads/${status}.jpg`, bytes);
+      await expect(scans.deleteScan(status)).rejects.toBeInstanceOf(ConflictError);
+      expect(await results.get(status)).not.toBeNull();
+      expect(await objects.head(`uploads/${status}.jpg`)).not.toBeNull();
+    }
+  });
+});
