@@ -1,0 +1,357 @@
+/**
+ * Finds the card in a small working copy of the photo (≈ 480 px on the long side).
+ *
+ * Why this way: a card is one object that differs from the desk around it, and the
+ * frame border is (almost always) desk. So we model the background from a ring along the
+ * frame border (a smooth quadratic colour surface per channel, fitted robustly, which
+ * absorbs lighting gradients), mark pixels that differ from it, take the largest
+ * connected blob with its holes filled (text and logos inside the card), and fit a
+ * quadrilateral to the blob's outline: min-area rectangle first, then one line per side
+ * through the outline points near that side (which follows mild perspective).
+ */
+import {
+  convexHull,
+  fitLine,
+  intersect,
+  minAreaRect,
+  polygonArea,
+  rectCorners,
+  type Point,
+  type Quad,
+  type RotatedRect,
+} from './geometry.js';
+
+/** Raw interleaved RGB pixels. */
+export interface RgbImage {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/** What the finder saw; `quad` is null when nothing card-like stands out. */
+export interface CardCandidate {
+  /** Corners TL, TR, BR, BL in working-copy pixels, not yet oriented (TL–TR is a long side). */
+  quad: Quad;
+  rect: RotatedRect;
+  /** Blob area / frame area. */
+  blobFraction: number;
+  /** Blob area / quad area (1 = a clean rectangle). */
+  solidity: number;
+  /** Long side / short side of the quad. */
+  aspect: number;
+  /** Sides of the frame the blob touches (0–4). */
+  bordersTouched: number;
+}
+
+/** Pixels of the frame border used to model the background, as a fraction of the short side. */
+const RING_FRACTION = 0.04;
+
+/** Fits c(x, y) = a·[1, X, Y, XY, X², Y²] to ring samples, per channel. */
+function fitBackground(img: RgbImage, ring: Int32Array, weights: Uint8Array): Float64Array {
+  const { width: w, height: h, data } = img;
+  const ata = new Float64Array(36);
+  const atb = new Float64Array(18);
+  const f = new Float64Array(6);
+  for (let k = 0; k < ring.length; k++) {
+    if (!weights[k]) continue;
+    const i = ring[k]!;
+    const x = (i % w) / w - 0.5;
+    const y = Math.floor(i / w) / h - 0.5;
+    f[0] = 1; f[1] = x; f[2] = y; f[3] = x * y; f[4] = x * x; f[5] = y * y;
+    for (let r = 0; r < 6; r++) {
+      const fr = f[r]!;
+      for (let c = 0; c < 6; c++) ata[r * 6 + c]! += fr * f[c]!;
+      for (let ch = 0; ch < 3; ch++) atb[ch * 6 + r]! += fr * data[i * 3 + ch]!;
+    }
+  }
+  // Tiny ridge keeps the system solvable when the ring is degenerate.
+  for (let r = 0; r < 6; r++) ata[r * 7]! += 1e-3;
+  const coef = new Float64Array(18);
+  for (let ch = 0; ch < 3; ch++) {
+    const sol = solveSym6(ata, atb.subarray(ch * 6, ch * 6 + 6));
+    coef.set(sol, ch * 6);
+  }
+  return coef;
+}
+
+function solveSym6(ata: Float64Array, b: Float64Array): Float64Array {
+  const n = 6;
+  const M = new Float64Array(n * (n + 1));
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c < n; c++) M[r * 7 + c] = ata[r * 6 + c]!;
+    M[r * 7 + 6] = b[r]!;
+  }
+  for (let c = 0; c < n; c++) {
+    let piv = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(M[r * 7 + c]!) > Math.abs(M[piv * 7 + c]!)) piv = r;
+    if (piv !== c) for (let k = 0; k < 7; k++) { const t = M[c * 7 + k]!; M[c * 7 + k] = M[piv * 7 + k]!; M[piv * 7 + k] = t; }
+    const pv = M[c * 7 + c]!;
+    if (Math.abs(pv) < 1e-12) continue;
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const fct = M[r * 7 + c]! / pv;
+      if (fct === 0) continue;
+      for (let k = c; k < 7; k++) M[r * 7 + k]! -= fct * M[c * 7 + k]!;
+    }
+  }
+  const out = new Float64Array(n);
+  for (let r = 0; r < n; r++) {
+    const d = M[r * 7 + r]!;
+    out[r] = Math.abs(d) < 1e-12 ? 0 : M[r * 7 + 6]! / d;
+  }
+  return out;
+}
+
+/** Per-pixel colour distance from the fitted background, clipped to 0–255. */
+function residualMap(img: RgbImage, coef: Float64Array): Uint8Array {
+  const { width: w, height: h, data } = img;
+  const out = new Uint8Array(w * h);
+  for (let yy = 0; yy < h; yy++) {
+    const y = yy / h - 0.5;
+    for (let xx = 0; xx < w; xx++) {
+      const x = xx / w - 0.5;
+      const i = yy * w + xx;
+      let s = 0;
+      for (let ch = 0; ch < 3; ch++) {
+        const o = ch * 6;
+        const bg = coef[o]! + coef[o + 1]! * x + coef[o + 2]! * y + coef[o + 3]! * x * y + coef[o + 4]! * x * x + coef[o + 5]! * y * y;
+        const d = data[i * 3 + ch]! - bg;
+        s += d * d;
+      }
+      const v = Math.sqrt(s);
+      out[i] = v > 255 ? 255 : v;
+    }
+  }
+  return out;
+}
+
+/** Otsu's threshold over a 0–255 map. */
+function otsu(map: Uint8Array): number {
+  const hist = new Float64Array(256);
+  for (let i = 0; i < map.length; i++) hist[map[i]!]!++;
+  const total = map.length;
+  let sum = 0;
+  for (let t = 0; t < 256; t++) sum += t * hist[t]!;
+  let sumB = 0, wB = 0, best = 0, bestT = 0;
+  for (let t = 0; t < 256; t++) {
+    wB += hist[t]!;
+    if (wB === 0) continue;
+    const wF = total - wB;
+    if (wF === 0) break;
+    sumB += t * hist[t]!;
+    const mB = sumB / wB, mF = (sum - sumB) / wF;
+    const between = wB * wF * (mB - mF) * (mB - mF);
+    if (between > best) {
+      best = between;
+      bestT = t;
+    }
+  }
+  return bestT;
+}
+
+/** Binary erosion or dilation with a (2r+1)² square, separable. */
+function morph(mask: Uint8Array, w: number, h: number, r: number, dilate: boolean): Uint8Array {
+  const tmp = new Uint8Array(w * h);
+  const out = new Uint8Array(w * h);
+  const want = dilate ? 1 : 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let v = dilate ? 0 : 1;
+      for (let k = -r; k <= r; k++) {
+        const xx = x + k;
+        if (xx < 0 || xx >= w) continue;
+        if (mask[y * w + xx] === want) { v = want; break; }
+      }
+      tmp[y * w + x] = v;
+    }
+  }
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let v = dilate ? 0 : 1;
+      for (let k = -r; k <= r; k++) {
+        const yy = y + k;
+        if (yy < 0 || yy >= h) continue;
+        if (tmp[yy * w + x] === want) { v = want; break; }
+      }
+      out[y * w + x] = v;
+    }
+  }
+  return out;
+}
+
+/** Sets to 1 every 0-pixel not 4-connected to the frame border (holes inside blobs). */
+function fillHoles(mask: Uint8Array, w: number, h: number): void {
+  const seen = new Uint8Array(w * h);
+  const stack = new Int32Array(w * h);
+  let sp = 0;
+  const push = (i: number) => {
+    if (!mask[i] && !seen[i]) {
+      seen[i] = 1;
+      stack[sp++] = i;
+    }
+  };
+  for (let x = 0; x < w; x++) { push(x); push((h - 1) * w + x); }
+  for (let y = 0; y < h; y++) { push(y * w); push(y * w + w - 1); }
+  while (sp > 0) {
+    const i = stack[--sp]!;
+    const x = i % w, y = (i - x) / w;
+    if (x > 0) push(i - 1);
+    if (x < w - 1) push(i + 1);
+    if (y > 0) push(i - w);
+    if (y < h - 1) push(i + w);
+  }
+  for (let i = 0; i < w * h; i++) if (!mask[i] && !seen[i]) mask[i] = 1;
+}
+
+/** Largest 4-connected component: returns its label map (1 inside) and pixel count. */
+function largestComponent(mask: Uint8Array, w: number, h: number): { blob: Uint8Array; area: number } {
+  const label = new Int32Array(w * h);
+  const stack = new Int32Array(w * h);
+  let next = 0, bestLabel = 0, bestArea = 0;
+  for (let s = 0; s < w * h; s++) {
+    if (!mask[s] || label[s]) continue;
+    next++;
+    let sp = 0, area = 0;
+    stack[sp++] = s;
+    label[s] = next;
+    while (sp > 0) {
+      const i = stack[--sp]!;
+      area++;
+      const x = i % w, y = (i - x) / w;
+      if (x > 0 && mask[i - 1] && !label[i - 1]) { label[i - 1] = next; stack[sp++] = i - 1; }
+      if (x < w - 1 && mask[i + 1] && !label[i + 1]) { label[i + 1] = next; stack[sp++] = i + 1; }
+      if (y > 0 && mask[i - w] && !label[i - w]) { label[i - w] = next; stack[sp++] = i - w; }
+      if (y < h - 1 && mask[i + w] && !label[i + w]) { label[i + w] = next; stack[sp++] = i + w; }
+    }
+    if (area > bestArea) { bestArea = area; bestLabel = next; }
+  }
+  const blob = new Uint8Array(w * h);
+  if (bestLabel) for (let i = 0; i < w * h; i++) if (label[i] === bestLabel) blob[i] = 1;
+  return { blob, area: bestArea };
+}
+
+/** Debug hook for scratch scripts: receives intermediate maps. */
+export type FindCardDebug = (name: string, map: Uint8Array, w: number, h: number) => void;
+
+/**
+ * Locates the largest object that stands out from the frame-border background.
+ * @returns the candidate, or null when no blob covers a meaningful part of the frame
+ */
+export function findCardCandidate(img: RgbImage, debug?: FindCardDebug): CardCandidate | null {
+  const { width: w, height: h } = img;
+  const r = Math.max(2, Math.round(Math.min(w, h) * RING_FRACTION));
+  const ringList: number[] = [];
+  for (let y = 0; y < h; y += 2) {
+    for (let x = 0; x < w; x += 2) {
+      if (x < r || x >= w - r || y < r || y >= h - r) ringList.push(y * w + x);
+    }
+  }
+  const ring = Int32Array.from(ringList);
+  const weights = new Uint8Array(ring.length).fill(1);
+  let coef = fitBackground(img, ring, weights);
+  // Second pass without the ring samples that do not fit (a card touching the border).
+  let res = residualMap(img, coef);
+  const ringRes = Array.from(ring, (i) => res[i]!).sort((a, b) => a - b);
+  const med = ringRes[Math.floor(ringRes.length / 2)] ?? 0;
+  const cut = Math.max(12, 3 * med);
+  for (let k = 0; k < ring.length; k++) weights[k] = res[ring[k]!]! <= cut ? 1 : 0;
+  coef = fitBackground(img, ring, weights);
+  res = residualMap(img, coef);
+  const ringRes2 = Array.from(ring, (i) => res[i]!).sort((a, b) => a - b);
+  const noise = ringRes2[Math.floor(ringRes2.length * 0.9)] ?? 0;
+  debug?.('residual', res, w, h);
+
+  const t = Math.max(otsu(res), noise * 1.5 + 4, 14);
+  let mask: Uint8Array = new Uint8Array(w * h);
+  for (let i = 0; i < w * h; i++) mask[i] = res[i]! > t ? 1 : 0;
+  // Close small gaps along the card outline, then drop thin texture strands.
+  mask = morph(morph(mask, w, h, 2, true), w, h, 2, false);
+  fillHoles(mask, w, h);
+  mask = morph(morph(mask, w, h, 2, false), w, h, 2, true);
+  debug?.('mask', mask, w, h);
+
+  const { blob, area } = largestComponent(mask, w, h);
+  if (area < w * h * 0.02) return null;
+  debug?.('blob', blob, w, h);
+
+  const boundary: Point[] = [];
+  let touch = 0;
+  let tl = false, tr = false, tt = false, tb = false;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if (!blob[i]) continue;
+      const edge = x === 0 || y === 0 || x === w - 1 || y === h - 1 || !blob[i - 1] || !blob[i + 1] || !blob[i - w] || !blob[i + w];
+      if (!edge) continue;
+      boundary.push({ x: x + 0.5, y: y + 0.5 });
+      if (x === 0) tl = true;
+      if (x === w - 1) tr = true;
+      if (y === 0) tt = true;
+      if (y === h - 1) tb = true;
+    }
+  }
+  touch = +tl + +tr + +tt + +tb;
+  const hull = convexHull(boundary);
+  const rect = minAreaRect(hull);
+  // Make `width` the long side.
+  if (rect.height > rect.width) {
+    rect.angle += Math.PI / 2;
+    [rect.width, rect.height] = [rect.height, rect.width];
+  }
+  const quad = refineQuad(rect, boundary);
+  const quadArea = polygonArea(quad);
+  const top = Math.hypot(quad[1].x - quad[0].x, quad[1].y - quad[0].y);
+  const bottom = Math.hypot(quad[2].x - quad[3].x, quad[2].y - quad[3].y);
+  const left = Math.hypot(quad[3].x - quad[0].x, quad[3].y - quad[0].y);
+  const right = Math.hypot(quad[2].x - quad[1].x, quad[2].y - quad[1].y);
+  return {
+    quad,
+    rect,
+    blobFraction: area / (w * h),
+    solidity: quadArea > 0 ? area / quadArea : 0,
+    aspect: (top + bottom) / Math.max(1e-6, left + right),
+    bordersTouched: touch,
+  };
+}
+
+/**
+ * Fits one line per side through the outline points near that side of the min-area
+ * rectangle (ignoring the rounded corners), and intersects neighbouring lines.
+ * Falls back to the rectangle's corners when a side has too few points.
+ */
+function refineQuad(rect: RotatedRect, boundary: Point[]): Quad {
+  const corners = rectCorners(rect);
+  const ux = Math.cos(rect.angle), uy = Math.sin(rect.angle);
+  const tol = Math.max(3, Math.min(rect.width, rect.height) * 0.08);
+  const sides: Point[][] = [[], [], [], []];
+  for (const p of boundary) {
+    const dx = p.x - rect.cx, dy = p.y - rect.cy;
+    const u = dx * ux + dy * uy;
+    const v = -dx * uy + dy * ux;
+    const hw = rect.width / 2, hh = rect.height / 2;
+    if (Math.abs(u) < hw * 0.8) {
+      if (Math.abs(v + hh) < tol) sides[0]!.push(p);
+      else if (Math.abs(v - hh) < tol) sides[2]!.push(p);
+    }
+    if (Math.abs(v) < hh * 0.75) {
+      if (Math.abs(u - hw) < tol) sides[1]!.push(p);
+      else if (Math.abs(u + hw) < tol) sides[3]!.push(p);
+    }
+  }
+  const lines = sides.map((s) => (s.length >= 8 ? fitLine(s) : null));
+  const [top, right, bottom, left] = lines;
+  const pick = (a: typeof top, b: typeof top, fallback: Point): Point => {
+    if (!a || !b) return fallback;
+    const p = intersect(a, b);
+    if (!p) return fallback;
+    // A wild intersection means a bad side fit: keep the rectangle corner.
+    const lim = Math.min(rect.width, rect.height) * 0.15;
+    return Math.hypot(p.x - fallback.x, p.y - fallback.y) > lim ? fallback : p;
+  };
+  return [
+    pick(top, left, corners[0]),
+    pick(top, right, corners[1]),
+    pick(bottom, right, corners[2]),
+    pick(bottom, left, corners[3]),
+  ];
+}

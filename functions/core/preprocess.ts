@@ -1,0 +1,271 @@
+/**
+ * Preprocess: photo bytes → one upright, tightly cropped, contrast-normalised grayscale
+ * card image of fixed size (ISO ID-1 aspect), plus where the card was.
+ *
+ * Steps: safe decode (decode.ts) → a ≈ 480 px working copy → find the card as the
+ * largest blob that differs from the frame-border background and fit a quadrilateral to
+ * it (image/find-card.ts) → choose 0/90 from the long side and 0/180 from layout cues
+ * (image/orientation.ts) → one perspective warp from a grayscale copy at about the
+ * output resolution (image/warp.ts) → invert light-on-dark cards → stretch contrast.
+ */
+import sharp from 'sharp';
+import type { CardGeometry } from './card.js';
+import { DEFAULT_IMAGE_LIMITS, decodeImage, withTimeout, type DecodedImage, type ImageLimits } from './decode.js';
+import { ImageInputError, NoCardError } from './errors.js';
+import { findCardCandidate, type CardCandidate, type FindCardDebug } from './image/find-card.js';
+import { polygonArea, type Point, type Quad } from './image/geometry.js';
+import { uprightScore } from './image/orientation.js';
+import { rotate180, warpQuad, type GrayImage } from './image/warp.js';
+
+/** Output card width, pixels. */
+export const CARD_WIDTH = 1000;
+/** Output card height, pixels (1000 × 53.98 / 85.60 ≈ 630, the ISO ID-1 aspect). */
+export const CARD_HEIGHT = 630;
+
+/** Long side of the working copy used to find the card, pixels. */
+const WORK_SIZE = 480;
+/** ISO ID-1 aspect (85.60 / 53.98). */
+const CARD_ASPECT = 85.6 / 53.98;
+
+/** Where the card was and what was done to it. */
+export interface NormalisedCardGeometry extends CardGeometry {
+  /** Card corners in source pixels (after EXIF orientation), in upright order TL, TR, BR, BL. */
+  readonly corners: ReadonlyArray<{ readonly x: number; readonly y: number }>;
+  /** Residual tilt of the card's top edge from the nearest multiple of 90°, degrees. */
+  readonly skew: number;
+  /** True when the card was light-on-dark and the output was inverted. */
+  readonly inverted: boolean;
+  /** True when layout cues turned the card by 180° (the weakest of the decisions). */
+  readonly flipped180: boolean;
+  /** Strength of the 0/180 decision in [0, 1]; low values deserve a 180° retry. */
+  readonly orientationConfidence: number;
+  /** True when no card outline was found but the frame itself looks like a card close-up. */
+  readonly fullFrame: boolean;
+}
+
+/** The normalised card handed to OCR. */
+export interface NormalisedCard {
+  /** PNG, CARD_WIDTH × CARD_HEIGHT, 8-bit grayscale, upright, text darker than background. */
+  readonly image: Buffer;
+  /** The same pixels raw (row-major, one byte per pixel), to skip a PNG decode. */
+  readonly pixels: GrayImage;
+  readonly geometry: NormalisedCardGeometry;
+  readonly timingsMs: { decode: number; preprocess: number };
+}
+
+/** Options for tests and scratch tools. */
+export interface PreprocessOptions {
+  /** Receives intermediate maps of the card finder. */
+  debug?: FindCardDebug;
+}
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
+/**
+ * Finds, crops, straightens and normalises the card in a photo.
+ * @throws ImageInputError for bad input (see `decodeImage`), NoCardError when no card-like
+ *   object is found.
+ */
+export async function preprocessPhoto(
+  bytes: Uint8Array,
+  limits: ImageLimits = DEFAULT_IMAGE_LIMITS,
+  options: PreprocessOptions = {},
+): Promise<NormalisedCard> {
+  const t0 = performance.now();
+  const decoded = await decodeImage(bytes, limits);
+  const t1 = performance.now();
+  const remaining = Math.max(1, limits.timeoutMs - (t1 - t0));
+  const work = preprocessDecoded(decoded, options);
+  work.catch(() => undefined);
+  const result = await withTimeout(work, remaining, 'preprocessing the photo');
+  const t2 = performance.now();
+  return { ...result, timingsMs: { decode: round1(t1 - t0), preprocess: round1(t2 - t1) } };
+}
+
+/** Preprocess an already decoded image (see `preprocessPhoto`). */
+export async function preprocessDecoded(
+  img: DecodedImage,
+  options: PreprocessOptions = {},
+): Promise<Omit<NormalisedCard, 'timingsMs'>> {
+  const { width: W, height: H } = img;
+  const raw = { raw: { width: W, height: H, channels: 3 as const } };
+  const s = Math.min(1, WORK_SIZE / Math.max(W, H));
+  const ww = Math.max(8, Math.round(W * s));
+  const wh = Math.max(8, Math.round(H * s));
+  const small = await sharp(img.data, raw)
+    .resize(ww, wh, { fit: 'fill', kernel: 'linear' })
+    .blur(1)
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const sx = W / small.info.width;
+  const sy = H / small.info.height;
+  const cand = findCardCandidate(
+    { width: small.info.width, height: small.info.height, data: small.data },
+    options.debug,
+  );
+  const verdict = judge(cand, small.info.width, small.info.height);
+  let quad: Quad;
+  let fullFrame = false;
+  if (verdict.ok === true && cand) {
+    quad = cand.quad.map((p) => ({ x: p.x * sx, y: p.y * sy })) as Quad;
+  } else if (looksLikeFullFrameCard(cand, W, H)) {
+    fullFrame = true;
+    quad = [{ x: 0, y: 0 }, { x: W, y: 0 }, { x: W, y: H }, { x: 0, y: H }];
+  } else {
+    throw new NoCardError(`expected a photo of a payment card, got ${verdict.ok ? 'no card' : verdict.reason}`);
+  }
+
+  // Orient the quad so TL→TR is a long side pointing right-ish (angle in (-90°, 90°]).
+  quad = longSideFirst(quad);
+  const ang = Math.atan2(quad[1].y - quad[0].y, quad[1].x - quad[0].x);
+  if (ang <= -Math.PI / 2 || ang > Math.PI / 2) quad = [quad[2], quad[3], quad[0], quad[1]];
+
+  // Grayscale source at about the output resolution (big photos are shrunk first, which
+  // is cheaper and anti-aliases better than sampling the full image).
+  const cardLong = (dist(quad[0], quad[1]) + dist(quad[3], quad[2])) / 2;
+  const g = Math.min(1, (CARD_WIDTH * 1.15) / Math.max(1, cardLong));
+  let pipeline = sharp(img.data, raw);
+  if (g < 0.999) pipeline = pipeline.resize(Math.max(1, Math.round(W * g)), Math.max(1, Math.round(H * g)), { fit: 'fill' });
+  const gray = await pipeline.grayscale().raw().toBuffer({ resolveWithObject: true });
+  const gx = gray.info.width / W;
+  const gy = gray.info.height / H;
+  const gquad = quad.map((p) => ({ x: p.x * gx, y: p.y * gy })) as Quad;
+  let card = warpQuad({ width: gray.info.width, height: gray.info.height, data: gray.data }, gquad, CARD_WIDTH, CARD_HEIGHT);
+
+  const inverted = isLightOnDark(card);
+  if (inverted) {
+    const d = card.data;
+    for (let i = 0; i < d.length; i++) d[i] = 255 - d[i]!;
+  }
+  const stretched = await sharp(card.data, { raw: { width: CARD_WIDTH, height: CARD_HEIGHT, channels: 1 } })
+    .normalise({ lower: 1, upper: 99 })
+    // normalise() works in sRGB; ask for one band back.
+    .toColourspace('b-w')
+    .raw()
+    .toBuffer();
+  card = { width: CARD_WIDTH, height: CARD_HEIGHT, data: stretched };
+
+  const score = uprightScore(card);
+  const flipped180 = score < 0;
+  if (flipped180) {
+    card = rotate180(card);
+    quad = [quad[2], quad[3], quad[0], quad[1]];
+  }
+  const png = await encodeGrayPng(card);
+
+  const top = Math.atan2(quad[1].y - quad[0].y, quad[1].x - quad[0].x) * (180 / Math.PI);
+  // Clockwise rotation that makes the card upright undoes the top edge's tilt.
+  const rotation = normaliseDegrees(-top);
+  const skew = rotation - 90 * Math.round(rotation / 90);
+  const xs = quad.map((p) => p.x), ys = quad.map((p) => p.y);
+  const left = Math.max(0, Math.floor(Math.min(...xs)));
+  const topPx = Math.max(0, Math.floor(Math.min(...ys)));
+  const right = Math.min(W, Math.ceil(Math.max(...xs)));
+  const bottom = Math.min(H, Math.ceil(Math.max(...ys)));
+  return {
+    image: png,
+    pixels: card,
+    geometry: {
+      rotation: round1(rotation),
+      box: { left, top: topPx, width: right - left, height: bottom - topPx },
+      coverage: Math.round((polygonArea(quad) / (W * H)) * 1000) / 1000,
+      corners: quad.map((p) => ({ x: round1(p.x), y: round1(p.y) })),
+      skew: round1(skew),
+      inverted,
+      flipped180,
+      orientationConfidence: Math.round(Math.min(1, Math.abs(score) * 2) * 100) / 100,
+      fullFrame,
+    },
+  };
+}
+
+/** Encodes an 8-bit grayscale image as PNG (fast settings: the file is transient). */
+export async function encodeGrayPng(img: GrayImage): Promise<Buffer> {
+  return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 1 } })
+    .png({ compressionLevel: 2, adaptiveFiltering: false })
+    .toBuffer();
+}
+
+/**
+ * The 180°-turned variant of a normalised card PNG, for a second OCR hypothesis when the
+ * first read fails its checks.
+ */
+export async function rotateCard180(png: Buffer): Promise<Buffer> {
+  return sharp(png).rotate(180).png({ compressionLevel: 2, adaptiveFiltering: false }).toBuffer();
+}
+
+function dist(a: Point, b: Point): number {
+  return Math.hypot(b.x - a.x, b.y - a.y);
+}
+
+function normaliseDegrees(d: number): number {
+  let r = d % 360;
+  if (r <= -180) r += 360;
+  if (r > 180) r -= 360;
+  return r;
+}
+
+/** Rotates the corner order so the first side (TL→TR) is the longer pair. */
+function longSideFirst(q: Quad): Quad {
+  const a = dist(q[0], q[1]) + dist(q[3], q[2]);
+  const b = dist(q[1], q[2]) + dist(q[0], q[3]);
+  return a >= b ? q : [q[3], q[0], q[1], q[2]];
+}
+
+/** Decides whether a candidate blob is a card; says why not in words for the error. */
+function judge(c: CardCandidate | null, w: number, h: number): { ok: true } | { ok: false; reason: string } {
+  if (!c) return { ok: false, reason: 'no object that stands out from the background' };
+  const coverage = polygonArea(c.quad) / (w * h);
+  if (coverage < 0.08) {
+    return { ok: false, reason: `only a small object (${Math.round(coverage * 100)}% of the frame; a card should cover at least 25%)` };
+  }
+  if (c.solidity < 0.8) {
+    return { ok: false, reason: `an object that is not a rectangle (fills ${Math.round(c.solidity * 100)}% of its outline)` };
+  }
+  if (c.aspect < CARD_ASPECT * 0.82 || c.aspect > CARD_ASPECT * 1.22) {
+    return { ok: false, reason: `a rectangle with aspect ${c.aspect.toFixed(2)}:1 (a card is ${CARD_ASPECT.toFixed(2)}:1)` };
+  }
+  return { ok: true };
+}
+
+/**
+ * A card filling the frame leaves no desk to find it against. We accept the whole frame
+ * only when the frame has a card-like aspect and the "blob" spans it (the border ring was
+ * card, not desk).
+ */
+function looksLikeFullFrameCard(c: CardCandidate | null, W: number, H: number): boolean {
+  const aspect = Math.max(W, H) / Math.min(W, H);
+  if (aspect < 1.3 || aspect > 1.9) return false;
+  return c !== null && c.bordersTouched >= 3 && c.blobFraction > 0.6;
+}
+
+/**
+ * True when text is lighter than the card (dark cards): the ink sits on the far side of
+ * the median from the bright tail, so compare how far each tail reaches.
+ */
+function isLightOnDark(card: GrayImage): boolean {
+  const { width: w, height: h, data } = card;
+  const hist = new Uint32Array(256);
+  let n = 0;
+  for (let y = Math.floor(h * 0.08); y < h * 0.92; y += 2) {
+    for (let x = Math.floor(w * 0.05); x < w * 0.95; x += 2) {
+      hist[data[y * w + x]!]!++;
+      n++;
+    }
+  }
+  const pct = (p: number) => {
+    let acc = 0;
+    for (let v = 0; v < 256; v++) {
+      acc += hist[v]!;
+      if (acc >= p * n) return v;
+    }
+    return 255;
+  };
+  const med = pct(0.5), lo = pct(0.03), hi = pct(0.97);
+  const darkTail = med - lo, lightTail = hi - med;
+  if (Math.abs(darkTail - lightTail) < 15) return med < 110;
+  return lightTail > darkTail;
+}
+
+/** Re-exported for callers that only need the error type. */
+export { ImageInputError, NoCardError };
