@@ -1,0 +1,27 @@
+/**
+ * Lambda entry of the HTTP API: the same Hono app as the local server, behind API Gateway
+ * (HTTP API, payload v2). Auth mode `gateway`: the JWT authorizer verified the caller
+ * upstream, and the app refuses requests that arrive without its claims (fails closed).
+ */
+import type { Context } from 'aws-lambda';
+import { handle } from 'hono/aws-lambda';
+import { createApiApp } from '../api/app.js';
+import { loadApiConfig } from '../../runtime/config.js';
+import { createAwsRuntime } from '../../runtime/aws.js';
+
+// Module scope: built once per execution environment, reused by every invocation.
+const runtime = createAwsRuntime({ service: 'api' });
+const app = createApiApp({
+  objects: runtime.objects,
+  results: runtime.results,
+  auth: { mode: 'gateway' },
+  config: loadApiConfig(),
+  log: runtime.log,
+});
+const serve = handle(app);
+
+/** API Gateway HTTP API handler. */
+export const handler = async (event: Parameters<typeof serve>[0], context: Context) => {
+  runtime.logger.addContext(context);
+  return serve(event, context);
+};
