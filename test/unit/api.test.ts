@@ -92,6 +92,14 @@ describe('POST /v1/scans', () => {
     expect(objects.uploads[0]?.options.contentTypes).toEqual(['image/webp']);
   });
 
+  it('resolves a relative upload URL against the URL of the request', async () => {
+    const { app, objects } = setup();
+    const original = objects.createUpload.bind(objects);
+    objects.createUpload = async (key, options) => ({ ...(await original(key, options)), url: '/local-upload' });
+    const res = await app.request('http://localhost:3999/v1/scans', { method: 'POST', headers: AUTH });
+    expect((await body(res)).upload.url).toBe('http://localhost:3999/local-upload');
+  });
+
   it('accepts an empty body (JPEG by default)', async () => {
     const { app, results } = setup();
     const res = await app.request('/v1/scans', { method: 'POST', headers: AUTH });

@@ -145,7 +145,9 @@ export function createApiApp(deps: ApiAppDeps): OpenAPIHono<ApiEnv> {
         id: record.id,
         status: 'awaiting_upload' as const,
         upload: {
-          url: upload.url,
+          // A relative target (the local upload route) is resolved against the URL this request
+          // used, so the page and curl post to the same host name and port they called.
+          url: new URL(upload.url, c.req.url).toString(),
           method: upload.method,
           ...(upload.fields ? { fields: { ...upload.fields } } : {}),
           ...(upload.headers ? { headers: { ...upload.headers } } : {}),

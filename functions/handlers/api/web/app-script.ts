@@ -27,6 +27,7 @@ const el = {
   tokenInput: $('token-input'),
   forget: $('forget-token'),
   scanSection: $('scan-section'),
+  recentSection: $('recent-section'),
   drop: $('drop'),
   fileCamera: $('file-camera'),
   filePick: $('file-pick'),
@@ -66,6 +67,7 @@ function token() {
 function showTokenPrompt(message) {
   el.tokenSection.hidden = false;
   el.scanSection.hidden = true;
+  el.recentSection.hidden = true;
   el.forget.hidden = true;
   if (message) showError(message);
   el.tokenInput.focus();
@@ -74,6 +76,7 @@ function showTokenPrompt(message) {
 function showApp() {
   el.tokenSection.hidden = true;
   el.scanSection.hidden = false;
+  el.recentSection.hidden = false;
   el.forget.hidden = false;
 }
 

@@ -63,7 +63,7 @@ export const INDEX_HTML = String.raw`<!doctype html>
     </div>
   </section>
 
-  <section class="card" aria-labelledby="recent-title">
+  <section id="recent-section" class="card" aria-labelledby="recent-title" hidden>
     <div class="row spread">
       <h2 id="recent-title">Recent scans</h2>
       <button id="refresh" type="button" class="secondary">Refresh</button>
