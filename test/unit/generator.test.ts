@@ -1,0 +1,93 @@
+/**
+ * The fixture generator: deterministic from its seed, numbers that are Luhn-valid with the
+ * IIN of the brand they claim (checked with card-validator / credit-card-type, not with the
+ * generator's own code), and a committed set that matches what the generator plans.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import creditCardType from 'credit-card-type';
+import cardValidator from 'card-validator';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { COMMITTED_SEED, planPhoto, renderPhoto, runSpecs, type TruthEntry } from '../fixtures/generator/generate.js';
+
+const CARDS = join(import.meta.dirname, '..', 'fixtures', 'cards');
+const LIBRARY_NAME: Record<string, string> = { amex: 'american-express', diners: 'diners-club' };
+
+async function committedTruth(): Promise<TruthEntry[]> {
+  return JSON.parse(await readFile(join(CARDS, 'truth.json'), 'utf8')) as TruthEntry[];
+}
+
+function checkNumber(entry: Pick<TruthEntry, 'pan' | 'brand'>): void {
+  const pan = entry.pan ?? '';
+  expect(pan).toMatch(/^\d{13,19}$/);
+  expect(cardValidator.number(pan).isValid, `${entry.brand} number fails card-validator`).toBe(true);
+  const [type] = creditCardType(pan);
+  expect(type?.type).toBe(LIBRARY_NAME[entry.brand ?? ''] ?? entry.brand);
+  expect(type?.lengths).toContain(pan.length);
+}
+
+describe('fixture generator', () => {
+  it('renders the same bytes and truth from the same seed, different ones from another seed', async () => {
+    const spec = { frame: [480, 360] as [number, number], kind: 'payment_card' as const, noise: 8, blur: 0.6 };
+    const a = await renderPhoto(12345, spec);
+    const b = await renderPhoto(12345, spec);
+    const c = await renderPhoto(12346, spec);
+    expect(b.truth).toEqual(a.truth);
+    expect(b.bytes.equals(a.bytes)).toBe(true);
+    expect(c.truth.pan).not.toBe(a.truth.pan);
+    expect(c.bytes.equals(a.bytes)).toBe(false);
+    const meta = await sharp(a.bytes).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 480, 360]);
+  });
+
+  it('writes the EXIF orientation and turns the pixels so that applying it makes the photo upright', async () => {
+    const spec = { frame: [400, 300] as [number, number], kind: 'payment_card' as const, exif: 6 as const };
+    const { bytes, truth } = await renderPhoto(99, spec);
+    const meta = await sharp(bytes).metadata();
+    expect(meta.orientation).toBe(6);
+    // Stored sideways (300×400); shown upright (400×300) once the tag is applied.
+    expect([meta.width, meta.height]).toEqual([300, 400]);
+    expect(meta.autoOrient).toMatchObject({ width: 400, height: 300 });
+    expect(truth.style.exif).toBe(6);
+  });
+
+  it('draws Luhn-valid numbers with the right IIN and length for every brand', () => {
+    const brands = ['visa', 'mastercard', 'amex', 'discover', 'unionpay', 'jcb', 'diners', 'maestro'] as const;
+    for (let i = 0; i < 200; i++) {
+      const brand = brands[i % brands.length];
+      const { truth } = planPhoto(1000 + i, { kind: 'payment_card', ...(brand ? { brand } : {}) });
+      expect(truth.brand).toBe(brand);
+      checkNumber(truth);
+      expect(truth.expiry).toMatch(/^(0[1-9]|1[0-2])\/\d\d$/);
+      if (truth.style.validFrom) expect(truth.style.validFrom).not.toBe(truth.expiry);
+    }
+  });
+
+  it('committed set: truth matches the generator plan, numbers valid, files small JPEGs with the styles claimed', async () => {
+    const truth = await committedTruth();
+    const run = runSpecs({ seed: COMMITTED_SEED, preset: 'committed' });
+    expect(truth.map((t) => t.file)).toEqual(run.map((r) => r.file));
+    for (const [i, entry] of truth.entries()) {
+      const r = run[i];
+      if (!r) throw new Error('missing run entry');
+      const planned = planPhoto(r.seed, { ...r.spec, quality: entry.style.quality }).truth;
+      expect({ file: entry.file, ...planned }).toEqual(entry);
+      const bytes = await readFile(join(CARDS, entry.file));
+      expect(bytes.length).toBeLessThanOrEqual(80 * 1024);
+      const meta = await sharp(bytes).metadata();
+      expect(meta.format).toBe('jpeg');
+      if (entry.style.exif) expect(meta.orientation).toBe(entry.style.exif);
+      else expect([undefined, 1]).toContain(meta.orientation);
+      if (entry.kind === 'payment_card') checkNumber(entry);
+      else expect(entry.pan).toBeUndefined();
+    }
+    const cards = truth.filter((t) => t.kind === 'payment_card');
+    expect(truth.filter((t) => t.kind === 'none').length).toBeGreaterThanOrEqual(2);
+    expect(cards.filter((t) => t.brand === 'amex').length).toBeGreaterThanOrEqual(1);
+    expect(cards.filter((t) => t.pan?.length === 19).length).toBeGreaterThanOrEqual(1);
+    expect(cards.filter((t) => t.style.exif).length).toBeGreaterThanOrEqual(2);
+    expect(cards.filter((t) => t.style.flip180).length).toBeGreaterThanOrEqual(1);
+    expect(new Set(cards.map((t) => t.style.panFont))).toEqual(new Set(['OCRA', 'DejaVu Sans Mono', 'Liberation Mono', 'Roboto']));
+  });
+});
