@@ -46,6 +46,29 @@ export interface CardCandidate {
 /** Pixels of the frame border used to model the background, as a fraction of the short side. */
 const RING_FRACTION = 0.04;
 
+/** Median of values in 0–255 (rounded), by histogram: no sort. */
+function median(values: ArrayLike<number>): number {
+  return quantile(values, 0.5);
+}
+
+/** The q-quantile of values in 0–255 (rounded), by histogram. */
+function quantile(values: ArrayLike<number>, q: number): number {
+  const n = values.length;
+  if (n === 0) return 0;
+  const hist = new Uint32Array(256);
+  for (let i = 0; i < n; i++) {
+    const v = Math.round(values[i]!);
+    hist[v < 0 ? 0 : v > 255 ? 255 : v]!++;
+  }
+  const target = q * (n - 1);
+  let acc = 0;
+  for (let v = 0; v < 256; v++) {
+    acc += hist[v]!;
+    if (acc > target) return v;
+  }
+  return 255;
+}
+
 /** Fits c(x, y) = a·[1, X, Y, XY, X², Y²] to ring samples, per channel. */
 function fitBackground(img: RgbImage, ring: Int32Array, weights: Uint8Array): Float64Array {
   const { width: w, height: h, data } = img;
@@ -102,23 +125,39 @@ function solveSym6(ata: Float64Array, b: Float64Array): Float64Array {
   return out;
 }
 
+/** Colour distance of pixel `i` from the fitted background, clipped to 0–255. */
+function residualAt(img: RgbImage, coef: Float64Array, i: number): number {
+  const w = img.width;
+  const x = (i % w) / w - 0.5;
+  const y = Math.floor(i / w) / img.height - 0.5;
+  let s = 0;
+  for (let ch = 0; ch < 3; ch++) {
+    const o = ch * 6;
+    const bg = coef[o]! + coef[o + 1]! * x + coef[o + 2]! * y + coef[o + 3]! * x * y + coef[o + 4]! * x * x + coef[o + 5]! * y * y;
+    const d = img.data[i * 3 + ch]! - bg;
+    s += d * d;
+  }
+  const v = Math.sqrt(s);
+  return v > 255 ? 255 : v;
+}
+
 /** Per-pixel colour distance from the fitted background, clipped to 0–255. */
 function residualMap(img: RgbImage, coef: Float64Array): Uint8Array {
   const { width: w, height: h, data } = img;
   const out = new Uint8Array(w * h);
+  const bg = new Float64Array(3);
   for (let yy = 0; yy < h; yy++) {
     const y = yy / h - 0.5;
+    // Per row the surface is a quadratic in x: evaluate it incrementally.
     for (let xx = 0; xx < w; xx++) {
       const x = xx / w - 0.5;
-      const i = yy * w + xx;
-      let s = 0;
       for (let ch = 0; ch < 3; ch++) {
         const o = ch * 6;
-        const bg = coef[o]! + coef[o + 1]! * x + coef[o + 2]! * y + coef[o + 3]! * x * y + coef[o + 4]! * x * x + coef[o + 5]! * y * y;
-        const d = data[i * 3 + ch]! - bg;
-        s += d * d;
+        bg[ch] = coef[o]! + coef[o + 1]! * x + coef[o + 2]! * y + coef[o + 3]! * x * y + coef[o + 4]! * x * x + coef[o + 5]! * y * y;
       }
-      const v = Math.sqrt(s);
+      const i = yy * w + xx;
+      const d0 = data[i * 3]! - bg[0]!, d1 = data[i * 3 + 1]! - bg[1]!, d2 = data[i * 3 + 2]! - bg[2]!;
+      const v = Math.sqrt(d0 * d0 + d1 * d1 + d2 * d2);
       out[i] = v > 255 ? 255 : v;
     }
   }
@@ -149,33 +188,30 @@ function otsu(map: Uint8Array): number {
   return bestT;
 }
 
-/** Binary erosion or dilation with a (2r+1)² square, separable. */
+/**
+ * Binary erosion or dilation with a (2r+1)² square, separable, with running counts so the
+ * cost does not grow with r. Pixels outside the frame are ignored.
+ */
 function morph(mask: Uint8Array, w: number, h: number, r: number, dilate: boolean): Uint8Array {
   const tmp = new Uint8Array(w * h);
   const out = new Uint8Array(w * h);
-  const want = dilate ? 1 : 0;
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let v = dilate ? 0 : 1;
-      for (let k = -r; k <= r; k++) {
-        const xx = x + k;
-        if (xx < 0 || xx >= w) continue;
-        if (mask[y * w + xx] === want) { v = want; break; }
+  const pass = (src: Uint8Array, dst: Uint8Array, len: number, count: number, stride: number, step: number) => {
+    for (let line = 0; line < count; line++) {
+      const base = line * stride;
+      let ones = 0, span = 0;
+      // Window [k - r, k + r]; prime it with [0, r - 1].
+      for (let k = 0; k < r && k < len; k++) { ones += src[base + k * step]!; span++; }
+      for (let k = 0; k < len; k++) {
+        const add = k + r;
+        if (add < len) { ones += src[base + add * step]!; span++; }
+        const drop = k - r - 1;
+        if (drop >= 0) { ones -= src[base + drop * step]!; span--; }
+        dst[base + k * step] = dilate ? (ones > 0 ? 1 : 0) : ones === span ? 1 : 0;
       }
-      tmp[y * w + x] = v;
     }
-  }
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let v = dilate ? 0 : 1;
-      for (let k = -r; k <= r; k++) {
-        const yy = y + k;
-        if (yy < 0 || yy >= h) continue;
-        if (tmp[yy * w + x] === want) { v = want; break; }
-      }
-      out[y * w + x] = v;
-    }
-  }
+  };
+  pass(mask, tmp, w, h, w, 1); // rows
+  pass(tmp, out, h, w, 1, w); // columns
   return out;
 }
 
@@ -247,27 +283,43 @@ export function findCardCandidate(img: RgbImage, debug?: FindCardDebug): CardCan
     }
   }
   const ring = Int32Array.from(ringList);
-  const weights = new Uint8Array(ring.length).fill(1);
-  let coef = fitBackground(img, ring, weights);
-  // Second pass without the ring samples that do not fit (a card touching the border).
-  let res = residualMap(img, coef);
-  const ringRes = Array.from(ring, (i) => res[i]!).sort((a, b) => a - b);
-  const med = ringRes[Math.floor(ringRes.length / 2)] ?? 0;
-  const cut = Math.max(12, 3 * med);
-  for (let k = 0; k < ring.length; k++) weights[k] = res[ring[k]!]! <= cut ? 1 : 0;
-  coef = fitBackground(img, ring, weights);
-  res = residualMap(img, coef);
-  const ringRes2 = Array.from(ring, (i) => res[i]!).sort((a, b) => a - b);
-  const noise = ringRes2[Math.floor(ringRes2.length * 0.9)] ?? 0;
+  const weights = new Uint8Array(ring.length);
+  // Robust start: the per-channel median of the ring, which ignores a card covering
+  // less than half of it (a card touching one or two frame sides).
+  const med3 = [0, 1, 2].map((ch) => median(Array.from(ring, (i) => img.data[i * 3 + ch]!)));
+  let dist = Array.from(ring, (i) => {
+    const d0 = img.data[i * 3]! - med3[0]!, d1 = img.data[i * 3 + 1]! - med3[1]!, d2 = img.data[i * 3 + 2]! - med3[2]!;
+    return Math.sqrt(d0 * d0 + d1 * d1 + d2 * d2);
+  });
+  let cut = Math.max(20, 2.5 * median(dist));
+  let coef = new Float64Array(18);
+  // Iteratively reweighted fit: refit on the ring samples that agree with the model.
+  for (let pass = 0; pass < 3; pass++) {
+    for (let k = 0; k < ring.length; k++) weights[k] = dist[k]! <= cut ? 1 : 0;
+    coef = fitBackground(img, ring, weights);
+    dist = Array.from(ring, (i) => residualAt(img, coef, i));
+    const inl = dist.filter((_, k) => weights[k]);
+    cut = Math.max(8, 3 * median(inl));
+  }
+  const res = residualMap(img, coef);
+  // Background variation: a high quantile, so thin desk stripes/grain count as desk.
+  const noise = quantile(dist.filter((v) => v <= cut), 0.99);
   debug?.('residual', res, w, h);
 
-  const t = Math.max(otsu(res), noise * 1.5 + 4, 14);
+  // The threshold follows the background's own variation (texture, noise, JPEG), not
+  // Otsu alone: Otsu splits card text from card body when the card is close to the desk
+  // colour. Otsu only caps it, for high-contrast scenes.
+  const t = Math.max(12, Math.min(otsu(res), noise * 1.3 + 4));
   let mask: Uint8Array = new Uint8Array(w * h);
   for (let i = 0; i < w * h; i++) mask[i] = res[i]! > t ? 1 : 0;
-  // Close small gaps along the card outline, then drop thin texture strands.
+  // Opening wide enough to cut desk stripes/grain off the card, closing to seal small
+  // gaps along the outline, hole filling for text and logos, then the opening again for
+  // anything the closing glued back.
+  const open = Math.max(2, Math.round(Math.min(w, h) * 0.012));
+  mask = morph(morph(mask, w, h, open, false), w, h, open, true);
   mask = morph(morph(mask, w, h, 2, true), w, h, 2, false);
   fillHoles(mask, w, h);
-  mask = morph(morph(mask, w, h, 2, false), w, h, 2, true);
+  mask = morph(morph(mask, w, h, open, false), w, h, open, true);
   debug?.('mask', mask, w, h);
 
   const { blob, area } = largestComponent(mask, w, h);
