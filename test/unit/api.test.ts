@@ -1,3 +1,4 @@
+import { handle } from 'hono/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createApiApp, type ApiAppDeps } from '../../functions/handlers/api/app.js';
 import { loadApiConfig } from '../../functions/runtime/config.js';
@@ -64,6 +65,43 @@ describe('auth', () => {
     expect((await app.request('/v1/scans', { headers: AUTH }, event())).status).toBe(401);
     const ok = await app.request('/v1/scans', {}, event({ sub: 'user-123', iss: 'https://issuer.example' }));
     expect(ok.status).toBe(200);
+  });
+});
+
+describe('behind API Gateway (hono/aws-lambda, HTTP API payload v2)', () => {
+  const v2Event = (path: string, authorizer: Record<string, unknown> | undefined) => ({
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: path,
+    rawQueryString: '',
+    headers: { host: 'abc.execute-api.eu-west-1.amazonaws.com' },
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'abc',
+      domainName: 'abc.execute-api.eu-west-1.amazonaws.com',
+      domainPrefix: 'abc',
+      http: { method: 'GET', path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'test' },
+      requestId: 'r1',
+      routeKey: '$default',
+      stage: '$default',
+      time: '01/Jan/2026:00:00:00 +0000',
+      timeEpoch: 0,
+      ...(authorizer ? { authorizer } : {}),
+    },
+  });
+
+  it('reads the JWT authorizer claims from the Lambda event and refuses events without them', async () => {
+    const { app, results } = setup({ auth: { mode: 'gateway' } });
+    await results.create(makeRecord(ID, 'done'));
+    const lambda = handle(app);
+    const ok = await lambda(v2Event(`/v1/scans/${ID}`, { jwt: { claims: { sub: 'u-1' }, scopes: null } }) as never, {} as never);
+    expect(ok.statusCode).toBe(200);
+    expect(JSON.parse(ok.body).id).toBe(ID);
+    const anonymous = await lambda(v2Event(`/v1/scans/${ID}`, undefined) as never, {} as never);
+    expect(anonymous.statusCode).toBe(401);
+    const health = await lambda(v2Event('/healthz', undefined) as never, {} as never);
+    expect(health.statusCode).toBe(200);
   });
 });
 
