@@ -95,12 +95,15 @@ describe('behind API Gateway (hono/aws-lambda, HTTP API payload v2)', () => {
     const { app, results } = setup({ auth: { mode: 'gateway' } });
     await results.create(makeRecord(ID, 'done'));
     const lambda = handle(app);
-    const ok = await lambda(v2Event(`/v1/scans/${ID}`, { jwt: { claims: { sub: 'u-1' }, scopes: null } }) as never, {} as never);
+    type LambdaEvent = Parameters<typeof lambda>[0];
+    type LambdaContext = Parameters<typeof lambda>[1];
+    const call = (event: unknown) => lambda(event as LambdaEvent, {} as LambdaContext);
+    const ok = await call(v2Event(`/v1/scans/${ID}`, { jwt: { claims: { sub: 'u-1' }, scopes: null } }));
     expect(ok.statusCode).toBe(200);
     expect(JSON.parse(ok.body).id).toBe(ID);
-    const anonymous = await lambda(v2Event(`/v1/scans/${ID}`, undefined) as never, {} as never);
+    const anonymous = await call(v2Event(`/v1/scans/${ID}`, undefined));
     expect(anonymous.statusCode).toBe(401);
-    const health = await lambda(v2Event('/healthz', undefined) as never, {} as never);
+    const health = await call(v2Event('/healthz', undefined));
     expect(health.statusCode).toBe(200);
   });
 });
