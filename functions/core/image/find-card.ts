@@ -292,7 +292,7 @@ export function findCardCandidate(img: RgbImage, debug?: FindCardDebug): CardCan
     return Math.sqrt(d0 * d0 + d1 * d1 + d2 * d2);
   });
   let cut = Math.max(20, 2.5 * median(dist));
-  let coef = new Float64Array(18);
+  let coef: Float64Array = new Float64Array(18);
   // Iteratively reweighted fit: refit on the ring samples that agree with the model.
   for (let pass = 0; pass < 3; pass++) {
     for (let k = 0; k < ring.length; k++) weights[k] = dist[k]! <= cut ? 1 : 0;
