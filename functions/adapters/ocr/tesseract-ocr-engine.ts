@@ -124,6 +124,8 @@ export function createTesseractOcrEngine(options: TesseractOcrEngineOptions = {}
       try {
         const params: Record<string, string> = {
           tessedit_pageseg_mode: PSM_BY_LAYOUT[opts.layout ?? 'line'],
+          // Crops carry no resolution; without this Tesseract warns on stderr for every job.
+          user_defined_dpi: '300',
         };
         if (opts.whitelist !== undefined) params.tessedit_char_whitelist = opts.whitelist;
         const recOptions: Record<string, unknown> = { ...params };

@@ -1,0 +1,221 @@
+/**
+ * The card reader: photo bytes → checked, masked card fields. Composes safe decode and
+ * preprocessing (preprocess.ts), the glyph reader for the printed fields (ocr/read-card.ts),
+ * Tesseract for fields the glyph reader cannot settle (through the OcrEngine port), and the
+ * field checks (extract.ts). When a reading fails its checks, other hypotheses are tried
+ * (other binarisation, the card turned 180°) and the checks pick the winner.
+ *
+ * Never throws for bad input: bad images come back `failed` with the error code, photos
+ * without a readable card as `no_card`.
+ */
+import sharp from 'sharp';
+import { createTesseractOcrEngine } from '../adapters/ocr/tesseract-ocr-engine.js';
+import { ReadResult, type ReadStatus } from './card.js';
+import { DEFAULT_IMAGE_LIMITS, decodeImage, type ImageLimits } from './decode.js';
+import { CardOcrError, toCardOcrError } from './errors.js';
+import { extractFields, hasAnyField, type ExtractedFields, type TextLine } from './extract.js';
+import { silentLog, type Log } from './log.js';
+import type { Gray } from './ocr/glyphs.js';
+import { readCardGlyphs, type CardReading } from './ocr/read-card.js';
+import { readNameWithOcr } from './ocr/name-ocr.js';
+import type { OcrEngine } from './ports.js';
+import { CARD_HEIGHT, CARD_WIDTH, preprocessPhoto } from './preprocess.js';
+
+export interface CardReader {
+  /** Whole pipeline on photo bytes. Never throws for bad input: returns ReadResult with status 'failed' (error.code from ImageInputError) or 'no_card'. */
+  readPhoto(bytes: Uint8Array): Promise<ReadResult>;
+  /** OCR + extraction on an already normalised card PNG (what the AWS/local "read" stage runs after the "preprocess" stage). */
+  readNormalised(card: Uint8Array): Promise<ReadResult>;
+  close(): Promise<void>;
+}
+
+export interface CardReaderOptions {
+  /** Tesseract workers (default 1). */
+  workers?: number;
+  /** Recycle a Tesseract worker after this many jobs. */
+  recycleAfter?: number;
+  limits?: ImageLimits;
+  log?: Log;
+  /** An OCR engine to use instead of the built-in tesseract.js pool (tests). */
+  engine?: OcrEngine;
+  /** Reference date for expiry plausibility (tests). */
+  now?: () => Date;
+}
+
+const round1 = (n: number): number => Math.round(n * 10) / 10;
+
+/** Turns a grayscale image by 180°. */
+function rotate180(img: Gray): Gray {
+  const out = new Uint8Array(img.data.length);
+  const n = img.data.length;
+  for (let i = 0; i < n; i++) out[i] = img.data[n - 1 - i]!;
+  return { width: img.width, height: img.height, data: out };
+}
+
+/** How much a set of fields is worth: a verified PAN dominates. */
+function score(f: ExtractedFields): number {
+  return (f.pan ? 10 : 0) + (f.panUnverified ? 2 : 0) + (f.expiry ? 2 : 0) + (f.name ? 1 : 0) + (f.pan ? (f.confidence.pan ?? 0) : 0);
+}
+
+/**
+ * Creates a reader. The OCR engine starts lazily, on the first card whose name the glyph
+ * reader cannot settle, so most reads never pay its start-up.
+ */
+export async function createCardReader(options: CardReaderOptions = {}): Promise<CardReader> {
+  const log = options.log ?? silentLog;
+  const limits = options.limits ?? DEFAULT_IMAGE_LIMITS;
+  const now = options.now ?? (() => new Date());
+  let engine: OcrEngine | null = options.engine ?? null;
+  let closed = false;
+  const getEngine = (): OcrEngine => {
+    if (!engine) {
+      engine = createTesseractOcrEngine({
+        workers: options.workers ?? 1,
+        ...(options.recycleAfter === undefined ? {} : { recycleAfter: options.recycleAfter }),
+        log,
+      });
+    }
+    return engine;
+  };
+
+  /** OCR + extraction on an upright grayscale card. */
+  async function readCard(card: Gray): Promise<{ fields: ExtractedFields; ocrMs: number; extractMs: number }> {
+    let ocrMs = 0;
+    let extractMs = 0;
+    const attempt = (img: Gray, offset?: number): { fields: ExtractedFields; lines: TextLine[]; reading: CardReading } => {
+      const t0 = performance.now();
+      const reading = readCardGlyphs(img, offset === undefined ? {} : { offset });
+      const t1 = performance.now();
+      const fields = extractFields(reading.lines, { now: now() });
+      ocrMs += t1 - t0;
+      extractMs += performance.now() - t1;
+      return { fields, lines: reading.lines, reading };
+    };
+
+    let best = attempt(card);
+    let bestImg = card;
+    if (!best.fields.pan || !best.fields.expiry) {
+      // Other hypotheses: a different ink threshold, and the card upside down.
+      const turned = rotate180(card);
+      for (const [img, offset] of [[card, 10], [turned, undefined], [card, 28]] as const) {
+        const alt = attempt(img, offset);
+        if (score(alt.fields) > score(best.fields)) {
+          best = alt;
+          bestImg = img;
+        }
+        if (best.fields.pan && best.fields.expiry) break;
+      }
+    }
+    let fields = best.fields;
+    if (!fields.name && (fields.pan || fields.expiry)) {
+      // The glyph reader could not settle the name: ask Tesseract about the name region.
+      const t0 = performance.now();
+      const nameLines = await readNameWithOcr(getEngine(), bestImg, best.reading);
+      const t1 = performance.now();
+      if (nameLines.length > 0) fields = extractFields([...best.lines, ...nameLines], { now: now() });
+      ocrMs += t1 - t0;
+      extractMs += performance.now() - t1;
+    }
+    return { fields, ocrMs, extractMs };
+  }
+
+  function toResult(
+    fields: ExtractedFields,
+    timings: Record<string, number>,
+    geometry: ConstructorParameters<typeof ReadResult>[0]['geometry'],
+  ): ReadResult {
+    const any = hasAnyField(fields);
+    const status: ReadStatus = fields.pan ? 'ok' : any ? 'partial' : 'no_card';
+    return new ReadResult({
+      status,
+      pan: fields.pan,
+      panUnverified: fields.panUnverified,
+      brand: fields.brand,
+      expiry: fields.expiry,
+      name: fields.name,
+      confidence: fields.confidence,
+      missing: fields.missing,
+      error: status === 'no_card' ? { code: 'no_card', message: 'no card fields could be read from the image' } : null,
+      timingsMs: timings,
+      geometry: geometry ?? null,
+    });
+  }
+
+  function failed(err: unknown, timings: Record<string, number>): ReadResult {
+    const e: CardOcrError = toCardOcrError(err);
+    const status: ReadStatus = e.code === 'no_card' ? 'no_card' : 'failed';
+    if (e.code === 'internal') log.error('card read failed unexpectedly', { code: e.code }, err instanceof Error ? err : new Error(String(err)));
+    return new ReadResult({ status, error: e.toJSON(), timingsMs: timings });
+  }
+
+  function logResult(r: ReadResult, what: string): void {
+    log.debug(what, {
+      status: r.status,
+      pan: r.card.pan, // masked
+      brand: r.card.brand,
+      missing: r.missing,
+      errorCode: r.error?.code,
+      timingsMs: r.timingsMs,
+    });
+  }
+
+  return {
+    async readPhoto(bytes: Uint8Array): Promise<ReadResult> {
+      const t0 = performance.now();
+      let result: ReadResult;
+      try {
+        if (closed) throw new CardOcrError('internal', 'card reader is closed');
+        const pre = await preprocessPhoto(bytes, limits);
+        const { fields, ocrMs, extractMs } = await readCard(pre.pixels);
+        result = toResult(
+          fields,
+          {
+            decode: pre.timingsMs.decode,
+            preprocess: pre.timingsMs.preprocess,
+            ocr: round1(ocrMs),
+            extract: round1(extractMs),
+            total: round1(performance.now() - t0),
+          },
+          pre.geometry,
+        );
+      } catch (err) {
+        result = failed(err, { total: round1(performance.now() - t0) });
+      }
+      logResult(result, 'photo read');
+      return result;
+    },
+
+    async readNormalised(png: Uint8Array): Promise<ReadResult> {
+      const t0 = performance.now();
+      let result: ReadResult;
+      try {
+        if (closed) throw new CardOcrError('internal', 'card reader is closed');
+        const decoded = await decodeImage(png, limits);
+        const gray = await sharp(decoded.data, { raw: { width: decoded.width, height: decoded.height, channels: 3 } })
+          .greyscale()
+          // Cards from the preprocess stage are already this size; anything else is scaled to it.
+          .resize(CARD_WIDTH, CARD_HEIGHT, { fit: 'fill' })
+          .raw()
+          .toBuffer();
+        const t1 = performance.now();
+        const card: Gray = { width: CARD_WIDTH, height: CARD_HEIGHT, data: new Uint8Array(gray.buffer, gray.byteOffset, gray.length) };
+        const { fields, ocrMs, extractMs } = await readCard(card);
+        result = toResult(
+          fields,
+          { decode: round1(t1 - t0), ocr: round1(ocrMs), extract: round1(extractMs), total: round1(performance.now() - t0) },
+          null,
+        );
+      } catch (err) {
+        result = failed(err, { total: round1(performance.now() - t0) });
+      }
+      logResult(result, 'card read');
+      return result;
+    },
+
+    async close(): Promise<void> {
+      closed = true;
+      if (engine) await engine.close();
+    },
+  };
+}
+
