@@ -58,7 +58,7 @@ export function newScanId(now: number = Date.now()): string {
 export function derivedScanId(key: string, etag: string): string {
   const digest = createHash('sha256').update(key).update('\0').update(etag.replace(/"/g, '')).digest();
   // Force the first char into 0-7 like a ULID so every id fits the same 26-char pattern.
-  digest[0] = digest[0]! & 0x7f;
+  digest[0] = digest[0]! & 0x3f;
   return encodeBits(digest, 26);
 }
 

@@ -37,6 +37,8 @@ const localSchema = z.object({
   CARDOCR_MAX_ATTEMPTS: intFrom(3, 1, 20),
   /** Days a finished record is kept. */
   CARDOCR_RETENTION_DAYS: intFrom(30, 1, 3650),
+  /** How long a worker holds a job before it is redelivered, seconds (a stage's claim on a scan lasts half). */
+  CARDOCR_JOB_LEASE_SECONDS: intFrom(120, 2, 3600),
 });
 
 /** The Lambda handlers. */

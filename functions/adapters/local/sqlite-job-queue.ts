@@ -151,6 +151,16 @@ export class SqliteJobQueue implements JobQueue {
     }));
   }
 
+  /**
+   * Makes every leased job available again at once. Only for a runner starting up as the
+   * sole user of the queue: leases left in the table belong to a process that died.
+   */
+  releaseLeases(): number {
+    return this.#db
+      .prepare(`UPDATE jobs SET state = 'pending', available_at = ?, lease_until = NULL, updated_at = ? WHERE state = 'leased'`)
+      .run(this.#now(), this.#now()).changes;
+  }
+
   /** Counts by state (operations and tests: nothing lost, nothing stuck). */
   stats(queue?: string): Record<'pending' | 'leased' | 'done' | 'dead', number> {
     const rows = this.#db

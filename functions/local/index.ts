@@ -1,0 +1,145 @@
+/**
+ * The local runner behind `cardocr serve` / `npm start`: the HTTP API and web page (H5's
+ * Hono app, unchanged), the local upload route, and the pipeline (folder watch, durable
+ * queue, worker pool, stage handlers) on one machine with no AWS account.
+ */
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import type { Log } from '../core/log.js';
+import type { NormalisedReader, PreprocessFn } from '../core/stages.js';
+import { createApiApp } from '../handlers/api/app.js';
+import { loadApiConfig, loadLocalConfig, loadReaderConfig } from '../runtime/config.js';
+import { createLocalRuntime, type LocalRuntime } from '../runtime/local.js';
+import { createJsonLog } from './json-log.js';
+import { LOCAL_UPLOAD_PATH, createUploadRoute } from './upload-route.js';
+
+export { LOCAL_UPLOAD_PATH } from './upload-route.js';
+
+export interface StartLocalPipelineOptions {
+  /** Port to listen on; 0 picks a free one. Default: `PORT` or 3000. */
+  readonly port?: number;
+  /** Default: `CARDOCR_DATA_DIR` or `.data`. */
+  readonly dataDir?: string;
+  /** Queue workers and OCR workers. Default: `CARDOCR_CONCURRENCY` or the number of cores. */
+  readonly concurrency?: number;
+  /** Default: `CARDOCR_HOST` or 127.0.0.1. */
+  readonly host?: string;
+  /** API token; default `CARDOCR_API_TOKEN`, else one is generated and printed once. */
+  readonly token?: string;
+  readonly maxAttempts?: number;
+  /** Queue lease per job, ms. Default: `CARDOCR_JOB_LEASE_SECONDS`. */
+  readonly leaseMs?: number;
+  /** Logger (default: JSON lines on stdout at `CARDOCR_LOG_LEVEL`). */
+  readonly log?: Log;
+  /** Where the start-up banner goes (default: stderr, so stdout stays JSON lines). */
+  readonly print?: (line: string) => void;
+  /** Environment the defaults come from (default: process.env). */
+  readonly env?: Record<string, string | undefined>;
+  /** Test hooks: replace the reader or the preprocess step, speed up the safety nets. */
+  readonly reader?: NormalisedReader & { close?: () => Promise<void> };
+  readonly preprocess?: PreprocessFn;
+  readonly scanIntervalMs?: number;
+  readonly backoffMs?: number;
+}
+
+export interface LocalPipeline {
+  /** Base URL of the API and page, e.g. `http://127.0.0.1:3000`. */
+  readonly url: string;
+  readonly token: string;
+  readonly runtime: LocalRuntime;
+  close(): Promise<void>;
+}
+
+/** Starts the whole local pipeline and its HTTP server. */
+export async function startLocalPipeline(options: StartLocalPipelineOptions = {}): Promise<LocalPipeline> {
+  const env = options.env ?? process.env;
+  const local = loadLocalConfig(env);
+  const readerConfig = loadReaderConfig(env);
+  const apiConfig = loadApiConfig(env);
+  const log = options.log ?? createJsonLog({ level: readerConfig.CARDOCR_LOG_LEVEL });
+  const print = options.print ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const configuredToken = options.token ?? local.CARDOCR_API_TOKEN;
+  const token = configuredToken ?? randomBytes(24).toString('base64url');
+  const limits = {
+    maxInputBytes: readerConfig.CARDOCR_MAX_INPUT_BYTES,
+    maxInputPixels: readerConfig.CARDOCR_MAX_INPUT_PIXELS,
+    timeoutMs: readerConfig.CARDOCR_DECODE_TIMEOUT_MS,
+  };
+
+  const runtime = await createLocalRuntime({
+    dataDir: options.dataDir ?? local.CARDOCR_DATA_DIR,
+    concurrency: options.concurrency ?? local.CARDOCR_CONCURRENCY,
+    maxAttempts: options.maxAttempts ?? local.CARDOCR_MAX_ATTEMPTS,
+    retentionDays: local.CARDOCR_RETENTION_DAYS,
+    leaseMs: options.leaseMs ?? local.CARDOCR_JOB_LEASE_SECONDS * 1000,
+    limits,
+    ocrRecycleAfter: readerConfig.CARDOCR_OCR_RECYCLE_AFTER,
+    // Relative: the API resolves it against the URL each client called, so phones on the LAN work too.
+    uploadUrl: LOCAL_UPLOAD_PATH,
+    log,
+    ...(options.reader ? { reader: options.reader } : {}),
+    ...(options.preprocess ? { preprocess: options.preprocess } : {}),
+    ...(options.scanIntervalMs ? { scanIntervalMs: options.scanIntervalMs } : {}),
+    ...(options.backoffMs !== undefined ? { backoffMs: options.backoffMs } : {}),
+  });
+
+  let server: ReturnType<typeof serve> | undefined;
+  try {
+    const api = createApiApp({
+      objects: runtime.objects,
+      results: runtime.results,
+      auth: { mode: 'bearer', token },
+      config: apiConfig,
+      log,
+    });
+    const upload = createUploadRoute({
+      objects: runtime.objects,
+      secret: runtime.uploadSecret,
+      maxBodyBytes: limits.maxInputBytes + 64 * 1024,
+      log,
+    });
+    const fetch = (req: Request, env: unknown): Response | Promise<Response> =>
+      new URL(req.url).pathname === LOCAL_UPLOAD_PATH ? upload.fetch(req, env) : api.fetch(req, env);
+
+    await runtime.start();
+    const host = options.host ?? local.CARDOCR_HOST;
+    server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+      const s = serve({ fetch, port: options.port ?? local.PORT, hostname: host }, () => resolve(s));
+      s.once('error', reject);
+    });
+    const port = (server.address() as AddressInfo).port;
+    const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+    const url = `http://${shownHost}:${port}`;
+    log.info('local pipeline started', { url, dataDir: runtime.dataDir, concurrency: options.concurrency ?? local.CARDOCR_CONCURRENCY });
+    if (configuredToken) {
+      print(`cardocr: serving on ${url}/ (API token from CARDOCR_API_TOKEN)`);
+    } else {
+      // Printed once; the page takes it from the URL fragment, which never reaches a server or a log.
+      print(`cardocr: serving on ${url}/ — open ${url}/#token=${token}`);
+      print(`cardocr: API token (generated for this run): ${token}`);
+    }
+    const running = server;
+    let closing: Promise<void> | null = null;
+    return {
+      url,
+      token,
+      runtime,
+      close() {
+        closing ??= (async () => {
+          await new Promise<void>((resolve) => {
+            running.close(() => resolve());
+            // Keep-alive connections would hold close() open; the API has no long requests.
+            (running as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+          });
+          await runtime.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    server?.close();
+    await runtime.close();
+    throw err;
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Keeps the local pipeline from losing or sticking scans across crashes:
+ * - on start, jobs leased by a dead process are released at once, and every scan still in a
+ *   working status is handed to its stage again (stages are idempotent: a scan that is in
+ *   fact still queued just sees a duplicate);
+ * - periodically, scans whose record has not moved for a long time are re-enqueued, and
+ *   dead-lettered jobs turn their scans `failed` (covers jobs dead-lettered when a worker
+ *   died on every attempt, which no worker saw fail).
+ * A scan whose image is gone cannot be resumed and is failed with `not_found`.
+ */
+import type { SqliteJobQueue } from '../adapters/local/sqlite-job-queue.js';
+import { ConflictError, NotFoundError } from '../core/errors.js';
+import { processedKeyFor } from '../core/ids.js';
+import type { Log } from '../core/log.js';
+import type { ObjectStore, ResultStore } from '../core/ports.js';
+import type { ScanRecord, ScanStatus } from '../core/record.js';
+import { failDeadLettered, type StageDeps, type StageObject } from '../core/stages.js';
+import { PREPROCESS_QUEUE, READ_QUEUE } from './intake.js';
+
+export interface RecoveryDeps {
+  readonly queue: SqliteJobQueue;
+  readonly results: ResultStore;
+  readonly objects: ObjectStore;
+  readonly stage: StageDeps;
+  readonly log: Log;
+}
+
+const RESUMABLE: readonly ScanStatus[] = ['queued', 'preprocessing', 'reading'];
+
+async function* working(results: ResultStore): AsyncGenerator<ScanRecord> {
+  for (const status of RESUMABLE) {
+    let cursor: string | undefined;
+    do {
+      const page = await results.list({ status, limit: 100, ...(cursor ? { cursor } : {}) });
+      yield* page.items;
+      cursor = page.cursor;
+    } while (cursor);
+  }
+}
+
+/** Hands one working scan back to its stage; returns what was done. */
+export async function requeueScan(
+  deps: RecoveryDeps,
+  record: ScanRecord,
+  options: { clearLease: boolean },
+): Promise<'requeued' | 'failed' | 'skipped'> {
+  let rec = record;
+  if (options.clearLease && rec.lease) {
+    try {
+      rec = await deps.results.transition(rec.id, [rec.status], { status: rec.status, lease: null }, { ifAttempts: rec.attempts });
+    } catch (err) {
+      if (err instanceof ConflictError || err instanceof NotFoundError) return 'skipped';
+      throw err;
+    }
+  }
+  const reading = rec.status === 'reading';
+  const key = reading ? processedKeyFor(rec.id) : rec.key;
+  const info = key ? await deps.objects.head(key) : null;
+  if (!info) {
+    try {
+      await deps.results.transition(rec.id, [rec.status], {
+        status: 'failed',
+        error: { code: 'not_found', message: reading ? 'the normalised card image was lost' : 'the uploaded photo was lost' },
+        lease: null,
+      });
+      deps.log.warn('scan could not be resumed: image missing', { scanId: rec.id, status: rec.status });
+      return 'failed';
+    } catch (err) {
+      if (err instanceof ConflictError || err instanceof NotFoundError) return 'skipped';
+      throw err;
+    }
+  }
+  const obj: StageObject = { key: info.key, size: info.size, etag: info.etag };
+  // Its own dedupe key: the original job may be long done (and its key still in the window).
+  await deps.queue.send(reading ? READ_QUEUE : PREPROCESS_QUEUE, obj, { dedupeKey: `recover:${rec.id}:${rec.attempts}` });
+  return 'requeued';
+}
+
+/** Start-up recovery; the runner must be the only user of the data dir. */
+export async function recoverOnStart(deps: RecoveryDeps): Promise<{ releasedJobs: number; requeued: number; failed: number }> {
+  const releasedJobs = deps.queue.releaseLeases();
+  let requeued = 0;
+  let failed = 0;
+  const records: ScanRecord[] = [];
+  for await (const r of working(deps.results)) records.push(r);
+  for (const r of records) {
+    const what = await requeueScan(deps, r, { clearLease: true });
+    if (what === 'requeued') requeued++;
+    if (what === 'failed') failed++;
+  }
+  await failDeadLetterJobs(deps, new Set());
+  if (releasedJobs || requeued || failed) deps.log.info('recovered after restart', { releasedJobs, requeued, failed });
+  return { releasedJobs, requeued, failed };
+}
+
+/** Re-enqueues scans that have not moved for `staleMs` and hold no live lease. */
+export async function sweepStale(deps: RecoveryDeps, staleMs: number, now: number = Date.now()): Promise<number> {
+  const stale: ScanRecord[] = [];
+  for await (const r of working(deps.results)) {
+    const leaseLive = r.lease && Date.parse(r.lease.until) > now;
+    if (!leaseLive && now - Date.parse(r.updatedAt) > staleMs) stale.push(r);
+  }
+  let n = 0;
+  for (const r of stale) if ((await requeueScan(deps, r, { clearLease: false })) !== 'skipped') n++;
+  if (n) deps.log.warn('re-enqueued stale scans', { count: n });
+  return n;
+}
+
+/** Fails the scans of dead-lettered jobs not yet handled (ids in `handled` are skipped and added). */
+export async function failDeadLetterJobs(deps: RecoveryDeps, handled: Set<string>): Promise<number> {
+  let n = 0;
+  for (const queue of [PREPROCESS_QUEUE, READ_QUEUE]) {
+    for (const job of await deps.queue.deadLetters<StageObject>(queue)) {
+      if (handled.has(job.id)) continue;
+      handled.add(job.id);
+      if (await failDeadLettered(deps.stage, job.body, job.reason)) n++;
+    }
+  }
+  return n;
+}

@@ -1,0 +1,135 @@
+/**
+ * The local queue consumers: `concurrency` loops, each taking one job at a time (read jobs
+ * first, so scans already under way finish before new ones start) and handing it to its
+ * stage handler as an S3-shaped event, exactly as SQS hands it to the Lambda. A thrown error
+ * releases the job for a retry with exponential backoff; once the queue dead-letters it the
+ * scan is failed with the reason.
+ */
+import { toCardOcrError } from '../core/errors.js';
+import type { Log } from '../core/log.js';
+import { redactPans } from '../core/mask.js';
+import type { Job, JobQueue } from '../core/ports.js';
+import type { StageObject } from '../core/stages.js';
+
+export interface WorkerPoolOptions {
+  readonly queue: JobQueue;
+  /** Queue name → handler, in priority order. */
+  readonly handlers: ReadonlyArray<readonly [queue: string, handle: (obj: StageObject) => Promise<unknown>]>;
+  readonly concurrency: number;
+  /** Lease per received job, ms: a job not acked by then is redelivered. */
+  readonly leaseMs: number;
+  /** Called once a job is dead-lettered. */
+  readonly onDeadLetter: (obj: StageObject, reason: string) => Promise<unknown>;
+  readonly log: Log;
+  /** First retry delay, ms (doubles per attempt; default 500). */
+  readonly backoffMs?: number;
+  /** Idle poll period, ms (default 250). */
+  readonly pollMs?: number;
+  /** Subscribes to in-process sends so idle workers wake at once. */
+  readonly onSend?: (listener: () => void) => () => void;
+}
+
+/** Runs the stage queues with a fixed number of concurrent workers. */
+export class WorkerPool {
+  readonly #o: WorkerPoolOptions;
+  #running = false;
+  #loops: Promise<void>[] = [];
+  #wakers = new Set<() => void>();
+  #unsubscribe: (() => void) | null = null;
+  #active = 0;
+
+  constructor(options: WorkerPoolOptions) {
+    this.#o = options;
+  }
+
+  /** Jobs being handled right now. */
+  get active(): number {
+    return this.#active;
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#unsubscribe = this.#o.onSend?.(() => this.#wakeAll()) ?? null;
+    this.#loops = Array.from({ length: this.#o.concurrency }, (_, i) => this.#loop(i));
+  }
+
+  /** Stops taking jobs and waits for the ones in hand (their leases cover a crash instead). */
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#unsubscribe?.();
+    this.#wakeAll();
+    await Promise.all(this.#loops);
+  }
+
+  #wakeAll(): void {
+    for (const wake of this.#wakers) wake();
+    this.#wakers.clear();
+  }
+
+  #idle(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, this.#o.pollMs ?? 250);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wakers.add(done);
+    });
+  }
+
+  async #loop(worker: number): Promise<void> {
+    while (this.#running) {
+      let took = false;
+      for (const [name, handle] of this.#o.handlers) {
+        if (!this.#running) break;
+        let jobs: Job<StageObject>[];
+        try {
+          jobs = await this.#o.queue.receive<StageObject>(name, { max: 1, leaseMs: this.#o.leaseMs });
+        } catch (err) {
+          this.#o.log.error('queue receive failed', { queue: name, error: err as Error });
+          break;
+        }
+        const job = jobs[0];
+        if (!job) continue;
+        took = true;
+        this.#active++;
+        try {
+          await this.#run(job, handle, worker);
+        } finally {
+          this.#active--;
+        }
+        break; // start again from the highest-priority queue
+      }
+      if (!took && this.#running) await this.#idle();
+    }
+  }
+
+  async #run(job: Job<StageObject>, handle: (obj: StageObject) => Promise<unknown>, worker: number): Promise<void> {
+    const { queue, log } = this.#o;
+    try {
+      await handle(job.body);
+      await queue.ack(job);
+    } catch (thrown) {
+      const err = toCardOcrError(thrown);
+      const reason = `${err.code}: ${err.message}`;
+      const base = this.#o.backoffMs ?? 500;
+      const delayMs = Math.min(60_000, base * 2 ** (job.attempt - 1)) * (0.8 + Math.random() * 0.4);
+      try {
+        const { deadLettered } = await queue.retry(job, { delayMs, reason });
+        log.warn(deadLettered ? 'job dead-lettered' : 'job failed, will retry', {
+          queue: job.queue,
+          key: redactPans(job.body.key),
+          attempt: job.attempt,
+          code: err.code,
+          worker,
+          ...(deadLettered ? {} : { retryInMs: Math.round(delayMs) }),
+        });
+        if (deadLettered) await this.#o.onDeadLetter(job.body, reason);
+      } catch (err2) {
+        // The lease will run out and the job come back: nothing is lost.
+        log.error('could not release a failed job', { queue: job.queue, error: err2 as Error });
+      }
+    }
+  }
+}

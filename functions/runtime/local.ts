@@ -1,0 +1,216 @@
+/**
+ * Composition root of the local runner: builds the adapters (folder bucket, SQLite results
+ * and queue in one file), the card reader and the stage dependencies from explicit options,
+ * and wires the event path: store writes and the folder watch → intake → queue → worker pool
+ * → stage handlers (the same ones the Lambdas run). No HTTP here (see functions/local).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { FsObjectStore } from '../adapters/local/fs-object-store.js';
+import { openSqlite, type SqliteDatabase } from '../adapters/local/sqlite.js';
+import { SqliteJobQueue } from '../adapters/local/sqlite-job-queue.js';
+import { SqliteResultStore } from '../adapters/local/sqlite-result-store.js';
+import type { ImageLimits } from '../core/decode.js';
+import { CardOcrError } from '../core/errors.js';
+import { PROCESSED_PREFIX, UPLOADS_PREFIX } from '../core/ids.js';
+import type { Log } from '../core/log.js';
+import { preprocessPhoto } from '../core/preprocess.js';
+import { createCardReader } from '../core/reader.js';
+import type { NormalisedReader, PreprocessFn, StageDeps } from '../core/stages.js';
+import { handlePreprocessEvent } from '../handlers/preprocess.js';
+import { handleReadEvent } from '../handlers/read.js';
+import { objectCreatedEvent } from '../handlers/s3-event.js';
+import { PREPROCESS_QUEUE, READ_QUEUE, createIntake } from '../local/intake.js';
+import { failDeadLetterJobs, recoverOnStart, sweepStale, type RecoveryDeps } from '../local/recovery.js';
+import { BucketWatcher } from '../local/watcher.js';
+import { WorkerPool } from '../local/worker-pool.js';
+
+/** Name the local bucket goes by in the S3-shaped events. */
+export const LOCAL_BUCKET = 'local';
+
+export interface LocalRuntimeOptions {
+  readonly dataDir: string;
+  /** Queue workers, and OCR workers of the shared card reader. */
+  readonly concurrency: number;
+  readonly maxAttempts: number;
+  readonly retentionDays: number;
+  /** Queue lease per job, ms; a stage's claim on a scan lasts half of it. */
+  readonly leaseMs: number;
+  readonly limits: ImageLimits;
+  readonly ocrRecycleAfter?: number;
+  /** URL (may be relative) of the local upload route, put into upload targets. */
+  readonly uploadUrl: string;
+  readonly log: Log;
+  /** Replace the real reader or preprocess step (tests that need to slow down or count work). */
+  readonly reader?: NormalisedReader & { close?: () => Promise<void> };
+  readonly preprocess?: PreprocessFn;
+  /** Folder rescan period, ms. */
+  readonly scanIntervalMs?: number;
+  /** First retry delay, ms. */
+  readonly backoffMs?: number;
+}
+
+/** The running pieces of the local pipeline. */
+export interface LocalRuntime {
+  readonly dataDir: string;
+  readonly db: SqliteDatabase;
+  readonly objects: FsObjectStore;
+  readonly results: SqliteResultStore;
+  readonly queue: SqliteJobQueue;
+  readonly stage: StageDeps;
+  /** HMAC key of upload policies (kept in the data dir so targets survive a restart). */
+  readonly uploadSecret: string;
+  /** Starts recovery, the folder watch and the workers. */
+  start(): Promise<void>;
+  /** Stops everything; in-hand jobs finish first. */
+  close(): Promise<void>;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** One runner per data dir: its start-up recovery assumes every lease it finds is orphaned. */
+function lockDataDir(dataDir: string): () => void {
+  const lock = join(dataDir, 'runner.pid');
+  try {
+    const pid = Number(readFileSync(lock, 'utf8'));
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) {
+      throw new CardOcrError('conflict', `data dir ${dataDir} is in use by process ${pid}`);
+    }
+  } catch (err) {
+    if (err instanceof CardOcrError) throw err;
+  }
+  writeFileSync(lock, String(process.pid));
+  return () => rmSync(lock, { force: true });
+}
+
+function uploadSecret(dataDir: string): string {
+  const file = join(dataDir, 'upload-secret');
+  try {
+    const s = readFileSync(file, 'utf8').trim();
+    if (s.length >= 32) return s;
+  } catch {
+    // first start
+  }
+  const s = randomBytes(32).toString('base64url');
+  writeFileSync(file, s, { mode: 0o600 });
+  return s;
+}
+
+/** Builds the local runtime (nothing runs until `start`). */
+export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const unlock = lockDataDir(dataDir);
+  const log = options.log;
+  const secret = uploadSecret(dataDir);
+  const db = openSqlite(join(dataDir, 'cardocr.sqlite'));
+  const results = new SqliteResultStore(db);
+  const queue = new SqliteJobQueue(db, { maxAttempts: options.maxAttempts });
+  const intake = createIntake({ queue, results, log });
+  const objects = new FsObjectStore({
+    root: join(dataDir, 'bucket'),
+    uploadUrl: options.uploadUrl,
+    secret,
+    // The store's own writes are complete when put returns: notify at once, like S3 does.
+    onPut: (info) => {
+      intake({ key: info.key, size: info.size, etag: info.etag }).catch((err: unknown) =>
+        log.warn('intake failed; the folder scan will pick the object up', { error: err as Error }),
+      );
+    },
+  });
+  const reader =
+    options.reader ??
+    (await createCardReader({
+      workers: options.concurrency,
+      limits: options.limits,
+      log,
+      ...(options.ocrRecycleAfter ? { recycleAfter: options.ocrRecycleAfter } : {}),
+    }));
+  const preprocess: PreprocessFn =
+    options.preprocess ??
+    (async (bytes) => {
+      const card = await preprocessPhoto(bytes, options.limits);
+      return { image: card.image, timingsMs: { ...card.timingsMs } };
+    });
+  const stage: StageDeps = {
+    objects,
+    results,
+    preprocess,
+    reader,
+    log,
+    retentionDays: options.retentionDays,
+    claimMs: Math.floor(options.leaseMs / 2),
+  };
+  const recoveryDeps: RecoveryDeps = { queue, results, objects, stage, log };
+  const pool = new WorkerPool({
+    queue,
+    handlers: [
+      [READ_QUEUE, (obj) => handleReadEvent(objectCreatedEvent(LOCAL_BUCKET, obj), stage)],
+      [PREPROCESS_QUEUE, (obj) => handlePreprocessEvent(objectCreatedEvent(LOCAL_BUCKET, obj), stage)],
+    ],
+    concurrency: options.concurrency,
+    leaseMs: options.leaseMs,
+    onDeadLetter: async (obj, reason) => failDeadLettered(obj, reason),
+    log,
+    ...(options.backoffMs !== undefined ? { backoffMs: options.backoffMs } : {}),
+    onSend: (listener) => queue.onSend(listener),
+  });
+  const handledDead = new Set<string>();
+  async function failDeadLettered(_obj: unknown, _reason: string): Promise<void> {
+    await failDeadLetterJobs(recoveryDeps, handledDead);
+  }
+  const watcher = new BucketWatcher({
+    store: objects,
+    prefixes: [UPLOADS_PREFIX, PROCESSED_PREFIX],
+    onObject: intake,
+    log,
+    ...(options.scanIntervalMs ? { scanIntervalMs: options.scanIntervalMs } : {}),
+  });
+  let maintenance: NodeJS.Timeout | null = null;
+  let closed = false;
+
+  return {
+    dataDir,
+    db,
+    objects,
+    results,
+    queue,
+    stage,
+    uploadSecret: secret,
+    async start() {
+      await recoverOnStart(recoveryDeps);
+      await watcher.start();
+      pool.start();
+      // Safety net for what no event reports: stale scans and jobs dead-lettered by lease expiry.
+      maintenance = setInterval(() => {
+        void (async () => {
+          try {
+            await failDeadLetterJobs(recoveryDeps, handledDead);
+            await sweepStale(recoveryDeps, options.leaseMs * 2);
+          } catch (err) {
+            log.warn('maintenance pass failed', { error: err as Error });
+          }
+        })();
+      }, Math.min(30_000, Math.max(1000, options.leaseMs / 2)));
+      maintenance.unref();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (maintenance) clearInterval(maintenance);
+      await watcher.stop();
+      await pool.stop();
+      await reader.close?.();
+      db.close();
+      unlock();
+    },
+  };
+}
