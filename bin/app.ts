@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+/**
+ * CDK app entry (`cdk.json` runs it with tsx): builds the stack, nothing else.
+ *
+ * Settings come from CDK context (`-c key=value` or `cdk.json`), never from the shell:
+ * - `architecture`: `arm64` (default) or `x86_64`
+ * - `removalPolicy`: `retain` (default) or `destroy` (empties and deletes buckets and tables)
+ * - `allowedOrigins`: comma-separated browser origins for CORS
+ * - `alarmEmail`: address subscribed to the alarm topic
+ * - `jwtIssuer` + `jwtAudience` (comma-separated): use an existing identity provider instead
+ *   of the Cognito user pool the stack creates
+ * - `stackName`: default `CardOcr`
+ * - `nag`: `false` skips the cdk-nag AwsSolutions and Serverless checks at synth
+ */
+import { App, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Architecture } from 'aws-cdk-lib/aws-lambda';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { CardOcrStack } from '../lib/card-ocr-stack.js';
+import type { CardOcrPipelineProps } from '../lib/card-ocr-pipeline.js';
+
+const app = new App();
+const context = (key: string): string | undefined => {
+  const value: unknown = app.node.tryGetContext(key);
+  return value === undefined || value === null || value === '' ? undefined : String(value);
+};
+const list = (key: string): string[] | undefined =>
+  context(key)
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+const architecture = context('architecture') ?? 'arm64';
+if (architecture !== 'arm64' && architecture !== 'x86_64') {
+  throw new Error(`context architecture must be arm64 or x86_64, got ${architecture}`);
+}
+const removalPolicy = context('removalPolicy') ?? 'retain';
+if (removalPolicy !== 'retain' && removalPolicy !== 'destroy') {
+  throw new Error(`context removalPolicy must be retain or destroy, got ${removalPolicy}`);
+}
+
+const allowedOrigins = list('allowedOrigins');
+const jwtIssuer = context('jwtIssuer');
+const jwtAudience = list('jwtAudience');
+const alarmEmail = context('alarmEmail');
+const pipeline: CardOcrPipelineProps = {
+  architecture: architecture === 'arm64' ? Architecture.ARM_64 : Architecture.X86_64,
+  removalPolicy: removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+  ...(allowedOrigins ? { allowedOrigins } : {}),
+  ...(jwtIssuer ? { jwtIssuer } : {}),
+  ...(jwtAudience ? { jwtAudience } : {}),
+};
+
+new CardOcrStack(app, context('stackName') ?? 'CardOcr', { pipeline, ...(alarmEmail ? { alarmEmail } : {}) });
+
+if (context('nag') !== 'false') {
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+}
