@@ -52,6 +52,8 @@ const awsSchema = z.object({
   CARDOCR_IDEMPOTENCY_TABLE: z.string().min(3).optional(),
   CARDOCR_RETENTION_DAYS: intFrom(30, 1, 3650),
   CARDOCR_UPLOAD_EXPIRES_SECONDS: intFrom(300, 30, 3600),
+  /** The stage queues' maxReceiveCount: on the last delivery a still-failing scan is recorded `dead_lettered`. */
+  CARDOCR_MAX_RECEIVE_COUNT: intFrom(5, 1, 1000),
 });
 
 /** The HTTP API (same app locally and on Lambda). */

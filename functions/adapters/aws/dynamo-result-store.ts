@@ -44,20 +44,14 @@ export interface DynamoResultStoreOptions {
 /** Attributes the adapter adds to a record for its indexes; stripped on read. */
 const INTERNAL_ATTRIBUTES = [RESULT_TABLE.sortKey, RESULT_TABLE.indexes.byCreated.partitionKey] as const;
 
-/** Fields a transition may set (everything but the immutable id and createdAt). */
-const PATCHABLE_FIELDS = [
-  'key',
-  'status',
-  'outcome',
-  'card',
-  'confidence',
-  'missing',
-  'error',
-  'attempts',
-  'updatedAt',
-  'timingsMs',
-  'expiresAt',
-] as const satisfies ReadonlyArray<keyof ScanPatch>;
+/** Fields no transition may change. */
+const IMMUTABLE_FIELDS: ReadonlySet<string> = new Set(['id', 'createdAt']);
+
+/**
+ * Optional fields stored only while they hold a value: `key` is a GSI key (which cannot be
+ * NULL), `lease` is transient. A null in a patch removes the attribute.
+ */
+const SPARSE_FIELDS: ReadonlySet<string> = new Set(['key', 'lease']);
 
 const cursorSchema = z.record(z.string(), z.string().max(1024)).refine((o) => Object.keys(o).length <= 4);
 
@@ -77,12 +71,15 @@ function decodeCursor(cursor: string): Record<string, string> {
   }
 }
 
-/** Record → item: adds index attributes, drops a null `key` (a GSI key cannot be NULL). */
+/** Record → item: adds index attributes, drops null sparse fields. */
 function toItem(record: ScanRecord): Record<string, unknown> {
-  const { key, ...rest } = record;
+  const item: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(record)) {
+    if (value === null && SPARSE_FIELDS.has(field)) continue;
+    item[field] = value;
+  }
   return {
-    ...rest,
-    ...(key === null ? {} : { key }),
+    ...item,
     [RESULT_TABLE.sortKey]: sortKeyOf(record),
     [RESULT_TABLE.indexes.byCreated.partitionKey]: RESULT_TABLE.kindValue,
   };
@@ -222,14 +219,11 @@ export class DynamoResultStore implements ResultStore {
     const removes: string[] = [];
     const full: ScanPatch = { ...patch, updatedAt: patch.updatedAt ?? new Date().toISOString() };
 
-    PATCHABLE_FIELDS.forEach((field, i) => {
-      if (!(field in full)) return;
-      const value = full[field];
-      if (value === undefined) return;
+    Object.entries(full).forEach(([field, value], i) => {
+      if (value === undefined || IMMUTABLE_FIELDS.has(field)) return;
       const name = `#f${i}`;
       names[name] = field;
-      // `key` is a sparse GSI key: null means "remove the attribute", not a NULL value.
-      if (field === 'key' && value === null) {
+      if (value === null && SPARSE_FIELDS.has(field)) {
         removes.push(name);
         return;
       }

@@ -1,0 +1,12 @@
+/**
+ * Lambda entry of the preprocess stage: SQS (S3 `uploads/` ObjectCreated) → safe decode,
+ * find and normalise the card → `processed/<id>.png`, record → `reading`.
+ */
+import { createAwsRuntime } from '../../runtime/aws.js';
+import { createPreprocessHandler } from './stage-lambda.js';
+
+// Module scope: clients and config are built once per execution environment.
+const runtime = createAwsRuntime({ service: 'preprocess' });
+
+/** SQS handler with partial batch responses. */
+export const handler = createPreprocessHandler(runtime);
