@@ -1,0 +1,153 @@
+/**
+ * `cardocr scan <file|dir>... [--json] [--reveal] [--concurrency N]`.
+ *
+ * Reads every photo with one card reader (N OCR workers, N photos in flight) and prints one
+ * result per photo, in input order, as soon as it and every earlier one are done. Exit code
+ * 0 when every photo was processed (whatever it held: a card, no card, a corrupt file),
+ * 1 when the reader itself broke on some photo, 2 on a usage error.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { ReadResult } from '../core/card.js';
+import type { CardReader, CardReaderOptions } from '../core/reader.js';
+import { CardOcrError, toCardOcrError } from '../core/errors.js';
+import { loadReaderConfig } from '../runtime/config.js';
+import { summary, Table, toScanLine, type ScanLine } from './format.js';
+import { expandInputs, type ScanInput } from './inputs.js';
+import { createProgress, type ProgressStream } from './progress.js';
+import { EXIT, positiveInt, UsageError } from './usage.js';
+
+/** Where the command writes (the process streams, or stand-ins in tests). */
+export interface ScanIo {
+  stdout: { write(chunk: string): boolean };
+  stderr: ProgressStream;
+}
+
+/** Options of one scan run, after parsing. */
+export interface ScanOptions {
+  inputs: string[];
+  json: boolean;
+  reveal: boolean;
+  concurrency: number;
+}
+
+/** Parses `scan` arguments (without the `scan` word itself). Throws UsageError. */
+export function parseScanArgs(argv: readonly string[]): ScanOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        json: { type: 'boolean', default: false },
+        reveal: { type: 'boolean', default: false },
+        concurrency: { type: 'string' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message, { cause: err });
+  }
+  const { values, positionals } = parsed;
+  return {
+    inputs: positionals,
+    json: values.json,
+    reveal: values.reveal,
+    concurrency: positiveInt(values.concurrency, '--concurrency', 64) ?? 1,
+  };
+}
+
+type ReaderFactory = (options: CardReaderOptions) => Promise<CardReader>;
+
+const defaultReaderFactory: ReaderFactory = async (options) => {
+  // Loaded only now, so usage errors answer before sharp and the OCR code are even loaded.
+  const { createCardReader } = await import('../core/reader.js');
+  return createCardReader(options);
+};
+
+/** Runs the scan command and returns the exit code. Usage errors are thrown as UsageError. */
+export async function runScan(
+  argv: readonly string[],
+  io: ScanIo,
+  deps: { createReader?: ReaderFactory; env?: Record<string, string | undefined> } = {},
+): Promise<number> {
+  const started = performance.now();
+  const opts = parseScanArgs(argv);
+  const inputs = await expandInputs(opts.inputs);
+  let config;
+  try {
+    config = loadReaderConfig(deps.env ?? process.env);
+  } catch (err) {
+    throw new UsageError((err as Error).message, { cause: err });
+  }
+  const limits = { maxInputBytes: config.CARDOCR_MAX_INPUT_BYTES, maxInputPixels: config.CARDOCR_MAX_INPUT_PIXELS, timeoutMs: config.CARDOCR_DECODE_TIMEOUT_MS };
+  const reader = await (deps.createReader ?? defaultReaderFactory)({
+    workers: opts.concurrency,
+    recycleAfter: config.CARDOCR_OCR_RECYCLE_AFTER,
+    limits,
+  });
+
+  const table = opts.json ? null : new Table(inputs.map((i) => i.file));
+  const progress = createProgress(io.stderr, inputs.length);
+  const out = (text: string): void => {
+    progress.clear();
+    io.stdout.write(text + '\n');
+  };
+  if (table) out(table.header());
+
+  const lines: Array<ScanLine | undefined> = new Array(inputs.length);
+  const counts: Record<string, number> = {};
+  let emitted = 0;
+  let finished = 0;
+  let broken = false;
+
+  const readOne = async (input: ScanInput): Promise<ReadResult> => {
+    if (input.size > limits.maxInputBytes) {
+      // Refused without reading a byte of it into memory.
+      return new ReadResult({
+        status: 'failed',
+        error: { code: 'too_large', message: `file is ${input.size} bytes, the limit is ${limits.maxInputBytes}` },
+        timingsMs: { total: 0 },
+      });
+    }
+    const t0 = performance.now();
+    try {
+      return await reader.readPhoto(await readFile(input.file));
+    } catch (err) {
+      // The reader reports bad input as a result; anything thrown means the run itself broke.
+      broken = true;
+      const e: CardOcrError = toCardOcrError(err);
+      return new ReadResult({ status: 'failed', error: e.toJSON(), timingsMs: { total: Math.round(performance.now() - t0) } });
+    }
+  };
+
+  const flush = (): void => {
+    while (emitted < lines.length && lines[emitted]) {
+      const line = lines[emitted] as ScanLine;
+      out(table ? table.row(line) : JSON.stringify(line));
+      emitted++;
+    }
+    progress.tick(finished);
+  };
+
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < inputs.length) {
+      const index = next++;
+      const input = inputs[index] as ScanInput;
+      const result = await readOne(input);
+      lines[index] = toScanLine(input.file, result, opts.reveal);
+      counts[result.status] = (counts[result.status] ?? 0) + 1;
+      finished++;
+      flush();
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(opts.concurrency, inputs.length) }, lane));
+  } finally {
+    progress.done();
+    await reader.close();
+  }
+  if (table) io.stdout.write(summary(counts, inputs.length, performance.now() - started) + '\n');
+  return broken ? EXIT.failure : EXIT.ok;
+}

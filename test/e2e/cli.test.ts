@@ -1,0 +1,120 @@
+/**
+ * The `cardocr` command as a user runs it: a real process (the TypeScript entry through tsx,
+ * so the test needs no build), the real reader, committed fixtures and one hostile file.
+ * Checks the documented NDJSON shape, masking, --reveal, the table, and exit codes.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const CARDS = join('test', 'fixtures', 'cards');
+const run = promisify(execFile);
+
+interface Truth {
+  file: string;
+  kind: string;
+  pan?: string;
+}
+
+/** Runs `cardocr ...` and returns its exit code and output (never throws on a non-zero exit). */
+async function cardocr(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'bin/cardocr.ts', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, CARDOCR_LOG_LEVEL: 'silent' },
+      timeout: 120_000,
+      maxBuffer: 4 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    if (typeof e.code !== 'number') throw err;
+    return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+let truth: Truth[];
+let hostile: string;
+
+beforeAll(async () => {
+  truth = JSON.parse(await readFile(join(ROOT, CARDS, 'truth.json'), 'utf8')) as Truth[];
+  hostile = join(await mkdtemp(join(tmpdir(), 'cardocr-e2e-')), 'invoice.jpg');
+  await writeFile(hostile, '<!doctype html><html><body>not a photo</body></html>');
+});
+
+const truthOf = (file: string): Truth => {
+  const t = truth.find((x) => file.endsWith(x.file));
+  if (!t) throw new Error(`no truth for ${file}`);
+  return t;
+};
+
+describe('cardocr scan (real process, real reader)', () => {
+  it('--json prints one object per photo in the documented shape, PANs masked, and exits 0', async () => {
+    // A plain Visa, an Amex, a card photographed upside down, a photo without a card, a hostile file.
+    const files = ['card-000.jpg', 'card-004.jpg', 'card-011.jpg', 'card-021.jpg'].map((f) => join(CARDS, f));
+    const { code, stdout, stderr } = await cardocr(['scan', '--json', ...files, hostile]);
+    expect(code).toBe(0);
+    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
+    expect(lines.map((l) => l.file)).toEqual([...files, hostile]);
+    for (const line of lines) {
+      const failed = line.status === 'failed';
+      expect(Object.keys(line)).toEqual(['file', 'status', 'card', 'confidence', ...(failed ? ['error'] : []), 'timingsMs']);
+      expect(Object.keys(line.card)).toEqual(['pan', 'brand', 'expiry', 'name']);
+      expect(Object.keys(line.timingsMs)[0]).toBe('total');
+      expect(typeof line.timingsMs.total).toBe('number');
+      if (line.card.pan !== null) expect(line.card.pan).toMatch(/^\d{0,6}•+\d{4}$/);
+    }
+    // Cards are read (the reader's accuracy is measured elsewhere; here: the CLI carries it through).
+    const [visa, amex] = lines;
+    expect(visa?.status).toBe('ok');
+    expect(visa?.card.pan.slice(-4)).toBe(truthOf(files[0] ?? '').pan?.slice(-4));
+    expect(amex?.card.brand).toBe('amex');
+    expect(lines[3]?.status).toBe('no_card');
+    expect(lines[3]?.card.pan).toBeNull();
+    expect(lines[4]).toMatchObject({ status: 'failed', error: { code: 'unsupported_format' } });
+    expect(lines[4]?.error.message).toEqual(expect.any(String));
+    // No full card number anywhere in the output.
+    for (const t of truth) if (t.pan) expect(stdout + stderr).not.toContain(t.pan);
+  });
+
+  it('--reveal prints the full number; the default table masks it', async () => {
+    const file = join(CARDS, 'card-000.jpg');
+    const pan = truthOf(file).pan ?? '';
+    const revealed = await cardocr(['scan', '--json', '--reveal', file]);
+    expect(revealed.code).toBe(0);
+    expect((JSON.parse(revealed.stdout) as { card: { pan: string } }).card.pan).toBe(pan);
+    const table = await cardocr(['scan', file, hostile]);
+    expect(table.code).toBe(0);
+    const [header, row, bad, summary] = table.stdout.trim().split('\n');
+    expect(header).toMatch(/^FILE\s+STATUS\s+PAN\s+BRAND\s+EXPIRY\s+NAME\s+MS$/);
+    expect(row).toContain(`${pan.slice(0, 6)}••••••${pan.slice(-4)}`);
+    expect(table.stdout).not.toContain(pan);
+    expect(bad).toMatch(/failed.*unsupported_format/);
+    expect(summary).toMatch(/^2 photos: 1 ok, 0 partial, 0 no_card, 1 failed in [\d.]+ s$/);
+    // stderr is not a terminal here: no progress bar.
+    expect(table.stderr).toBe('');
+  });
+
+  it('exits 2 with a clear message on usage errors, before reading anything', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['scan', '--bogus', join(CARDS, 'card-000.jpg')], /Unknown option '--bogus'/],
+      [['scan'], /no photos given/],
+      [['scan', join(CARDS, 'missing.jpg')], /cannot read ".*missing\.jpg": no such file or directory/],
+      [['scan', '--concurrency', '0', CARDS], /--concurrency must be a whole number/],
+      [['frobnicate'], /unknown command "frobnicate"/],
+    ];
+    const [help, ...results] = await Promise.all([cardocr(['help']), ...cases.map(([args]) => cardocr(args))]);
+    for (const [i, [args, message]] of cases.entries()) {
+      const { code, stdout, stderr } = results[i] ?? { code: -1, stdout: '', stderr: '' };
+      expect(code, args.join(' ')).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(message);
+    }
+    expect(help?.code).toBe(0);
+    expect(help?.stdout).toContain('cardocr scan <file|dir>...');
+  });
+});
