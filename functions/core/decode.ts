@@ -150,13 +150,15 @@ function fromSharpError(err: unknown, format: ImageType): ImageInputError {
   if (/timeout/i.test(msg)) {
     return new ImageInputError('timeout', `decoding the ${FORMAT_NAME[format]} exceeded its time budget`, { cause: err });
   }
-  // libvips wording for truncation varies by codec ("premature end", "truncated", "unexpected end").
-  const truncated = /truncat|premature end|unexpected end|end of (file|stream)|not enough data|read error/i.test(msg);
+  // libvips wording for truncation varies by codec ("premature end", "truncated"); libpng
+  // says only "read error" for both a cut-off file and a bad checksum.
+  const truncated = /truncat|premature end|unexpected end|end of (file|stream)|not enough data/i.test(msg);
+  const name = FORMAT_NAME[format];
   return new ImageInputError(
     'invalid_image',
     truncated
-      ? `expected a complete ${FORMAT_NAME[format]} image, got a truncated one`
-      : `expected a valid ${FORMAT_NAME[format]} image, got corrupt ${FORMAT_NAME[format]} data`,
+      ? `expected a complete ${name} image, got a truncated one`
+      : `expected a valid ${name} image, got corrupt or truncated ${name} data`,
     { cause: err },
   );
 }

@@ -12,7 +12,7 @@ import sharp from 'sharp';
 import type { CardGeometry } from './card.js';
 import { DEFAULT_IMAGE_LIMITS, decodeImage, withTimeout, type DecodedImage, type ImageLimits } from './decode.js';
 import { ImageInputError, NoCardError } from './errors.js';
-import { findCardCandidate, type CardCandidate, type FindCardDebug } from './image/find-card.js';
+import { analyseScene, type CardCandidate, type FindCardDebug, type ForegroundStats } from './image/find-card.js';
 import { polygonArea, type Point, type Quad } from './image/geometry.js';
 import { uprightScore } from './image/orientation.js';
 import { rotate180, warpQuad, type GrayImage } from './image/warp.js';
@@ -59,7 +59,8 @@ export interface PreprocessOptions {
   debug?: FindCardDebug;
 }
 
-const round1 = (n: number) => Math.round(n * 10) / 10;
+/** Rounds to 0.1 (and turns -0 into 0). */
+const round1 = (n: number) => Math.round(n * 10) / 10 || 0;
 
 /**
  * Finds, crops, straightens and normalises the card in a photo.
@@ -99,16 +100,14 @@ export async function preprocessDecoded(
     .toBuffer({ resolveWithObject: true });
   const sx = W / small.info.width;
   const sy = H / small.info.height;
-  const cand = findCardCandidate(
-    { width: small.info.width, height: small.info.height, data: small.data },
-    options.debug,
-  );
+  const scene = analyseScene({ width: small.info.width, height: small.info.height, data: small.data }, options.debug);
+  const cand = scene.candidate;
   const verdict = judge(cand, small.info.width, small.info.height);
   let quad: Quad;
   let fullFrame = false;
   if (verdict.ok === true && cand) {
     quad = cand.quad.map((p) => ({ x: p.x * sx, y: p.y * sy })) as Quad;
-  } else if (looksLikeFullFrameCard(cand, W, H)) {
+  } else if (looksLikeFullFrameCard(scene.foreground, W, H)) {
     fullFrame = true;
     quad = [{ x: 0, y: 0 }, { x: W, y: 0 }, { x: W, y: H }, { x: 0, y: H }];
   } else {
@@ -229,14 +228,15 @@ function judge(c: CardCandidate | null, w: number, h: number): { ok: true } | { 
 }
 
 /**
- * A card filling the frame leaves no desk to find it against. We accept the whole frame
- * only when the frame has a card-like aspect and the "blob" spans it (the border ring was
- * card, not desk).
+ * A card filling the frame leaves no desk to find it against: the frame border is card,
+ * so only its print (text, chip, logos) stands out. We accept the whole frame only when
+ * the frame has a card-like aspect and that print is spread across most of it; a bare
+ * desk (nothing stands out) or a small object on it stays a NoCardError.
  */
-function looksLikeFullFrameCard(c: CardCandidate | null, W: number, H: number): boolean {
+function looksLikeFullFrameCard(fg: ForegroundStats, W: number, H: number): boolean {
   const aspect = Math.max(W, H) / Math.min(W, H);
-  if (aspect < 1.3 || aspect > 1.9) return false;
-  return c !== null && c.bordersTouched >= 3 && c.blobFraction > 0.6;
+  if (aspect < 1.25 || aspect > 1.95) return false;
+  return fg.fraction > 0.01 && fg.fraction < 0.5 && fg.spanX > 0.6 && fg.spanY > 0.6;
 }
 
 /**

@@ -43,6 +43,21 @@ export interface CardCandidate {
   bordersTouched: number;
 }
 
+/** What stands out from the background at all (before any blob logic). */
+export interface ForegroundStats {
+  /** Fraction of the frame that differs from the background model. */
+  fraction: number;
+  /** Extent of those pixels (1st–99th percentile of their coordinates) as fractions of width and height. */
+  spanX: number;
+  spanY: number;
+}
+
+/** The finder's answer: the best card-like blob (if any) and what stood out overall. */
+export interface SceneAnalysis {
+  candidate: CardCandidate | null;
+  foreground: ForegroundStats;
+}
+
 /** Pixels of the frame border used to model the background, as a fraction of the short side. */
 const RING_FRACTION = 0.04;
 
@@ -273,7 +288,7 @@ export type FindCardDebug = (name: string, map: Uint8Array, w: number, h: number
  * Locates the largest object that stands out from the frame-border background.
  * @returns the candidate, or null when no blob covers a meaningful part of the frame
  */
-export function findCardCandidate(img: RgbImage, debug?: FindCardDebug): CardCandidate | null {
+export function analyseScene(img: RgbImage, debug?: FindCardDebug): SceneAnalysis {
   const { width: w, height: h } = img;
   const r = Math.max(2, Math.round(Math.min(w, h) * RING_FRACTION));
   const ringList: number[] = [];
@@ -312,6 +327,7 @@ export function findCardCandidate(img: RgbImage, debug?: FindCardDebug): CardCan
   const t = Math.max(12, Math.min(otsu(res), noise * 1.3 + 4));
   let mask: Uint8Array = new Uint8Array(w * h);
   for (let i = 0; i < w * h; i++) mask[i] = res[i]! > t ? 1 : 0;
+  const foreground = foregroundStats(mask, w, h);
   // Opening wide enough to cut desk stripes/grain off the card, closing to seal small
   // gaps along the outline, hole filling for text and logos, then the opening again for
   // anything the closing glued back.
@@ -323,7 +339,7 @@ export function findCardCandidate(img: RgbImage, debug?: FindCardDebug): CardCan
   debug?.('mask', mask, w, h);
 
   const { blob, area } = largestComponent(mask, w, h);
-  if (area < w * h * 0.02) return null;
+  if (area < w * h * 0.02) return { candidate: null, foreground };
   debug?.('blob', blob, w, h);
 
   const boundary: Point[] = [];
@@ -356,7 +372,7 @@ export function findCardCandidate(img: RgbImage, debug?: FindCardDebug): CardCan
   const bottom = Math.hypot(quad[2].x - quad[3].x, quad[2].y - quad[3].y);
   const left = Math.hypot(quad[3].x - quad[0].x, quad[3].y - quad[0].y);
   const right = Math.hypot(quad[2].x - quad[1].x, quad[2].y - quad[1].y);
-  return {
+  const candidate: CardCandidate = {
     quad,
     rect,
     blobFraction: area / (w * h),
@@ -364,6 +380,33 @@ export function findCardCandidate(img: RgbImage, debug?: FindCardDebug): CardCan
     aspect: (top + bottom) / Math.max(1e-6, left + right),
     bordersTouched: touch,
   };
+  return { candidate, foreground };
+}
+
+function foregroundStats(mask: Uint8Array, w: number, h: number): ForegroundStats {
+  const colHist = new Uint32Array(w);
+  const rowHist = new Uint32Array(h);
+  let n = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (mask[y * w + x]) {
+        colHist[x]!++;
+        rowHist[y]!++;
+        n++;
+      }
+    }
+  }
+  const span = (hist: Uint32Array): number => {
+    if (n === 0) return 0;
+    let acc = 0, lo = -1, hi = -1;
+    for (let i = 0; i < hist.length; i++) {
+      acc += hist[i]!;
+      if (lo < 0 && acc > n * 0.01) lo = i;
+      if (hi < 0 && acc >= n * 0.99) hi = i;
+    }
+    return (hi - lo + 1) / hist.length;
+  };
+  return { fraction: n / (w * h), spanX: span(colHist), spanY: span(rowHist) };
 }
 
 /**
