@@ -17,7 +17,7 @@ import { PROCESSED_PREFIX, UPLOADS_PREFIX } from '../core/ids.js';
 import type { Log } from '../core/log.js';
 import { preprocessPhoto } from '../core/preprocess.js';
 import { createCardReader } from '../core/reader.js';
-import type { NormalisedReader, PreprocessFn, StageDeps } from '../core/stages.js';
+import type { NormalisedReader, PreprocessFn, StageDeps, StageObject } from '../core/stages.js';
 import { handlePreprocessEvent } from '../handlers/preprocess.js';
 import { handleReadEvent } from '../handlers/read.js';
 import { objectCreatedEvent } from '../handlers/s3-event.js';
@@ -61,6 +61,8 @@ export interface LocalRuntime {
   readonly stage: StageDeps;
   /** HMAC key of upload policies (kept in the data dir so targets survive a restart). */
   readonly uploadSecret: string;
+  /** Hands an object-created signal to the stage queues (idempotent per key + etag). */
+  readonly intake: (obj: StageObject) => Promise<void>;
   /** Starts recovery, the folder watch and the workers. */
   start(): Promise<void>;
   /** Stops everything; in-hand jobs finish first. */
@@ -185,6 +187,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     queue,
     stage,
     uploadSecret: secret,
+    intake,
     async start() {
       await recoverOnStart(recoveryDeps);
       await watcher.start();
@@ -208,7 +211,8 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
       if (maintenance) clearInterval(maintenance);
       await watcher.stop();
       await pool.stop();
-      await reader.close?.();
+      // An injected reader belongs to the caller.
+      if (!options.reader) await reader.close?.();
       db.close();
       unlock();
     },
