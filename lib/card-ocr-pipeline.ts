@@ -22,6 +22,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -61,6 +62,9 @@ export const BATCH_SIZES = Object.freeze({ preprocess: 5, read: 2 });
 
 /** Deliveries before a message moves to its dead-letter queue. */
 export const MAX_RECEIVE_COUNT = 5;
+
+/** GET routes served without the JWT authorizer. */
+export const PUBLIC_ROUTES: readonly string[] = Object.freeze(['/healthz', '/openapi.json', '/', '/assets/{proxy+}']);
 
 /** Project root (where package.json and package-lock.json live). */
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -301,6 +305,8 @@ export class CardOcrPipeline extends Construct {
       CARDOCR_MAX_INPUT_BYTES: String(maxUploadBytes),
       POWERTOOLS_SERVICE_NAME: 'card-ocr',
       POWERTOOLS_METRICS_NAMESPACE: 'CardOcr',
+      // Stack traces point into the TypeScript sources through the bundled source maps.
+      NODE_OPTIONS: '--enable-source-maps',
     };
     const stageEnv = { ...commonEnv, CARDOCR_IDEMPOTENCY_TABLE: this.idempotencyTable.tableName };
 
@@ -326,6 +332,8 @@ export class CardOcrPipeline extends Construct {
         CARDOCR_API_AUTH: 'gateway',
         // The stage's throttling limits the rate; the app's in-memory limiter would be per instance.
         CARDOCR_RATE_LIMIT_BURST: '0',
+        // The web page POSTs photos straight to the bucket (its CSP connect-src needs the origin).
+        CARDOCR_UPLOAD_ORIGINS: `https://${this.bucket.bucketRegionalDomainName}`,
       },
       codeOverride: props.codeOverride?.api,
     });
@@ -353,6 +361,16 @@ export class CardOcrPipeline extends Construct {
     // api: sign presigned POSTs into uploads/ (the policy is checked against its role) and
     // delete both images when a scan is deleted.
     this.bucket.grantPut(this.apiFunction, `${UPLOADS_PREFIX}*`);
+    // DELETE /v1/scans/{id} lists `uploads/<id>*` and `processed/<id>*` to find every image of
+    // a scan. No grant*() gives ListBucket without GetObject, so this one statement is written
+    // by hand, limited to the two prefixes.
+    this.apiFunction.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [this.bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${UPLOADS_PREFIX}*`, `${PROCESSED_PREFIX}*`] } },
+      }),
+    );
     this.bucket.grantDelete(this.apiFunction, `${UPLOADS_PREFIX}*`);
     this.bucket.grantDelete(this.apiFunction, `${PROCESSED_PREFIX}*`);
     for (const fn of [preprocessFn, readFn, this.apiFunction]) this.table.grantReadWriteData(fn);
@@ -397,6 +415,13 @@ export class CardOcrPipeline extends Construct {
         format: accessLogFormat(),
       },
     });
+    // The web page is served by the API itself, so its origin may POST photos to the bucket too.
+    this.bucket.addCorsRule({
+      allowedMethods: [s3.HttpMethods.POST],
+      allowedOrigins: [this.httpApi.apiEndpoint],
+      allowedHeaders: ['*'],
+      maxAge: 3000,
+    });
     const integration = new HttpLambdaIntegration('ApiIntegration', this.apiFunction);
     // Every /v1 route needs a valid JWT; OPTIONS is left to API Gateway's CORS preflight.
     this.httpApi.addRoutes({
@@ -405,9 +430,9 @@ export class CardOcrPipeline extends Construct {
       integration,
       authorizer,
     });
-    // Health and the API description are public by design (no data behind them).
-    this.httpApi.addRoutes({ path: '/healthz', methods: [apigw.HttpMethod.GET], integration });
-    this.httpApi.addRoutes({ path: '/openapi.json', methods: [apigw.HttpMethod.GET], integration });
+    // Public by design, no data behind them: health, the API description and the web page
+    // (static HTML/JS/CSS; the page asks for a token and calls /v1 with it).
+    for (const path of PUBLIC_ROUTES) this.httpApi.addRoutes({ path, methods: [apigw.HttpMethod.GET], integration });
 
     // ---- Operations ----------------------------------------------------------------------
     for (const [name, stage] of [
@@ -681,8 +706,12 @@ export class CardOcrPipeline extends Construct {
     }
 
     for (const route of this.httpApi.node.children) {
-      if (route.node.id === 'GET--healthz' || route.node.id === 'GET--openapi.json') {
-        ack(route, 'AwsSolutions-APIG4', 'Public by design: health check and API description, no data behind them.');
+      if (route instanceof apigw.HttpRoute && route.path !== undefined && PUBLIC_ROUTES.includes(route.path)) {
+        ack(
+          route,
+          'AwsSolutions-APIG4',
+          'Public by design: health check, API description and the static web page; no data behind them.',
+        );
       }
     }
 

@@ -90,6 +90,8 @@ const EXPECTED_ACKNOWLEDGMENTS = [
   'CardOcrNag/Pipeline/PreprocessFunction/SqsEventSource: Serverless-LambdaEventSourceMappingDestination',
   'CardOcrNag/Pipeline/ReadFunction/SqsEventSource: Serverless-LambdaEventSourceMappingDestination',
   'CardOcrNag/BucketNotificationsHandler050a0587b7544547bf325f094a3db834: AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+  'CardOcrNag/Pipeline/HttpApi/GET--: AwsSolutions-APIG4',
+  'CardOcrNag/Pipeline/HttpApi/GET--assets--{proxy+}: AwsSolutions-APIG4',
   'CardOcrNag/Pipeline/HttpApi/GET--healthz: AwsSolutions-APIG4',
   'CardOcrNag/Pipeline/HttpApi/GET--openapi.json: AwsSolutions-APIG4',
   'CardOcrNag/Pipeline/UserPool: AwsSolutions-COG8',

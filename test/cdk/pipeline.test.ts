@@ -91,6 +91,11 @@ describe('storage', () => {
     );
     expect(bucket.CorsConfiguration.CorsRules).toEqual([
       expect.objectContaining({ AllowedMethods: ['POST'], AllowedOrigins: ['http://localhost:3000'] }),
+      // The web page served by the API posts photos to the bucket too.
+      expect.objectContaining({
+        AllowedMethods: ['POST'],
+        AllowedOrigins: [{ 'Fn::GetAtt': [only('AWS::ApiGatewayV2::Api', 'PipelineHttpApi'), 'ApiEndpoint'] }],
+      }),
     ]);
   });
 
@@ -236,6 +241,16 @@ describe('flow: S3 → SQS → Lambda, twice', () => {
     expect(bucketPrefixesFor('Preprocess', 's3:DeleteObject')).toEqual(['/uploads/*']);
     expect(bucketPrefixesFor('Read', 's3:DeleteObject')).toEqual(['/processed/*', '/uploads/*']);
     expect(bucketPrefixesFor('Api', 's3:DeleteObject')).toEqual(['/processed/*', '/uploads/*']);
+    // The API lists only the two prefixes (to find every image of a deleted scan).
+    const apiList = allowStatements('Api').filter((s) => asList(s.Action).some((a) => a.startsWith('s3:List')));
+    expect(apiList).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 's3:ListBucket',
+        Resource: { 'Fn::GetAtt': [bucketId(), 'Arn'] },
+        Condition: { StringLike: { 's3:prefix': ['uploads/*', 'processed/*'] } },
+      },
+    ]);
   });
 
   it('each stage consumes only its own queue', () => {
@@ -287,7 +302,12 @@ describe('functions', () => {
     expect(env('Preprocess').CARDOCR_IDEMPOTENCY_TABLE).toEqual(idempotencyRef);
     expect(env('Read').CARDOCR_IDEMPOTENCY_TABLE).toEqual(idempotencyRef);
     expect(env('Api').CARDOCR_IDEMPOTENCY_TABLE).toBeUndefined();
-    expect(env('Api')).toMatchObject({ CARDOCR_API_AUTH: 'gateway', CARDOCR_UPLOAD_EXPIRES_SECONDS: '300' });
+    expect(env('Api')).toMatchObject({
+      CARDOCR_API_AUTH: 'gateway',
+      CARDOCR_UPLOAD_EXPIRES_SECONDS: '300',
+      CARDOCR_RATE_LIMIT_BURST: '0',
+      CARDOCR_UPLOAD_ORIGINS: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [bucketId(), 'RegionalDomainName'] }]] },
+    });
   });
 
   it('table access through grants: all three read/write results; only the stages use the idempotency table', () => {
@@ -328,7 +348,7 @@ describe('API', () => {
     });
   });
 
-  it('routes: /v1/{proxy+} behind the JWT authorizer, /healthz and /openapi.json public, all to the api function', () => {
+  it('routes: /v1/{proxy+} behind the JWT authorizer; health, OpenAPI and the web page public; all to the api function', () => {
     const authorizerId = only('AWS::ApiGatewayV2::Authorizer', 'PipelineHttpApi');
     const routes = idsOf('AWS::ApiGatewayV2::Route').map((id) => resources[id]!.Properties);
     const summary = routes
@@ -336,6 +356,8 @@ describe('API', () => {
       .sort();
     expect(summary).toEqual([
       'DELETE /v1/{proxy+} JWT jwt',
+      'GET / NONE -',
+      'GET /assets/{proxy+} NONE -',
       'GET /healthz NONE -',
       'GET /openapi.json NONE -',
       'GET /v1/{proxy+} JWT jwt',
@@ -502,7 +524,7 @@ describe('props', () => {
       CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://cards.example.com'] }),
     });
     customTemplate.hasResourceProperties('AWS::S3::Bucket', {
-      CorsConfiguration: { CorsRules: [Match.objectLike({ AllowedOrigins: ['https://cards.example.com'] })] },
+      CorsConfiguration: { CorsRules: Match.arrayWith([Match.objectLike({ AllowedOrigins: ['https://cards.example.com'] })]) },
     });
     customTemplate.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       DefaultRouteSettings: { ThrottlingBurstLimit: 10, ThrottlingRateLimit: 5 },
@@ -538,5 +560,33 @@ describe('props', () => {
   ])('rejects invalid props %j', (pipeline, message) => {
     const app = new App({ context: { ...CDK_CONTEXT } });
     expect(() => new CardOcrStack(app, 'Bad', { pipeline: { ...pipeline, codeOverride: STUB_CODE } })).toThrow(message);
+  });
+});
+
+describe('real handler wiring (NodejsFunction, bundling skipped by context)', () => {
+  it('bundles each entry file to index.mjs with source maps enabled', () => {
+    // `aws:cdk:bundling-stacks: []` is how `cdk synth --exclusively` skips bundling: the
+    // NodejsFunction wiring is synthesised without running esbuild or npm.
+    const app = new App({
+      context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] },
+      builtinCloudFormationValidation: false,
+    });
+    const stack = new CardOcrStack(app, 'Wiring');
+    const fns = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')) as Resource[];
+    const pipelineFns = fns.filter((f) => f.Properties.Runtime === 'nodejs22.x');
+    expect(pipelineFns).toHaveLength(3);
+    for (const fn of pipelineFns) {
+      expect(fn.Properties.Handler).toBe('index.handler');
+      expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+      expect(fn.Properties.Code.S3Key).toMatch(/\.zip$/);
+    }
+  });
+
+  it('entry files exist for every handler', async () => {
+    const { existsSync } = await import('node:fs');
+    const { HANDLER_ENTRIES } = await import('../../lib/card-ocr-pipeline.js');
+    for (const entry of Object.values(HANDLER_ENTRIES)) {
+      expect(existsSync(new URL(`../../${entry}`, import.meta.url)), entry).toBe(true);
+    }
   });
 });
