@@ -130,6 +130,31 @@ describe('web page (headless Chromium, real local pipeline)', () => {
     await page.close();
   });
 
+  it('takes a dropped file and refuses types the pipeline does not accept', async () => {
+    const page = await browser.newPage();
+    watch(page);
+    await page.goto(`${base}/#token=${TOKEN}`);
+    await page.waitForSelector('#scan-section:not([hidden])');
+    const count = async () => {
+      const res = await fetch(`${base}/v1/scans?limit=100`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+      return ((await res.json()) as { items: unknown[] }).items.length;
+    };
+    const before = await count();
+    const dataTransfer = await page.evaluateHandle(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['GIF89a'], 'card.gif', { type: 'image/gif' }));
+      return dt;
+    });
+    await page.dispatchEvent('#drop', 'dragover', { dataTransfer });
+    await page.dispatchEvent('#drop', 'drop', { dataTransfer });
+    await page.waitForSelector('#error:not([hidden])');
+    expect(await page.textContent('#error')).toMatch(/JPEG, PNG or WebP/);
+    // Refused before any request: no scan was created for it.
+    expect(await count()).toBe(before);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('asks for a token when none is given and refuses a wrong one', async () => {
     const page = await browser.newPage();
     watch(page);

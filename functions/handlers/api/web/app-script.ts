@@ -18,6 +18,7 @@ const STATUS_TEXT = {
   done: 'Done.',
   failed: 'Could not read this photo.',
 };
+const IN_FLIGHT = ['queued', 'preprocessing', 'reading'];
 const POLL_LIMIT_MS = 5 * 60 * 1000;
 
 const $ = (id) => document.getElementById(id);
@@ -162,7 +163,9 @@ function setProgress(value, text) {
 const BRANDS = {
   visa: 'Visa',
   mastercard: 'Mastercard',
+  amex: 'American Express',
   'american-express': 'American Express',
+  diners: 'Diners Club',
   'diners-club': 'Diners Club',
   discover: 'Discover',
   jcb: 'JCB',
@@ -221,6 +224,11 @@ function renderRecent(items) {
     del.className = 'delete';
     del.textContent = 'Delete';
     del.setAttribute('aria-label', 'Delete scan ' + describe(scan) + ' from ' + new Date(scan.createdAt).toLocaleString());
+    if (IN_FLIGHT.indexOf(scan.status) >= 0) {
+      // The API refuses (409) while the pipeline works on a scan; say so instead of failing.
+      del.disabled = true;
+      del.title = 'Being processed: it can be deleted once finished';
+    }
     del.addEventListener('click', () => deleteScan(scan.id, del));
     li.append(text, del);
     el.recent.append(li);
@@ -256,9 +264,14 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function poll(id) {
   const started = Date.now();
   let delay = 500;
+  let last = '';
   for (;;) {
     const scan = await api('/v1/scans/' + encodeURIComponent(id));
     setProgress(PROGRESS[scan.status] || 50, STATUS_TEXT[scan.status] || scan.status);
+    if (scan.status !== last) {
+      last = scan.status;
+      refreshRecent();
+    }
     if (scan.status === 'done' || scan.status === 'failed') return scan;
     if (Date.now() - started > POLL_LIMIT_MS) throw new Error('Still processing after 5 minutes; check the recent scans later.');
     await sleep(delay);
