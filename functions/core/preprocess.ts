@@ -181,6 +181,8 @@ export async function preprocessDecoded(
 /** Encodes an 8-bit grayscale image as PNG (fast settings: the file is transient). */
 export async function encodeGrayPng(img: GrayImage): Promise<Buffer> {
   return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 1 } })
+    // Without this, sharp writes a 1-band raw input as an RGB PNG.
+    .toColourspace('b-w')
     .png({ compressionLevel: 2, adaptiveFiltering: false })
     .toBuffer();
 }
@@ -190,7 +192,7 @@ export async function encodeGrayPng(img: GrayImage): Promise<Buffer> {
  * first read fails its checks.
  */
 export async function rotateCard180(png: Buffer): Promise<Buffer> {
-  return sharp(png).rotate(180).png({ compressionLevel: 2, adaptiveFiltering: false }).toBuffer();
+  return sharp(png).rotate(180).toColourspace('b-w').png({ compressionLevel: 2, adaptiveFiltering: false }).toBuffer();
 }
 
 function dist(a: Point, b: Point): number {
@@ -236,7 +238,9 @@ function judge(c: CardCandidate | null, w: number, h: number): { ok: true } | { 
 function looksLikeFullFrameCard(fg: ForegroundStats, W: number, H: number): boolean {
   const aspect = Math.max(W, H) / Math.min(W, H);
   if (aspect < 1.25 || aspect > 1.95) return false;
-  return fg.fraction > 0.01 && fg.fraction < 0.5 && fg.spanX > 0.6 && fg.spanY > 0.6;
+  // Print sits inside the card's margins; desk texture runs into the frame border too.
+  const quietBorder = fg.ringFraction < fg.fraction * 0.35;
+  return quietBorder && fg.fraction > 0.01 && fg.fraction < 0.5 && fg.spanX > 0.6 && fg.spanY > 0.6;
 }
 
 /**

@@ -50,6 +50,8 @@ export interface ForegroundStats {
   /** Extent of those pixels (1st–99th percentile of their coordinates) as fractions of width and height. */
   spanX: number;
   spanY: number;
+  /** Fraction of the border ring that stands out (desk texture does; a card's margin does not). */
+  ringFraction: number;
 }
 
 /** The finder's answer: the best card-like blob (if any) and what stood out overall. */
@@ -327,7 +329,7 @@ export function analyseScene(img: RgbImage, debug?: FindCardDebug): SceneAnalysi
   const t = Math.max(12, Math.min(otsu(res), noise * 1.3 + 4));
   let mask: Uint8Array = new Uint8Array(w * h);
   for (let i = 0; i < w * h; i++) mask[i] = res[i]! > t ? 1 : 0;
-  const foreground = foregroundStats(mask, w, h);
+  const foreground = foregroundStats(mask, w, h, r);
   // Opening wide enough to cut desk stripes/grain off the card, closing to seal small
   // gaps along the outline, hole filling for text and logos, then the opening again for
   // anything the closing glued back.
@@ -383,16 +385,19 @@ export function analyseScene(img: RgbImage, debug?: FindCardDebug): SceneAnalysi
   return { candidate, foreground };
 }
 
-function foregroundStats(mask: Uint8Array, w: number, h: number): ForegroundStats {
+function foregroundStats(mask: Uint8Array, w: number, h: number, r: number): ForegroundStats {
   const colHist = new Uint32Array(w);
   const rowHist = new Uint32Array(h);
-  let n = 0;
+  let n = 0, ringN = 0, ringFg = 0;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
+      const inRing = x < r || x >= w - r || y < r || y >= h - r;
+      if (inRing) ringN++;
       if (mask[y * w + x]) {
         colHist[x]!++;
         rowHist[y]!++;
         n++;
+        if (inRing) ringFg++;
       }
     }
   }
@@ -406,7 +411,7 @@ function foregroundStats(mask: Uint8Array, w: number, h: number): ForegroundStat
     }
     return (hi - lo + 1) / hist.length;
   };
-  return { fraction: n / (w * h), spanX: span(colHist), spanY: span(rowHist) };
+  return { fraction: n / (w * h), spanX: span(colHist), spanY: span(rowHist), ringFraction: ringN ? ringFg / ringN : 0 };
 }
 
 /**
