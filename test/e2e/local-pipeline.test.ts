@@ -27,7 +27,7 @@ describe('local pipeline end to end', () => {
   const plain = plainCards();
 
   beforeAll(async () => {
-    if (plain.length < 2) throw new Error('need two plain card fixtures in test/fixtures/cards');
+    if (plain.length < 1) throw new Error('need a plain card fixture in test/fixtures/cards');
     dir = mkdtempSync(join(tmpdir(), 'cardocr-e2e-'));
     dataDir = join(dir, 'data');
     pipeline = await startLocalPipeline({
@@ -107,7 +107,8 @@ describe('local pipeline end to end', () => {
     for (const [i, s] of scans.entries()) {
       if (s.card?.pan) expect(s.card.pan).toBe(maskPan(batch[i]!.pan!));
     }
-    expect(scans.filter((s) => s.card?.pan).length).toBeGreaterThanOrEqual(3);
+    // The sweep below only means something if full numbers were read at all.
+    expect(scans.filter((s) => s.card?.pan).length).toBeGreaterThanOrEqual(2);
 
     // Raw photos and normalised cards are gone once scans are final (the watcher is quiet too).
     await waitFor('bucket to empty', async () => {
