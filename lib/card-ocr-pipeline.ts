@@ -32,6 +32,8 @@ import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IDEMPOTENCY_TABLE, RESULT_TABLE } from '../functions/adapters/aws/result-table-schema.js';
 import { bundlingFor, type PipelineFunctionKind } from './lambda-bundling.js';
@@ -66,8 +68,18 @@ export const MAX_RECEIVE_COUNT = 5;
 /** GET routes served without the JWT authorizer. */
 export const PUBLIC_ROUTES: readonly string[] = Object.freeze(['/healthz', '/openapi.json', '/', '/assets/{proxy+}']);
 
-/** Project root (where package.json and package-lock.json live). */
-const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+/**
+ * Project root: the nearest directory above this module with a package-lock.json, so the
+ * construct finds the handler sources whether it runs from lib/ (tsx) or from dist/lib/.
+ */
+const PROJECT_ROOT = findProjectRoot(dirname(fileURLToPath(import.meta.url)));
+
+function findProjectRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package-lock.json'))) return `${dir}/`;
+    if (dirname(dir) === dir) throw new Error(`CardOcrPipeline: no package-lock.json above ${from}`);
+  }
+}
 
 export interface CardOcrPipelineProps {
   /**
