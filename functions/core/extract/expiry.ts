@@ -8,6 +8,7 @@
 import { repairDigits, type TextLine } from './text.js';
 
 export interface DateCandidate {
+  /** NaN when the reader saw a date but could not read it (`??/YY`). */
   readonly month: number;
   /** Four-digit year. */
   readonly year: number;
@@ -27,6 +28,8 @@ const FROM_LABEL = /FRO|FR0M|SINCE|ISSUE|MEMBER|START/;
 const EXPIRY_LABEL = /THR|THU|EXP|END|UNTIL|UNT1L|GOOD|YEAR|VAL1D\s*TO|VALID\s*TO/;
 
 const DATE_TOKEN = /^([0-9A-Za-z]{1,2})[/\\]([0-9A-Za-z]{2}|[0-9A-Za-z]{4})$/;
+/** A date the reader located but could not read, e.g. `??/29`. */
+const UNREADABLE_DATE = /^[0-9?]{2}[/\\][0-9?]{2}$/;
 
 /** Dates on one line, each with the label words written just before it (if any). */
 export function dateCandidates(line: TextLine, now: Date): DateCandidate[] {
@@ -36,7 +39,14 @@ export function dateCandidates(line: TextLine, now: Date): DateCandidate[] {
   const out: DateCandidate[] = [];
   let labelWindow: string[] = [];
   for (const raw of toks) {
-    const tok = raw.replace(/^[^0-9A-Za-z]+|[^0-9A-Za-z/\\]+$/g, '');
+    const tok = raw.replace(/^[^0-9A-Za-z?]+|[^0-9A-Za-z/\\?]+$/g, '');
+    if (tok.includes('?') && UNREADABLE_DATE.test(tok)) {
+      const labelText = labelWindow.join(' ').toUpperCase();
+      const label = FROM_LABEL.test(labelText) ? 'from' : EXPIRY_LABEL.test(labelText) ? 'expiry' : null;
+      labelWindow = [];
+      out.push({ month: NaN, year: NaN, label, confidence: 0 });
+      continue;
+    }
     const m = DATE_TOKEN.exec(tok);
     const mm = m?.[1] ? repairDigits(m[1]) : null;
     const yy = m?.[2] ? repairDigits(m[2]) : null;
@@ -72,7 +82,14 @@ const ordinal = (d: DateCandidate): number => d.year * 12 + d.month;
 
 /** Picks the expiry date from all lines (lines read as the number or the name are ignored). */
 export function extractExpiry(lines: readonly TextLine[], now: Date = new Date()): ExpiryResult {
-  const all = lines.filter((l) => l.role !== 'number' && l.role !== 'name').flatMap((l) => dateCandidates(l, now));
+  const found = lines.filter((l) => l.role !== 'number' && l.role !== 'name').flatMap((l) => dateCandidates(l, now));
+  const all = found.filter((d) => Number.isFinite(d.month));
+  // A date that was seen but not read, and is not a start date, may be the expiry: unless
+  // another date is labelled as the expiry, which one is cannot be told, so report none.
+  const unreadable = found.some((d) => !Number.isFinite(d.month) && d.label !== 'from');
+  if (unreadable && !all.some((d) => d.label === 'expiry')) {
+    return { expiry: null, confidence: null, reason: 'unreadable' };
+  }
   const from = all.filter((d) => d.label === 'from');
   const latestFrom = from.length > 0 ? Math.max(...from.map(ordinal)) : -Infinity;
   // An expiry cannot precede the card's start date.

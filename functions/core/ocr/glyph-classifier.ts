@@ -41,6 +41,7 @@ export interface LineRead {
   readonly glyphs: readonly GlyphRead[];
   /** Typeface the line was decoded in. */
   readonly font: string;
+  readonly fontIndex: number;
   /** Mean best distance over the glyphs. */
   readonly meanDistance: number;
 }
@@ -56,21 +57,28 @@ function templates(): { features: Float32Array } {
   return cache;
 }
 
-/** Distance of a glyph to every template whose character is in `charset`, best per (font, char). */
-function distances(g: GlyphInput, charset: string): Map<string, number>[] {
+/**
+ * Distance of a glyph to every template whose character is in `charset`, best per (font, char).
+ * `fromRow` compares only feature rows from there down (for glyphs whose top is covered by
+ * other print, e.g. a label over an expiry date); the aspect term is then left out.
+ */
+function distances(g: GlyphInput, charset: string, fromRow = 0, onlyFont = -1): Map<string, number>[] {
   const { features } = templates();
   const perFont: Map<string, number>[] = TEMPLATE_FONTS.map(() => new Map());
+  const start = fromRow * FEATURE_W;
+  const count = N - start;
   for (let t = 0; t < TEMPLATE_CHAR.length; t++) {
     const ch = TEMPLATE_CHAR[t]!;
     if (!charset.includes(ch)) continue;
+    if (onlyFont >= 0 && TEMPLATE_FONT[t] !== onlyFont) continue;
     const base = t * N;
     let sum = 0;
-    for (let i = 0; i < N; i++) {
+    for (let i = start; i < N; i++) {
       const d = g.feature[i]! - features[base + i]!;
       sum += d * d;
     }
-    const da = g.aspect - TEMPLATE_ASPECT[t]!;
-    const dist = sum / N + ASPECT_WEIGHT * da * da;
+    const da = fromRow > 0 ? 0 : g.aspect - TEMPLATE_ASPECT[t]!;
+    const dist = sum / count + ASPECT_WEIGHT * da * da;
     const m = perFont[TEMPLATE_FONT[t]!]!;
     const prev = m.get(ch);
     if (prev === undefined || dist < prev) m.set(ch, dist);
@@ -113,6 +121,46 @@ export function classifyLine(glyphs: readonly GlyphInput[], charset: string): Li
   return {
     glyphs: reads,
     font: TEMPLATE_FONTS[bestFont]!,
+    fontIndex: bestFont,
     meanDistance: reads.length > 0 ? bestTotal / reads.length : Infinity,
   };
+}
+
+/**
+ * Distances of one glyph to each character of `charset` in one typeface, comparing only the
+ * feature rows from `fromRow` down (see `distances`).
+ */
+export function charDistances(g: GlyphInput, charset: string, font: number, fromRow = 0): Map<string, number> {
+  return distances(g, charset, fromRow, font)[font]!;
+}
+
+/**
+ * Distances of the best placement of each character's templates (one typeface) inside a
+ * wider feature canvas `wide` of `wideW` columns (same vertical scale), comparing rows from
+ * `fromRow` down: for glyphs whose exact extent is unknown because other print touches them.
+ */
+export function slidingCharDistances(wide: Float32Array, wideW: number, charset: string, font: number, fromRow = 0): Map<string, number> {
+  const { features } = templates();
+  const out = new Map<string, number>();
+  const count = (FEATURE_H - fromRow) * FEATURE_W;
+  for (let t = 0; t < TEMPLATE_CHAR.length; t++) {
+    const ch = TEMPLATE_CHAR[t]!;
+    if (!charset.includes(ch) || TEMPLATE_FONT[t] !== font) continue;
+    const base = t * N;
+    for (let off = 0; off + FEATURE_W <= wideW; off++) {
+      let sum = 0;
+      for (let y = fromRow; y < FEATURE_H; y++) {
+        const wr = y * wideW + off;
+        const tr = base + y * FEATURE_W;
+        for (let x = 0; x < FEATURE_W; x++) {
+          const d = wide[wr + x]! - features[tr + x]!;
+          sum += d * d;
+        }
+      }
+      const dist = sum / count;
+      const prev = out.get(ch);
+      if (prev === undefined || dist < prev) out.set(ch, dist);
+    }
+  }
+  return out;
 }

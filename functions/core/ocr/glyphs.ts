@@ -118,17 +118,19 @@ export function components(mask: Uint8Array, width: number, height: number, rect
  * Feature vector of the ink inside `box`: the box is scaled to FEATURE_H rows keeping its
  * aspect (narrow glyphs such as `1` stay narrow), centred in FEATURE_W columns, and each
  * cell holds the fraction of ink it covers (area sampling, so thin strokes survive).
+ * `canvasW` widens the canvas (same vertical scale), for sliding a template over a region.
  */
-export function glyphFeature(mask: Uint8Array, width: number, box: Box): Float32Array {
+export function glyphFeature(mask: Uint8Array, width: number, box: Box, canvasW: number = FEATURE_W): Float32Array {
+  const FW = canvasW;
   const bw = box.x1 - box.x0;
   const bh = box.y1 - box.y0;
-  const f = new Float32Array(FEATURE_W * FEATURE_H);
+  const f = new Float32Array(FW * FEATURE_H);
   if (bw <= 0 || bh <= 0) return f;
   const s = FEATURE_H / bh;
-  const sx = Math.min(s, FEATURE_W / bw); // very wide glyphs are squeezed to fit
+  const sx = Math.min(s, FW / bw); // very wide glyphs are squeezed to fit
   const outW = bw * sx;
-  const offX = (FEATURE_W - outW) / 2;
-  const counts = new Float32Array(FEATURE_W * FEATURE_H);
+  const offX = (FW - outW) / 2;
+  const counts = new Float32Array(FW * FEATURE_H);
   for (let y = box.y0; y < box.y1; y++) {
     const fy0 = (y - box.y0) * s;
     const fy1 = fy0 + s;
@@ -140,12 +142,12 @@ export function glyphFeature(mask: Uint8Array, width: number, box: Box): Float32
       for (let cy = Math.floor(fy0); cy < Math.min(FEATURE_H, Math.ceil(fy1)); cy++) {
         const oy = Math.min(fy1, cy + 1) - Math.max(fy0, cy);
         if (oy <= 0) continue;
-        for (let cx = Math.max(0, Math.floor(fx0)); cx < Math.min(FEATURE_W, Math.ceil(fx1)); cx++) {
+        for (let cx = Math.max(0, Math.floor(fx0)); cx < Math.min(FW, Math.ceil(fx1)); cx++) {
           const ox = Math.min(fx1, cx + 1) - Math.max(fx0, cx);
           if (ox <= 0) continue;
           const a = ox * oy;
-          counts[cy * FEATURE_W + cx]! += a;
-          f[cy * FEATURE_W + cx]! += a * ink;
+          counts[cy * FW + cx]! += a;
+          f[cy * FW + cx]! += a * ink;
         }
       }
     }

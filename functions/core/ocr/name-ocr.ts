@@ -20,7 +20,7 @@ export function nameRegion(card: Gray, reading: Pick<CardReading, 'number' | 'da
     const m = Math.round(r.height * 0.4);
     return { x0: Math.max(0, r.x0 - m), y0: Math.max(0, r.y0 - m), x1: Math.min(W, r.x1 + m), y1: Math.min(H, r.y1 + m) };
   }
-  const above = [reading.number?.row, ...reading.dates.map((d) => d.row)].filter((r) => r !== undefined);
+  const above = [reading.number?.row, ...reading.dates.map((d) => d.box)].filter((r) => r !== undefined);
   const top = above.length > 0 ? Math.max(...above.map((r) => r.y1)) + 4 : Math.round(H * 0.7);
   const y0 = Math.min(Math.round(H * 0.85), top);
   return { x0: Math.round(W * 0.03), y0, x1: Math.round(W * 0.72), y1: Math.round(H * 0.96) };

@@ -7,8 +7,9 @@
  */
 import type { TextLine } from '../extract/text.js';
 import { classifyLine, type LineRead } from './glyph-classifier.js';
-import type { Gray } from './glyphs.js';
-import { findRows, groupDigits, inkComponents, rowInputs, type TextRow } from './text-rows.js';
+import { glyphFeature, type Box, type Gray } from './glyphs.js';
+import { readDates, readLabel, type DateReading } from './read-dates.js';
+import { findRows, groupDigits, inkComponents, rowInputs, type RowGlyph, type TextRow } from './text-rows.js';
 
 const DIGITS = '0123456789';
 const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -28,7 +29,7 @@ export interface RowReading {
 /** Everything read from one card. */
 export interface CardReading {
   readonly number: RowReading | null;
-  readonly dates: RowReading[];
+  readonly dates: DateReading[];
   readonly name: RowReading | null;
   /** Lines for extract.ts. */
   readonly lines: TextLine[];
@@ -62,6 +63,71 @@ function decode(mask: Uint8Array, width: number, row: TextRow, charset: string, 
   return { row, read, text, minConfidence };
 }
 
+/** Tight box of the ink inside `box`. */
+function tighten(mask: Uint8Array, width: number, box: Box): Box | null {
+  let x0 = Infinity;
+  let y0 = Infinity;
+  let x1 = -Infinity;
+  let y1 = -Infinity;
+  for (let y = box.y0; y < box.y1; y++) {
+    for (let x = box.x0; x < box.x1; x++) {
+      if (!mask[y * width + x]) continue;
+      if (x < x0) x0 = x;
+      if (y < y0) y0 = y;
+      if (x + 1 > x1) x1 = x + 1;
+      if (y + 1 > y1) y1 = y + 1;
+    }
+  }
+  return Number.isFinite(x0) ? { x0, y0, x1, y1 } : null;
+}
+
+/**
+ * Splits glyphs that are two touching letters (kerned pairs such as `KA`, or print that ran
+ * together): a glyph much wider than the row's typical glyph is cut at its thinnest column
+ * when both halves fit the templates better than the whole.
+ */
+function splitTouching(mask: Uint8Array, width: number, row: TextRow, charset: string): TextRow {
+  const widths = row.glyphs.map((g) => g.x1 - g.x0).sort((a, b) => a - b);
+  const typical = widths[Math.floor(widths.length / 2)] ?? 0;
+  if (typical <= 0) return row;
+  const out: RowGlyph[] = [];
+  let changed = false;
+  for (const g of row.glyphs) {
+    const w = g.x1 - g.x0;
+    if (w < 1.45 * typical) {
+      out.push(g);
+      continue;
+    }
+    // Thinnest column in the middle part of the glyph.
+    let cut = -1;
+    let least = Infinity;
+    for (let x = g.x0 + Math.round(0.3 * w); x <= g.x0 + Math.round(0.7 * w); x++) {
+      let ink = 0;
+      for (let y = g.y0; y < g.y1; y++) ink += mask[y * width + x]!;
+      if (ink < least) {
+        least = ink;
+        cut = x;
+      }
+    }
+    const a = tighten(mask, width, { x0: g.x0, y0: g.y0, x1: cut, y1: g.y1 });
+    const b = tighten(mask, width, { x0: cut + 1, y0: g.y0, x1: g.x1, y1: g.y1 });
+    if (!a || !b) {
+      out.push(g);
+      continue;
+    }
+    const whole = classifyLine([{ feature: glyphFeature(mask, width, g), aspect: w / Math.max(1, g.y1 - g.y0) }], charset);
+    const halves = classifyLine(
+      [a, b].map((h) => ({ feature: glyphFeature(mask, width, h), aspect: (h.x1 - h.x0) / Math.max(1, h.y1 - h.y0) })),
+      charset,
+    );
+    if (halves.meanDistance < whole.meanDistance * 0.8) {
+      out.push({ ...a, word: g.word }, { ...b, word: g.word });
+      changed = true;
+    } else out.push(g);
+  }
+  return changed ? { ...row, glyphs: out } : row;
+}
+
 /** Reads the number, date and name rows of an upright normalised card (text dark on light). */
 export function readCardGlyphs(card: Gray, options: ReadCardOptions = {}): CardReading {
   const { mask, comps } = inkComponents(card, options.offset === undefined ? {} : { offset: options.offset });
@@ -80,26 +146,31 @@ export function readCardGlyphs(card: Gray, options: ReadCardOptions = {}): CardR
 
   // Dates and the name sit below the number (or anywhere when no number was found).
   const below = rows.filter((r) => r !== number?.row && (!number || r.y0 > number.row.y0 + number.row.height * 0.5));
-  const dates: RowReading[] = [];
+  const dates: DateReading[] = [];
   let name: RowReading | null = null;
   for (const row of below) {
     const n = row.glyphs.length;
-    if (n < 4 || row.height < card.height * 0.03) continue;
-    const asDate = decode(mask, W, row, DIGITS + '/');
-    if (asDate.read.meanDistance <= MAX_ROW_DISTANCE && /\d\d?\/\d\d/.test(asDate.text)) {
-      dates.push(asDate);
+    if (n < 3 || row.height < card.height * 0.03) continue;
+    const found = readDates(mask, W, row);
+    if (found.length > 0) {
+      const small = rows.filter((r) => r.height < row.height * 0.7);
+      for (const d of found) dates.push({ ...d, label: readLabel(mask, W, d.box, small) });
       continue;
     }
-    if (n > 26) continue;
-    const asName = decode(mask, W, row, LETTERS);
+    if (n < 4 || n > 26) continue;
+    const asName = decode(mask, W, splitTouching(mask, W, row, LETTERS), LETTERS);
     if (asName.read.meanDistance > MAX_ROW_DISTANCE) continue;
     // The lowest well-fitting letter row is the name (the bank name sits at the top).
     if (!name || row.y0 > name.row.y0) name = asName;
   }
+  // Reading order: top to bottom by band, then left to right (a start date precedes the expiry).
+  dates.sort((a, b) => (Math.abs(a.box.y0 - b.box.y0) < (a.box.y1 - a.box.y0) / 2 ? a.box.x0 - b.box.x0 : a.box.y0 - b.box.y0));
+  // A name row must not sit above the dates.
+  if (name && dates.length > 0 && name.row.y1 < Math.min(...dates.map((d) => d.box.y0))) name = null;
 
   const lines: TextLine[] = [];
   if (number) lines.push({ text: number.text, confidence: number.minConfidence, role: 'number' });
-  for (const d of dates) lines.push({ text: d.text, confidence: d.minConfidence, role: 'expiry' });
+  for (const d of dates) lines.push({ text: `${d.label} ${d.text}`.trim(), confidence: d.confidence, role: 'expiry' });
   if (name) lines.push({ text: name.text, confidence: name.minConfidence, role: 'name' });
   return { number, dates, name, lines };
 }
