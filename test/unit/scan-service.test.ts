@@ -1,4 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { FsObjectStore } from '../../functions/adapters/local/fs-object-store.js';
+import { SqliteResultStore } from '../../functions/adapters/local/sqlite-result-store.js';
+import { openSqlite } from '../../functions/adapters/local/sqlite.js';
 import { ConflictError, NotFoundError } from '../../functions/core/errors.js';
 import { isScanId } from '../../functions/core/ids.js';
 import { createScanService } from '../../functions/core/scan-service.js';
@@ -109,6 +115,34 @@ describe('deleteScan', () => {
       await expect(scans.deleteScan(status)).rejects.toBeInstanceOf(ConflictError);
       expect(await results.get(status)).not.toBeNull();
       expect(await objects.head(`uploads/${status}.jpg`)).not.toBeNull();
+    }
+  });
+});
+
+describe('over the local adapters (filesystem bucket, SQLite)', () => {
+  it('creates a scan with a verifiable upload target and deletes it with its images', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scan-service-'));
+    const db = openSqlite(join(dir, 'results.sqlite'));
+    try {
+      const objects = new FsObjectStore({ root: join(dir, 'bucket'), uploadUrl: '/local-upload', secret: 'test-secret-0123456789' });
+      const results = new SqliteResultStore(db);
+      const scans = createScanService({ objects, results, uploads: { maxBytes: 5000, expiresInSeconds: 60 }, retentionDays: 1 });
+      const { record, upload } = await scans.createScan({ contentType: 'image/jpeg' });
+      expect(upload.fields).toMatchObject({ key: record.key, 'Content-Type': 'image/jpeg' });
+      expect((await scans.getScan(record.id)).status).toBe('awaiting_upload');
+      expect((await scans.listScans({ limit: 10 })).items.map((r) => r.id)).toEqual([record.id]);
+
+      await objects.put(record.key!, bytes);
+      await objects.put(`processed/${record.id}.png`, bytes);
+      await objects.put('uploads/unrelated.jpg', bytes);
+      await scans.deleteScan(record.id);
+      expect(await results.get(record.id)).toBeNull();
+      expect(await objects.head(record.key!)).toBeNull();
+      expect(await objects.head(`processed/${record.id}.png`)).toBeNull();
+      expect(await objects.head('uploads/unrelated.jpg')).not.toBeNull();
+    } finally {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
