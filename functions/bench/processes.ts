@@ -11,8 +11,10 @@ import { fileURLToPath } from 'node:url';
 /** Wall clock of one child process. */
 export interface ProcessTiming {
   wallMs: number;
-  /** Spawn → first complete stdout line, when asked for. */
+  /** Spawn → first complete stdout line. */
   firstLineMs: number | null;
+  /** The first stdout line itself, only when asked for (`keepFirstLine`). */
+  firstLine: string | null;
   exitCode: number | null;
 }
 
@@ -20,15 +22,18 @@ export interface ProcessTiming {
 export function timeProcess(
   command: string,
   args: readonly string[],
-  options: { env: Record<string, string | undefined>; cwd?: string; timeoutMs?: number },
+  options: { env: Record<string, string | undefined>; cwd?: string; timeoutMs?: number; keepFirstLine?: boolean },
 ): Promise<ProcessTiming> {
   return new Promise((resolvePromise, reject) => {
     const t0 = performance.now();
     let firstLineMs: number | null = null;
+    let head = '';
     const child = spawn(command, args, { env: options.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'ignore'] });
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 600_000);
     child.stdout.on('data', (chunk: Buffer) => {
-      if (firstLineMs === null && chunk.includes(10)) firstLineMs = performance.now() - t0;
+      if (firstLineMs !== null) return;
+      if (options.keepFirstLine) head += chunk.toString('utf8');
+      if (chunk.includes(10)) firstLineMs = performance.now() - t0;
     });
     child.on('error', (err) => {
       clearTimeout(timer);
@@ -36,7 +41,8 @@ export function timeProcess(
     });
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolvePromise({ wallMs: performance.now() - t0, firstLineMs, exitCode: code });
+      const firstLine = options.keepFirstLine && firstLineMs !== null ? (head.split('\n')[0] ?? null) : null;
+      resolvePromise({ wallMs: performance.now() - t0, firstLineMs, firstLine, exitCode: code });
     });
   });
 }

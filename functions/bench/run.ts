@@ -82,7 +82,8 @@ export interface BenchReport {
   accuracy: Omit<Accuracy, 'misses'>;
   misses: Accuracy['misses'];
   warm: { stages: Record<string, { p50: number; p95: number; n: number }>; wallMs: number; photosPerSecond: number };
-  cold: { runs: number[]; medianMs: number | null };
+  /** Spawn → first result of fresh processes, and the reader's own stage timings of that first photo. */
+  cold: { runs: number[]; medianMs: number | null; stages: Record<string, { p50: number; p95: number; n: number }> };
   peakRssMb: number;
   comparison: null | {
     photos: number;
@@ -166,12 +167,20 @@ export async function runBench(opts: BenchOptions, env: Record<string, string | 
   const { command, prefix, built } = cardocrCommand();
   if (!built) notes.push('cardocr was started through tsx (bench not run from dist): cold start and wall clock include TypeScript loading; run `npm run bench` for the built CLI');
   const cold: number[] = [];
+  const coldStages: Array<Record<string, number>> = [];
   const firstCard = truth.findIndex((t) => t.kind === 'payment_card');
   if (opts.coldRuns > 0 && firstCard >= 0) {
     log(`cold start: ${opts.coldRuns} fresh processes…`);
     for (let i = 0; i < opts.coldRuns; i++) {
-      const t = await timeProcess(command, [...prefix, 'scan', '--json', paths[firstCard] as string], { env });
+      // The line is the CLI's masked JSON; only its timings are kept.
+      const t = await timeProcess(command, [...prefix, 'scan', '--json', paths[firstCard] as string], { env, keepFirstLine: true });
       if (t.firstLineMs !== null) cold.push(t.firstLineMs);
+      try {
+        const line = JSON.parse(t.firstLine ?? '') as { timingsMs?: Record<string, number> };
+        if (line.timingsMs) coldStages.push(line.timingsMs);
+      } catch {
+        notes.push(`cold run ${i + 1}: no JSON result line (exit ${t.exitCode})`);
+      }
     }
   }
 
@@ -216,7 +225,7 @@ export async function runBench(opts: BenchOptions, env: Record<string, string | 
     accuracy: rest,
     misses,
     warm: { stages: stageStats(timings), wallMs, photosPerSecond: truth.length / (wallMs / 1000) },
-    cold: { runs: cold, medianMs: cold.length ? median(cold) : null },
+    cold: { runs: cold, medianMs: cold.length ? median(cold) : null, stages: stageStats(coldStages) },
     peakRssMb,
     comparison,
     notes,
@@ -249,6 +258,9 @@ export function formatReport(r: BenchReport): string {
     ...Object.entries(r.warm.stages).map(([stage, s]) => `  ${stage.padEnd(26)} ${ms(s.p50)}  ${ms(s.p95)}`),
     `  throughput: ${r.warm.photosPerSecond.toFixed(2)} photos/s (${(r.warm.wallMs / 1000).toFixed(1)} s wall)`,
     `Cold start (fresh process → first result): ${r.cold.medianMs === null ? 'not measured' : `${r.cold.medianMs.toFixed(0)} ms median of [${r.cold.runs.map((x) => x.toFixed(0)).join(', ')}]`}`,
+    ...(Object.keys(r.cold.stages).length
+      ? [`  first photo in a fresh process, reader stages (ms): ${Object.entries(r.cold.stages).map(([k, v]) => `${k} ${v.p50.toFixed(0)}`).join(', ')} (p50 of ${r.cold.runs.length})`]
+      : []),
     `Peak RSS (bench process, reader in-process): ${r.peakRssMb.toFixed(0)} MB`,
   ];
   if (r.comparison) {

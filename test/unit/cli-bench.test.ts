@@ -86,7 +86,7 @@ describe('bench arguments and report', () => {
       accuracy: { photos: 1, cards: 1, negatives: 0, panExact: 0, wrongPan: 1, expiryExact: 1, nameExact: 1, nameCharAccuracy: 1, brand: 1, negativesWithPan: 0, failed: 0, statuses: { ok: 1 } },
       misses: [{ file: 'a.jpg', field: 'pan', expected: VISA, got: '4929123456781244' }],
       warm: { stages: { total: { p50: 100, p95: 120, n: 1 } }, wallMs: 100, photosPerSecond: 10 },
-      cold: { runs: [900], medianMs: 900 },
+      cold: { runs: [900], medianMs: 900, stages: { total: { p50: 700, p95: 700, n: 1 } } },
       peakRssMb: 200,
       comparison: { photos: 1, nativeTesseractMs: [170], cardocrMs: [150], nativeMedianMs: 170, cardocrMedianMs: 150, ratio: 150 / 170, cardocrBuilt: true },
       notes: [],
@@ -100,5 +100,7 @@ describe('bench arguments and report', () => {
     }
     expect(text).toMatch(/ratio cardocr \/ native tesseract: 0\.88 \(within the bar of 1\.00\)/);
     expect(text).toMatch(/PAN exact\s+0\.0% \(0\/1\)/);
+    expect(text).toMatch(/Cold start \(fresh process → first result\): 900 ms/);
+    expect(text).toContain('reader stages (ms): total 700');
   });
 });
