@@ -2,7 +2,7 @@
  * Preprocess: photo bytes → one upright, tightly cropped, contrast-normalised grayscale
  * card image of fixed size (ISO ID-1 aspect), plus where the card was.
  *
- * Steps: safe decode (decode.ts) → a ≈ 480 px working copy → find the card as the
+ * Steps: safe decode (decode.ts) → a ≈ 400 px working copy → find the card as the
  * largest blob that differs from the frame-border background and fit a quadrilateral to
  * it (image/find-card.ts) → choose 0/90 from the long side and 0/180 from layout cues
  * (image/orientation.ts) → one perspective warp from a grayscale copy at about the
@@ -15,7 +15,7 @@ import { ImageInputError, NoCardError } from './errors.js';
 import { analyseScene, type CardCandidate, type FindCardDebug, type ForegroundStats } from './image/find-card.js';
 import { polygonArea, type Point, type Quad } from './image/geometry.js';
 import { uprightScore } from './image/orientation.js';
-import { rotate180, warpQuad, type GrayImage } from './image/warp.js';
+import { grayRegion, rotate180, stretchContrast, warpQuad, type GrayImage } from './image/warp.js';
 
 /** Output card width, pixels. */
 export const CARD_WIDTH = 1000;
@@ -23,7 +23,7 @@ export const CARD_WIDTH = 1000;
 export const CARD_HEIGHT = 630;
 
 /** Long side of the working copy used to find the card, pixels. */
-const WORK_SIZE = 480;
+const WORK_SIZE = 400;
 /** ISO ID-1 aspect (85.60 / 53.98). */
 const CARD_ASPECT = 85.6 / 53.98;
 
@@ -57,6 +57,8 @@ export interface NormalisedCard {
 export interface PreprocessOptions {
   /** Receives intermediate maps of the card finder. */
   debug?: FindCardDebug;
+  /** Called after each internal step with its name (for profiling scripts). */
+  trace?: (step: string) => void;
 }
 
 /** Rounds to 0.1 (and turns -0 into 0). */
@@ -98,10 +100,12 @@ export async function preprocessDecoded(
     .blur(1)
     .raw()
     .toBuffer({ resolveWithObject: true });
+  options.trace?.('working-copy');
   const sx = W / small.info.width;
   const sy = H / small.info.height;
   const scene = analyseScene({ width: small.info.width, height: small.info.height, data: small.data }, options.debug);
   const cand = scene.candidate;
+  options.trace?.('find');
   const verdict = judge(cand, small.info.width, small.info.height);
   let quad: Quad;
   let fullFrame = false;
@@ -119,38 +123,37 @@ export async function preprocessDecoded(
   const ang = Math.atan2(quad[1].y - quad[0].y, quad[1].x - quad[0].x);
   if (ang <= -Math.PI / 2 || ang > Math.PI / 2) quad = [quad[2], quad[3], quad[0], quad[1]];
 
-  // Grayscale source at about the output resolution (big photos are shrunk first, which
-  // is cheaper and anti-aliases better than sampling the full image).
+  // Grayscale only the card's bounding box, halved while the card stays at least the
+  // output size (anti-aliasing for big photos), then one perspective warp.
   const cardLong = (dist(quad[0], quad[1]) + dist(quad[3], quad[2])) / 2;
-  const g = Math.min(1, (CARD_WIDTH * 1.15) / Math.max(1, cardLong));
-  let pipeline = sharp(img.data, raw);
-  if (g < 0.999) pipeline = pipeline.resize(Math.max(1, Math.round(W * g)), Math.max(1, Math.round(H * g)), { fit: 'fill' });
-  const gray = await pipeline.grayscale().raw().toBuffer({ resolveWithObject: true });
-  const gx = gray.info.width / W;
-  const gy = gray.info.height / H;
-  const gquad = quad.map((p) => ({ x: p.x * gx, y: p.y * gy })) as Quad;
-  let card = warpQuad({ width: gray.info.width, height: gray.info.height, data: gray.data }, gquad, CARD_WIDTH, CARD_HEIGHT);
+  let halvings = 0;
+  while (cardLong / 2 ** (halvings + 1) >= CARD_WIDTH) halvings++;
+  const bx0 = clamp(Math.floor(Math.min(...quad.map((p) => p.x))) - 2, 0, W - 1);
+  const by0 = clamp(Math.floor(Math.min(...quad.map((p) => p.y))) - 2, 0, H - 1);
+  const bx1 = clamp(Math.ceil(Math.max(...quad.map((p) => p.x))) + 2, bx0 + 1, W);
+  const by1 = clamp(Math.ceil(Math.max(...quad.map((p) => p.y))) + 2, by0 + 1, H);
+  const region = grayRegion(img, bx0, by0, bx1 - bx0, by1 - by0, halvings);
+  const k = 1 / 2 ** halvings;
+  const rquad = quad.map((p) => ({ x: (p.x - bx0) * k, y: (p.y - by0) * k })) as Quad;
+  let card: GrayImage = warpQuad(region, rquad, CARD_WIDTH, CARD_HEIGHT);
+  options.trace?.('warp');
 
   const inverted = isLightOnDark(card);
   if (inverted) {
     const d = card.data;
     for (let i = 0; i < d.length; i++) d[i] = 255 - d[i]!;
   }
-  const stretched = await sharp(card.data, { raw: { width: CARD_WIDTH, height: CARD_HEIGHT, channels: 1 } })
-    .normalise({ lower: 1, upper: 99 })
-    // normalise() works in sRGB; ask for one band back.
-    .toColourspace('b-w')
-    .raw()
-    .toBuffer();
-  card = { width: CARD_WIDTH, height: CARD_HEIGHT, data: stretched };
-
+  stretchContrast(card, 0.01, 0.99);
+  options.trace?.('contrast');
   const score = uprightScore(card);
   const flipped180 = score < 0;
   if (flipped180) {
     card = rotate180(card);
     quad = [quad[2], quad[3], quad[0], quad[1]];
   }
+  options.trace?.('orient');
   const png = await encodeGrayPng(card);
+  options.trace?.('png');
 
   const top = Math.atan2(quad[1].y - quad[0].y, quad[1].x - quad[0].x) * (180 / Math.PI);
   // Clockwise rotation that makes the card upright undoes the top edge's tilt.
@@ -183,7 +186,7 @@ export async function encodeGrayPng(img: GrayImage): Promise<Buffer> {
   return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 1 } })
     // Without this, sharp writes a 1-band raw input as an RGB PNG.
     .toColourspace('b-w')
-    .png({ compressionLevel: 2, adaptiveFiltering: false })
+    .png({ compressionLevel: 1, adaptiveFiltering: false })
     .toBuffer();
 }
 
@@ -192,11 +195,15 @@ export async function encodeGrayPng(img: GrayImage): Promise<Buffer> {
  * first read fails its checks.
  */
 export async function rotateCard180(png: Buffer): Promise<Buffer> {
-  return sharp(png).rotate(180).toColourspace('b-w').png({ compressionLevel: 2, adaptiveFiltering: false }).toBuffer();
+  return sharp(png).rotate(180).toColourspace('b-w').png({ compressionLevel: 1, adaptiveFiltering: false }).toBuffer();
 }
 
 function dist(a: Point, b: Point): number {
   return Math.hypot(b.x - a.x, b.y - a.y);
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return v < lo ? lo : v > hi ? hi : v;
 }
 
 function normaliseDegrees(d: number): number {

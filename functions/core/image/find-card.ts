@@ -1,5 +1,5 @@
 /**
- * Finds the card in a small working copy of the photo (≈ 480 px on the long side).
+ * Finds the card in a small working copy of the photo (≈ 400 px on the long side).
  *
  * Why this way: a card is one object that differs from the desk around it, and the
  * frame border is (almost always) desk. So we model the background from a ring along the
