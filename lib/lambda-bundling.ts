@@ -32,17 +32,22 @@ export type PipelineFunctionKind = keyof typeof EXTERNAL_NODE_MODULES;
  * loaded on Lambda, and dropping them keeps the read asset well under half its size:
  * - the 4.0.0 (fast, legacy+LSTM) eng model: the reader uses 4.0.0_best_int only;
  * - the `*.wasm.js` cores (WASM inlined as base64, for browsers; Node loads `*.wasm`);
- * - the non-LSTM cores: the best_int model is LSTM-only, so tesseract.js picks a `*-lstm` core.
+ * - the `*-lstm` cores: tesseract.js 7.0.0 on Node never loads them. Its worker calls
+ *   `getCore(lstmOnly, ...)` with a boolean where `getCore` compares against OEM numbers, so
+ *   it always picks the full core (`tesseract-core[-simd|-relaxedsimd]`), which reads LSTM
+ *   models too. Which of the three depends on the runtime's WASM features, so all three stay.
+ *   (Trimming the full cores instead made Tesseract fail to start in the asset: the
+ *   artifact test starts it there.)
  */
 export const TRIMMED_PATHS: readonly string[] = Object.freeze([
   'node_modules/@tesseract.js-data/eng/4.0.0',
   'node_modules/tesseract.js-core/*.wasm.js',
-  'node_modules/tesseract.js-core/tesseract-core.js',
-  'node_modules/tesseract.js-core/tesseract-core.wasm',
-  'node_modules/tesseract.js-core/tesseract-core-simd.js',
-  'node_modules/tesseract.js-core/tesseract-core-simd.wasm',
-  'node_modules/tesseract.js-core/tesseract-core-relaxedsimd.js',
-  'node_modules/tesseract.js-core/tesseract-core-relaxedsimd.wasm',
+  'node_modules/tesseract.js-core/tesseract-core-lstm.js',
+  'node_modules/tesseract.js-core/tesseract-core-lstm.wasm',
+  'node_modules/tesseract.js-core/tesseract-core-simd-lstm.js',
+  'node_modules/tesseract.js-core/tesseract-core-simd-lstm.wasm',
+  'node_modules/tesseract.js-core/tesseract-core-relaxedsimd-lstm.js',
+  'node_modules/tesseract.js-core/tesseract-core-relaxedsimd-lstm.wasm',
 ]);
 
 /** npm's name for the Lambda CPU, as used by `--cpu` and sharp's `@img/sharp-linux-<cpu>`. */

@@ -83,6 +83,6 @@ describe('command hooks (run in a shell like local bundling does)', () => {
     const left = (dir: string) => readdirSync(join(out, dir)).sort();
     expect(readdirSync(out).sort()).toEqual(['index.mjs', 'node_modules']);
     expect(left('node_modules/@tesseract.js-data/eng')).toEqual(['4.0.0_best_int']);
-    expect(left('node_modules/tesseract.js-core')).toEqual(['tesseract-core-simd-lstm.js', 'tesseract-core-simd-lstm.wasm']);
+    expect(left('node_modules/tesseract.js-core')).toEqual(['tesseract-core-simd.wasm', 'tesseract-core.js']);
   });
 });
