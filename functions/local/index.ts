@@ -116,8 +116,8 @@ export async function startLocalPipeline(options: StartLocalPipelineOptions = {}
       print(`cardocr: serving on ${url}/ (API token from CARDOCR_API_TOKEN)`);
     } else {
       // Printed once; the page takes it from the URL fragment, which never reaches a server or a log.
-      print(`cardocr: serving on ${url}/ — open ${url}/#token=${token}`);
-      print(`cardocr: API token (generated for this run): ${token}`);
+      print(`cardocr: serving on ${url}/`);
+      print(`cardocr: open ${url}/#token=${token}  (API token generated for this run; set CARDOCR_API_TOKEN to choose one)`);
     }
     const running = server;
     let closing: Promise<void> | null = null;
