@@ -68,7 +68,7 @@ const CHILD = `
 import { readFileSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-const [entry, eventFile, resultFile, functionName] = process.argv.slice(1);
+const [entry, functionName, eventFile, resultFile] = process.argv.slice(1);
 const t0 = performance.now();
 const mod = await import(pathToFileURL(entry).href);
 const t1 = performance.now();
@@ -160,18 +160,27 @@ function lambdaEnv(asset: Asset, tmp: string): Record<string, string> {
   };
 }
 
-/** Runs the bundled handler of `kind` once, in a fresh Node process. */
-async function invoke(kind: Kind, event: unknown): Promise<Invocation> {
+/**
+ * Runs `script` (an ES module) in a fresh Node process inside the task directory of `kind`,
+ * with that function's environment, as `nobody` when we are root. The script gets its
+ * arguments in `process.argv.slice(1)` and writes its JSON result to the last of them.
+ */
+async function runInTask(
+  kind: Kind,
+  script: string,
+  args: string[],
+  input?: unknown,
+): Promise<{ result: unknown; output: string; tmpLeft: string[] }> {
   const asset = assets.get(kind)!;
   const io = mkdtempSync(join(scratch, `io-${kind}-`));
   const tmp = mkdtempSync(join(scratch, `tmp-${kind}-`));
   chmodSync(io, 0o777);
   if (asRoot) chownSync(tmp, NOBODY, NOBODY);
-  const eventFile = join(io, 'event.json');
+  const inputFile = join(io, 'input.json');
   const resultFile = join(io, 'result.json');
-  writeFileSync(eventFile, JSON.stringify(event));
-  chmodSync(eventFile, 0o644);
-  const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD, asset.entry, eventFile, resultFile, `cardocr-${kind}`], {
+  writeFileSync(inputFile, JSON.stringify(input ?? null));
+  chmodSync(inputFile, 0o644);
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script, ...args, inputFile, resultFile], {
     cwd: asset.dir,
     env: lambdaEnv(asset, tmp),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -181,9 +190,16 @@ async function invoke(kind: Kind, event: unknown): Promise<Invocation> {
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  if (code !== 0 || !existsSync(resultFile)) throw new Error(`${kind} handler exited with ${code}:\n${output.slice(-4000)}`);
-  const { result, loadMs, invokeMs } = JSON.parse(readFileSync(resultFile, 'utf8')) as Omit<Invocation, 'output' | 'tmpLeft'>;
-  return { result, loadMs, invokeMs, output, tmpLeft: readdirSync(tmp) };
+  if (code !== 0 || !existsSync(resultFile)) throw new Error(`${kind} process exited with ${code}:\n${output.slice(-4000)}`);
+  return { result: JSON.parse(readFileSync(resultFile, 'utf8')), output, tmpLeft: readdirSync(tmp) };
+}
+
+/** Runs the bundled handler of `kind` once, in a fresh Node process. */
+async function invoke(kind: Kind, event: unknown): Promise<Invocation> {
+  const asset = assets.get(kind)!;
+  const run = await runInTask(kind, CHILD, [asset.entry, `cardocr-${kind}`], event);
+  const { result, loadMs, invokeMs } = run.result as Omit<Invocation, 'output' | 'tmpLeft'>;
+  return { result, loadMs, invokeMs, output: run.output, tmpLeft: run.tmpLeft };
 }
 
 /** An API Gateway HTTP API (payload 2.0) request that passed the JWT authorizer. */
@@ -267,6 +283,33 @@ describe('bundled Lambda handlers from cdk.out', () => {
     const read = assets.get('read')!.dir;
     expect(readdirSync(join(read, 'node_modules', '@tesseract.js-data', 'eng', '4.0.0_best_int'))).toContain('eng.traineddata.gz');
     expect(existsSync(join(read, 'node_modules', 'tesseract.js', 'package.json'))).toBe(true);
+  });
+
+  it('runs tesseract.js from the read asset with its packaged language data (read-only task dir, nothing cached)', async () => {
+    // The fixture photos are read by the glyph reader alone, so the handler run below may never
+    // start Tesseract: this starts it from the asset the way the reader's engine does.
+    const script = `
+      import { createRequire } from 'node:module';
+      import { dirname, join } from 'node:path';
+      import { readFileSync, writeFileSync } from 'node:fs';
+      const [inputFile, resultFile] = process.argv.slice(1);
+      const require = createRequire(join(process.cwd(), 'index.mjs'));
+      const sharp = require('sharp');
+      const { createWorker, OEM } = require('tesseract.js');
+      const langPath = join(dirname(require.resolve('@tesseract.js-data/eng')), '4.0.0_best_int');
+      const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="640" height="120"><rect width="100%" height="100%" fill="#fff"/>' +
+        '<text x="24" y="78" font-family="DejaVu Sans Mono" font-size="48">' + JSON.parse(readFileSync(inputFile, 'utf8')) + '</text></svg>';
+      const png = await sharp(Buffer.from(svg)).png().toBuffer();
+      const worker = await createWorker('eng', OEM.LSTM_ONLY, { langPath, gzip: true, cacheMethod: 'none' });
+      const { data } = await worker.recognize(png);
+      await worker.terminate();
+      writeFileSync(resultFile, JSON.stringify({ text: data.text }));
+      process.exit(0);
+    `;
+    const run = await runInTask('read', script, [], 'VALID THRU 12/30');
+    expect((run.result as { text: string }).text).toContain('VALID THRU 12/30');
+    expect(run.tmpLeft).toEqual([]);
+    expect(readdirSync(assets.get('read')!.dir).filter((f) => f.endsWith('.traineddata'))).toEqual([]);
   });
 
   it(
