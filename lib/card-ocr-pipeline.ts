@@ -320,7 +320,12 @@ export class CardOcrPipeline extends Construct {
       // Stack traces point into the TypeScript sources through the bundled source maps.
       NODE_OPTIONS: '--enable-source-maps',
     };
-    const stageEnv = { ...commonEnv, CARDOCR_IDEMPOTENCY_TABLE: this.idempotencyTable.tableName };
+    const stageEnv = {
+      ...commonEnv,
+      CARDOCR_IDEMPOTENCY_TABLE: this.idempotencyTable.tableName,
+      // The handlers record a scan `dead_lettered` on its message's last delivery.
+      CARDOCR_MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT),
+    };
 
     const preprocessFn = this.pipelineFunction('PreprocessFunction', 'preprocess', {
       description: 'Card OCR: decode, find and normalise the card in an uploaded photo',
