@@ -211,7 +211,7 @@ export async function preprocessUpload(deps: StageDeps, obj: StageObject): Promi
   const now = nowOf(deps);
   if (record.status === 'done' || record.status === 'failed') {
     // Finished earlier: this is a duplicate or a re-drop of the same photo. Tidy up only.
-    if (record.key === obj.key) await deleteQuietly(deps, [obj.key]);
+    if (record.key === obj.key || record.id === derivedScanId(obj.key, obj.etag)) await deleteQuietly(deps, [obj.key]);
     return { action: 'duplicate', id: record.id, status: record.status };
   }
   if (record.status === 'reading' || (record.status === 'preprocessing' && leaseLive(record, 'preprocess', now))) {
@@ -264,6 +264,9 @@ export async function preprocessUpload(deps: StageDeps, obj: StageObject): Promi
       { status: 'reading', lease: null, timingsMs },
       { ifAttempts: claimed.attempts },
     );
+    // A name that looks like a card number is stored masked, so the read stage could not find
+    // the photo by the record's key: it is not needed any more, delete it now.
+    if (redactPans(obj.key) !== obj.key) await deleteQuietly(deps, [obj.key]);
     logStage(deps, 'preprocess', moved, moved.status, t0, normalised.timingsMs);
     return { action: 'processed', id: moved.id, status: moved.status };
   } catch (err) {

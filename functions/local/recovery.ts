@@ -114,6 +114,7 @@ export async function failDeadLetterJobs(deps: RecoveryDeps, handled: Set<string
       if (handled.has(job.id)) continue;
       handled.add(job.id);
       if (await failDeadLettered(deps.stage, job.body, job.reason)) n++;
+      deps.queue.redactBody(job.id);
     }
   }
   return n;

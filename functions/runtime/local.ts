@@ -17,7 +17,7 @@ import { PROCESSED_PREFIX, UPLOADS_PREFIX } from '../core/ids.js';
 import type { Log } from '../core/log.js';
 import { preprocessPhoto } from '../core/preprocess.js';
 import { createCardReader } from '../core/reader.js';
-import type { NormalisedReader, PreprocessFn, StageDeps, StageObject } from '../core/stages.js';
+import { failDeadLettered, type NormalisedReader, type PreprocessFn, type StageDeps, type StageObject } from '../core/stages.js';
 import { handlePreprocessEvent } from '../handlers/preprocess.js';
 import { handleReadEvent } from '../handlers/read.js';
 import { objectCreatedEvent } from '../handlers/s3-event.js';
@@ -160,15 +160,13 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     ],
     concurrency: options.concurrency,
     leaseMs: options.leaseMs,
-    onDeadLetter: async (obj, reason) => failDeadLettered(obj, reason),
+    onDeadLetter: (obj, reason) => failDeadLettered(stage, obj, reason),
     log,
     ...(options.backoffMs !== undefined ? { backoffMs: options.backoffMs } : {}),
     onSend: (listener) => queue.onSend(listener),
   });
+  // Dead letters the pool has not seen fail (their worker died on every attempt); see start().
   const handledDead = new Set<string>();
-  async function failDeadLettered(_obj: unknown, _reason: string): Promise<void> {
-    await failDeadLetterJobs(recoveryDeps, handledDead);
-  }
   const watcher = new BucketWatcher({
     store: objects,
     prefixes: [UPLOADS_PREFIX, PROCESSED_PREFIX],

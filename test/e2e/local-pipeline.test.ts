@@ -101,7 +101,14 @@ describe('local pipeline end to end', () => {
   it('processes a batch of fixtures, deletes their images, and leaks no full PAN anywhere', async () => {
     const batch = truth.filter((t) => t.kind === 'payment_card').slice(0, 6);
     const ids = await Promise.all(batch.map((t) => api.upload(fixtureBytes(t.file))));
+    // A photo dropped under a name that is itself a card number must not leave that number behind.
+    const numberName = `uploads/card ${batch[5]!.pan}.jpg`;
+    writeFileSync(join(bucket(), ...numberName.split('/')), fixtureBytes(plain[0]!.file));
     const scans = await Promise.all(ids.map((id) => api.final(id, 180_000)));
+    await waitFor('photo named like a card number to finish', async () => {
+      const { items } = await api.list({ status: 'done' });
+      return items.some((s) => s.key?.startsWith('uploads/card ') && s.card?.pan === maskPan(plain[0]!.pan!));
+    }, 90_000);
     expect(scans.every((s) => s.status === 'done' || s.status === 'failed')).toBe(true);
     // Accuracy is the reader's business (its own tests); here: whatever was reported is masked and right.
     for (const [i, s] of scans.entries()) {
@@ -134,6 +141,7 @@ describe('local pipeline end to end', () => {
       texts: [
         { name: 'logs', text: logs.join('\n') },
         { name: 'api responses', text: api.bodies.join('\n') },
+        { name: 'file names', text: files.map((f) => f.path).join('\n') },
       ],
     });
     expect(findings).toEqual([]);

@@ -4,8 +4,11 @@
  * acked first. Retries back off by `delayMs`; once a job has used up `maxAttempts` it is
  * dead-lettered with its reason. A dedupe key drops a second send while the first is
  * pending, leased, or finished within the dedupe window (like SQS FIFO deduplication).
+ * Card data: dedupe keys are stored hashed, and a finished job's body is kept with any
+ * card-number-like run masked (an object key may be a file name a user chose).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { redactPans } from '../../core/mask.js';
 import type { Job, JobQueue } from '../../core/ports.js';
 import type { SqliteDatabase } from './sqlite.js';
 
@@ -75,7 +78,7 @@ export class SqliteJobQueue implements JobQueue {
               `SELECT 1 FROM jobs WHERE queue = ? AND dedupe_key = ?
                  AND (state IN ('pending', 'leased') OR (state IN ('done', 'dead') AND updated_at > ?)) LIMIT 1`,
             )
-            .get(queue, options.dedupeKey, now - this.#dedupeWindowMs);
+            .get(queue, hashKey(options.dedupeKey), now - this.#dedupeWindowMs);
           if (dup) return false;
         }
         this.#db
@@ -83,7 +86,15 @@ export class SqliteJobQueue implements JobQueue {
             `INSERT INTO jobs (id, queue, body, dedupe_key, state, attempt, available_at, created_at, updated_at)
              VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
           )
-          .run(randomUUID(), queue, JSON.stringify(body), options.dedupeKey ?? null, now + (options.delayMs ?? 0), now, now);
+          .run(
+            randomUUID(),
+            queue,
+            JSON.stringify(body),
+            options.dedupeKey === undefined ? null : hashKey(options.dedupeKey),
+            now + (options.delayMs ?? 0),
+            now,
+            now,
+          );
         return true;
       })
       .immediate();
@@ -122,19 +133,30 @@ export class SqliteJobQueue implements JobQueue {
   async ack(job: Job): Promise<void> {
     // Only the current delivery may ack: a worker whose lease ran out must not finish a redelivered job.
     this.#db
-      .prepare(`UPDATE jobs SET state = 'done', lease_until = NULL, updated_at = ? WHERE id = ? AND state = 'leased' AND attempt = ?`)
-      .run(this.#now(), job.id, job.attempt);
+      .prepare(
+        `UPDATE jobs SET state = 'done', lease_until = NULL, body = ?, updated_at = ? WHERE id = ? AND state = 'leased' AND attempt = ?`,
+      )
+      .run(redactPans(JSON.stringify(job.body)), this.#now(), job.id, job.attempt);
   }
 
   async retry(job: Job, options: { delayMs: number; reason: string }): Promise<{ deadLettered: boolean }> {
     const now = this.#now();
     const dead = job.attempt >= this.#maxAttempts;
+    // A dead letter is handled by the caller right away (it holds the body), so its stored copy is masked.
     this.#db
       .prepare(
-        `UPDATE jobs SET state = ?, available_at = ?, lease_until = NULL, reason = ?, updated_at = ?
+        `UPDATE jobs SET state = ?, available_at = ?, lease_until = NULL, reason = ?, updated_at = ?, body = ?
          WHERE id = ? AND state = 'leased' AND attempt = ?`,
       )
-      .run(dead ? 'dead' : 'pending', now + options.delayMs, options.reason, now, job.id, job.attempt);
+      .run(
+        dead ? 'dead' : 'pending',
+        now + options.delayMs,
+        redactPans(options.reason),
+        now,
+        JSON.stringify(dead ? JSON.parse(redactPans(JSON.stringify(job.body))) : job.body),
+        job.id,
+        job.attempt,
+      );
     return { deadLettered: dead };
   }
 
@@ -149,6 +171,12 @@ export class SqliteJobQueue implements JobQueue {
       attempt: r.attempt,
       reason: r.reason ?? 'unknown',
     }));
+  }
+
+  /** Masks card-number-like runs in a job's stored body once nothing needs the original. */
+  redactBody(id: string): void {
+    const row = this.#db.prepare('SELECT body FROM jobs WHERE id = ?').get(id) as { body: string } | undefined;
+    if (row) this.#db.prepare('UPDATE jobs SET body = ? WHERE id = ?').run(redactPans(row.body), id);
   }
 
   /**
@@ -170,4 +198,8 @@ export class SqliteJobQueue implements JobQueue {
     for (const r of rows) out[r.state] = r.n;
     return out;
   }
+}
+
+function hashKey(key: string): string {
+  return createHash('sha256').update(key).digest('base64url');
 }

@@ -18,5 +18,7 @@ export function openSqlite(file: string): SqliteDatabase {
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
+  // Overwritten and deleted content is zeroed, so a masked-over value does not linger in free pages.
+  db.pragma('secure_delete = ON');
   return db;
 }
