@@ -14,6 +14,7 @@ import { DEFAULT_IMAGE_LIMITS, decodeImage, withTimeout, type DecodedImage, type
 import { ImageInputError, NoCardError } from './errors.js';
 import { analyseScene, type CardCandidate, type FindCardDebug, type ForegroundStats } from './image/find-card.js';
 import { polygonArea, type Point, type Quad } from './image/geometry.js';
+import { refineQuadEdges } from './image/refine.js';
 import { uprightScore } from './image/orientation.js';
 import { grayRegion, rotate180, stretchContrast, warpQuad, type GrayImage } from './image/warp.js';
 
@@ -111,6 +112,9 @@ export async function preprocessDecoded(
   let fullFrame = false;
   if (verdict.ok === true && cand) {
     quad = cand.quad.map((p) => ({ x: p.x * sx, y: p.y * sy })) as Quad;
+    const long = (dist(quad[0], quad[1]) + dist(quad[3], quad[2])) / 2;
+    quad = refineQuadEdges(img, quad, 2.5 * Math.max(sx, sy) + 0.02 * long);
+    options.trace?.('refine');
   } else if (looksLikeFullFrameCard(scene.foreground, W, H)) {
     fullFrame = true;
     quad = [{ x: 0, y: 0 }, { x: W, y: 0 }, { x: W, y: H }, { x: 0, y: H }];
