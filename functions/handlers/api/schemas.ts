@@ -88,7 +88,7 @@ export const ScanSchema = z
     card: CardSchema.nullable().openapi({ description: 'Masked card fields; null until read.' }),
     confidence: z.record(z.string(), z.number()).openapi({ description: 'Per-field confidence in [0, 1].' }),
     missing: z.record(z.string(), z.string()).openapi({ description: 'Why a field is missing, e.g. luhn_failed.' }),
-    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    error: z.object({ code: z.enum(ERROR_CODES), message: z.string() }).nullable().openapi({ description: 'Why the scan failed.' }),
     createdAt: z.string().openapi({ format: 'date-time' }),
     updatedAt: z.string().openapi({ format: 'date-time' }),
     timingsMs: z.record(z.string(), z.number()),
