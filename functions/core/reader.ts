@@ -52,6 +52,13 @@ function rotate180(img: Gray): Gray {
   return { width: img.width, height: img.height, data: out };
 }
 
+/** The negative of a grayscale image. */
+function invert(img: Gray): Gray {
+  const out = new Uint8Array(img.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = 255 - img.data[i]!;
+  return { width: img.width, height: img.height, data: out };
+}
+
 /** How much a set of fields is worth: a verified PAN dominates. */
 function score(f: ExtractedFields): number {
   return (f.pan ? 10 : 0) + (f.panUnverified ? 2 : 0) + (f.expiry ? 2 : 0) + (f.name ? 1 : 0) + (f.pan ? (f.confidence.pan ?? 0) : 0);
@@ -94,17 +101,29 @@ export async function createCardReader(options: CardReaderOptions = {}): Promise
 
     let best = attempt(card);
     let bestImg = card;
-    if (!best.fields.pan || !best.fields.expiry) {
-      // Other hypotheses: a different ink threshold, and the card upside down.
-      const turned = rotate180(card);
-      for (const [img, offset] of [[card, 10], [turned, undefined], [card, 28]] as const) {
+    if (!best.fields.pan) {
+      // Other hypotheses, cheapest and likeliest first: the card's polarity misjudged, the card
+      // upside down, both, a lower ink threshold. The field checks pick the winner.
+      const inverted = invert(card);
+      const hypotheses: Array<[Gray, number | undefined]> = [
+        [inverted, undefined],
+        [rotate180(card), undefined],
+        [rotate180(inverted), undefined],
+        [card, 10],
+      ];
+      for (const [img, offset] of hypotheses) {
         const alt = attempt(img, offset);
         if (score(alt.fields) > score(best.fields)) {
           best = alt;
           bestImg = img;
         }
-        if (best.fields.pan && best.fields.expiry) break;
+        if (best.fields.pan) break;
       }
+    } else if (!best.fields.expiry) {
+      // The number read, so polarity and orientation are right: only the ink threshold may
+      // have hidden the date. Take the date only from a reading that agrees on the number.
+      const alt = attempt(card, 10);
+      if (alt.fields.pan === best.fields.pan && alt.fields.expiry) best = alt;
     }
     let fields = best.fields;
     if (!fields.name && (fields.pan || fields.expiry)) {

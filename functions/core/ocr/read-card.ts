@@ -15,6 +15,11 @@ const DIGITS = '0123456789';
 const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 /** Mean template distance above which a row is not card print in a known typeface. */
 const MAX_ROW_DISTANCE = 0.07;
+/**
+ * Looser limit for the number row: blurred or low-quality photos fit the templates less well,
+ * and the number has its own strong checks (Luhn, IIN, length, grouping) downstream.
+ */
+const MAX_NUMBER_DISTANCE = 0.11;
 
 /** One decoded row. */
 export interface RowReading {
@@ -136,11 +141,14 @@ export function readCardGlyphs(card: Gray, options: ReadCardOptions = {}): CardR
 
   // The number: the best-fitting row of 13–19 digit-sized glyphs.
   let number: RowReading | null = null;
-  for (const row of rows) {
+  for (const found of rows) {
+    if (found.glyphs.length < 10 || found.glyphs.length > 19 || found.height < card.height * 0.03) continue;
+    // Blur and emboss shadows can join neighbouring digits: split them first.
+    const row = found.glyphs.length < 19 ? splitTouching(mask, W, found, DIGITS) : found;
     const n = row.glyphs.length;
-    if (n < 13 || n > 19 || row.height < card.height * 0.045) continue;
+    if (n < 13 || n > 19) continue;
     const r = decode(mask, W, row, DIGITS, groupDigits(row.glyphs, row.height));
-    if (r.read.meanDistance > MAX_ROW_DISTANCE) continue;
+    if (r.read.meanDistance > MAX_NUMBER_DISTANCE) continue;
     if (!number || r.read.meanDistance < number.read.meanDistance) number = r;
   }
 
@@ -153,8 +161,7 @@ export function readCardGlyphs(card: Gray, options: ReadCardOptions = {}): CardR
     if (n < 3 || row.height < card.height * 0.03) continue;
     const found = readDates(mask, W, row);
     if (found.length > 0) {
-      const small = rows.filter((r) => r.height < row.height * 0.7);
-      for (const d of found) dates.push({ ...d, label: readLabel(mask, W, d.box, small) });
+      for (const d of found) dates.push({ ...d, label: readLabel(mask, W, card.height, d.box) });
       continue;
     }
     if (n < 4 || n > 26) continue;

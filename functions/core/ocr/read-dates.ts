@@ -8,8 +8,8 @@
  * checks know a date was there.
  */
 import { classifyLine, slidingCharDistances, type LineRead } from './glyph-classifier.js';
-import { FEATURE_H, FEATURE_W, glyphFeature, type Box } from './glyphs.js';
-import { rowInputs, type TextRow } from './text-rows.js';
+import { components, FEATURE_H, FEATURE_W, glyphFeature, type Box } from './glyphs.js';
+import { findRows, rowInputs, type TextRow } from './text-rows.js';
 
 const DIGITS = '0123456789';
 const LABEL_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ/';
@@ -83,8 +83,19 @@ function readDateAt(mask: Uint8Array, width: number, row: TextRow, read: LineRea
   const yearReads = read.glyphs.slice(s + 1, s + 3);
   const year = yearReads.map((g) => g.char).join('');
   const yearConf = Math.min(...yearReads.map((g) => g.confidence));
-  // Not a date (e.g. a logo whose letters look like a slash): the year must read clearly.
-  if (yearConf < 0.3 || yearReads.some((g) => g.distance > 0.08)) return null;
+  const slashRead = read.glyphs[s]!;
+  const slashH = slash.y1 - slash.y0;
+  const digitShaped = right.every((g) => Math.abs(g.y1 - g.y0 - slashH) <= 0.25 * slashH && g.x1 - g.x0 <= 1.1 * slashH);
+  const yearClear = yearConf >= 0.3 && yearReads.every((g) => g.distance <= 0.08);
+  if (!yearClear) {
+    // A clear slash between digit-sized glyphs is a date even when blur hides its digits: it
+    // must not vanish (it may be the expiry, leaving only the start date). Anything else
+    // (e.g. a logo whose letters look like a slash) is not a date.
+    if (slashRead.distance <= 0.06 && slashRead.confidence >= 0.5 && digitShaped) {
+      return { text: '??/??', confidence: 0, box: { x0: row.glyphs[Math.max(0, s - 2)]!.x0, y0: row.y0, x1: right[1]!.x1, y1: row.y1 } };
+    }
+    return null;
+  }
   const box: Box = { x0: row.glyphs[Math.max(0, s - 2)]!.x0, y0: row.y0, x1: right[1]!.x1, y1: row.y1 };
 
   const left = read.glyphs.slice(Math.max(0, s - 2), s);
@@ -132,21 +143,25 @@ function readDateAt(mask: Uint8Array, width: number, row: TextRow, read: LineRea
 }
 
 /**
- * The label printed just before a date: small rows to its left (stacked labels such as
+ * The label printed just before a date: small print to its left (stacked labels such as
  * VALID / FROM, or MONTH/YEAR above-left), read as letters and matched to known label words.
+ * Label print can be tiny, so components are looked for in that area only, at any size
+ * between a sixth and two thirds of the date's height.
  */
-export function readLabel(mask: Uint8Array, width: number, date: Box, smallRows: readonly TextRow[]): string {
+export function readLabel(mask: Uint8Array, width: number, height: number, date: Box): string {
   const h = date.y1 - date.y0;
-  const near = smallRows
-    .filter(
-      (r) =>
-        r.height <= 0.7 * h &&
-        r.height >= 0.2 * h &&
-        r.x1 <= date.x0 + 0.6 * h &&
-        r.x1 >= date.x0 - 3 * h &&
-        r.y1 >= date.y0 - 0.7 * h &&
-        r.y0 <= date.y1,
-    )
+  const rect: Box = {
+    x0: Math.max(0, Math.round(date.x0 - 3.2 * h)),
+    y0: Math.max(0, Math.round(date.y0 - 0.8 * h)),
+    x1: Math.min(width, Math.round(date.x0 + 0.3 * h)),
+    y1: Math.min(height, Math.round(date.y1 + 0.1 * h)),
+  };
+  const comps = components(mask, width, height, rect).filter((c) => {
+    const ch = c.y1 - c.y0;
+    return ch >= 0.15 * h && ch <= 0.7 * h && c.area >= 3;
+  });
+  const near = findRows(comps, { minHeight: Math.max(4, Math.round(0.15 * h)) })
+    .filter((r) => r.x1 <= date.x0 + 0.6 * h && r.y1 >= date.y0 - 0.8 * h && r.y0 <= date.y1)
     .sort((a, b) => a.y0 - b.y0);
   const words: string[] = [];
   for (const r of near) {

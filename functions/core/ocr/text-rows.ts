@@ -59,7 +59,9 @@ export function inkComponents(card: Gray, options: RowOptions = {}): { mask: Uin
 export function findRows(comps: Component[], options: RowOptions = {}): TextRow[] {
   const minH = options.minHeight ?? 10;
   const tall = comps.filter((c) => c.y1 - c.y0 >= minH).sort((a, b) => a.x0 - b.x0);
-  type Acc = { members: Component[]; yc: number; h: number };
+  // Rows are chained left to right: a glyph joins the row whose last glyph is level with it
+  // and not far to its left, so a slightly tilted line still forms one row.
+  type Acc = { members: Component[]; yc: number; h: number; x1: number };
   const rows: Acc[] = [];
   for (const c of tall) {
     const h = c.y1 - c.y0;
@@ -68,17 +70,19 @@ export function findRows(comps: Component[], options: RowOptions = {}): TextRow[
     let bestDy = Infinity;
     for (const r of rows) {
       const dy = Math.abs(yc - r.yc);
-      if (dy < 0.3 * r.h && h > 0.6 * r.h && h < 1.6 * r.h && dy < bestDy) {
+      if (dy < 0.3 * r.h && h > 0.6 * r.h && h < 1.6 * r.h && c.x0 - r.x1 < 4 * r.h && dy < bestDy) {
         best = r;
         bestDy = dy;
       }
     }
     if (best) {
       best.members.push(c);
-      const n = best.members.length;
-      best.yc += (yc - best.yc) / n;
+      const n = Math.min(best.members.length, 4);
+      // Follow the line locally (recent glyphs weigh most) so tilt does not break it.
+      best.yc += (yc - best.yc) / 2;
       best.h += (h - best.h) / n;
-    } else rows.push({ members: [c], yc, h });
+      best.x1 = Math.max(best.x1, c.x1);
+    } else rows.push({ members: [c], yc, h, x1: c.x1 });
   }
   const out: TextRow[] = [];
   for (const r of rows) {
