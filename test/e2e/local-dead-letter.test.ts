@@ -59,7 +59,7 @@ describe('retries and dead letters', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('retries a transient OCR failure and completes the scan', async () => {
+  it('retries a transient OCR failure and completes the scan', { timeout: 120_000 }, async () => {
     let calls = 0;
     const flaky: NormalisedReader = {
       async readNormalised(png) {
@@ -78,7 +78,7 @@ describe('retries and dead letters', () => {
     expect(rt.queue.stats()).toMatchObject({ dead: 0 });
   });
 
-  it('dead-letters after the maximum attempts and fails the scan with the reason', async () => {
+  it('dead-letters after the maximum attempts and fails the scan with the reason', { timeout: 120_000 }, async () => {
     let calls = 0;
     const broken: NormalisedReader = {
       async readNormalised() {
@@ -103,7 +103,7 @@ describe('retries and dead letters', () => {
     expect(rt.queue.stats()).toMatchObject({ pending: 0, leased: 0, dead: 1 });
   });
 
-  it('resumes scans left in a working status without a job, and fails those whose image is gone', async () => {
+  it('resumes scans left in a working status without a job, and fails those whose image is gone', { timeout: 120_000 }, async () => {
     const rt = await runtime('stuck', reader);
     // A crash between steps, simulated: records mid-flight and no queue entries at all.
     const stamp = new Date(Date.now() - 3_600_000).toISOString();

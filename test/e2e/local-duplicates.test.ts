@@ -70,7 +70,7 @@ describe('duplicate events', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('the same event delivered to the stage handlers concurrently and late: 1 record, 1 preprocess, 1 OCR run', async () => {
+  it('the same event delivered to the stage handlers concurrently and late: 1 record, 1 preprocess, 1 OCR run', { timeout: 120_000 }, async () => {
     const rt = await runtime('handlers'); // not started: events are delivered by hand
     const deps = rt.stage;
     const info = await rt.objects.put('uploads/dropped card.jpg', fixtureBytes(card.file));
@@ -103,7 +103,7 @@ describe('duplicate events', () => {
     expect(await rt.objects.head(processedKeyFor(id))).toBeNull();
   });
 
-  it('an API scan keeps its id when its upload event arrives twice', async () => {
+  it('an API scan keeps its id when its upload event arrives twice', { timeout: 120_000 }, async () => {
     const rt = await runtime('api-record');
     const id = newScanId();
     const key = `uploads/${id}.jpg`;
@@ -121,7 +121,7 @@ describe('duplicate events', () => {
     expect((await rt.results.get(id))?.status).toBe('reading');
   });
 
-  it('through the running pipeline: store event, folder watch and repeated signals make one job per stage', async () => {
+  it('through the running pipeline: store event, folder watch and repeated signals make one job per stage', { timeout: 120_000 }, async () => {
     const rt = await runtime('pipeline');
     await rt.start();
     const info = await rt.objects.put('uploads/again.jpg', fixtureBytes(card.file));

@@ -55,7 +55,7 @@ describe('local pipeline end to end', () => {
     return s && (s.status === 'done' || s.status === 'failed') ? s : null;
   };
 
-  it('a photo uploaded through the API reaches done with the masked PAN', async () => {
+  it('a photo uploaded through the API reaches done with the masked PAN', { timeout: 180_000 }, async () => {
     const card = plain[0]!;
     const id = await api.upload(fixtureBytes(card.file));
     const scan = await api.final(id);
@@ -66,7 +66,7 @@ describe('local pipeline end to end', () => {
     expect(scan.key).toBe(`uploads/${id}.jpg`);
   });
 
-  it('the same photo copied slowly into the watched folder reaches done too, once', async () => {
+  it('the same photo copied slowly into the watched folder reaches done too, once', { timeout: 180_000 }, async () => {
     const card = plain[0]!;
     const bytes = fixtureBytes(card.file);
     const key = 'uploads/copied in/my card.jpg';
@@ -85,7 +85,7 @@ describe('local pipeline end to end', () => {
     expect(items).toHaveLength(1);
   });
 
-  it('bad input and a photo without a card end failed with their codes', async () => {
+  it('bad input and a photo without a card end failed with their codes', { timeout: 180_000 }, async () => {
     writeFileSync(join(bucket(), 'uploads', 'notes.jpg'), 'this is not an image at all, just text');
     const none = truth.find((t) => t.kind === 'none')!;
     writeFileSync(join(bucket(), 'uploads', 'no-card.jpg'), fixtureBytes(none.file));
@@ -98,7 +98,7 @@ describe('local pipeline end to end', () => {
     expect(noCard.card).toBeNull();
   });
 
-  it('processes a batch of fixtures, deletes their images, and leaks no full PAN anywhere', async () => {
+  it('processes a batch of fixtures, deletes their images, and leaks no full PAN anywhere', { timeout: 180_000 }, async () => {
     const batch = truth.filter((t) => t.kind === 'payment_card').slice(0, 6);
     const ids = await Promise.all(batch.map((t) => api.upload(fixtureBytes(t.file))));
     // A photo dropped under a name that is itself a card number must not leave that number behind.

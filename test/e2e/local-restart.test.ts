@@ -59,7 +59,7 @@ describe('kill and restart', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('a worker killed mid-job loses nothing, duplicates nothing and leaves nothing stuck', async () => {
+  it('a worker killed mid-job loses nothing, duplicates nothing and leaves nothing stuck', { timeout: 240_000 }, async () => {
     expect(cards).toHaveLength(2);
     const dataDir = join(dir, 'data');
     const marker = join(dir, 'reading');
