@@ -15,7 +15,7 @@
  * their TMPDIR is checked to be empty afterwards. The read handler's cold start (module load
  * + first photo) is printed.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { arch, tmpdir } from 'node:os';
@@ -44,8 +44,11 @@ const truth = (
 const scratch = mkdtempSync(join(tmpdir(), 'cardocr-artifact-'));
 // Handlers may run as another user: every directory on their way must be traversable.
 chmodSync(scratch, 0o755);
-const asRoot = process.getuid?.() === 0;
 const NOBODY = 65534;
+// As root, run the handlers as `nobody` (when that user can start Node at all), so the task
+// directory is as read-only to them as /var/task.
+const asNobody =
+  process.getuid?.() === 0 && spawnSync(process.execPath, ['-e', '0'], { uid: NOBODY, gid: NOBODY }).status === 0;
 
 interface Asset {
   readonly kind: Kind;
@@ -175,7 +178,7 @@ async function runInTask(
   const io = mkdtempSync(join(scratch, `io-${kind}-`));
   const tmp = mkdtempSync(join(scratch, `tmp-${kind}-`));
   chmodSync(io, 0o777);
-  if (asRoot) chownSync(tmp, NOBODY, NOBODY);
+  if (asNobody) chownSync(tmp, NOBODY, NOBODY);
   const inputFile = join(io, 'input.json');
   const resultFile = join(io, 'result.json');
   writeFileSync(inputFile, JSON.stringify(input ?? null));
@@ -184,7 +187,7 @@ async function runInTask(
     cwd: asset.dir,
     env: lambdaEnv(asset, tmp),
     stdio: ['ignore', 'pipe', 'pipe'],
-    ...(asRoot ? { uid: NOBODY, gid: NOBODY } : {}),
+    ...(asNobody ? { uid: NOBODY, gid: NOBODY } : {}),
   });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
@@ -252,7 +255,10 @@ beforeAll(async () => {
   const outdir = join(scratch, 'cdk.out');
   const started = performance.now();
   const synthesised = synthesise(outdir);
-  console.log(`[artifact] synth with real bundling (${arch()}): ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `[artifact] synth with real bundling (${arch()}): ${((performance.now() - started) / 1000).toFixed(1)} s; ` +
+      `handlers run as ${asNobody ? 'nobody (read-only task dir)' : 'the current user'}`,
+  );
   for (const [kind, s] of synthesised) {
     const { dir, zipBytes } = packAndUnpack(kind, s.source);
     const entry = ['index.mjs', 'index.js'].map((f) => join(dir, f)).find((f) => existsSync(f));
@@ -303,11 +309,16 @@ describe('bundled Lambda handlers from cdk.out', () => {
       const worker = await createWorker('eng', OEM.LSTM_ONLY, { langPath, gzip: true, cacheMethod: 'none' });
       const { data } = await worker.recognize(png);
       await worker.terminate();
-      writeFileSync(resultFile, JSON.stringify({ text: data.text }));
+      let taskDirWritable = true;
+      try { writeFileSync(join(process.cwd(), '.write-probe'), 'x'); } catch { taskDirWritable = false; }
+      writeFileSync(resultFile, JSON.stringify({ text: data.text, taskDirWritable }));
       process.exit(0);
     `;
     const run = await runInTask('read', script, [], 'VALID THRU 12/30');
-    expect((run.result as { text: string }).text).toContain('VALID THRU 12/30');
+    const result = run.result as { text: string; taskDirWritable: boolean };
+    expect(result.text).toContain('VALID THRU 12/30');
+    // Like /var/task, the task directory is read-only to the handler (when we can run it as nobody).
+    if (asNobody) expect(result.taskDirWritable).toBe(false);
     expect(run.tmpLeft).toEqual([]);
     expect(readdirSync(assets.get('read')!.dir).filter((f) => f.endsWith('.traineddata'))).toEqual([]);
   });
