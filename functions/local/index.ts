@@ -74,6 +74,7 @@ export async function startLocalPipeline(options: StartLocalPipelineOptions = {}
     retentionDays: local.CARDOCR_RETENTION_DAYS,
     leaseMs: options.leaseMs ?? local.CARDOCR_JOB_LEASE_SECONDS * 1000,
     limits,
+    uploadExpiresMs: apiConfig.CARDOCR_UPLOAD_EXPIRES_SECONDS * 1000,
     ocrRecycleAfter: readerConfig.CARDOCR_OCR_RECYCLE_AFTER,
     // Relative: the API resolves it against the URL each client called, so phones on the LAN work too.
     uploadUrl: LOCAL_UPLOAD_PATH,

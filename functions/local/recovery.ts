@@ -6,7 +6,8 @@
  * - periodically, scans whose record has not moved for a long time are re-enqueued, and
  *   dead-lettered jobs turn their scans `failed` (covers jobs dead-lettered when a worker
  *   died on every attempt, which no worker saw fail).
- * A scan whose image is gone cannot be resumed and is failed with `not_found`.
+ * A scan whose image is gone cannot be resumed and is failed with `not_found`, and so is a
+ * scan whose upload target expired without a photo ever arriving.
  */
 import type { SqliteJobQueue } from '../adapters/local/sqlite-job-queue.js';
 import { ConflictError, NotFoundError } from '../core/errors.js';
@@ -115,6 +116,39 @@ export async function failDeadLetterJobs(deps: RecoveryDeps, handled: Set<string
       handled.add(job.id);
       if (await failDeadLettered(deps.stage, job.body, job.reason)) n++;
       deps.queue.redactBody(job.id);
+    }
+  }
+  return n;
+}
+
+/**
+ * Ends scans still `awaiting_upload` after their upload target expired (plus `graceMs`): a
+ * photo that did arrive is handed to the pipeline (its event was missed), otherwise the scan
+ * fails with `not_found`, so the page stops showing it as waiting.
+ */
+export async function expireUploads(deps: RecoveryDeps, olderThanMs: number, now: number = Date.now()): Promise<number> {
+  const old: ScanRecord[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await deps.results.list({ status: 'awaiting_upload', limit: 100, ...(cursor ? { cursor } : {}) });
+    old.push(...page.items.filter((r) => now - Date.parse(r.createdAt) > olderThanMs));
+    cursor = page.cursor;
+  } while (cursor);
+  let n = 0;
+  for (const r of old) {
+    const info = r.key ? await deps.objects.head(r.key) : null;
+    if (info) {
+      await deps.queue.send(PREPROCESS_QUEUE, { key: info.key, size: info.size, etag: info.etag }, { dedupeKey: `${info.key}#${info.etag}` });
+      continue;
+    }
+    try {
+      await deps.results.transition(r.id, ['awaiting_upload'], {
+        status: 'failed',
+        error: { code: 'not_found', message: 'no photo was uploaded before the upload target expired' },
+      });
+      n++;
+    } catch (err) {
+      if (!(err instanceof ConflictError || err instanceof NotFoundError)) throw err;
     }
   }
   return n;

@@ -22,7 +22,7 @@ import { handlePreprocessEvent } from '../handlers/preprocess.js';
 import { handleReadEvent } from '../handlers/read.js';
 import { objectCreatedEvent } from '../handlers/s3-event.js';
 import { PREPROCESS_QUEUE, READ_QUEUE, createIntake } from '../local/intake.js';
-import { failDeadLetterJobs, recoverOnStart, sweepStale, type RecoveryDeps } from '../local/recovery.js';
+import { expireUploads, failDeadLetterJobs, recoverOnStart, sweepStale, type RecoveryDeps } from '../local/recovery.js';
 import { BucketWatcher } from '../local/watcher.js';
 import { WorkerPool } from '../local/worker-pool.js';
 
@@ -45,6 +45,8 @@ export interface LocalRuntimeOptions {
   /** Replace the real reader or preprocess step (tests that need to slow down or count work). */
   readonly reader?: NormalisedReader & { close?: () => Promise<void> };
   readonly preprocess?: PreprocessFn;
+  /** Lifetime of upload targets, ms: scans still awaiting their photo after it (+ a lease) are ended. */
+  readonly uploadExpiresMs?: number;
   /** Folder rescan period, ms. */
   readonly scanIntervalMs?: number;
   /** First retry delay, ms. */
@@ -187,7 +189,9 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     uploadSecret: secret,
     intake,
     async start() {
+      const uploadCutoffMs = (options.uploadExpiresMs ?? 300_000) + options.leaseMs;
       await recoverOnStart(recoveryDeps);
+      await expireUploads(recoveryDeps, uploadCutoffMs);
       await watcher.start();
       pool.start();
       // Safety net for what no event reports: stale scans and jobs dead-lettered by lease expiry.
@@ -196,6 +200,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
           try {
             await failDeadLetterJobs(recoveryDeps, handledDead);
             await sweepStale(recoveryDeps, options.leaseMs * 2);
+            await expireUploads(recoveryDeps, uploadCutoffMs);
           } catch (err) {
             log.warn('maintenance pass failed', { error: err as Error });
           }

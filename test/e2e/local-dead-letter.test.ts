@@ -114,6 +114,9 @@ describe('retries and dead letters', () => {
     await rt.results.create({ ...base, id: stuckId, key: info.key, status: 'preprocessing', attempts: 1,
       lease: { stage: 'preprocess', until: new Date(Date.now() + 3_600_000).toISOString() } });
     await rt.results.create({ ...base, id: lostId, key: `uploads/${lostId}.jpg`, status: 'queued', attempts: 0 });
+    // A scan whose client never uploaded, long after its upload target expired.
+    const neverId = newScanId();
+    await rt.results.create({ ...base, id: neverId, key: `uploads/${neverId}.jpg`, status: 'awaiting_upload', attempts: 0 });
     // Jobs from the simulated crash are dropped so that only recovery can move the scans.
     rt.db.exec('DELETE FROM jobs');
     await rt.close();
@@ -129,7 +132,10 @@ describe('retries and dead letters', () => {
     const lost = await again.results.get(lostId);
     expect(lost?.status).toBe('failed');
     expect(lost?.error?.code).toBe('not_found');
+    const never = await again.results.get(neverId);
+    expect(never?.status).toBe('failed');
+    expect(never?.error?.message).toContain('upload target expired');
     // Resumed under its own id: no second record for the same photo.
-    expect((await again.results.list({ limit: 100 })).items.map((r) => r.id).sort()).toEqual([stuckId, lostId].sort());
+    expect((await again.results.list({ limit: 100 })).items.map((r) => r.id).sort()).toEqual([stuckId, lostId, neverId].sort());
   });
 });
