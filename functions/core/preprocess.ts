@@ -4,9 +4,15 @@
  *
  * Steps: safe decode (decode.ts) → a ≈ 400 px working copy → find the card as the
  * largest blob that differs from the frame-border background and fit a quadrilateral to
- * it (image/find-card.ts) → choose 0/90 from the long side and 0/180 from layout cues
- * (image/orientation.ts) → one perspective warp from a grayscale copy at about the
- * output resolution (image/warp.ts) → invert light-on-dark cards → stretch contrast.
+ * it (image/find-card.ts) → snap its sides to the sharp card edges in the full-size photo,
+ * leaving the drop shadow out (image/refine.ts) → 0/90 from the long side → one
+ * perspective warp from a grayscale copy of the card's box at about the output resolution
+ * (image/warp.ts) → invert light-on-dark cards → stretch contrast → 0/180 from layout
+ * cues (image/orientation.ts).
+ *
+ * When no card outline stands out but the frame looks like a card close-up (card-like
+ * aspect, print spread over the frame, quiet border), the whole frame is taken as the
+ * card (`geometry.fullFrame`). Anything else without a card is a NoCardError.
  */
 import sharp from 'sharp';
 import type { CardGeometry } from './card.js';

@@ -161,6 +161,16 @@ describe('preprocessPhoto finds, straightens and normalises the card', () => {
     });
   }
 
+  it('applies EXIF orientation before finding the card (geometry is in upright pixels)', async () => {
+    const { bytes } = await photo({ skew: 5 });
+    // Store the pixels turned 90° anticlockwise and tag them "rotate 90° clockwise to view".
+    const tagged = await sharp(bytes).rotate(-90).jpeg({ quality: 90 }).withMetadata({ orientation: 6 }).toBuffer();
+    const out = await preprocessPhoto(tagged);
+    await expectUprightCard(out, false);
+    expect(angleDiff(out.geometry.rotation, -5)).toBeLessThan(2);
+    expect(out.geometry.box.left + out.geometry.box.width).toBeLessThanOrEqual(FRAME_W);
+  });
+
   it('accepts a card that fills the whole frame', async () => {
     const bytes = await sharp(Buffer.from(cardSvg(false))).resize(1200, 757).flatten({ background: '#e9e3d3' }).jpeg().toBuffer();
     const out = await preprocessPhoto(bytes);
