@@ -8,6 +8,7 @@
 import sharp, { type Sharp } from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ImageInputError, NoCardError } from '../../functions/core/errors.js';
+import { homographyFromRect, solve, type Quad } from '../../functions/core/image/geometry.js';
 import {
   CARD_HEIGHT,
   CARD_WIDTH,
@@ -82,6 +83,38 @@ async function photo(s: Scene): Promise<{ bytes: Buffer; coverage: number }> {
   const composed = await (await desk(s.background ?? 'plain')).composite([{ input: card, left, top }]).png().toBuffer();
   const bytes = await sharp(composed).rotate(s.turn ?? 0).jpeg({ quality: 88 }).toBuffer();
   return { bytes, coverage: (cw * ch) / (FRAME_W * FRAME_H) };
+}
+
+/**
+ * Projects the card onto a plain desk through a perspective mapping of its corners to
+ * `quad` (a tilted camera: keystone), by inverse-mapping every photo pixel.
+ */
+async function perspectivePhoto(quad: Quad): Promise<Buffer> {
+  const card = await sharp(Buffer.from(cardSvg(false))).raw().toBuffer({ resolveWithObject: true });
+  const out = Buffer.alloc(FRAME_W * FRAME_H * 3);
+  for (let i = 0; i < FRAME_W * FRAME_H; i++) out.set([90, 120, 80], i * 3);
+  const m = homographyFromRect(CW, CH, quad);
+  // Invert the 3×3 matrix by solving M·x = e_k for each column.
+  const M = [m.slice(0, 3), m.slice(3, 6), m.slice(6, 9)];
+  const cols = [0, 1, 2].map((k) => solve(M, [0, 1, 2].map((r) => (r === k ? 1 : 0))));
+  const inv = (r: number, c: number) => cols[c]![r]!;
+  const ch = card.info.channels;
+  for (let y = 0; y < FRAME_H; y++) {
+    for (let x = 0; x < FRAME_W; x++) {
+      const X = x + 0.5, Y = y + 0.5;
+      const dn = inv(2, 0) * X + inv(2, 1) * Y + inv(2, 2);
+      const u = (inv(0, 0) * X + inv(0, 1) * Y + inv(0, 2)) / dn;
+      const v = (inv(1, 0) * X + inv(1, 1) * Y + inv(1, 2)) / dn;
+      if (u < 0 || v < 0 || u >= CW || v >= CH) continue;
+      const ci = (Math.floor(v) * CW + Math.floor(u)) * ch;
+      const alpha = card.data[ci + 3]! / 255;
+      for (let k = 0; k < 3; k++) {
+        const o = (y * FRAME_W + x) * 3 + k;
+        out[o] = Math.round(card.data[ci + k]! * alpha + out[o]! * (1 - alpha));
+      }
+    }
+  }
+  return sharp(out, { raw: { width: FRAME_W, height: FRAME_H, channels: 3 } }).jpeg({ quality: 88 }).toBuffer();
 }
 
 /** The card rendered straight, grayscale, dark text on light, at the output size. */
@@ -160,6 +193,13 @@ describe('preprocessPhoto finds, straightens and normalises the card', () => {
       expect(out.timingsMs.preprocess).toBeGreaterThan(0);
     });
   }
+
+  it('undoes mild perspective (keystone: the far edge 8 % shorter)', async () => {
+    const bytes = await perspectivePhoto([{ x: 330, y: 250 }, { x: 950, y: 240 }, { x: 1010, y: 690 }, { x: 280, y: 700 }]);
+    const out = await preprocessPhoto(bytes);
+    await expectUprightCard(out, false);
+    expect(angleDiff(out.geometry.rotation, 0)).toBeLessThan(3);
+  });
 
   it('applies EXIF orientation before finding the card (geometry is in upright pixels)', async () => {
     const { bytes } = await photo({ skew: 5 });
