@@ -155,6 +155,7 @@ function lambdaEnv(asset: Asset, tmp: string): Record<string, string> {
     LAMBDA_TASK_ROOT: asset.dir,
     AWS_LAMBDA_FUNCTION_NAME: `cardocr-${asset.kind}`,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '2048',
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
     AWS_REGION: TEST_REGION,
     AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
@@ -394,6 +395,8 @@ describe('bundled Lambda handlers from cdk.out', () => {
       // Powertools metrics (EMF) of both stages are in the function output.
       expect(all).toMatch(/"_aws":\{.*"StageLatency"/);
       expect(all).toMatch(/"FieldsFound":\s*4/);
+      expect(all).toMatch(/"ColdStart":\s*1/);
+      expect(all).toMatch(/"message":"stage read".*"cold_start":true/);
     },
     600_000,
   );
