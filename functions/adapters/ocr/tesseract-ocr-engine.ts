@@ -7,6 +7,7 @@
  * Workers are created once and reused: a small pool, each worker running one job at a time,
  * recycled after `recycleAfter` jobs because tesseract.js' WASM heap only grows.
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createWorker, OEM, PSM, type Page, type Worker } from 'tesseract.js';
@@ -21,6 +22,8 @@ export interface TesseractOcrEngineOptions {
   recycleAfter?: number;
   /** Directory holding `eng.traineddata.gz`; default: the LSTM model of `@tesseract.js-data/eng`. */
   langPath?: string;
+  /** Give up starting a worker after this long, ms. Default 60 000. */
+  startTimeoutMs?: number;
   log?: Log;
 }
 
@@ -56,6 +59,7 @@ export function createTesseractOcrEngine(options: TesseractOcrEngineOptions = {}
   const recycleAfter = Math.max(1, options.recycleAfter ?? 500);
   const langPath = options.langPath ?? defaultLangPath();
   const log = options.log ?? silentLog;
+  const startTimeoutMs = options.startTimeoutMs ?? 60_000;
   const idle: PoolWorker[] = [];
   const waiters: Waiter[] = [];
   const starting = new Set<Promise<void>>();
@@ -66,7 +70,7 @@ export function createTesseractOcrEngine(options: TesseractOcrEngineOptions = {}
   const spawn = (): void => {
     live += 1;
     const started = Date.now();
-    const p = createWorker('eng', OEM.LSTM_ONLY, { langPath, gzip: true, cacheMethod: 'none' })
+    const p = startWorker(langPath, startTimeoutMs, log)
       .then((worker) => {
         log.debug('ocr worker ready', { ms: Date.now() - started });
         release({ worker, jobs: 0 });
@@ -149,6 +153,40 @@ export function createTesseractOcrEngine(options: TesseractOcrEngineOptions = {}
       await Promise.allSettled(idle.splice(0).map((pw) => pw.worker.terminate()));
     },
   };
+}
+
+/**
+ * Starts one worker. tesseract.js reports a failed model load by throwing from a message
+ * handler (which kills the process) or, with an `errorHandler`, by never settling; so the
+ * model file is checked first, errors are routed to the handler, and start-up has a deadline.
+ */
+async function startWorker(langPath: string, timeoutMs: number, log: Log): Promise<Worker> {
+  const model = join(langPath, 'eng.traineddata.gz');
+  if (!existsSync(model)) throw new OcrEngineError(`OCR language data not found: expected ${model}`);
+  let fail: (err: unknown) => void = () => {};
+  const failed = new Promise<never>((_, reject) => {
+    fail = reject;
+  });
+  failed.catch(() => {}); // may settle after the race is decided
+  const timer = setTimeout(() => fail(new OcrEngineError(`OCR worker did not start within ${timeoutMs} ms`)), timeoutMs);
+  const starting = createWorker('eng', OEM.LSTM_ONLY, {
+    langPath,
+    gzip: true,
+    cacheMethod: 'none',
+    errorHandler: (err: unknown) => {
+      // Failed jobs are also rejected to their caller; this only keeps tesseract.js from throwing.
+      log.warn('ocr worker reported an error', { error: String(err).slice(0, 200) });
+      fail(err);
+    },
+  });
+  try {
+    return await Promise.race([starting, failed]);
+  } catch (err) {
+    void starting.then((w) => w.terminate()).catch(() => {});
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function toOcrText(page: Page): OcrText {

@@ -1,0 +1,120 @@
+/**
+ * Accuracy of the whole reader (decode → preprocess → glyph reader / Tesseract → checks) on
+ * the committed synthetic photos in test/fixtures/cards (truth.json in the corpus format).
+ * Thresholds are floors set from measurement (see the report in the commit history); the
+ * hard rules are exact: no wrong PAN, no PAN on a photo without a card, no full PAN in output.
+ * One reader serves the whole file.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReadResult } from '../../functions/core/card.js';
+import { preprocessPhoto } from '../../functions/core/preprocess.js';
+import { createCardReader, type CardReader } from '../../functions/core/reader.js';
+
+interface Truth {
+  file: string;
+  kind: 'payment_card' | 'none';
+  pan?: string;
+  brand?: string;
+  expiry?: string;
+  name?: string;
+}
+
+const DIR = fileURLToPath(new URL('../fixtures/cards', import.meta.url));
+const truth: Truth[] = JSON.parse(readFileSync(join(DIR, 'truth.json'), 'utf8'));
+// The fixtures' expiry dates were generated around 2026; pin "today" so the plausibility window is stable.
+const NOW = new Date('2026-11-27T00:00:00Z');
+
+let reader: CardReader;
+const results = new Map<string, ReadResult>();
+
+beforeAll(async () => {
+  reader = await createCardReader({ now: () => NOW });
+  for (const t of truth) results.set(t.file, await reader.readPhoto(readFileSync(join(DIR, t.file))));
+}, 240_000);
+
+afterAll(async () => {
+  await reader?.close();
+});
+
+const cards = truth.filter((t) => t.kind === 'payment_card');
+const rate = (pred: (t: Truth, r: ReadResult) => boolean) => cards.filter((t) => pred(t, results.get(t.file)!)).length / cards.length;
+
+describe('reader accuracy on the committed fixtures', () => {
+  it('has cards and negatives to measure', () => {
+    expect(cards.length).toBeGreaterThanOrEqual(15);
+    expect(truth.length - cards.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('never reports a wrong card number', () => {
+    const wrong = cards.filter((t) => {
+      const pan = results.get(t.file)!.revealPan();
+      return pan !== null && pan !== t.pan;
+    });
+    expect(wrong.map((t) => t.file)).toEqual([]);
+  });
+
+  it('reports no card number on photos without a card', () => {
+    for (const t of truth.filter((x) => x.kind === 'none')) {
+      const r = results.get(t.file)!;
+      expect(r.revealPan(), t.file).toBeNull();
+      expect(r.card.panUnverified, t.file).toBeUndefined();
+      expect(['no_card', 'partial']).toContain(r.status);
+    }
+  });
+
+  it('reads most card numbers exactly, with the brand', () => {
+    // Measured 15/21 (71%); misses are photos whose card the preprocess step could not isolate.
+    expect(rate((t, r) => r.revealPan() === t.pan)).toBeGreaterThanOrEqual(0.66);
+    expect(rate((t, r) => r.card.brand === t.brand)).toBeGreaterThanOrEqual(0.66);
+    for (const t of cards) {
+      const r = results.get(t.file)!;
+      if (r.revealPan()) expect(r.status, t.file).toBe('ok');
+    }
+  });
+
+  it('reads expiry dates and names, and never a wrong expiry', () => {
+    // Measured: expiry 12/21, name 14/21.
+    expect(rate((t, r) => r.card.expiry === t.expiry)).toBeGreaterThanOrEqual(0.5);
+    expect(rate((t, r) => r.card.name === t.name)).toBeGreaterThanOrEqual(0.6);
+    const wrongExpiry = cards.filter((t) => {
+      const e = results.get(t.file)!.card.expiry;
+      return e !== null && e !== t.expiry;
+    });
+    expect(wrongExpiry.map((t) => t.file)).toEqual([]);
+  });
+
+  it('masks the number in everything that can be serialised and reports timings', () => {
+    for (const t of cards) {
+      const r = results.get(t.file)!;
+      const json = JSON.stringify(r);
+      expect(json).not.toContain(t.pan!);
+      if (r.status === 'ok') {
+        expect(r.card.pan).toMatch(/^\d{0,6}•+\d{4}$/);
+        expect(r.card.last4).toBe(t.pan!.slice(-4));
+        for (const k of ['decode', 'preprocess', 'ocr', 'extract', 'total']) expect(r.timingsMs[k], k).toBeGreaterThanOrEqual(0);
+        expect(r.confidence.pan).toBeGreaterThanOrEqual(0);
+      }
+    }
+  });
+
+  it('reads a normalised card (the read stage) the same way as the whole photo', async () => {
+    const t = cards.find((c) => results.get(c.file)!.status === 'ok')!;
+    const pre = await preprocessPhoto(readFileSync(join(DIR, t.file)));
+    const r = await reader.readNormalised(pre.image);
+    expect(r.revealPan()).toBe(t.pan);
+    expect(r.card.expiry).toBe(results.get(t.file)!.card.expiry);
+    expect(r.timingsMs.preprocess).toBeUndefined();
+  });
+
+  it('returns failed with the input error code for bad bytes, never throws', async () => {
+    expect((await reader.readPhoto(new Uint8Array(0))).error?.code).toBe('invalid_image');
+    const html = await reader.readPhoto(new TextEncoder().encode('<!doctype html><html><body>hi</body></html>'));
+    expect(html.status).toBe('failed');
+    expect(html.error?.code).toBe('unsupported_format');
+    const bad = await reader.readNormalised(new TextEncoder().encode('not a png'));
+    expect(bad.status).toBe('failed');
+  });
+});
