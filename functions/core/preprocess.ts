@@ -12,7 +12,8 @@
  *
  * When no card outline stands out but the frame looks like a card close-up (card-like
  * aspect, print spread over the frame, quiet border), the whole frame is taken as the
- * card (`geometry.fullFrame`). Anything else without a card is a NoCardError.
+ * card (`geometry.fullFrame`). Anything else without a card is a NoCardError, including a
+ * card-sized rectangle with square corners (ISO ID-1 cards have rounded ones).
  */
 import sharp from 'sharp';
 import type { CardGeometry } from './card.js';
@@ -20,6 +21,7 @@ import { DEFAULT_IMAGE_LIMITS, decodeImage, withTimeout, type DecodedImage, type
 import { ImageInputError, NoCardError } from './errors.js';
 import { analyseScene, type CardCandidate, type FindCardDebug, type ForegroundStats } from './image/find-card.js';
 import { polygonArea, type Point, type Quad } from './image/geometry.js';
+import { cornerShapes } from './image/corners.js';
 import { refineQuadEdges } from './image/refine.js';
 import { uprightScore } from './image/orientation.js';
 import { grayRegion, rotate180, stretchContrast, warpQuad, type GrayImage } from './image/warp.js';
@@ -120,6 +122,13 @@ export async function preprocessDecoded(
     quad = cand.quad.map((p) => ({ x: p.x * sx, y: p.y * sy })) as Quad;
     const long = (dist(quad[0], quad[1]) + dist(quad[3], quad[2])) / 2;
     quad = refineQuadEdges(img, quad, 2.5 * Math.max(sx, sy) + 0.02 * long);
+    // Payment cards have rounded corners; a note, receipt or phone screen does not.
+    const square = cornerShapes(img, quad).filter((c) => c === 'square').length;
+    if (square >= 3) {
+      throw new NoCardError(
+        `expected a photo of a payment card (rounded corners), got a rectangle with ${square} square corners`,
+      );
+    }
     options.trace?.('refine');
   } else if (looksLikeFullFrameCard(scene.foreground, W, H)) {
     fullFrame = true;

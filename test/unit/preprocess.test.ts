@@ -250,6 +250,18 @@ describe('preprocessPhoto says no_card when there is no card', () => {
     expect((err as NoCardError).code).toBe('no_card');
   });
 
+  it('a card-sized paper note with square corners', async () => {
+    const note = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="700" height="441">
+      <rect width="700" height="441" fill="#f3f0e6"/>
+      <text x="40" y="80" font-family="DejaVu Sans" font-size="40" fill="#222">Meeting notes 7/5</text>
+      <text x="40" y="160" font-family="DejaVu Sans" font-size="30" fill="#222">Order 1812 7700 4180</text></svg>`);
+    const tilted = await sharp(note).rotate(-6, { background: { r: 0, g: 0, b: 0, alpha: 0 } }).png().toBuffer();
+    const bytes = await (await desk('plain')).composite([{ input: tilted, left: 260, top: 220 }]).jpeg().toBuffer();
+    const err = await preprocessPhoto(bytes).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NoCardError);
+    expect((err as NoCardError).message).toMatch(/square corners/);
+  });
+
   it('a long ruler (wrong aspect)', async () => {
     const ruler = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="1000" height="150"><rect width="1000" height="150" fill="#f0d060"/></svg>');
     const bytes = await (await desk('plain')).composite([{ input: ruler, left: 140, top: 400 }]).jpeg().toBuffer();
