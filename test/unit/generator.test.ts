@@ -10,6 +10,7 @@ import cardValidator from 'card-validator';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { COMMITTED_SEED, planPhoto, renderPhoto, runSpecs, type TruthEntry } from '../fixtures/generator/generate.js';
+import { homography, keystone } from '../fixtures/generator/perspective.js';
 
 const CARDS = join(import.meta.dirname, '..', 'fixtures', 'cards');
 const LIBRARY_NAME: Record<string, string> = { amex: 'american-express', diners: 'diners-club' };
@@ -50,6 +51,22 @@ describe('fixture generator', () => {
     expect([meta.width, meta.height]).toEqual([300, 400]);
     expect(meta.autoOrient).toMatchObject({ width: 400, height: 300 });
     expect(truth.style.exif).toBe(6);
+  });
+
+  it('keystone: the homography maps the corners, and the warp narrows the chosen edge', () => {
+    const from = [[0, 0], [99, 0], [99, 59], [0, 59]] as const;
+    const to = [[10, 0], [89, 0], [99, 59], [0, 59]] as const;
+    const m = homography(from, to);
+    for (const [i, [x, y]] of from.entries()) {
+      const z = (m[6] ?? 0) * x + (m[7] ?? 0) * y + 1;
+      expect(((m[0] ?? 0) * x + (m[1] ?? 0) * y + (m[2] ?? 0)) / z).toBeCloseTo(to[i]?.[0] ?? NaN, 6);
+      expect(((m[3] ?? 0) * x + (m[4] ?? 0) * y + (m[5] ?? 0)) / z).toBeCloseTo(to[i]?.[1] ?? NaN, 6);
+    }
+    // An opaque white 100×60 image, top edge shortened by 20%: top corners become transparent, bottom ones stay.
+    const img = new Uint8Array(100 * 60 * 4).fill(255);
+    const out = keystone(img, 100, 60, { axis: 'horizontal', amount: 0.2 });
+    const alpha = (x: number, y: number): number => out[(y * 100 + x) * 4 + 3] ?? -1;
+    expect([alpha(0, 0), alpha(99, 0), alpha(0, 59), alpha(99, 59), alpha(50, 30)]).toEqual([0, 0, 255, 255, 255]);
   });
 
   it('draws Luhn-valid numbers with the right IIN and length for every brand', () => {
