@@ -15,6 +15,8 @@ const DIGITS = '0123456789';
 const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 /** Mean template distance above which a row is not card print in a known typeface. */
 const MAX_ROW_DISTANCE = 0.07;
+/** Lowest glyph confidence for a name read by the glyph reader alone. */
+export const NAME_MIN_CONFIDENCE = 0.3;
 /**
  * Looser limit for the number row: blurred or low-quality photos fit the templates less well,
  * and the number has its own strong checks (Luhn, IIN, length, grouping) downstream.
@@ -178,6 +180,7 @@ export function readCardGlyphs(card: Gray, options: ReadCardOptions = {}): CardR
   const lines: TextLine[] = [];
   if (number) lines.push({ text: number.text, confidence: number.minConfidence, role: 'number' });
   for (const d of dates) lines.push({ text: `${d.label} ${d.text}`.trim(), confidence: d.confidence, role: 'expiry' });
-  if (name) lines.push({ text: name.text, confidence: name.minConfidence, role: 'name' });
+  // A name with a doubtful letter is left to the Tesseract cross-check (see reader.ts).
+  if (name && name.minConfidence >= NAME_MIN_CONFIDENCE) lines.push({ text: name.text, confidence: name.minConfidence, role: 'name' });
   return { number, dates, name, lines };
 }
