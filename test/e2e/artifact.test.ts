@@ -20,7 +20,7 @@ import { randomUUID } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { arch, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { App, type CfnElement } from 'aws-cdk-lib';
 import { Architecture } from 'aws-cdk-lib/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,25 +97,56 @@ const bucket = 'artifact-bucket';
 const table = 'artifact-results';
 const idempotencyTable = 'artifact-idempotency';
 
-/** Synthesises the stack with real bundling and returns each function's asset and environment. */
-function synthesise(outdir: string): Map<Kind, Omit<Asset, 'dir' | 'entry' | 'zipBytes'> & { source: string }> {
+interface Synthesised {
+  readonly functions: Map<Kind, Omit<Asset, 'dir' | 'entry' | 'zipBytes'> & { source: string }>;
+  /** The two tables as the template defines them (keys, attributes, indexes). */
+  readonly tables: { results: CreateTableCommandInput; idempotency: CreateTableCommandInput };
+}
+
+interface TemplateResource {
+  readonly Type: string;
+  readonly Properties: Record<string, unknown> & {
+    Code?: { S3Key: string };
+    Environment?: { Variables: Record<string, unknown> };
+    Architectures?: string[];
+  };
+}
+
+/** Synthesises the stack with real bundling: each function's asset and environment, and the tables. */
+function synthesise(outdir: string): Synthesised {
   const app = new App({ outdir, context: { ...CDK_CONTEXT } });
   const architecture = arch() === 'arm64' ? Architecture.ARM_64 : Architecture.X86_64;
   const stack = new CardOcrStack(app, 'CardOcrArtifact', { pipeline: { architecture } });
   const assembly = app.synth();
-  const template = assembly.getStackArtifact(stack.artifactId).template as {
-    Resources: Record<string, { Properties: { Code: { S3Key: string }; Environment?: { Variables: Record<string, unknown> }; Architectures?: string[] } }>;
-  };
-  const functions = { preprocess: stack.pipeline.preprocess.function, read: stack.pipeline.read.function, api: stack.pipeline.apiFunction };
-  const out = new Map<Kind, Omit<Asset, 'dir' | 'entry' | 'zipBytes'> & { source: string }>();
+  const template = assembly.getStackArtifact(stack.artifactId).template as { Resources: Record<string, TemplateResource> };
+  const resourceOf = (construct: { node: { defaultChild?: unknown } }) =>
+    template.Resources[stack.resolve(stack.getLogicalId(construct.node.defaultChild as CfnElement)) as string]!;
+
+  const fns = { preprocess: stack.pipeline.preprocess.function, read: stack.pipeline.read.function, api: stack.pipeline.apiFunction };
+  const functions: Synthesised['functions'] = new Map();
   for (const kind of KINDS) {
-    const logicalId = stack.resolve(stack.getLogicalId(functions[kind].node.defaultChild as CfnElement)) as string;
-    const props = template.Resources[logicalId]!.Properties;
+    const props = resourceOf(fns[kind]).Properties;
     expect(props.Architectures).toEqual([architecture.name]);
-    const hash = props.Code.S3Key.replace(/\.zip$/, '');
-    out.set(kind, { kind, source: join(outdir, `asset.${hash}`), environment: props.Environment?.Variables ?? {} });
+    const hash = props.Code!.S3Key.replace(/\.zip$/, '');
+    functions.set(kind, { kind, source: join(outdir, `asset.${hash}`), environment: props.Environment?.Variables ?? {} });
   }
-  return out;
+
+  // Only what CreateTable takes; encryption, PITR and TTL are not the emulator's business.
+  const tableDef = (construct: { node: { defaultChild?: unknown } }, name: string): CreateTableCommandInput => {
+    const { Type, Properties: p } = resourceOf(construct);
+    expect(Type).toBe('AWS::DynamoDB::Table');
+    return {
+      TableName: name,
+      BillingMode: p['BillingMode'] as CreateTableCommandInput['BillingMode'],
+      KeySchema: p['KeySchema'] as CreateTableCommandInput['KeySchema'],
+      AttributeDefinitions: p['AttributeDefinitions'] as CreateTableCommandInput['AttributeDefinitions'],
+      ...(p['GlobalSecondaryIndexes'] ? { GlobalSecondaryIndexes: p['GlobalSecondaryIndexes'] as CreateTableCommandInput['GlobalSecondaryIndexes'] } : {}),
+    };
+  };
+  return {
+    functions,
+    tables: { results: tableDef(stack.pipeline.table, table), idempotency: tableDef(stack.pipeline.idempotencyTable, idempotencyTable) },
+  };
 }
 
 /** Zips an asset directory as cdk-assets would and unzips it into a fresh task directory. */
@@ -251,16 +282,17 @@ async function eventFor(key: string): Promise<unknown> {
 beforeAll(async () => {
   [s3, ddb] = await Promise.all([startS3(), startDynamo()]);
   await s3.createBucket(bucket);
-  await Promise.all([ddb.createResultsTable(table), ddb.createIdempotencyTable(idempotencyTable)]);
 
   const outdir = join(scratch, 'cdk.out');
   const started = performance.now();
   const synthesised = synthesise(outdir);
+  // The tables exactly as the stack defines them: the adapter must work with the deployed schema.
+  await Promise.all([ddb.createTable(synthesised.tables.results), ddb.createTable(synthesised.tables.idempotency)]);
   console.log(
     `[artifact] synth with real bundling (${arch()}): ${((performance.now() - started) / 1000).toFixed(1)} s; ` +
       `handlers run as ${asNobody ? 'nobody (read-only task dir)' : 'the current user'}`,
   );
-  for (const [kind, s] of synthesised) {
+  for (const [kind, s] of synthesised.functions) {
     const { dir, zipBytes } = packAndUnpack(kind, s.source);
     const entry = ['index.mjs', 'index.js'].map((f) => join(dir, f)).find((f) => existsSync(f));
     if (!entry) throw new Error(`${kind}: no index.mjs/index.js in the asset`);
@@ -341,6 +373,14 @@ describe('bundled Lambda handlers from cdk.out', () => {
         upload: { url: string; method: string; fields: Record<string, string>; maxBytes: number };
       };
       expect(scan.upload.method).toBe('POST');
+      // A presigned POST on a server-generated key, capped in size and pinned to the declared type.
+      const policy = JSON.parse(Buffer.from(scan.upload.fields['Policy']!, 'base64').toString('utf8')) as { conditions: unknown[] };
+      const maxBytes = Number(assets.get('api')!.environment['CARDOCR_MAX_INPUT_BYTES']);
+      expect(maxBytes).toBeGreaterThan(0);
+      expect(scan.upload.maxBytes).toBe(maxBytes);
+      expect(policy.conditions).toContainEqual(['content-length-range', 1, maxBytes]);
+      expect(policy.conditions).toContainEqual({ 'Content-Type': 'image/jpeg' });
+      expect(policy.conditions).toContainEqual({ key: `uploads/${scan.id}.jpg` });
 
       // 2. The client uploads the photo with that form.
       const photo = readFileSync(new URL(`../fixtures/cards/${FIXTURE}`, import.meta.url));

@@ -15,6 +15,7 @@ import {
   DeleteTableCommand,
   DynamoDBClient,
   waitUntilTableExists,
+  type CreateTableCommandInput,
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
@@ -98,6 +99,8 @@ export interface DynamoEmulator {
   createResultsTable(name: string): Promise<void>;
   /** Creates a Powertools idempotency table (IDEMPOTENCY_TABLE). */
   createIdempotencyTable(name: string): Promise<void>;
+  /** Creates a table from a raw definition (e.g. taken from a synthesised template) and waits for it. */
+  createTable(input: CreateTableCommandInput): Promise<void>;
   deleteTable(name: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -158,6 +161,11 @@ export async function startDynamo(): Promise<DynamoEmulator> {
           }),
         );
         await waitUntilTableExists({ client: c, maxWaitTime: 30, minDelay: 0.1, maxDelay: 0.5 }, { TableName: name });
+      }),
+    createTable: (input) =>
+      withClient(async (c) => {
+        await c.send(new CreateTableCommand(input));
+        await waitUntilTableExists({ client: c, maxWaitTime: 30, minDelay: 0.1, maxDelay: 0.5 }, { TableName: input.TableName });
       }),
     deleteTable: (name) =>
       withClient(async (c) => {
