@@ -76,7 +76,7 @@ export async function runScan(
   const inputs = await expandInputs(opts.inputs);
   let config;
   try {
-    config = loadReaderConfig(deps.env ?? process.env);
+    config = deps.env ? loadReaderConfig(deps.env) : loadReaderConfig();
   } catch (err) {
     throw new UsageError((err as Error).message, { cause: err });
   }
@@ -97,7 +97,7 @@ export async function runScan(
 
   const lines: Array<ScanLine | undefined> = new Array(inputs.length);
   const counts: Record<string, number> = {};
-  let emitted = 0;
+  let emitted = 0; // lines[0..emitted) are printed
   let finished = 0;
   let broken = false;
 
@@ -125,6 +125,8 @@ export async function runScan(
     while (emitted < lines.length && lines[emitted]) {
       const line = lines[emitted] as ScanLine;
       out(table ? table.row(line) : JSON.stringify(line));
+      // Printed lines are dropped so that a long run holds only the out-of-order ones.
+      lines[emitted] = undefined;
       emitted++;
     }
     progress.tick(finished);
