@@ -35,9 +35,12 @@ export interface StageObject {
 /** The preprocess step: photo bytes → normalised card PNG. Throws ImageInputError / NoCardError for bad input. */
 export type PreprocessFn = (bytes: Uint8Array) => Promise<{ image: Uint8Array; timingsMs: Record<string, number> }>;
 
+/** What the read stage uses of a ReadResult: its masked, serialisable view (no full PAN). */
+export type ReadView = Pick<ReadResult, 'status' | 'card' | 'confidence' | 'missing' | 'error' | 'timingsMs'>;
+
 /** The read step: a normalised card PNG → masked result. Throws OcrEngineError (retryable) when the engine fails. */
 export interface NormalisedReader {
-  readNormalised(png: Uint8Array): Promise<ReadResult>;
+  readNormalised(png: Uint8Array): Promise<ReadView>;
 }
 
 export interface StageDeps {
@@ -276,7 +279,7 @@ export async function preprocessUpload(deps: StageDeps, obj: StageObject): Promi
   }
 }
 
-function cardFields(result: ReadResult): CardFields {
+function cardFields(result: ReadView): CardFields {
   const { pan, last4, brand, expiry, name } = result.card;
   return { pan, last4, brand, expiry, name };
 }
@@ -325,7 +328,7 @@ export async function readProcessed(deps: StageDeps, obj: StageObject): Promise<
     return { action: 'processed', id, status: 'failed' };
   }
 
-  let result: ReadResult;
+  let result: ReadView;
   try {
     result = await deps.reader.readNormalised(png);
   } catch (err) {

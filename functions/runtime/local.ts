@@ -2,7 +2,8 @@
  * Composition root of the local runner: builds the adapters (folder bucket, SQLite results
  * and queue in one file), the card reader and the stage dependencies from explicit options,
  * and wires the event path: store writes and the folder watch → intake → queue → worker pool
- * → stage handlers (the same ones the Lambdas run). No HTTP here (see functions/local).
+ * → stage handlers (the same ones the Lambdas run), whose CPU-bound steps run on a pool of
+ * worker threads. No HTTP here (see functions/local).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ import { handleReadEvent } from '../handlers/read.js';
 import { objectCreatedEvent } from '../handlers/s3-event.js';
 import { PREPROCESS_QUEUE, READ_QUEUE, createIntake } from '../local/intake.js';
 import { expireUploads, failDeadLetterJobs, recoverOnStart, sweepStale, type RecoveryDeps } from '../local/recovery.js';
+import { ComputePool } from '../local/compute-pool.js';
 import { BucketWatcher } from '../local/watcher.js';
 import { WorkerPool } from '../local/worker-pool.js';
 
@@ -130,7 +132,19 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
       );
     },
   });
-  const reader =
+  // The CPU-bound steps run on worker threads (one card reader with one OCR worker each),
+  // unless a test injects its own reader or preprocess step (functions cannot cross threads).
+  const compute =
+    options.reader || options.preprocess
+      ? null
+      : new ComputePool({
+          threads: options.concurrency,
+          limits: options.limits,
+          log,
+          ...(options.ocrRecycleAfter ? { recycleAfter: options.ocrRecycleAfter } : {}),
+        });
+  const reader: NormalisedReader & { close?: () => Promise<void> } =
+    compute?.reader ??
     options.reader ??
     (await createCardReader({
       workers: options.concurrency,
@@ -139,6 +153,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
       ...(options.ocrRecycleAfter ? { recycleAfter: options.ocrRecycleAfter } : {}),
     }));
   const preprocess: PreprocessFn =
+    compute?.preprocess ??
     options.preprocess ??
     (async (bytes) => {
       const card = await preprocessPhoto(bytes, options.limits);

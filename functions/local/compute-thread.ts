@@ -1,0 +1,61 @@
+/**
+ * Worker-thread entry of the compute pool: runs the CPU-bound steps of the stages (decode +
+ * preprocess, glyph reading + OCR + checks) off the main thread, so the API stays responsive
+ * and the steps run on as many cores as there are threads. Only masked results go back: the
+ * full PAN never leaves this thread.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { ImageLimits } from '../core/decode.js';
+import { toCardOcrError } from '../core/errors.js';
+import { preprocessPhoto } from '../core/preprocess.js';
+import { createCardReader, type CardReader } from '../core/reader.js';
+import type { ReadView } from '../core/stages.js';
+
+/** A request from the pool. */
+export type ComputeRequest = { id: number; op: 'preprocess' | 'read'; bytes: Uint8Array } | { id: number; op: 'close' };
+
+/** A reply to the pool. */
+export type ComputeReply =
+  | { id: number; ok: true; value: { image: Uint8Array; timingsMs: Record<string, number> } | ReadView | null }
+  | { id: number; ok: false; error: { code: string; message: string; retryable: boolean } };
+
+const { limits, recycleAfter } = workerData as { limits: ImageLimits; recycleAfter?: number };
+let reader: Promise<CardReader> | null = null;
+const port = parentPort!;
+
+port.on('message', (msg: ComputeRequest) => {
+  void handle(msg);
+});
+
+async function handle(msg: ComputeRequest): Promise<void> {
+  try {
+    if (msg.op === 'close') {
+      if (reader) await (await reader).close();
+      port.postMessage({ id: msg.id, ok: true, value: null } satisfies ComputeReply);
+      return;
+    }
+    if (msg.op === 'preprocess') {
+      const card = await preprocessPhoto(msg.bytes, limits);
+      const image = new Uint8Array(card.image); // own buffer, safe to transfer
+      port.postMessage({ id: msg.id, ok: true, value: { image, timingsMs: { ...card.timingsMs } } } satisfies ComputeReply, [
+        image.buffer,
+      ]);
+      return;
+    }
+    reader ??= createCardReader({ workers: 1, limits, ...(recycleAfter ? { recycleAfter } : {}) });
+    const r = await (await reader).readNormalised(msg.bytes);
+    const { pan, last4, brand, expiry, name } = r.card;
+    const view: ReadView = {
+      status: r.status,
+      card: { pan, last4, brand, expiry, name },
+      confidence: { ...r.confidence },
+      missing: { ...r.missing },
+      error: r.error,
+      timingsMs: { ...r.timingsMs },
+    };
+    port.postMessage({ id: msg.id, ok: true, value: view } satisfies ComputeReply);
+  } catch (err) {
+    const e = toCardOcrError(err);
+    port.postMessage({ id: msg.id, ok: false, error: { code: e.code, message: e.message, retryable: e.retryable } } satisfies ComputeReply);
+  }
+}
