@@ -235,6 +235,26 @@ describe('SQS stage handlers on s3rver + dynalite', () => {
     expect(listed.items.map((r) => r.status)).toEqual(['reading']);
   });
 
+  it('processes a new photo under the same key again: idempotency is per object version', async () => {
+    const key = 'uploads/dropped.jpg';
+    let runs = 0;
+    const handler = createPreprocessHandler(runtimeFor('preprocess'), {
+      preprocess: async (bytes) => {
+        runs++;
+        return { image: bytes, timingsMs: {} };
+      },
+    });
+    for (const bytes of [photo, photo.subarray(0, photo.byteLength - 1)]) {
+      const info = await runtime.objects.put(key, bytes, { contentType: 'image/jpeg' });
+      const message = s3ObjectCreated(bucket, key, info.size, info.etag);
+      const res = await handler(sqsEvent(sqsRecord(message), sqsRecord(message)), lambdaContext('preprocess'));
+      // The copy delivered alongside is either suppressed or sent back while the first runs.
+      expect(res.batchItemFailures.length).toBeLessThanOrEqual(1);
+    }
+    expect(runs).toBe(2);
+    expect((await runtime.results.list({ limit: 10, key })).items.map((r) => r.status)).toEqual(['reading', 'reading']);
+  });
+
   it('records bad input as a failed scan without a retry, and deletes the photo', async () => {
     const handler = createPreprocessHandler(runtimeFor('preprocess'));
     const scan = await uploadedScan(new TextEncoder().encode('<html>not a photo</html>'));

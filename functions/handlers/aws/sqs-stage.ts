@@ -29,7 +29,7 @@ export interface ObjectVersion {
   readonly bucket: string;
   /** The key as the event carries it (URL-encoded): an identity, not decoded here. */
   readonly key: string;
-  /** Version id on versioned buckets, else the ETag. */
+  /** Version id on versioned buckets, else the ETag (else the event's sequencer). */
   readonly version: string;
 }
 
@@ -54,6 +54,7 @@ const s3RecordSchema = z.object({
       key: z.string().min(1),
       eTag: z.string().optional(),
       versionId: z.string().optional(),
+      sequencer: z.string().optional(),
     }),
   }),
 });
@@ -91,7 +92,8 @@ export function parseS3Notification(body: string): S3Notification {
   const created = parsed.data.Records.filter((r) => r.eventName.startsWith('ObjectCreated:')).map((r) => ({
     bucket: r.s3.bucket.name,
     key: r.s3.object.key,
-    version: r.s3.object.versionId ?? (r.s3.object.eTag ?? '').replace(/"/g, ''),
+    // A new upload under the same key changes these; a duplicate notification does not.
+    version: r.s3.object.versionId ?? r.s3.object.eTag?.replace(/"/g, '') ?? r.s3.object.sequencer ?? '',
   }));
   return { event: json, created };
 }
