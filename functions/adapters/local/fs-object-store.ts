@@ -142,8 +142,10 @@ export class FsObjectStore implements ObjectStore {
       await rm(tmp, { force: true });
       throw err;
     }
-    const info = await this.head(key);
-    if (!info) throw new NotFoundError(`object ${key} vanished right after it was written`);
+    // Hash the bytes in hand rather than reading the file back.
+    const st = await stat(path);
+    this.#etags.set(path, { size: st.size, mtimeMs: st.mtimeMs, etag: createHash('md5').update(body).digest('hex') });
+    const info = await this.#info(key, path, st.size, st.mtimeMs, st.mtime);
     this.#onPut?.(info);
     return info;
   }
