@@ -20,7 +20,7 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
-import { toCardOcrError, ValidationError, type CardOcrError } from '../../core/errors.js';
+import { CardOcrError, toCardOcrError, ValidationError } from '../../core/errors.js';
 import { redactPans } from '../../core/mask.js';
 import type { AwsRuntime } from '../../runtime/aws.js';
 
@@ -113,6 +113,15 @@ export interface SqsStageOptions {
   readonly idempotencyTtlSeconds?: number;
 }
 
+/**
+ * What went wrong beyond the code, for operators: the underlying error of an `internal` one
+ * (e.g. an SDK throttling error), redacted like all output.
+ */
+function detailOf(thrown: unknown): string {
+  const inner = thrown instanceof CardOcrError && thrown.code === 'internal' && thrown.cause instanceof Error ? thrown.cause : thrown;
+  return inner instanceof Error ? redactPans(`${inner.name}: ${inner.message}`) : 'non-error thrown';
+}
+
 /** Builds the Lambda handler of one SQS-driven stage. */
 export function createSqsStageHandler(options: SqsStageOptions) {
   const { runtime, stage } = options;
@@ -178,18 +187,20 @@ export function createSqsStageHandler(options: SqsStageOptions) {
         return;
       }
       const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
+      const detail = detailOf(thrown);
       if (receiveCount >= maxReceiveCount) {
         logger.error('stage failed on its last delivery, scan recorded as dead-lettered', {
           stage,
           keys,
           code: err.code,
+          detail,
           receiveCount,
         });
         await options.giveUp(notification.event, `${stage} stage: ${err.code}`, context!).catch((e: unknown) => {
           logger.error('could not record the dead-lettered scan', { stage, keys, code: toCardOcrError(e).code });
         });
       } else {
-        logger.warn('stage failed, will retry', { stage, keys, code: err.code, receiveCount });
+        logger.warn('stage failed, will retry', { stage, keys, code: err.code, detail, receiveCount });
       }
       // A batch item failure: SQS redelivers the message, or moves it to the DLQ.
       throw thrown;
