@@ -92,3 +92,35 @@ describe('FsObjectStore (filesystem specifics)', () => {
     });
   });
 });
+
+describe('local upload route (beyond the policy checks of the contract)', () => {
+  it('refuses oversized bodies before parsing, non-multipart bodies, and expired targets', async () => {
+    const dir = await tempDir();
+    let clock = Date.now();
+    const secret = 'route-test-secret';
+    const store = new FsObjectStore({ root: join(dir, 'bucket'), uploadUrl: 'http://unused/local-upload', secret, now: () => clock });
+    const app = createUploadRoute({ objects: store, secret, maxBodyBytes: 2048, log: silentLog, now: () => clock });
+    try {
+      const target = await store.createUpload('uploads/r.jpg', { contentTypes: ['image/jpeg'], maxBytes: 100_000, expiresInSeconds: 60 });
+      const form = (size: number) => {
+        const f = new FormData();
+        for (const [k, v] of Object.entries(target.fields!)) f.append(k, v);
+        f.append('file', new Blob([Buffer.alloc(size, 1)], { type: 'image/jpeg' }), 'r.jpg');
+        return f;
+      };
+      const post = (body: FormData | string, headers: Record<string, string> = {}) =>
+        app.request('http://local/local-upload', { method: 'POST', body, headers });
+      expect((await post(form(10_000))).status).toBe(413);
+      expect((await post('{"key":"uploads/r.jpg"}', { 'content-type': 'application/json' })).status).toBe(400);
+      clock += 61_000;
+      const expired = await post(form(10));
+      expect(expired.status).toBe(403);
+      expect(await expired.json()).toEqual({ error: { code: 'forbidden', message: 'upload target expired' } });
+      clock -= 61_000;
+      expect((await post(form(10))).status).toBe(204);
+      expect((await store.head('uploads/r.jpg'))?.size).toBe(10);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
