@@ -153,7 +153,7 @@ export class SqliteJobQueue implements JobQueue {
         now + options.delayMs,
         redactPans(options.reason),
         now,
-        JSON.stringify(dead ? JSON.parse(redactPans(JSON.stringify(job.body))) : job.body),
+        dead ? redactPans(JSON.stringify(job.body)) : JSON.stringify(job.body),
         job.id,
         job.attempt,
       );
