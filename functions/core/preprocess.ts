@@ -130,7 +130,8 @@ export async function preprocessDecoded(
       );
     }
     options.trace?.('refine');
-  } else if (looksLikeFullFrameCard(scene.foreground, W, H)) {
+  } else if (!(cand && cand.blobFraction > 0.15 && cand.bordersTouched < 3) && looksLikeFullFrameCard(scene.foreground, W, H)) {
+    // (A big object with its own outline inside the frame is not a close-up card.)
     fullFrame = true;
     quad = [{ x: 0, y: 0 }, { x: W, y: 0 }, { x: W, y: H }, { x: 0, y: H }];
   } else {

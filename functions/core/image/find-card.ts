@@ -181,6 +181,63 @@ function residualMap(img: RgbImage, coef: Float64Array): Uint8Array {
   return out;
 }
 
+/** A per-row or per-column background and its residual map. */
+interface StripeModel {
+  residual: Uint8Array;
+  /** 90th percentile residual on the held-out border strips. */
+  typical: number;
+  /** 99th percentile residual on the held-out border strips. */
+  noise: number;
+}
+
+/**
+ * Best of two stripe models: per-row colour from the left/right border strips (scored on
+ * the top/bottom strips, which it did not see), or per-column from top/bottom (scored on
+ * left/right). Null when the frame is too small.
+ */
+function stripeModel(img: RgbImage, r: number): StripeModel | null {
+  const { width: w, height: h, data } = img;
+  if (w < 4 * r || h < 4 * r) return null;
+  const build = (alongRows: boolean): StripeModel => {
+    const n = alongRows ? h : w;
+    const bg = new Float64Array(n * 3);
+    const vals: number[][] = [[], [], []];
+    for (let k = 0; k < n; k++) {
+      for (const arr of vals) arr.length = 0;
+      for (let t = 0; t < r; t++) {
+        for (const edge of [t, (alongRows ? w : h) - 1 - t]) {
+          const i = alongRows ? k * w + edge : edge * w + k;
+          for (let c = 0; c < 3; c++) vals[c]!.push(data[i * 3 + c]!);
+        }
+      }
+      for (let c = 0; c < 3; c++) bg[k * 3 + c] = median(vals[c]!);
+    }
+    const residual = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const k = alongRows ? y : x;
+        const i = y * w + x;
+        const d0 = data[i * 3]! - bg[k * 3]!, d1 = data[i * 3 + 1]! - bg[k * 3 + 1]!, d2 = data[i * 3 + 2]! - bg[k * 3 + 2]!;
+        const v = Math.sqrt(d0 * d0 + d1 * d1 + d2 * d2);
+        residual[i] = v > 255 ? 255 : v;
+      }
+    }
+    // Held-out check: the strips across the model's direction.
+    const check: number[] = [];
+    for (let t = 0; t < r; t++) {
+      for (let k = r; k < (alongRows ? w : h) - r; k += 2) {
+        for (const edge of [t, (alongRows ? h : w) - 1 - t]) {
+          check.push(residual[alongRows ? edge * w + k : k * w + edge]!);
+        }
+      }
+    }
+    return { residual, typical: quantile(check, 0.9), noise: quantile(check, 0.99) };
+  };
+  const rows = build(true);
+  const cols = build(false);
+  return rows.typical <= cols.typical ? rows : cols;
+}
+
 /** Otsu's threshold over a 0–255 map. */
 function otsu(map: Uint8Array): number {
   const hist = new Float64Array(256);
@@ -318,9 +375,18 @@ export function analyseScene(img: RgbImage, debug?: FindCardDebug): SceneAnalysi
     const inl = dist.filter((_, k) => weights[k]);
     cut = Math.max(8, 3 * median(inl));
   }
-  const res = residualMap(img, coef);
+  let res = residualMap(img, coef);
   // Background variation: a high quantile, so thin desk stripes/grain count as desk.
-  const noise = quantile(dist.filter((v) => v <= cut), 0.99);
+  let noise = quantile(dist.filter((v) => v <= cut), 0.99);
+  // Striped desks (planks, cloth, generator stripes) defeat a smooth surface. If the
+  // desk is constant along rows (or columns), model it per row from the left and right
+  // border strips (or per column from top and bottom), checked on the other strips.
+  const stripes = stripeModel(img, r);
+  const surfaceSpread = quantile(dist, 0.9);
+  if (stripes && stripes.typical < 0.6 * surfaceSpread && surfaceSpread > 6) {
+    res = stripes.residual;
+    noise = stripes.noise;
+  }
   debug?.('residual', res, w, h);
 
   // The threshold follows the background's own variation (texture, noise, JPEG), not
@@ -344,44 +410,23 @@ export function analyseScene(img: RgbImage, debug?: FindCardDebug): SceneAnalysi
   if (area < w * h * 0.02) return { candidate: null, foreground };
   debug?.('blob', blob, w, h);
 
-  const boundary: Point[] = [];
-  let touch = 0;
-  let tl = false, tr = false, tt = false, tb = false;
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      if (!blob[i]) continue;
-      const edge = x === 0 || y === 0 || x === w - 1 || y === h - 1 || !blob[i - 1] || !blob[i + 1] || !blob[i - w] || !blob[i + w];
-      if (!edge) continue;
-      boundary.push({ x: x + 0.5, y: y + 0.5 });
-      if (x === 0) tl = true;
-      if (x === w - 1) tr = true;
-      if (y === 0) tt = true;
-      if (y === h - 1) tb = true;
+  let candidate = candidateFromBlob(blob, area, w, h);
+  const cardLike = (c: CardCandidate) => c.solidity >= 0.85 && c.aspect > 1.4 && c.aspect < 1.8;
+  if (!cardLike(candidate)) {
+    // Something touches the card (a note, a pen, a phone). Cut it off with a wide
+    // opening: the card's core survives, a smaller or thinner object's link does not.
+    // Opening (not reconstruction) keeps the card's outline, minus rounded corners.
+    const rad = Math.max(3, Math.round(Math.min(candidate.rect.width, candidate.rect.height) * 0.18));
+    const opened = morph(morph(blob, w, h, rad, false), w, h, rad, true);
+    const core = largestComponent(opened, w, h);
+    if (core.area > w * h * 0.02) {
+      const second = candidateFromBlob(core.blob, core.area, w, h);
+      if (cardLike(second) || (!cardLike(candidate) && second.solidity > candidate.solidity)) {
+        debug?.('blob-opened', core.blob, w, h);
+        candidate = second;
+      }
     }
   }
-  touch = +tl + +tr + +tt + +tb;
-  const hull = convexHull(boundary);
-  const rect = minAreaRect(hull);
-  // Make `width` the long side.
-  if (rect.height > rect.width) {
-    rect.angle += Math.PI / 2;
-    [rect.width, rect.height] = [rect.height, rect.width];
-  }
-  const quad = refineQuad(rect, boundary);
-  const quadArea = polygonArea(quad);
-  const top = Math.hypot(quad[1].x - quad[0].x, quad[1].y - quad[0].y);
-  const bottom = Math.hypot(quad[2].x - quad[3].x, quad[2].y - quad[3].y);
-  const left = Math.hypot(quad[3].x - quad[0].x, quad[3].y - quad[0].y);
-  const right = Math.hypot(quad[2].x - quad[1].x, quad[2].y - quad[1].y);
-  const candidate: CardCandidate = {
-    quad,
-    rect,
-    blobFraction: area / (w * h),
-    solidity: quadArea > 0 ? area / quadArea : 0,
-    aspect: (top + bottom) / Math.max(1e-6, left + right),
-    bordersTouched: touch,
-  };
   return { candidate, foreground };
 }
 
@@ -412,6 +457,46 @@ function foregroundStats(mask: Uint8Array, w: number, h: number, r: number): For
     return (hi - lo + 1) / hist.length;
   };
   return { fraction: n / (w * h), spanX: span(colHist), spanY: span(rowHist), ringFraction: ringN ? ringFg / ringN : 0 };
+}
+
+/** Outline, min-area rectangle and fitted quad of one blob. */
+function candidateFromBlob(blob: Uint8Array, area: number, w: number, h: number): CardCandidate {
+  const boundary: Point[] = [];
+  let tl = false, tr = false, tt = false, tb = false;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      if (!blob[i]) continue;
+      const edge = x === 0 || y === 0 || x === w - 1 || y === h - 1 || !blob[i - 1] || !blob[i + 1] || !blob[i - w] || !blob[i + w];
+      if (!edge) continue;
+      boundary.push({ x: x + 0.5, y: y + 0.5 });
+      if (x === 0) tl = true;
+      if (x === w - 1) tr = true;
+      if (y === 0) tt = true;
+      if (y === h - 1) tb = true;
+    }
+  }
+  const hull = convexHull(boundary);
+  const rect = minAreaRect(hull);
+  // Make `width` the long side.
+  if (rect.height > rect.width) {
+    rect.angle += Math.PI / 2;
+    [rect.width, rect.height] = [rect.height, rect.width];
+  }
+  const quad = refineQuad(rect, boundary);
+  const quadArea = polygonArea(quad);
+  const top = Math.hypot(quad[1].x - quad[0].x, quad[1].y - quad[0].y);
+  const bottom = Math.hypot(quad[2].x - quad[3].x, quad[2].y - quad[3].y);
+  const left = Math.hypot(quad[3].x - quad[0].x, quad[3].y - quad[0].y);
+  const right = Math.hypot(quad[2].x - quad[1].x, quad[2].y - quad[1].y);
+  return {
+    quad,
+    rect,
+    blobFraction: area / (w * h),
+    solidity: quadArea > 0 ? area / quadArea : 0,
+    aspect: (top + bottom) / Math.max(1e-6, left + right),
+    bordersTouched: +tl + +tr + +tt + +tb,
+  };
 }
 
 /**
