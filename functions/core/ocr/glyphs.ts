@@ -30,43 +30,65 @@ export interface Component extends Box {
 export const FEATURE_W = 20;
 export const FEATURE_H = 28;
 
+/** Block size of the local-mean grid used by `binarize`, px. */
+const MEAN_SHIFT = 2;
+const MEAN_BLOCK = 1 << MEAN_SHIFT;
+
 /**
  * Marks ink (text darker than its surroundings): a pixel is ink when it is darker than the
  * mean of a `window`-sized neighbourhood by more than `offset` grey levels. Local means cope
- * with the gradients, circles and vignettes printed on cards.
+ * with the gradients, circles and vignettes printed on cards. The means are computed on a
+ * grid of 4 × 4 blocks (a box filter over block sums), which is as good for a 41 px window
+ * and several times cheaper than a per-pixel integral image.
  */
 export function binarize(img: Gray, options: { window?: number; offset?: number; rect?: Box } = {}): Uint8Array {
   const { width: w, height: h, data } = img;
-  const r = Math.max(1, Math.floor((options.window ?? 41) / 2));
   const offset = options.offset ?? 18;
   const rect = options.rect ?? { x0: 0, y0: 0, x1: w, y1: h };
-  // Integral image over the rectangle plus the window margin.
-  const ox0 = Math.max(0, rect.x0 - r);
-  const oy0 = Math.max(0, rect.y0 - r);
-  const ox1 = Math.min(w, rect.x1 + r);
-  const oy1 = Math.min(h, rect.y1 + r);
-  const iw = ox1 - ox0 + 1;
-  const ih = oy1 - oy0 + 1;
-  const integral = new Float64Array(iw * ih);
-  for (let y = oy0; y < oy1; y++) {
-    let rowSum = 0;
-    const base = (y - oy0 + 1) * iw;
-    const prev = (y - oy0) * iw;
-    for (let x = ox0; x < ox1; x++) {
-      rowSum += data[y * w + x]!;
-      integral[base + x - ox0 + 1] = integral[prev + x - ox0 + 1]! + rowSum;
+  const rb = Math.max(1, Math.round((options.window ?? 41) / 2 / MEAN_BLOCK));
+  const sw = (w + MEAN_BLOCK - 1) >> MEAN_SHIFT;
+  const sh = (h + MEAN_BLOCK - 1) >> MEAN_SHIFT;
+  // Block sums (32-bit: a whole 1000 × 630 card sums to < 2^31).
+  const sums = new Int32Array(sw * sh);
+  for (let y = 0; y < h; y++) {
+    const base = (y >> MEAN_SHIFT) * sw;
+    const src = y * w;
+    for (let x = 0; x < w; x++) sums[base + (x >> MEAN_SHIFT)]! += data[src + x]!;
+  }
+  // Integral of the block grid (sums and pixel counts), then the windowed mean per block.
+  const iw = sw + 1;
+  const is = new Int32Array(iw * (sh + 1));
+  const ic = new Int32Array(iw * (sh + 1));
+  for (let by = 0; by < sh; by++) {
+    const bh = Math.min(MEAN_BLOCK, h - (by << MEAN_SHIFT));
+    let rs = 0;
+    let rc = 0;
+    for (let bx = 0; bx < sw; bx++) {
+      rs += sums[by * sw + bx]!;
+      rc += bh * Math.min(MEAN_BLOCK, w - (bx << MEAN_SHIFT));
+      const k = (by + 1) * iw + bx + 1;
+      is[k] = is[k - iw]! + rs;
+      ic[k] = ic[k - iw]! + rc;
+    }
+  }
+  const limit = new Float32Array(sw * sh);
+  for (let by = 0; by < sh; by++) {
+    const ya = Math.max(0, by - rb) * iw;
+    const yb = Math.min(sh, by + rb + 1) * iw;
+    for (let bx = 0; bx < sw; bx++) {
+      const xa = Math.max(0, bx - rb);
+      const xb = Math.min(sw, bx + rb + 1);
+      const sum = is[yb + xb]! - is[ya + xb]! - is[yb + xa]! + is[ya + xa]!;
+      const cnt = ic[yb + xb]! - ic[ya + xb]! - ic[yb + xa]! + ic[ya + xa]!;
+      limit[by * sw + bx] = sum / cnt - offset;
     }
   }
   const mask = new Uint8Array(w * h);
   for (let y = rect.y0; y < rect.y1; y++) {
-    const ya = Math.max(oy0, y - r) - oy0;
-    const yb = Math.min(oy1, y + r + 1) - oy0;
+    const base = (y >> MEAN_SHIFT) * sw;
+    const src = y * w;
     for (let x = rect.x0; x < rect.x1; x++) {
-      const xa = Math.max(ox0, x - r) - ox0;
-      const xb = Math.min(ox1, x + r + 1) - ox0;
-      const sum = integral[yb * iw + xb]! - integral[ya * iw + xb]! - integral[yb * iw + xa]! + integral[ya * iw + xa]!;
-      const mean = sum / ((yb - ya) * (xb - xa));
-      if (data[y * w + x]! < mean - offset) mask[y * w + x] = 1;
+      if (data[src + x]! < limit[base + (x >> MEAN_SHIFT)]!) mask[src + x] = 1;
     }
   }
   return mask;
