@@ -148,6 +148,18 @@ describe('extractExpiry', () => {
   it('repairs OCR confusions in dates', () => {
     expect(extractExpiry([line('THRU O5/2S')], NOW).expiry).toBe('05/25');
   });
+  it('reports no expiry when an unlabelled date could not be read (it may be the expiry)', () => {
+    // The reader saw a second date but could not read it: the readable one may be VALID FROM.
+    const r = extractExpiry([line('10/25', 'expiry'), line('??/29', 'expiry')], NOW);
+    expect(r.expiry).toBeNull();
+    expect(r.reason).toBe('unreadable');
+  });
+  it('still reads a labelled expiry next to an unreadable date', () => {
+    expect(extractExpiry([line('??/??', 'expiry'), line('VALID THRU 05/29', 'expiry')], NOW).expiry).toBe('05/29');
+  });
+  it('ignores an unreadable date labelled VALID FROM', () => {
+    expect(extractExpiry([line('VALID FROM ??/??', 'expiry'), line('05/29', 'expiry')], NOW).expiry).toBe('05/29');
+  });
   it('ignores the number and name lines', () => {
     expect(extractExpiry([line('12/30', 'number')], NOW).expiry).toBeNull();
   });
