@@ -100,9 +100,10 @@ function distances(g: GlyphInput, charset: string, fromRow = 0, onlyFont = -1): 
 /** Confidence from the best distance and the margin to the runner-up. */
 function confidenceOf(best: number, second: number): number {
   const margin = second - best;
-  // Margins above ~0.04 (mean squared ink difference) are clear-cut; good fits are below ~0.03.
+  // Margins above ~0.04 (mean squared ink difference) are clear-cut; good fits are below ~0.05
+  // (blurred print fits less well, so the fit term only fades out by ~0.17).
   const m = Math.min(1, margin / 0.04);
-  const fit = Math.max(0, 1 - Math.max(0, best - 0.03) / 0.1);
+  const fit = Math.max(0, 1 - Math.max(0, best - 0.05) / 0.12);
   return Math.max(0, Math.min(1, m * fit));
 }
 
