@@ -9,7 +9,6 @@
  * without a readable card as `no_card`.
  */
 import sharp from 'sharp';
-import { createTesseractOcrEngine } from '../adapters/ocr/tesseract-ocr-engine.js';
 import { ReadResult, type ReadStatus } from './card.js';
 import { DEFAULT_IMAGE_LIMITS, decodeImage, type ImageLimits } from './decode.js';
 import { CardOcrError, toCardOcrError } from './errors.js';
@@ -74,24 +73,30 @@ function score(f: ExtractedFields): number {
 }
 
 /**
- * Creates a reader. The OCR engine starts lazily, on the first card whose name the glyph
- * reader cannot settle, so most reads never pay its start-up.
+ * Creates a reader. The OCR engine is loaded and started lazily, on the first card whose
+ * name the glyph reader cannot settle, so most reads never pay its start-up.
  */
 export async function createCardReader(options: CardReaderOptions = {}): Promise<CardReader> {
   const log = options.log ?? silentLog;
   const limits = options.limits ?? DEFAULT_IMAGE_LIMITS;
   const now = options.now ?? (() => new Date());
-  let engine: OcrEngine | null = options.engine ?? null;
+  let engine: Promise<OcrEngine> | null = options.engine ? Promise.resolve(options.engine) : null;
   let closed = false;
-  const getEngine = (): OcrEngine => {
-    if (!engine) {
-      engine = createTesseractOcrEngine({
+  const getEngine = (): Promise<OcrEngine> => {
+    // tesseract.js is loaded on first use: most cards never need it, and every process start
+    // (CLI, Lambda cold start) is spared its import.
+    const current = (engine ??= import('../adapters/ocr/tesseract-ocr-engine.js').then(({ createTesseractOcrEngine }) =>
+      createTesseractOcrEngine({
         workers: options.workers ?? 1,
         ...(options.recycleAfter === undefined ? {} : { recycleAfter: options.recycleAfter }),
         log,
-      });
-    }
-    return engine;
+      }),
+    ));
+    // A failed load is retried on the next card rather than remembered.
+    current.catch(() => {
+      if (engine === current) engine = null;
+    });
+    return current;
   };
 
   /** OCR + extraction on an upright grayscale card. */
@@ -146,11 +151,29 @@ export async function createCardReader(options: CardReaderOptions = {}): Promise
       // reading counts when Tesseract is sure, or when it agrees with the doubtful glyph reading.
       const t0 = performance.now();
       const glyphName = best.reading.name?.text.replace(/\s+/g, '') ?? null;
-      const nameLines = (await readNameWithOcr(getEngine(), bestImg, best.reading)).filter(
-        (l) => l.confidence >= TESSERACT_NAME_MIN_CONFIDENCE || (glyphName !== null && l.text.replace(/\s+/g, '') === glyphName),
-      );
+      let nameLines: TextLine[] = [];
+      try {
+        nameLines = (await readNameWithOcr(await getEngine(), bestImg, best.reading)).filter(
+          (l) => l.confidence >= TESSERACT_NAME_MIN_CONFIDENCE || (glyphName !== null && l.text.replace(/\s+/g, '') === glyphName),
+        );
+      } catch (err) {
+        // The number and date stand on their own: an OCR engine failure costs only the name.
+        const e = toCardOcrError(err);
+        log.warn('name OCR failed', { code: e.code });
+        fields = { ...fields, missing: { ...fields.missing, name: 'ocr_failed' } };
+      }
       const t1 = performance.now();
-      if (nameLines.length > 0) fields = extractFields([...best.lines, ...nameLines], { now: now() });
+      if (nameLines.length > 0) {
+        const named = extractFields([...best.lines, ...nameLines], { now: now() });
+        if (named.name) {
+          fields = {
+            ...fields,
+            name: named.name,
+            confidence: { ...fields.confidence, name: named.confidence.name ?? 0 },
+            missing: withoutKey(fields.missing, 'name'),
+          };
+        }
+      }
       ocrMs += t1 - t0;
       extractMs += performance.now() - t1;
     }
@@ -252,7 +275,7 @@ export async function createCardReader(options: CardReaderOptions = {}): Promise
 
     async close(): Promise<void> {
       closed = true;
-      if (engine) await engine.close();
+      if (engine) await engine.then((e) => e.close(), () => {});
     },
   };
 }
