@@ -10,7 +10,8 @@ import { classifyLine } from '../../functions/core/ocr/glyph-classifier.js';
 import { binarize, components, type Gray } from '../../functions/core/ocr/glyphs.js';
 import { canonicalLabel } from '../../functions/core/ocr/read-dates.js';
 import { readCardGlyphs } from '../../functions/core/ocr/read-card.js';
-import { findRows, groupDigits, inkComponents, rowInputs, type TextRow } from '../../functions/core/ocr/text-rows.js';
+import { findRows, groupDigits, inkComponents, rowInputs, splitWords, type TextRow } from '../../functions/core/ocr/text-rows.js';
+import { nameLinesFromWords } from '../../functions/core/ocr/name-ocr.js';
 
 const NOW = new Date('2026-11-27T00:00:00Z');
 
@@ -103,6 +104,33 @@ describe('groupDigits', () => {
   it('reports no grouping when the spacing fits none', () => {
     // 16 digits with breaks after 3 and 9: not how any card prints 16 digits.
     expect(groupDigits(boxes([3, 6, 7]), 40)).toBeNull();
+  });
+});
+
+describe('splitWords', () => {
+  const row = (spec: Array<[number, number]>) => spec.map(([x0, x1]) => ({ x0, y0: 0, x1, y1: 30 }));
+  it('finds a space next to a narrow I in proportional print', () => {
+    // H I R O _ I _ T O R R E S: letter gaps 3–7 px, spaces 17 and 14 px.
+    const g = row([[82, 106], [113, 119], [125, 147], [151, 176], [193, 200], [214, 238], [241, 265], [271, 293], [297, 319], [324, 344], [346, 369]]);
+    expect(splitWords(g, 31).map((x) => x.word)).toEqual([0, 0, 0, 0, 1, 2, 2, 2, 2, 2, 2]);
+  });
+  it('finds a one-pitch space in monospace print', () => {
+    const g = row([[0, 20], [25, 45], [50, 70], [125, 145], [150, 170]]);
+    expect(splitWords(g, 30).map((x) => x.word)).toEqual([0, 0, 0, 1, 1]);
+  });
+  it('keeps a word with irregular letter gaps whole', () => {
+    const g = row([[0, 20], [22, 30], [35, 58], [62, 84], [86, 110]]);
+    expect(new Set(splitWords(g, 30).map((x) => x.word)).size).toBe(1);
+  });
+});
+
+describe('nameLinesFromWords', () => {
+  const w = (text: string, left: number, height = 30, top = 100) => ({ text, confidence: 0.9, box: { left, top, width: text.length * 20, height } });
+  it('drops a logo letter of another print size at the edge of the name region', () => {
+    expect(nameLinesFromWords([w('FREYA', 10), w('JENSEN', 130), w('V', 600, 58, 86)])).toEqual(['FREYA JENSEN']);
+  });
+  it('keeps separate lines apart', () => {
+    expect(nameLinesFromWords([w('JANE', 10), w('DOE', 100), w('ACME', 10, 30, 160)])).toEqual(['JANE DOE', 'ACME']);
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import sharp from 'sharp';
 import type { TextLine } from '../extract/text.js';
-import type { OcrEngine } from '../ports.js';
+import type { OcrEngine, OcrWord } from '../ports.js';
 import type { Box, Gray } from './glyphs.js';
 import type { CardReading } from './read-card.js';
 
@@ -41,9 +41,45 @@ export async function readNameWithOcr(
     .png({ compressionLevel: 1 })
     .toBuffer();
   const text = await engine.recognize(png, { layout: 'block', whitelist: NAME_CHARS });
-  return text.text
-    .split('\n')
-    .map((t) => t.trim())
-    .filter((t) => t.length > 0)
-    .map((t) => ({ text: t, confidence: text.confidence, role: 'name' as const }));
+  if (text.words.length === 0) {
+    return text.text
+      .split('\n')
+      .map((t) => t.trim())
+      .filter((t) => t.length > 0)
+      .map((t) => ({ text: t, confidence: text.confidence, role: 'name' as const }));
+  }
+  return nameLinesFromWords(text.words).map((t) => ({ text: t, confidence: text.confidence, role: 'name' as const }));
+}
+
+/**
+ * Rebuilds text lines from recognised words, keeping only words of the line's print size and
+ * spacing: a logo letter caught at the edge of the region (the V of a VISA mark, much taller
+ * and far off) must not become part of the name.
+ */
+export function nameLinesFromWords(words: readonly OcrWord[]): string[] {
+  const lines: OcrWord[][] = [];
+  for (const w of [...words].sort((a, b) => a.box.left - b.box.left)) {
+    const cy = w.box.top + w.box.height / 2;
+    const line = lines.find((l) => {
+      const ref = l[l.length - 1]!;
+      return Math.abs(cy - (ref.box.top + ref.box.height / 2)) < ref.box.height / 2;
+    });
+    if (line) line.push(w);
+    else lines.push([w]);
+  }
+  const out: string[] = [];
+  for (const line of lines) {
+    const heights = line.map((w) => w.box.height).sort((a, b) => a - b);
+    const h = heights[Math.floor(heights.length / 2)]!;
+    const kept: OcrWord[] = [];
+    for (const w of line) {
+      if (w.box.height < 0.7 * h || w.box.height > 1.4 * h) continue;
+      const prev = kept[kept.length - 1];
+      if (prev && w.box.left - (prev.box.left + prev.box.width) > 3 * h) break;
+      kept.push(w);
+    }
+    const t = kept.map((w) => w.text.trim()).filter((x) => x.length > 0).join(' ');
+    if (t.length > 0) out.push(t);
+  }
+  return out;
 }

@@ -132,18 +132,44 @@ function makeRow(boxes: Box[], h: number): TextRow {
 
 /**
  * Splits a row into words at gaps wider than about a third of the glyph height and clearly
- * wider than the row's usual letter gap (proportional names have irregular pitch, so only
- * gaps are used here; number rows are grouped by `groupDigits`).
+ * wider than the row's usual letter gap, or where the centre-to-centre pitch jumps by more
+ * than half (monospace spaces); number rows are grouped by `groupDigits`.
  */
 export function splitWords(glyphs: readonly Box[], height: number): RowGlyph[] {
   const gaps = glyphs.slice(1).map((g, i) => g.x0 - glyphs[i]!.x1);
-  const gapLimit = Math.max(0.3 * height, 2.5 * Math.max(1, median(gaps)));
+  let gapLimit = Math.max(0.3 * height, 2.5 * Math.max(1, median(gaps)));
+  // Proportional print: word gaps stand apart from letter gaps as the first big jump in the
+  // sorted gaps above the median (a space next to an `I` is narrower than 2.5 letter gaps).
+  const sorted = [...gaps].sort((a, b) => a - b);
+  for (let k = Math.floor(sorted.length / 2); k + 1 < sorted.length; k++) {
+    const lo = Math.max(1, sorted[k]!);
+    const hi = sorted[k + 1]!;
+    if (hi >= 0.3 * height && hi >= 1.6 * lo) {
+      gapLimit = Math.min(gapLimit, hi - 0.5);
+      break;
+    }
+  }
+  const centres = glyphs.map((g) => (g.x0 + g.x1) / 2);
+  const steps = centres.slice(1).map((c, i) => c - centres[i]!);
+  const pitch = median(steps);
+  const widths = glyphs.map((g) => g.x1 - g.x0);
+  const typicalW = median(widths);
+  // Monospace: most steps are one pitch (proportional print varies far more).
+  const regular = steps.length >= 3 && steps.filter((st) => Math.abs(st - pitch) <= 0.15 * pitch).length >= 0.6 * steps.length;
   const out: RowGlyph[] = [];
   let word = 0;
   for (let i = 0; i < glyphs.length; i++) {
     const g = glyphs[i]!;
     const prev = glyphs[i - 1];
-    if (prev && g.x0 - prev.x1 > gapLimit) word += 1;
+    // In monospace print a space is a whole extra pitch, even next to a narrow `I` whose
+    // side bearings make ordinary gaps look wide.
+    const pitchJump =
+      regular &&
+      centres[i]! - centres[i - 1]! > 1.6 * pitch &&
+      g.x0 - (prev?.x1 ?? g.x0) > 0.15 * height &&
+      widths[i]! <= 1.3 * typicalW &&
+      widths[i - 1]! <= 1.3 * typicalW;
+    if (prev && (g.x0 - prev.x1 > gapLimit || pitchJump)) word += 1;
     out.push({ x0: g.x0, y0: g.y0, x1: g.x1, y1: g.y1, word });
   }
   return out;
