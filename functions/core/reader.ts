@@ -12,6 +12,7 @@ import sharp from 'sharp';
 import { ReadResult, type ReadStatus } from './card.js';
 import { DEFAULT_IMAGE_LIMITS, decodeImage, type ImageLimits } from './decode.js';
 import { CardOcrError, toCardOcrError } from './errors.js';
+import { redactPans } from './mask.js';
 import { extractFields, hasAnyField, type ExtractedFields, type TextLine } from './extract.js';
 import { silentLog, type Log } from './log.js';
 import type { Gray } from './ocr/glyphs.js';
@@ -205,7 +206,8 @@ export async function createCardReader(options: CardReaderOptions = {}): Promise
   function failed(err: unknown, timings: Record<string, number>): ReadResult {
     const e: CardOcrError = toCardOcrError(err);
     const status: ReadStatus = e.code === 'no_card' ? 'no_card' : 'failed';
-    if (e.code === 'internal') log.error('card read failed unexpectedly', { code: e.code }, err instanceof Error ? err : new Error(String(err)));
+    // Only a redacted, bounded message: an unexpected error could quote its input.
+    if (e.code === 'internal') log.error('card read failed unexpectedly', { code: e.code, error: redactPans(String(err)).slice(0, 300) });
     return new ReadResult({ status, error: e.toJSON(), timingsMs: timings });
   }
 

@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createWorker, OEM, PSM, type Page, type Worker } from 'tesseract.js';
 import { OcrEngineError } from '../../core/errors.js';
+import { redactPans } from '../../core/mask.js';
 import { silentLog, type Log } from '../../core/log.js';
 import type { OcrEngine, OcrRegionOptions, OcrText, OcrWord } from '../../core/ports.js';
 
@@ -175,7 +176,7 @@ async function startWorker(langPath: string, timeoutMs: number, log: Log): Promi
     cacheMethod: 'none',
     errorHandler: (err: unknown) => {
       // Failed jobs are also rejected to their caller; this only keeps tesseract.js from throwing.
-      log.warn('ocr worker reported an error', { error: String(err).slice(0, 200) });
+      log.warn('ocr worker reported an error', { error: redactPans(String(err)).slice(0, 200) });
       fail(err);
     },
   });
