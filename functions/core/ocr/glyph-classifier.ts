@@ -23,6 +23,8 @@ const ASPECT_WEIGHT = 0.15;
  * margins saturate at 0.04, so anything farther only needs to be known as far.
  */
 const FAR_DISTANCE = 0.2;
+/** A line that fits the preferred face this well is not compared with the other faces. */
+const PREFERRED_FONT_FIT = 0.06;
 
 /** A glyph to classify: its feature vector and the aspect (w/h) of its ink box. */
 export interface GlyphInput {
@@ -110,15 +112,25 @@ function confidenceOf(best: number, second: number): number {
 /**
  * Classifies the glyphs of one line in a single typeface.
  * @param charset characters allowed (e.g. digits for the card number).
- * @param fonts restrict to these typeface indexes (default all).
+ * @param preferFont typeface index to try alone first (the one the number was read in).
  */
-export function classifyLine(glyphs: readonly GlyphInput[], charset: string): LineRead {
-  const all = glyphs.map((g) => distances(g, charset));
+export function classifyLine(glyphs: readonly GlyphInput[], charset: string, preferFont?: number): LineRead {
+  if (preferFont !== undefined && glyphs.length > 0) {
+    // Cards print their fields in one face: try the number's face alone first, and compare
+    // with every face only when it does not fit well.
+    const only = decodeIn(glyphs.map((g) => distances(g, charset, 0, preferFont)));
+    if (only.meanDistance <= PREFERRED_FONT_FIT) return only;
+  }
+  return decodeIn(glyphs.map((g) => distances(g, charset)));
+}
+
+/** Picks the face that explains all glyphs best (faces without distances are skipped). */
+function decodeIn(all: Map<string, number>[][]): LineRead {
   let bestFont = 0;
   let bestTotal = Infinity;
   for (let f = 0; f < TEMPLATE_FONTS.length; f++) {
     let total = 0;
-    for (const d of all) total += Math.min(...d[f]!.values());
+    for (const d of all) total += d[f]!.size > 0 ? Math.min(...d[f]!.values()) : Infinity;
     if (total < bestTotal) {
       bestTotal = total;
       bestFont = f;

@@ -47,8 +47,8 @@ export interface ReadCardOptions {
   offset?: number;
 }
 
-function decode(mask: Uint8Array, width: number, row: TextRow, charset: string, groups?: readonly number[] | null): RowReading {
-  const read = classifyLine(rowInputs(mask, width, row), charset);
+function decode(mask: Uint8Array, width: number, row: TextRow, charset: string, groups?: readonly number[] | null, font?: number): RowReading {
+  const read = classifyLine(rowInputs(mask, width, row), charset, font);
   if (groups) {
     // Number rows: words from the fitted grouping rather than from gaps.
     let i = 0;
@@ -93,7 +93,7 @@ function tighten(mask: Uint8Array, width: number, box: Box): Box | null {
  * together): a glyph much wider than the row's typical glyph is cut at its thinnest column
  * when both halves fit the templates better than the whole.
  */
-function splitTouching(mask: Uint8Array, width: number, row: TextRow, charset: string): TextRow {
+function splitTouching(mask: Uint8Array, width: number, row: TextRow, charset: string, font?: number): TextRow {
   const widths = row.glyphs.map((g) => g.x1 - g.x0).sort((a, b) => a - b);
   const typical = widths[Math.floor(widths.length / 2)] ?? 0;
   if (typical <= 0) return row;
@@ -122,10 +122,11 @@ function splitTouching(mask: Uint8Array, width: number, row: TextRow, charset: s
       out.push(g);
       continue;
     }
-    const whole = classifyLine([{ feature: glyphFeature(mask, width, g), aspect: w / Math.max(1, g.y1 - g.y0) }], charset);
+    const whole = classifyLine([{ feature: glyphFeature(mask, width, g), aspect: w / Math.max(1, g.y1 - g.y0) }], charset, font);
     const halves = classifyLine(
       [a, b].map((h) => ({ feature: glyphFeature(mask, width, h), aspect: (h.x1 - h.x0) / Math.max(1, h.y1 - h.y0) })),
       charset,
+      font,
     );
     if (halves.meanDistance < whole.meanDistance * 0.8) {
       out.push({ ...a, word: g.word }, { ...b, word: g.word });
@@ -161,13 +162,14 @@ export function readCardGlyphs(card: Gray, options: ReadCardOptions = {}): CardR
   for (const row of below) {
     const n = row.glyphs.length;
     if (n < 3 || row.height < card.height * 0.03) continue;
-    const found = readDates(mask, W, row);
+    const found = readDates(mask, W, row, number?.read.fontIndex);
     if (found.length > 0) {
       for (const d of found) dates.push({ ...d, label: readLabel(mask, W, card.height, d.box) });
       continue;
     }
     if (n < 4 || n > 26) continue;
-    const asName = decode(mask, W, splitTouching(mask, W, row, LETTERS), LETTERS);
+    const font = number?.read.fontIndex;
+    const asName = decode(mask, W, splitTouching(mask, W, row, LETTERS, font), LETTERS, null, font);
     if (asName.read.meanDistance > MAX_ROW_DISTANCE) continue;
     // The lowest well-fitting letter row is the name (the bank name sits at the top).
     if (!name || row.y0 > name.row.y0) name = asName;

@@ -63,8 +63,8 @@ export function canonicalLabel(read: string): string | null {
 const MONTHS = Array.from({ length: 12 }, (_, i) => String(i + 1).padStart(2, '0'));
 
 /** Reads every date in a row segment (one per `/`), left to right. */
-export function readDates(mask: Uint8Array, width: number, row: TextRow): Array<Omit<DateReading, 'label'>> {
-  const read = classifyLine(rowInputs(mask, width, row), DIGITS + '/');
+export function readDates(mask: Uint8Array, width: number, row: TextRow, font?: number): Array<Omit<DateReading, 'label'>> {
+  const read = classifyLine(rowInputs(mask, width, row), DIGITS + '/', font);
   const out: Array<Omit<DateReading, 'label'>> = [];
   read.glyphs.forEach((g, s) => {
     if (g.char !== '/' || g.confidence < 0.3) return;
