@@ -57,3 +57,29 @@ export interface StageLease {
   readonly stage: 'preprocess' | 'read';
   readonly until: string;
 }
+
+/** A fresh record in its first status, with no card data yet; expires `retentionDays` after `now`. */
+export function newScanRecord(init: {
+  id: string;
+  key: string | null;
+  status: ScanStatus;
+  now: Date;
+  retentionDays: number;
+}): ScanRecord {
+  const stamp = init.now.toISOString();
+  return {
+    id: init.id,
+    key: init.key,
+    status: init.status,
+    outcome: null,
+    card: null,
+    confidence: {},
+    missing: {},
+    error: null,
+    attempts: 0,
+    createdAt: stamp,
+    updatedAt: stamp,
+    timingsMs: {},
+    expiresAt: Math.floor(init.now.getTime() / 1000) + init.retentionDays * 86_400,
+  };
+}

@@ -6,7 +6,7 @@
 import { ConflictError, NotFoundError } from './errors.js';
 import { PROCESSED_PREFIX, UPLOADS_PREFIX, newScanId, uploadKeyFor } from './ids.js';
 import type { ListScansQuery, ObjectStore, ResultStore, UploadTarget } from './ports.js';
-import type { ScanRecord, ScanStatus } from './record.js';
+import { newScanRecord, type ScanRecord, type ScanStatus } from './record.js';
 
 /** Image types a client may declare for an upload. */
 export const UPLOAD_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
@@ -107,22 +107,7 @@ export function createScanService(deps: ScanServiceDeps): ScanService {
         maxBytes: deps.uploads.maxBytes,
         expiresInSeconds: deps.uploads.expiresInSeconds,
       });
-      const stamp = created.toISOString();
-      const record: ScanRecord = {
-        id,
-        key,
-        status: 'awaiting_upload',
-        outcome: null,
-        card: null,
-        confidence: {},
-        missing: {},
-        error: null,
-        attempts: 0,
-        createdAt: stamp,
-        updatedAt: stamp,
-        timingsMs: {},
-        expiresAt: Math.floor(created.getTime() / 1000) + deps.retentionDays * 86_400,
-      };
+      const record = newScanRecord({ id, key, status: 'awaiting_upload', now: created, retentionDays: deps.retentionDays });
       await deps.results.create(record);
       return { record, upload };
     },

@@ -23,7 +23,7 @@ import {
 import type { Log } from './log.js';
 import { redactPans } from './mask.js';
 import type { ObjectStore, ResultStore } from './ports.js';
-import type { ScanRecord, ScanStatus } from './record.js';
+import { newScanRecord, type ScanRecord, type ScanStatus } from './record.js';
 
 /** An object-created notification, already decoded from its S3 (or folder-watch) event. */
 export interface StageObject {
@@ -114,24 +114,10 @@ async function resolveUploadRecord(deps: StageDeps, obj: StageObject): Promise<S
   const id = derivedScanId(obj.key, obj.etag);
   const existing = await deps.results.get(id);
   if (existing) return existing;
-  const now = nowOf(deps);
-  const stamp = now.toISOString();
   try {
-    await deps.results.create({
-      id,
-      key: obj.key,
-      status: 'queued',
-      outcome: null,
-      card: null,
-      confidence: {},
-      missing: {},
-      error: null,
-      attempts: 0,
-      createdAt: stamp,
-      updatedAt: stamp,
-      timingsMs: {},
-      expiresAt: Math.floor(now.getTime() / 1000) + deps.retentionDays * 86_400,
-    });
+    await deps.results.create(
+      newScanRecord({ id, key: obj.key, status: 'queued', now: nowOf(deps), retentionDays: deps.retentionDays }),
+    );
   } catch (err) {
     if (!(err instanceof ConflictError)) throw err;
   }
