@@ -183,55 +183,82 @@ function residualMap(img: RgbImage, coef: Float64Array): Uint8Array {
 
 /** A per-row or per-column background and its residual map. */
 interface StripeModel {
-  residual: Uint8Array;
+  /** The full residual map, computed only when the model is used. */
+  residual: () => Uint8Array;
   /** 90th percentile residual on the held-out border strips. */
   typical: number;
   /** 99th percentile residual on the held-out border strips. */
   noise: number;
 }
 
+/** The q-quantile of a histogram of `n` values (same rule as `quantile`). */
+function histQuantile(hist: Uint32Array, n: number, q: number): number {
+  if (n === 0) return 0;
+  const target = q * (n - 1);
+  let acc = 0;
+  for (let v = 0; v < 256; v++) {
+    acc += hist[v]!;
+    if (acc > target) return v;
+  }
+  return 255;
+}
+
 /**
  * Best of two stripe models: per-row colour from the left/right border strips (scored on
  * the top/bottom strips, which it did not see), or per-column from top/bottom (scored on
  * left/right). Null when the frame is too small.
+ * (Hot path: medians by histogram, and the full residual map only for the model in use.)
  */
 function stripeModel(img: RgbImage, r: number): StripeModel | null {
   const { width: w, height: h, data } = img;
   if (w < 4 * r || h < 4 * r) return null;
+  const hist = new Uint32Array(256 * 3);
+  const residualAt = (bg: Float64Array, k: number, i: number): number => {
+    const d0 = data[i * 3]! - bg[k * 3]!, d1 = data[i * 3 + 1]! - bg[k * 3 + 1]!, d2 = data[i * 3 + 2]! - bg[k * 3 + 2]!;
+    const v = Math.sqrt(d0 * d0 + d1 * d1 + d2 * d2);
+    // Same truncation as storing into a Uint8Array.
+    return v > 255 ? 255 : v | 0;
+  };
   const build = (alongRows: boolean): StripeModel => {
     const n = alongRows ? h : w;
+    const across = alongRows ? w : h;
     const bg = new Float64Array(n * 3);
-    const vals: number[][] = [[], [], []];
+    const count = 2 * r;
     for (let k = 0; k < n; k++) {
-      for (const arr of vals) arr.length = 0;
+      hist.fill(0);
       for (let t = 0; t < r; t++) {
-        for (const edge of [t, (alongRows ? w : h) - 1 - t]) {
-          const i = alongRows ? k * w + edge : edge * w + k;
-          for (let c = 0; c < 3; c++) vals[c]!.push(data[i * 3 + c]!);
-        }
+        const ia = alongRows ? k * w + t : t * w + k;
+        const ib = alongRows ? k * w + (across - 1 - t) : (across - 1 - t) * w + k;
+        hist[data[ia * 3]!]!++;
+        hist[256 + data[ia * 3 + 1]!]!++;
+        hist[512 + data[ia * 3 + 2]!]!++;
+        hist[data[ib * 3]!]!++;
+        hist[256 + data[ib * 3 + 1]!]!++;
+        hist[512 + data[ib * 3 + 2]!]!++;
       }
-      for (let c = 0; c < 3; c++) bg[k * 3 + c] = median(vals[c]!);
-    }
-    const residual = new Uint8Array(w * h);
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        const k = alongRows ? y : x;
-        const i = y * w + x;
-        const d0 = data[i * 3]! - bg[k * 3]!, d1 = data[i * 3 + 1]! - bg[k * 3 + 1]!, d2 = data[i * 3 + 2]! - bg[k * 3 + 2]!;
-        const v = Math.sqrt(d0 * d0 + d1 * d1 + d2 * d2);
-        residual[i] = v > 255 ? 255 : v;
-      }
+      for (let c = 0; c < 3; c++) bg[k * 3 + c] = histQuantile(hist.subarray(c * 256, c * 256 + 256), count, 0.5);
     }
     // Held-out check: the strips across the model's direction.
-    const check: number[] = [];
+    const check = new Uint32Array(256);
+    let checked = 0;
     for (let t = 0; t < r; t++) {
-      for (let k = r; k < (alongRows ? w : h) - r; k += 2) {
-        for (const edge of [t, (alongRows ? h : w) - 1 - t]) {
-          check.push(residual[alongRows ? edge * w + k : k * w + edge]!);
-        }
+      for (let k = r; k < across - r; k += 2) {
+        const ea = t, eb = (alongRows ? h : w) - 1 - t;
+        const ia = alongRows ? ea * w + k : k * w + ea;
+        const ib = alongRows ? eb * w + k : k * w + eb;
+        check[residualAt(bg, alongRows ? Math.floor(ia / w) : ia % w, ia)]!++;
+        check[residualAt(bg, alongRows ? Math.floor(ib / w) : ib % w, ib)]!++;
+        checked += 2;
       }
     }
-    return { residual, typical: quantile(check, 0.9), noise: quantile(check, 0.99) };
+    const residual = (): Uint8Array => {
+      const out = new Uint8Array(w * h);
+      for (let y = 0, i = 0; y < h; y++) {
+        for (let x = 0; x < w; x++, i++) out[i] = residualAt(bg, alongRows ? y : x, i);
+      }
+      return out;
+    };
+    return { residual, typical: histQuantile(check, checked, 0.9), noise: histQuantile(check, checked, 0.99) };
   };
   const rows = build(true);
   const cols = build(false);
@@ -264,28 +291,48 @@ function otsu(map: Uint8Array): number {
 
 /**
  * Binary erosion or dilation with a (2r+1)² square, separable, with running counts so the
- * cost does not grow with r. Pixels outside the frame are ignored.
+ * cost does not grow with r. Pixels outside the frame are ignored. (Hot path: the column
+ * pass walks rows in memory order with one running count per column.)
  */
 function morph(mask: Uint8Array, w: number, h: number, r: number, dilate: boolean): Uint8Array {
   const tmp = new Uint8Array(w * h);
   const out = new Uint8Array(w * h);
-  const pass = (src: Uint8Array, dst: Uint8Array, len: number, count: number, stride: number, step: number) => {
-    for (let line = 0; line < count; line++) {
-      const base = line * stride;
-      let ones = 0, span = 0;
-      // Window [k - r, k + r]; prime it with [0, r - 1].
-      for (let k = 0; k < r && k < len; k++) { ones += src[base + k * step]!; span++; }
-      for (let k = 0; k < len; k++) {
-        const add = k + r;
-        if (add < len) { ones += src[base + add * step]!; span++; }
-        const drop = k - r - 1;
-        if (drop >= 0) { ones -= src[base + drop * step]!; span--; }
-        dst[base + k * step] = dilate ? (ones > 0 ? 1 : 0) : ones === span ? 1 : 0;
-      }
+  // Rows: window [x - r, x + r] clipped to the frame.
+  for (let y = 0; y < h; y++) {
+    const base = y * w;
+    let ones = 0;
+    for (let k = 0; k < r && k < w; k++) ones += mask[base + k]!;
+    for (let x = 0; x < w; x++) {
+      const add = x + r;
+      if (add < w) ones += mask[base + add]!;
+      const drop = x - r - 1;
+      if (drop >= 0) ones -= mask[base + drop]!;
+      const span = (add < w ? add : w - 1) - (x - r > 0 ? x - r : 0) + 1;
+      tmp[base + x] = dilate ? (ones > 0 ? 1 : 0) : ones === span ? 1 : 0;
     }
-  };
-  pass(mask, tmp, w, h, w, 1); // rows
-  pass(tmp, out, h, w, 1, w); // columns
+  }
+  // Columns: one running count per column, rows visited in order.
+  const cnt = new Int32Array(w);
+  for (let k = 0; k < r && k < h; k++) {
+    const base = k * w;
+    for (let x = 0; x < w; x++) cnt[x]! += tmp[base + x]!;
+  }
+  for (let y = 0; y < h; y++) {
+    const add = y + r;
+    if (add < h) {
+      const base = add * w;
+      for (let x = 0; x < w; x++) cnt[x]! += tmp[base + x]!;
+    }
+    const drop = y - r - 1;
+    if (drop >= 0) {
+      const base = drop * w;
+      for (let x = 0; x < w; x++) cnt[x]! -= tmp[base + x]!;
+    }
+    const span = (add < h ? add : h - 1) - (y - r > 0 ? y - r : 0) + 1;
+    const base = y * w;
+    if (dilate) for (let x = 0; x < w; x++) out[base + x] = cnt[x]! > 0 ? 1 : 0;
+    else for (let x = 0; x < w; x++) out[base + x] = cnt[x] === span ? 1 : 0;
+  }
   return out;
 }
 
@@ -384,7 +431,7 @@ export function analyseScene(img: RgbImage, debug?: FindCardDebug): SceneAnalysi
   const stripes = stripeModel(img, r);
   const surfaceSpread = quantile(dist, 0.9);
   if (stripes && stripes.typical < 0.6 * surfaceSpread && surfaceSpread > 6) {
-    res = stripes.residual;
+    res = stripes.residual();
     noise = stripes.noise;
   }
   debug?.('residual', res, w, h);
