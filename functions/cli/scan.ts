@@ -1,10 +1,11 @@
 /**
  * `cardocr scan <file|dir>... [--json] [--reveal] [--concurrency N]`.
  *
- * Reads every photo with one card reader (N OCR workers, N photos in flight) and prints one
- * result per photo, in input order, as soon as it and every earlier one are done. Exit code
- * 0 when every photo was processed (whatever it held: a card, no card, a corrupt file),
- * 1 when the reader itself broke on some photo, 2 on a usage error.
+ * Reads every photo with one card reader (N OCR workers, N photos being read and one more
+ * being decoded ahead) and prints one result per photo, in input order, as soon as it and
+ * every earlier one are done. Exit code 0 when every photo was processed (whatever it held:
+ * a card, no card, a corrupt file), 1 when the reader itself broke on some photo, 2 on a
+ * usage error.
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -145,7 +146,10 @@ export async function runScan(
     }
   };
   try {
-    await Promise.all(Array.from({ length: Math.min(opts.concurrency, inputs.length) }, lane));
+    // One lane more than the reader's slots: the reader lets `concurrency` photos into its
+    // main-thread stages at a time, so the extra photo is read from disk and decoded (libvips,
+    // off the main thread) while the others are processed, rather than after them.
+    await Promise.all(Array.from({ length: Math.min(opts.concurrency + 1, inputs.length) }, lane));
   } finally {
     progress.done();
     await reader.close();

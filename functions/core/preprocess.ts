@@ -99,6 +99,20 @@ export async function preprocessDecoded(
   img: DecodedImage,
   options: PreprocessOptions = {},
 ): Promise<Omit<NormalisedCard, 'timingsMs'>> {
+  const { pixels, geometry } = await preprocessDecodedPixels(img, options);
+  const png = await encodeGrayPng(pixels);
+  options.trace?.('png');
+  return { image: png, pixels, geometry };
+}
+
+/**
+ * `preprocessDecoded` without the PNG: for callers that read the raw pixels in the same
+ * process (the card reader), which would otherwise pay for an encode nobody reads.
+ */
+export async function preprocessDecodedPixels(
+  img: DecodedImage,
+  options: PreprocessOptions = {},
+): Promise<Omit<NormalisedCard, 'timingsMs' | 'image'>> {
   const { width: W, height: H } = img;
   const raw = { raw: { width: W, height: H, channels: 3 as const } };
   const s = Math.min(1, WORK_SIZE / Math.max(W, H));
@@ -172,8 +186,6 @@ export async function preprocessDecoded(
     quad = [quad[2], quad[3], quad[0], quad[1]];
   }
   options.trace?.('orient');
-  const png = await encodeGrayPng(card);
-  options.trace?.('png');
 
   const top = Math.atan2(quad[1].y - quad[0].y, quad[1].x - quad[0].x) * (180 / Math.PI);
   // Clockwise rotation that makes the card upright undoes the top edge's tilt.
@@ -185,7 +197,6 @@ export async function preprocessDecoded(
   const right = Math.min(W, Math.ceil(Math.max(...xs)));
   const bottom = Math.min(H, Math.ceil(Math.max(...ys)));
   return {
-    image: png,
     pixels: card,
     geometry: {
       rotation: round1(rotation),

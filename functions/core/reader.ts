@@ -10,7 +10,7 @@
  */
 import sharp from 'sharp';
 import { ReadResult, type ReadStatus } from './card.js';
-import { DEFAULT_IMAGE_LIMITS, decodeImage, type ImageLimits } from './decode.js';
+import { DEFAULT_IMAGE_LIMITS, decodeImage, withTimeout, type ImageLimits } from './decode.js';
 import { CardOcrError, toCardOcrError } from './errors.js';
 import { redactPans } from './mask.js';
 import { extractFields, hasAnyField, type ExtractedFields, type TextLine } from './extract.js';
@@ -19,7 +19,7 @@ import type { Gray } from './ocr/glyphs.js';
 import { readCardGlyphs, type CardReading } from './ocr/read-card.js';
 import { readNameWithOcr } from './ocr/name-ocr.js';
 import type { OcrEngine } from './ports.js';
-import { CARD_HEIGHT, CARD_WIDTH, preprocessPhoto } from './preprocess.js';
+import { CARD_HEIGHT, CARD_WIDTH, preprocessDecodedPixels } from './preprocess.js';
 
 export interface CardReader {
   /** Whole pipeline on photo bytes. Never throws for bad input: returns ReadResult with status 'failed' (error.code from ImageInputError) or 'no_card'. */
@@ -46,6 +46,39 @@ export interface CardReaderOptions {
 const TESSERACT_NAME_MIN_CONFIDENCE = 0.55;
 
 const round1 = (n: number): number => Math.round(n * 10) / 10;
+
+/**
+ * At most `slots` holders at a time, first come first served. The reader's main-thread
+ * work (preprocess, glyph OCR, name OCR) goes through one of these so a caller may keep
+ * more photos in flight than that: the extra ones are decoded (by libvips, off the main
+ * thread) while earlier photos are read, instead of waiting idle.
+ */
+function createGate(slots: number): () => Promise<() => void> {
+  let free = Math.max(1, slots);
+  const waiting: Array<() => void> = [];
+  const release = (): void => {
+    const next = waiting.shift();
+    if (next) next();
+    else free++;
+  };
+  return () => {
+    if (free > 0) {
+      free--;
+      return Promise.resolve(once(release));
+    }
+    return new Promise((resolve) => waiting.push(() => resolve(once(release))));
+  };
+}
+
+function once(fn: () => void): () => void {
+  let done = false;
+  return () => {
+    if (!done) {
+      done = true;
+      fn();
+    }
+  };
+}
 
 /** Turns a grayscale image by 180°. */
 function rotate180(img: Gray): Gray {
@@ -83,6 +116,7 @@ export async function createCardReader(options: CardReaderOptions = {}): Promise
   const now = options.now ?? (() => new Date());
   let engine: Promise<OcrEngine> | null = options.engine ? Promise.resolve(options.engine) : null;
   let closed = false;
+  const enter = createGate(options.workers ?? 1);
   const getEngine = (): Promise<OcrEngine> => {
     // tesseract.js is loaded on first use: most cards never need it, and every process start
     // (CLI, Lambda cold start) is spared its import.
@@ -225,24 +259,39 @@ export async function createCardReader(options: CardReaderOptions = {}): Promise
   return {
     async readPhoto(bytes: Uint8Array): Promise<ReadResult> {
       const t0 = performance.now();
+      // Time spent waiting for a slot is not this photo's work: left out of budget and timings.
+      let waitedMs = 0;
+      let leave: (() => void) | null = null;
       let result: ReadResult;
       try {
         if (closed) throw new CardOcrError('internal', 'card reader is closed');
-        const pre = await preprocessPhoto(bytes, limits);
+        // Decoding runs on libvips threads, outside the gate (see createGate).
+        const decoded = await decodeImage(bytes, limits);
+        const t1 = performance.now();
+        leave = await enter();
+        const t2 = performance.now();
+        waitedMs = t2 - t1;
+        // One budget for decode + preprocess, as in preprocessPhoto.
+        const work = preprocessDecodedPixels(decoded);
+        work.catch(() => undefined);
+        const pre = await withTimeout(work, Math.max(1, limits.timeoutMs - (t1 - t0)), 'preprocessing the photo');
+        const t3 = performance.now();
         const { fields, ocrMs, extractMs } = await readCard(pre.pixels);
         result = toResult(
           fields,
           {
-            decode: pre.timingsMs.decode,
-            preprocess: pre.timingsMs.preprocess,
+            decode: round1(t1 - t0),
+            preprocess: round1(t3 - t2),
             ocr: round1(ocrMs),
             extract: round1(extractMs),
-            total: round1(performance.now() - t0),
+            total: round1(performance.now() - t0 - waitedMs),
           },
           pre.geometry,
         );
       } catch (err) {
-        result = failed(err, { total: round1(performance.now() - t0) });
+        result = failed(err, { total: round1(performance.now() - t0 - waitedMs) });
+      } finally {
+        leave?.();
       }
       logResult(result, 'photo read');
       return result;
