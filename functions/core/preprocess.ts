@@ -105,6 +105,29 @@ export async function preprocessDecoded(
   return { image: png, pixels, geometry };
 }
 
+/** The small, slightly blurred RGB copy the card is looked for in (from `workingCopy`). */
+export interface WorkingCopy {
+  readonly data: Buffer;
+  readonly info: { readonly width: number; readonly height: number };
+}
+
+/**
+ * The ≈ 400 px working copy of a decoded photo (libvips, off the main thread). Exposed so a
+ * caller can make it ahead of time, e.g. while another photo is being read.
+ */
+export async function workingCopy(img: DecodedImage): Promise<WorkingCopy> {
+  const { width: W, height: H } = img;
+  const raw = { raw: { width: W, height: H, channels: 3 as const } };
+  const s = Math.min(1, WORK_SIZE / Math.max(W, H));
+  const ww = Math.max(8, Math.round(W * s));
+  const wh = Math.max(8, Math.round(H * s));
+  return sharp(img.data, raw)
+    .resize(ww, wh, { fit: 'fill', kernel: 'linear' })
+    .blur(1)
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+}
+
 /**
  * `preprocessDecoded` without the PNG: for callers that read the raw pixels in the same
  * process (the card reader), which would otherwise pay for an encode nobody reads.
@@ -112,17 +135,10 @@ export async function preprocessDecoded(
 export async function preprocessDecodedPixels(
   img: DecodedImage,
   options: PreprocessOptions = {},
+  working?: WorkingCopy,
 ): Promise<Omit<NormalisedCard, 'timingsMs' | 'image'>> {
   const { width: W, height: H } = img;
-  const raw = { raw: { width: W, height: H, channels: 3 as const } };
-  const s = Math.min(1, WORK_SIZE / Math.max(W, H));
-  const ww = Math.max(8, Math.round(W * s));
-  const wh = Math.max(8, Math.round(H * s));
-  const small = await sharp(img.data, raw)
-    .resize(ww, wh, { fit: 'fill', kernel: 'linear' })
-    .blur(1)
-    .raw()
-    .toBuffer({ resolveWithObject: true });
+  const small = working ?? (await workingCopy(img));
   options.trace?.('working-copy');
   const sx = W / small.info.width;
   const sy = H / small.info.height;

@@ -19,7 +19,7 @@ import type { Gray } from './ocr/glyphs.js';
 import { readCardGlyphs, type CardReading } from './ocr/read-card.js';
 import { readNameWithOcr } from './ocr/name-ocr.js';
 import type { OcrEngine } from './ports.js';
-import { CARD_HEIGHT, CARD_WIDTH, preprocessDecodedPixels } from './preprocess.js';
+import { CARD_HEIGHT, CARD_WIDTH, preprocessDecodedPixels, workingCopy } from './preprocess.js';
 
 export interface CardReader {
   /** Whole pipeline on photo bytes. Never throws for bad input: returns ReadResult with status 'failed' (error.code from ImageInputError) or 'no_card'. */
@@ -265,23 +265,28 @@ export async function createCardReader(options: CardReaderOptions = {}): Promise
       let result: ReadResult;
       try {
         if (closed) throw new CardOcrError('internal', 'card reader is closed');
-        // Decoding runs on libvips threads, outside the gate (see createGate).
+        // Decoding and the working copy run on libvips threads, outside the gate (see createGate).
         const decoded = await decodeImage(bytes, limits);
         const t1 = performance.now();
-        leave = await enter();
+        const budget = Math.max(1, limits.timeoutMs - (t1 - t0));
+        const small = workingCopy(decoded);
+        small.catch(() => undefined);
+        const working = await withTimeout(small, budget, 'preprocessing the photo');
         const t2 = performance.now();
-        waitedMs = t2 - t1;
-        // One budget for decode + preprocess, as in preprocessPhoto.
-        const work = preprocessDecodedPixels(decoded);
-        work.catch(() => undefined);
-        const pre = await withTimeout(work, Math.max(1, limits.timeoutMs - (t1 - t0)), 'preprocessing the photo');
+        leave = await enter();
         const t3 = performance.now();
+        waitedMs = t3 - t2;
+        // One budget for decode + preprocess, as in preprocessPhoto.
+        const work = preprocessDecodedPixels(decoded, {}, working);
+        work.catch(() => undefined);
+        const pre = await withTimeout(work, Math.max(1, budget - (t2 - t1)), 'preprocessing the photo');
+        const t4 = performance.now();
         const { fields, ocrMs, extractMs } = await readCard(pre.pixels);
         result = toResult(
           fields,
           {
             decode: round1(t1 - t0),
-            preprocess: round1(t3 - t2),
+            preprocess: round1(t2 - t1 + (t4 - t3)),
             ocr: round1(ocrMs),
             extract: round1(extractMs),
             total: round1(performance.now() - t0 - waitedMs),

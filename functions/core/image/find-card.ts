@@ -295,43 +295,39 @@ function otsu(map: Uint8Array): number {
  * pass walks rows in memory order with one running count per column.)
  */
 function morph(mask: Uint8Array, w: number, h: number, r: number, dilate: boolean): Uint8Array {
+  // Both operations become "does the window hold a hit": a 1 for dilation, a 0 for
+  // erosion (XOR with `flip`), so no window sizes need tracking at the frame edges.
+  const flip = dilate ? 0 : 1;
   const tmp = new Uint8Array(w * h);
   const out = new Uint8Array(w * h);
   // Rows: window [x - r, x + r] clipped to the frame.
   for (let y = 0; y < h; y++) {
     const base = y * w;
-    let ones = 0;
-    for (let k = 0; k < r && k < w; k++) ones += mask[base + k]!;
+    let hits = 0;
+    for (let k = 0; k < r && k < w; k++) hits += mask[base + k]! ^ flip;
     for (let x = 0; x < w; x++) {
-      const add = x + r;
-      if (add < w) ones += mask[base + add]!;
-      const drop = x - r - 1;
-      if (drop >= 0) ones -= mask[base + drop]!;
-      const span = (add < w ? add : w - 1) - (x - r > 0 ? x - r : 0) + 1;
-      tmp[base + x] = dilate ? (ones > 0 ? 1 : 0) : ones === span ? 1 : 0;
+      if (x + r < w) hits += mask[base + x + r]! ^ flip;
+      if (x - r - 1 >= 0) hits -= mask[base + x - r - 1]! ^ flip;
+      tmp[base + x] = hits > 0 ? 1 : 0;
     }
   }
-  // Columns: one running count per column, rows visited in order.
+  // Columns: one running count per column, rows visited in memory order.
   const cnt = new Int32Array(w);
   for (let k = 0; k < r && k < h; k++) {
     const base = k * w;
     for (let x = 0; x < w; x++) cnt[x]! += tmp[base + x]!;
   }
   for (let y = 0; y < h; y++) {
-    const add = y + r;
-    if (add < h) {
-      const base = add * w;
+    if (y + r < h) {
+      const base = (y + r) * w;
       for (let x = 0; x < w; x++) cnt[x]! += tmp[base + x]!;
     }
-    const drop = y - r - 1;
-    if (drop >= 0) {
-      const base = drop * w;
+    if (y - r - 1 >= 0) {
+      const base = (y - r - 1) * w;
       for (let x = 0; x < w; x++) cnt[x]! -= tmp[base + x]!;
     }
-    const span = (add < h ? add : h - 1) - (y - r > 0 ? y - r : 0) + 1;
     const base = y * w;
-    if (dilate) for (let x = 0; x < w; x++) out[base + x] = cnt[x]! > 0 ? 1 : 0;
-    else for (let x = 0; x < w; x++) out[base + x] = cnt[x] === span ? 1 : 0;
+    for (let x = 0; x < w; x++) out[base + x] = (cnt[x]! > 0 ? 1 : 0) ^ flip;
   }
   return out;
 }
