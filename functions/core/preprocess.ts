@@ -70,6 +70,15 @@ export interface PreprocessOptions {
   trace?: (step: string) => void;
 }
 
+/**
+ * Lets pending I/O callbacks run between the long synchronous steps, so work queued behind
+ * this photo (the next photo's file read and decode, each a chain of libuv round trips)
+ * keeps moving instead of stalling until this photo is done.
+ */
+export function breathe(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Rounds to 0.1 (and turns -0 into 0). */
 const round1 = (n: number) => Math.round(n * 10) / 10 || 0;
 
@@ -145,6 +154,7 @@ export async function preprocessDecodedPixels(
   const scene = analyseScene({ width: small.info.width, height: small.info.height, data: small.data }, options.debug);
   const cand = scene.candidate;
   options.trace?.('find');
+  await breathe();
   const verdict = judge(cand, small.info.width, small.info.height);
   let quad: Quad;
   let fullFrame = false;
@@ -187,6 +197,7 @@ export async function preprocessDecodedPixels(
   const rquad = quad.map((p) => ({ x: (p.x - bx0) * k, y: (p.y - by0) * k })) as Quad;
   let card: GrayImage = warpQuad(region, rquad, CARD_WIDTH, CARD_HEIGHT);
   options.trace?.('warp');
+  await breathe();
 
   const inverted = isLightOnDark(card);
   if (inverted) {

@@ -19,7 +19,7 @@ import type { Gray } from './ocr/glyphs.js';
 import { readCardGlyphs, type CardReading } from './ocr/read-card.js';
 import { readNameWithOcr } from './ocr/name-ocr.js';
 import type { OcrEngine } from './ports.js';
-import { CARD_HEIGHT, CARD_WIDTH, preprocessDecodedPixels, workingCopy } from './preprocess.js';
+import { breathe, CARD_HEIGHT, CARD_WIDTH, preprocessDecodedPixels, workingCopy } from './preprocess.js';
 
 export interface CardReader {
   /** Whole pipeline on photo bytes. Never throws for bad input: returns ReadResult with status 'failed' (error.code from ImageInputError) or 'no_card'. */
@@ -149,6 +149,7 @@ export async function createCardReader(options: CardReaderOptions = {}): Promise
     };
 
     let best = attempt(card);
+    await breathe(); // see breathe(): the next photo's decode moves on meanwhile
     let bestImg = card;
     if (!best.fields.pan) {
       // Other hypotheses, cheapest and likeliest first: the card's polarity misjudged, the card
@@ -281,6 +282,7 @@ export async function createCardReader(options: CardReaderOptions = {}): Promise
         work.catch(() => undefined);
         const pre = await withTimeout(work, Math.max(1, budget - (t2 - t1)), 'preprocessing the photo');
         const t4 = performance.now();
+        await breathe();
         const { fields, ocrMs, extractMs } = await readCard(pre.pixels);
         result = toResult(
           fields,
