@@ -443,8 +443,9 @@ export function analyseScene(img: RgbImage, debug?: FindCardDebug): SceneAnalysi
   // gaps along the outline, hole filling for text and logos, then the opening again for
   // anything the closing glued back.
   const open = Math.max(2, Math.round(Math.min(w, h) * 0.012));
-  mask = morph(morph(mask, w, h, open, false), w, h, open, true);
-  mask = morph(morph(mask, w, h, 2, true), w, h, 2, false);
+  // (The opening's dilation and the closing's dilation merge into one of radius open + 2:
+  // square dilations compose exactly, also at the frame edges.)
+  mask = morph(morph(morph(mask, w, h, open, false), w, h, open + 2, true), w, h, 2, false);
   fillHoles(mask, w, h);
   mask = morph(morph(mask, w, h, open, false), w, h, open, true);
   debug?.('mask', mask, w, h);
