@@ -7,11 +7,10 @@
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { maskPan } from '../core/mask.js';
 import { startLocalPipeline } from '../local/index.js';
 import { createJsonLog } from '../local/json-log.js';
-import { positiveInt, UsageError } from '../cli/usage.js';
+import { parseCliArgs, positiveInt, UsageError } from '../cli/usage.js';
 import { percentile } from './stats.js';
 
 export interface ApiBenchOptions {
@@ -27,17 +26,7 @@ export const API_BENCH_USAGE = 'usage: npm run bench -- --api <dir with photos [
 
 /** Parses `--api` bench arguments (everything after `--api`). Throws UsageError. */
 export function parseApiBenchArgs(argv: readonly string[]): ApiBenchOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: { count: { type: 'string' }, concurrency: { type: 'string' }, json: { type: 'boolean', default: false } },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message, { cause: err });
-  }
+  const parsed = parseCliArgs(argv, { count: { type: 'string' }, concurrency: { type: 'string' }, json: { type: 'boolean', default: false } });
   if (parsed.positionals.length !== 1) throw new UsageError('give exactly one directory of photos');
   return {
     dir: parsed.positionals[0] as string,

@@ -14,11 +14,10 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { maskPan } from '../core/mask.js';
 import { createCardReader } from '../core/reader.js';
 import { loadReaderConfig } from '../runtime/config.js';
-import { positiveInt, UsageError } from '../cli/usage.js';
+import { parseCliArgs, positiveInt, UsageError } from '../cli/usage.js';
 import { cardocrCommand, hasNativeTesseract, timeCardocr, timeNativeTesseract, timeProcess } from './processes.js';
 import { parseTruth, score, type Accuracy, type Reading, type TruthEntry } from './score.js';
 import { percentile, stageStats } from './stats.js';
@@ -39,24 +38,14 @@ export const BENCH_USAGE =
 
 /** Parses bench arguments. Throws UsageError. */
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
+  const parsed = parseCliArgs(argv, {
         concurrency: { type: 'string' },
         limit: { type: 'string' },
         compare: { type: 'string' },
         'cold-runs': { type: 'string' },
         repeat: { type: 'string' },
         json: { type: 'boolean', default: false },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message, { cause: err });
-  }
+      });
   const { values, positionals } = parsed;
   if (positionals.length !== 1) throw new UsageError('give exactly one directory holding truth.json');
   const nonNegative = (v: string | undefined, flag: string, def: number): number => {

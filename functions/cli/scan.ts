@@ -8,7 +8,6 @@
  * usage error.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { ReadResult } from '../core/card.js';
 import type { CardReader, CardReaderOptions } from '../core/reader.js';
 import { CardOcrError, toCardOcrError } from '../core/errors.js';
@@ -16,7 +15,7 @@ import { loadReaderConfig } from '../runtime/config.js';
 import { summary, Table, toScanLine, type ScanLine } from './format.js';
 import { expandInputs, type ScanInput } from './inputs.js';
 import { createProgress, type ProgressStream } from './progress.js';
-import { EXIT, positiveInt, UsageError } from './usage.js';
+import { EXIT, parseCliArgs, positiveInt, UsageError } from './usage.js';
 
 /** Where the command writes (the process streams, or stand-ins in tests). */
 export interface ScanIo {
@@ -34,21 +33,11 @@ export interface ScanOptions {
 
 /** Parses `scan` arguments (without the `scan` word itself). Throws UsageError. */
 export function parseScanArgs(argv: readonly string[]): ScanOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
+  const parsed = parseCliArgs(argv, {
         json: { type: 'boolean', default: false },
         reveal: { type: 'boolean', default: false },
         concurrency: { type: 'string' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message, { cause: err });
-  }
+      });
   const { values, positionals } = parsed;
   return {
     inputs: positionals,

@@ -4,8 +4,7 @@
  * configuration (PORT, CARDOCR_DATA_DIR, CARDOCR_CONCURRENCY, CARDOCR_HOST), which
  * startLocalPipeline reads for everything not given here; it also prints the start-up banner.
  */
-import { parseArgs } from 'node:util';
-import { positiveInt, UsageError } from './usage.js';
+import { parseCliArgs, positiveInt, UsageError } from './usage.js';
 
 /** `serve` options given on the command line (absent = the configured default). */
 export interface ServeOptions {
@@ -17,22 +16,13 @@ export interface ServeOptions {
 
 /** Parses `serve` arguments. Throws UsageError. */
 export function parseServeArgs(argv: readonly string[]): ServeOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        port: { type: 'string' },
-        'data-dir': { type: 'string' },
-        concurrency: { type: 'string' },
-        host: { type: 'string' },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message, { cause: err });
-  }
+  const { values, positionals } = parseCliArgs(argv, {
+    port: { type: 'string' },
+    'data-dir': { type: 'string' },
+    concurrency: { type: 'string' },
+    host: { type: 'string' },
+  });
+  if (positionals.length > 0) throw new UsageError(`serve takes no arguments, got "${positionals.join(' ')}"`);
   const opts: ServeOptions = {};
   if (values.port !== undefined) {
     if (!/^\d+$/.test(values.port) || Number(values.port) > 65535) {

@@ -1,3 +1,5 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
 /**
  * Usage errors of the command line: bad flags, no inputs, paths that cannot be read.
  * They stop the run before any photo is read and exit with code 2.
@@ -35,4 +37,16 @@ export function positiveInt(value: string | undefined, flag: string, max: number
     throw new UsageError(`${flag} must be a whole number from 1 to ${max}, got "${value}"`);
   }
   return Number(value);
+}
+
+/**
+ * Strict `parseArgs` with positionals, turning its errors (unknown flag, missing value)
+ * into UsageError so every command answers them with exit code 2.
+ */
+export function parseCliArgs<const O extends NonNullable<ParseArgsConfig['options']>>(argv: readonly string[], options: O) {
+  try {
+    return parseArgs({ args: [...argv], allowPositionals: true, strict: true, options });
+  } catch (err) {
+    throw new UsageError((err as Error).message, { cause: err });
+  }
 }
