@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../../functions/core/errors.js';
 import type { ResultStore } from '../../functions/core/ports.js';
-import type { ScanRecord } from '../../functions/core/record.js';
+import { newScanRecord, type ScanRecord } from '../../functions/core/record.js';
 
 export interface ResultStoreHarness {
   /** An empty store. */
@@ -17,22 +17,8 @@ let seq = 0;
 /** A fresh record; ids are unique per call so cases do not interfere. */
 function record(createdAt: string, extra: Partial<ScanRecord> = {}): ScanRecord {
   seq++;
-  return {
-    id: `01TEST${String(seq).padStart(20, '0')}`,
-    key: null,
-    status: 'awaiting_upload',
-    outcome: null,
-    card: null,
-    confidence: {},
-    missing: {},
-    error: null,
-    attempts: 0,
-    createdAt,
-    updatedAt: createdAt,
-    timingsMs: {},
-    expiresAt: 2_000_000_000,
-    ...extra,
-  };
+  const base = newScanRecord({ id: `01TEST${String(seq).padStart(20, '0')}`, key: null, status: 'awaiting_upload', now: new Date(0), retentionDays: 0 });
+  return { ...base, createdAt, updatedAt: createdAt, expiresAt: 2_000_000_000, ...extra };
 }
 
 /** Registers the ResultStore contract for one adapter. `makeStore` must return an empty store. */

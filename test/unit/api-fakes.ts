@@ -13,7 +13,7 @@ import type {
   ScanPatch,
   UploadTarget,
 } from '../../functions/core/ports.js';
-import type { ScanRecord, ScanStatus } from '../../functions/core/record.js';
+import { newScanRecord, type ScanRecord, type ScanStatus } from '../../functions/core/record.js';
 
 export class MemoryObjectStore implements ObjectStore {
   readonly objects = new Map<string, { body: Uint8Array; info: ObjectInfo }>();
@@ -111,20 +111,6 @@ export class MemoryResultStore implements ResultStore {
 /** A record in any status, for seeding the fake store. */
 export function makeRecord(id: string, status: ScanStatus, overrides: Partial<ScanRecord> = {}): ScanRecord {
   const at = overrides.createdAt ?? '2026-01-01T00:00:00.000Z';
-  return {
-    id,
-    key: `uploads/${id}.jpg`,
-    status,
-    outcome: null,
-    card: null,
-    confidence: {},
-    missing: {},
-    error: null,
-    attempts: 0,
-    createdAt: at,
-    updatedAt: at,
-    timingsMs: {},
-    expiresAt: 2_000_000_000,
-    ...overrides,
-  };
+  const base = newScanRecord({ id, key: `uploads/${id}.jpg`, status, now: new Date(0), retentionDays: 0 });
+  return { ...base, createdAt: at, updatedAt: at, expiresAt: 2_000_000_000, ...overrides };
 }

@@ -77,13 +77,7 @@ function quantile(values: ArrayLike<number>, q: number): number {
     const v = Math.round(values[i]!);
     hist[v < 0 ? 0 : v > 255 ? 255 : v]!++;
   }
-  const target = q * (n - 1);
-  let acc = 0;
-  for (let v = 0; v < 256; v++) {
-    acc += hist[v]!;
-    if (acc > target) return v;
-  }
-  return 255;
+  return histQuantile(hist, n, q);
 }
 
 /** Fits c(x, y) = a·[1, X, Y, XY, X², Y²] to ring samples, per channel. */
