@@ -147,7 +147,13 @@ export function readCardGlyphs(card: Gray, options: ReadCardOptions = {}): CardR
   for (const found of rows) {
     if (found.glyphs.length < 10 || found.glyphs.length > 19 || found.height < card.height * 0.03) continue;
     // Blur and emboss shadows can join neighbouring digits: split them first.
-    const row = found.glyphs.length < 19 ? splitTouching(mask, W, found, DIGITS) : found;
+    // Repeated, since three touching digits split one at a time.
+    let row = found;
+    for (let pass = 0; pass < 2 && row.glyphs.length < 19; pass++) {
+      const split = splitTouching(mask, W, row, DIGITS);
+      if (split === row) break;
+      row = split;
+    }
     const n = row.glyphs.length;
     if (n < 13 || n > 19) continue;
     const r = decode(mask, W, row, DIGITS, groupDigits(row.glyphs, row.height));

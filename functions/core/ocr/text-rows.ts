@@ -44,7 +44,9 @@ export function inkComponents(card: Gray, options: RowOptions = {}): { mask: Uin
     const h = c.y1 - c.y0;
     const w = c.x1 - c.x0;
     // Allow short pieces (e.g. the parts of a broken glyph); rows are built from tall ones.
-    if (h > maxH || w > maxH * 1.2 || c.area < 6) return false;
+    // Wider than one glyph is allowed for glyph-tall pieces: two or three digits whose
+    // strokes touch (Roboto's `444`) form one component that the row reader splits again.
+    if (h > maxH || w > Math.max(maxH * 1.2, 3 * h) || c.area < 6) return false;
     if (c.x0 <= 2 || c.y0 <= 2 || c.x1 >= card.width - 2 || c.y1 >= card.height - 2) return false;
     return h >= Math.min(4, minH) || w >= 4;
   });
