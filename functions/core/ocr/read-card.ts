@@ -168,7 +168,12 @@ export function readCardGlyphs(card: Gray, options: ReadCardOptions = {}): CardR
   for (const row of below) {
     const n = row.glyphs.length;
     if (n < 3 || row.height < card.height * 0.03) continue;
-    const found = readDates(mask, W, row, number?.read.fontIndex);
+    let found = readDates(mask, W, row, number?.read.fontIndex);
+    if (found.length === 0 && n <= 5) {
+      // An embossed `/` can touch a digit (`2/` as one glyph), hiding the date's anchor.
+      const split = splitTouching(mask, W, row, DIGITS + '/', number?.read.fontIndex);
+      if (split !== row) found = readDates(mask, W, split, number?.read.fontIndex);
+    }
     if (found.length > 0) {
       for (const d of found) dates.push({ ...d, label: readLabel(mask, W, card.height, d.box) });
       continue;
