@@ -156,8 +156,9 @@ export function createSqsStageHandler(options: SqsStageOptions) {
     : runOnce;
 
   const countFailure = (err: CardOcrError) => {
+    // singleMetric() already carries the default `stage` dimension; adding it again only warns.
     const single = metrics.singleMetric();
-    single.addDimensions({ stage, errorCode: err.code });
+    single.addDimension('errorCode', err.code);
     single.addMetric('Failures', MetricUnit.Count, 1);
   };
 
