@@ -170,6 +170,22 @@ async function releaseClaim(deps: StageDeps, claimed: ScanRecord): Promise<void>
 }
 
 /** Records a final failure; a conflict means another delivery finished the scan first. */
+/**
+ * Reads the object a claimed stage works on. Returns null when it is gone (the caller fails the
+ * scan); any other error gives the claim back first, so a retry can take it again.
+ */
+async function getClaimedObject(deps: StageDeps, claimed: ScanRecord, key: string): Promise<Uint8Array | null> {
+  try {
+    return await deps.objects.get(key);
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) {
+      await releaseClaim(deps, claimed);
+      throw err;
+    }
+    return null;
+  }
+}
+
 async function failScan(
   deps: StageDeps,
   claimed: ScanRecord,
@@ -211,14 +227,8 @@ export async function preprocessUpload(deps: StageDeps, obj: StageObject): Promi
   });
   if (!claimed) return { action: 'duplicate', id: record.id, status: record.status };
 
-  let bytes: Uint8Array;
-  try {
-    bytes = await deps.objects.get(obj.key);
-  } catch (err) {
-    if (!(err instanceof NotFoundError)) {
-      await releaseClaim(deps, claimed);
-      throw err;
-    }
+  const bytes = await getClaimedObject(deps, claimed, obj.key);
+  if (!bytes) {
     const failed = await failScan(deps, claimed, { code: 'not_found', message: 'the uploaded photo is gone' });
     logStage(deps, 'preprocess', claimed, failed?.status ?? 'failed', t0, {});
     return { action: 'processed', id: claimed.id, status: 'failed' };
@@ -300,14 +310,8 @@ export async function readProcessed(deps: StageDeps, obj: StageObject): Promise<
   const claimed = await claim(deps, record, ['reading'], 'reading', 'read');
   if (!claimed) return { action: 'duplicate', id, status: record.status };
 
-  let png: Uint8Array;
-  try {
-    png = await deps.objects.get(obj.key);
-  } catch (err) {
-    if (!(err instanceof NotFoundError)) {
-      await releaseClaim(deps, claimed);
-      throw err;
-    }
+  const png = await getClaimedObject(deps, claimed, obj.key);
+  if (!png) {
     await failScan(deps, claimed, { code: 'not_found', message: 'the normalised card image is gone' });
     await deleteQuietly(deps, [claimed.key]);
     logStage(deps, 'read', claimed, 'failed', t0, {}, 'not_found');

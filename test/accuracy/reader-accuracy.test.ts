@@ -7,23 +7,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReadResult } from '../../functions/core/card.js';
 import { preprocessPhoto } from '../../functions/core/preprocess.js';
 import { createCardReader, type CardReader } from '../../functions/core/reader.js';
+import { FIXTURES, loadTruth, type FixtureTruth } from '../e2e/support/local-helpers.js';
 
-interface Truth {
-  file: string;
-  kind: 'payment_card' | 'none';
-  pan?: string;
-  brand?: string;
-  expiry?: string;
-  name?: string;
-}
-
-const DIR = fileURLToPath(new URL('../fixtures/cards', import.meta.url));
-const truth: Truth[] = JSON.parse(readFileSync(join(DIR, 'truth.json'), 'utf8'));
+const DIR = FIXTURES;
+const truth = loadTruth();
 // The fixtures' expiry dates were generated around 2026; pin "today" so the plausibility window is stable.
 const NOW = new Date('2026-11-27T00:00:00Z');
 
@@ -40,7 +31,7 @@ afterAll(async () => {
 });
 
 const cards = truth.filter((t) => t.kind === 'payment_card');
-const rate = (pred: (t: Truth, r: ReadResult) => boolean) => cards.filter((t) => pred(t, results.get(t.file)!)).length / cards.length;
+const rate = (pred: (t: FixtureTruth, r: ReadResult) => boolean) => cards.filter((t) => pred(t, results.get(t.file)!)).length / cards.length;
 
 describe('reader accuracy on the committed fixtures', () => {
   it('has cards and negatives to measure', () => {
