@@ -26,8 +26,9 @@ export function lastFour(pan: string): string | null {
   return digits.length >= 8 ? digits.slice(-4) : null;
 }
 
-// 12–19 digits, optionally grouped by single spaces or dashes: any card-number-like run.
-const PAN_LIKE = /(?<!\d)\d(?:[ -]?\d){11,18}(?!\d)/g;
+// 12–19 digits, optionally grouped by one separator between digits: space, dash, dot, underscore,
+// or the `+` / `%20` that stand for a space in URL-encoded S3 keys — any card-number-like run.
+const PAN_LIKE = /(?<!\d)\d(?:(?:[ \-+._]|%20)?\d){11,18}(?!\d)/g;
 
 /**
  * Replaces every card-number-like run of digits in free text with its masked form.
@@ -35,5 +36,5 @@ const PAN_LIKE = /(?<!\d)\d(?:[ -]?\d){11,18}(?!\d)/g;
  * by accident (e.g. an error that quotes its input).
  */
 export function redactPans(text: string): string {
-  return text.replace(PAN_LIKE, (run) => maskPan(run));
+  return text.replace(PAN_LIKE, (run) => maskPan(run.replaceAll('%20', ' ')));
 }

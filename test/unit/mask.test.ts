@@ -28,4 +28,11 @@ describe('redactPans', () => {
     expect(out).toContain('555555••••••4444');
     expect(out).toContain('order 12345');
   });
+  it('masks numbers in URL-encoded object keys and file names', () => {
+    const out = redactPans('uploads/4111+1111+1111+1111.jpg uploads/5555%205555%205555%204444.png 4000_0566_5566_5556.jpg');
+    expect(out.replace(/\D/g, ' ')).not.toMatch(/4111 1111 1111 1111|5555 5555 5555 4444|4000 0566 5566 5556/);
+    expect(out).toContain('411111••••••1111');
+    expect(out).toContain('555555••••••4444');
+    expect(out).toContain('400005••••••5556');
+  });
 });
