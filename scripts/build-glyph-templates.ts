@@ -1,5 +1,5 @@
 /**
- * Builds functions/core/ocr/glyph-templates.ts: feature vectors of the card-number and name
+ * Builds functions/reader/readers/glyph/glyph-templates.ts: feature vectors of the card-number and name
  * characters rendered (with sharp/librsvg) in the typefaces cards are printed in — OCR-A,
  * DejaVu Sans Mono, Liberation Mono and Roboto — at a few sizes and stroke weights. Only the
  * derived feature data is committed, never the fonts. Needs the Debian fonts installed
@@ -9,7 +9,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import sharp from 'sharp';
-import { binarize, components, glyphFeature, FEATURE_H, FEATURE_W, type Box } from '../functions/core/ocr/glyphs.js';
+import { binarize, components, glyphFeature, FEATURE_H, FEATURE_W, type Box } from '../functions/reader/readers/glyph/glyphs.js';
 
 const FONTS = ['OCRA', 'DejaVu Sans Mono', 'Liberation Mono', 'Roboto'];
 const CHARS = '0123456789/ABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -68,5 +68,5 @@ export const TEMPLATE_ASPECT: readonly number[] = ${JSON.stringify(entries.map((
 export const TEMPLATE_FEATURES_B64 =
   '${Buffer.from(all).toString('base64')}';
 `;
-writeFileSync(new URL('../functions/core/ocr/glyph-templates.ts', import.meta.url), out);
+writeFileSync(new URL('../functions/reader/readers/glyph/glyph-templates.ts', import.meta.url), out);
 console.log(`${entries.length} templates, ${all.length} bytes`);

@@ -15,7 +15,8 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { maskPan } from '../core/mask.js';
-import { createCardReader } from '../core/reader.js';
+import { createReaderEngines } from '../adapters/ocr/reader-engines.js';
+import { createCardReader } from '../reader/reader.js';
 import { loadReaderConfig } from '../runtime/config.js';
 import { parseCliArgs, positiveInt, UsageError } from '../cli/usage.js';
 import { cardocrCommand, hasNativeTesseract, timeCardocr, timeNativeTesseract, timeProcess } from './processes.js';
@@ -114,7 +115,7 @@ export async function runBench(opts: BenchOptions, env: Record<string, string | 
   const config = loadReaderConfig(env);
   const reader = await createCardReader({
     workers: opts.concurrency,
-    recycleAfter: config.CARDOCR_OCR_RECYCLE_AFTER,
+    engines: createReaderEngines({ workers: opts.concurrency, recycleAfter: config.CARDOCR_OCR_RECYCLE_AFTER }),
     limits: { maxInputBytes: config.CARDOCR_MAX_INPUT_BYTES, maxInputPixels: config.CARDOCR_MAX_INPUT_PIXELS, timeoutMs: config.CARDOCR_DECODE_TIMEOUT_MS },
   });
 

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ReadResult } from '../core/card.js';
-import type { CardReader, CardReaderOptions } from '../core/reader.js';
+import type { CardReader, CardReaderOptions } from '../reader/reader.js';
 import { CardOcrError, toCardOcrError } from '../core/errors.js';
 import { loadReaderConfig } from '../runtime/config.js';
 import { summary, Table, toScanLine, type ScanLine } from './format.js';
@@ -47,12 +47,22 @@ export function parseScanArgs(argv: readonly string[]): ScanOptions {
   };
 }
 
-type ReaderFactory = (options: CardReaderOptions) => Promise<CardReader>;
+/** What the scan command asks of a reader factory (the engines are the factory's to compose). */
+export type ScanReaderOptions = Omit<CardReaderOptions, 'engines'> & { recycleAfter?: number };
+type ReaderFactory = (options: ScanReaderOptions) => Promise<CardReader>;
 
-const defaultReaderFactory: ReaderFactory = async (options) => {
+const defaultReaderFactory: ReaderFactory = async ({ recycleAfter, ...options }) => {
   // Loaded only now, so usage errors answer before sharp and the OCR code are even loaded.
-  const { createCardReader } = await import('../core/reader.js');
-  return createCardReader(options);
+  const [{ createCardReader }, { createReaderEngines }] = await Promise.all([
+    import('../reader/reader.js'),
+    import('../adapters/ocr/reader-engines.js'),
+  ]);
+  const engines = createReaderEngines({
+    ...(options.workers === undefined ? {} : { workers: options.workers }),
+    ...(recycleAfter === undefined ? {} : { recycleAfter }),
+    ...(options.log ? { log: options.log } : {}),
+  });
+  return createCardReader({ ...options, engines });
 };
 
 /** Runs the scan command and returns the exit code. Usage errors are thrown as UsageError. */

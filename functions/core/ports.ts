@@ -151,3 +151,66 @@ export interface OcrEngine {
   /** Stops all workers; later calls to `recognize` fail. */
   close(): Promise<void>;
 }
+
+/** A point in image pixels (x right, y down). */
+export interface PixelPoint {
+  readonly x: number;
+  readonly y: number;
+}
+
+/**
+ * An 8-bit raster, row-major with interleaved channels (1 = grey, 3 = RGB). Shared by the
+ * learned OCR ports so that the reader hands raw pixels to an engine without re-encoding.
+ */
+export interface Raster {
+  readonly width: number;
+  readonly height: number;
+  readonly channels: 1 | 3;
+  readonly data: Uint8Array;
+}
+
+/** A text region found by a {@link TextDetector}: four corners, clockwise from the text's top-left, in the input raster's pixels. */
+export interface TextRegion {
+  readonly quad: readonly [PixelPoint, PixelPoint, PixelPoint, PixelPoint];
+  /** Mean detector probability inside the region, in [0, 1]. */
+  readonly score: number;
+}
+
+/** Options of one detection pass. */
+export interface DetectOptions {
+  /** The longer side the image is scaled to before detection (the engine's default when omitted). */
+  readonly maxSide?: number;
+}
+
+/**
+ * Finds text lines in an image (a learned detector such as PP-OCR's DB net). Safe to call
+ * concurrently. Throws OcrEngineError when the engine cannot run.
+ */
+export interface TextDetector {
+  /** A short, stable name for reports (e.g. `ppocr-det-v4`). */
+  readonly name: string;
+  detect(image: Raster, options?: DetectOptions): Promise<TextRegion[]>;
+  close(): Promise<void>;
+}
+
+/** What a {@link LineRecognizer} read on one line crop. Raw OCR output: never log `text`. */
+export interface RecognizedLine {
+  readonly text: string;
+  /** Mean of `charConfidences` (0 for an empty line). */
+  readonly confidence: number;
+  /** One confidence in [0, 1] per character of `text`. */
+  readonly charConfidences: readonly number[];
+}
+
+/**
+ * Reads the text of upright line crops (a learned recogniser such as PP-OCR's CRNN, or the
+ * project's own card-line model). Safe to call concurrently. Throws OcrEngineError when the
+ * engine cannot run.
+ */
+export interface LineRecognizer {
+  /** A short, stable name for reports and fusion (two readings agree only across names or views). */
+  readonly name: string;
+  /** One result per crop, in order. Crops are upright (text runs left to right), any size. */
+  recognize(lines: readonly Raster[]): Promise<RecognizedLine[]>;
+  close(): Promise<void>;
+}

@@ -7,7 +7,7 @@
  * is replaced; its job fails with a typed error (retryable for OCR, `timeout` for an image).
  */
 import { Worker } from 'node:worker_threads';
-import type { ImageLimits } from '../core/decode.js';
+import type { ImageLimits } from '../reader/decode.js';
 import { CardOcrError, ERROR_CODES, ImageInputError, NoCardError, OcrEngineError, type ErrorCode } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import type { NormalisedReader, PreprocessFn, ReadView } from '../core/stages.js';

@@ -5,10 +5,11 @@
  * full PAN never leaves this thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ImageLimits } from '../core/decode.js';
+import type { ImageLimits } from '../reader/decode.js';
 import { toCardOcrError } from '../core/errors.js';
-import { preprocessPhoto } from '../core/preprocess.js';
-import { createCardReader, type CardReader } from '../core/reader.js';
+import { preprocessPhoto } from '../reader/preprocess.js';
+import { createReaderEngines } from '../adapters/ocr/reader-engines.js';
+import { createCardReader, type CardReader } from '../reader/reader.js';
 import type { ReadView } from '../core/stages.js';
 
 /** A request from the pool. */
@@ -42,7 +43,7 @@ async function handle(msg: ComputeRequest): Promise<void> {
       ]);
       return;
     }
-    reader ??= createCardReader({ workers: 1, limits, ...(recycleAfter ? { recycleAfter } : {}) });
+    reader ??= createCardReader({ workers: 1, limits, engines: createReaderEngines({ workers: 1, ...(recycleAfter ? { recycleAfter } : {}) }) });
     const r = await (await reader).readNormalised(msg.bytes);
     const { pan, last4, brand, expiry, name } = r.card;
     const view: ReadView = {

@@ -12,12 +12,13 @@ import { FsObjectStore } from '../adapters/local/fs-object-store.js';
 import { openSqlite, type SqliteDatabase } from '../adapters/local/sqlite.js';
 import { SqliteJobQueue } from '../adapters/local/sqlite-job-queue.js';
 import { SqliteResultStore } from '../adapters/local/sqlite-result-store.js';
-import type { ImageLimits } from '../core/decode.js';
+import type { ImageLimits } from '../reader/decode.js';
 import { CardOcrError } from '../core/errors.js';
 import { PROCESSED_PREFIX, UPLOADS_PREFIX } from '../core/ids.js';
 import type { Log } from '../core/log.js';
-import { preprocessPhoto } from '../core/preprocess.js';
-import { createCardReader } from '../core/reader.js';
+import { preprocessPhoto } from '../reader/preprocess.js';
+import { createReaderEngines } from '../adapters/ocr/reader-engines.js';
+import { createCardReader } from '../reader/reader.js';
 import { failDeadLettered, type NormalisedReader, type PreprocessFn, type StageDeps, type StageObject } from '../core/stages.js';
 import { handlePreprocessEvent } from '../handlers/preprocess.js';
 import { handleReadEvent } from '../handlers/read.js';
@@ -150,7 +151,11 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
       workers: options.concurrency,
       limits: options.limits,
       log,
-      ...(options.ocrRecycleAfter ? { recycleAfter: options.ocrRecycleAfter } : {}),
+      engines: createReaderEngines({
+        workers: options.concurrency,
+        log,
+        ...(options.ocrRecycleAfter ? { recycleAfter: options.ocrRecycleAfter } : {}),
+      }),
     }));
   const preprocess: PreprocessFn =
     compute?.preprocess ??

@@ -9,8 +9,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReadResult } from '../../functions/core/card.js';
-import { preprocessPhoto } from '../../functions/core/preprocess.js';
-import { createCardReader, type CardReader } from '../../functions/core/reader.js';
+import { preprocessPhoto } from '../../functions/reader/preprocess.js';
+import { createReaderEngines } from '../../functions/adapters/ocr/reader-engines.js';
+import { createCardReader, type CardReader } from '../../functions/reader/reader.js';
 import { FIXTURES, loadTruth, type FixtureTruth } from '../e2e/support/local-helpers.js';
 
 const DIR = FIXTURES;
@@ -22,7 +23,7 @@ let reader: CardReader;
 const results = new Map<string, ReadResult>();
 
 beforeAll(async () => {
-  reader = await createCardReader({ now: () => NOW });
+  reader = await createCardReader({ now: () => NOW, engines: createReaderEngines() });
   for (const t of truth) results.set(t.file, await reader.readPhoto(readFileSync(join(DIR, t.file))));
 }, 240_000);
 

@@ -4,7 +4,7 @@
  * thread that overruns its deadline is replaced with a typed error instead of hanging.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_IMAGE_LIMITS } from '../../functions/core/decode.js';
+import { DEFAULT_IMAGE_LIMITS } from '../../functions/reader/decode.js';
 import { CardOcrError, ImageInputError, OcrEngineError } from '../../functions/core/errors.js';
 import { silentLog } from '../../functions/core/log.js';
 import { maskPan } from '../../functions/core/mask.js';

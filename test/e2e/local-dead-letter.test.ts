@@ -9,12 +9,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_IMAGE_LIMITS } from '../../functions/core/decode.js';
+import { DEFAULT_IMAGE_LIMITS } from '../../functions/reader/decode.js';
 import { OcrEngineError } from '../../functions/core/errors.js';
 import { newScanId, processedKeyFor } from '../../functions/core/ids.js';
 import { silentLog } from '../../functions/core/log.js';
 import { maskPan } from '../../functions/core/mask.js';
-import { createCardReader, type CardReader } from '../../functions/core/reader.js';
+import { createReaderEngines } from '../../functions/adapters/ocr/reader-engines.js';
+import { createCardReader, type CardReader } from '../../functions/reader/reader.js';
 import type { NormalisedReader } from '../../functions/core/stages.js';
 import { createLocalRuntime, type LocalRuntime } from '../../functions/runtime/local.js';
 import { fixtureBytes, plainCards, waitFor } from './support/local-helpers.js';
@@ -51,7 +52,7 @@ describe('retries and dead letters', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cardocr-dlq-'));
-    reader = await createCardReader({ workers: 1 });
+    reader = await createCardReader({ workers: 1, engines: createReaderEngines() });
   });
   afterAll(async () => {
     for (const rt of open) await rt.close();

@@ -8,12 +8,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_IMAGE_LIMITS } from '../../functions/core/decode.js';
+import { DEFAULT_IMAGE_LIMITS } from '../../functions/reader/decode.js';
 import { newScanId, processedKeyFor } from '../../functions/core/ids.js';
 import { silentLog } from '../../functions/core/log.js';
 import { maskPan } from '../../functions/core/mask.js';
-import { preprocessPhoto } from '../../functions/core/preprocess.js';
-import { createCardReader, type CardReader } from '../../functions/core/reader.js';
+import { preprocessPhoto } from '../../functions/reader/preprocess.js';
+import { createReaderEngines } from '../../functions/adapters/ocr/reader-engines.js';
+import { createCardReader, type CardReader } from '../../functions/reader/reader.js';
 import type { NormalisedReader, PreprocessFn } from '../../functions/core/stages.js';
 import { handlePreprocessEvent } from '../../functions/handlers/preprocess.js';
 import { handleReadEvent } from '../../functions/handlers/read.js';
@@ -61,7 +62,7 @@ describe('duplicate events', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cardocr-dup-'));
-    reader = await createCardReader({ workers: 1 });
+    reader = await createCardReader({ workers: 1, engines: createReaderEngines() });
   });
   afterAll(async () => {
     for (const rt of runtimes) await rt.close();

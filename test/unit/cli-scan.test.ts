@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ReadResult } from '../../functions/core/card.js';
-import type { CardReader } from '../../functions/core/reader.js';
+import type { CardReader } from '../../functions/reader/reader.js';
 import { Table, toScanLine } from '../../functions/cli/format.js';
 import { expandInputs } from '../../functions/cli/inputs.js';
 import { createProgress } from '../../functions/cli/progress.js';

@@ -11,7 +11,7 @@ import {
   describeBytes,
   sniffImageType,
   type ImageLimits,
-} from '../../functions/core/decode.js';
+} from '../../functions/reader/decode.js';
 import { ImageInputError } from '../../functions/core/errors.js';
 import { loadReaderConfig } from '../../functions/runtime/config.js';
 

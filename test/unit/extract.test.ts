@@ -7,7 +7,7 @@ import {
   extractPan,
   repairDigits,
   type TextLine,
-} from '../../functions/core/extract.js';
+} from '../../functions/reader/extract/index.js';
 
 const NOW = new Date('2026-11-27T12:00:00Z');
 const line = (text: string, role: TextLine['role'] = 'any', confidence = 0.95): TextLine => ({ text, role, confidence });

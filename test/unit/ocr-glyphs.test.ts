@@ -5,13 +5,13 @@
  */
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { extractFields } from '../../functions/core/extract.js';
-import { classifyLine } from '../../functions/core/ocr/glyph-classifier.js';
-import { binarize, components, type Gray } from '../../functions/core/ocr/glyphs.js';
-import { canonicalLabel } from '../../functions/core/ocr/read-dates.js';
-import { readCardGlyphs } from '../../functions/core/ocr/read-card.js';
-import { findRows, groupDigits, inkComponents, rowInputs, splitWords, type TextRow } from '../../functions/core/ocr/text-rows.js';
-import { nameLinesFromWords } from '../../functions/core/ocr/name-ocr.js';
+import { extractFields } from '../../functions/reader/extract/index.js';
+import { classifyLine } from '../../functions/reader/readers/glyph/glyph-classifier.js';
+import { binarize, components, type Gray } from '../../functions/reader/readers/glyph/glyphs.js';
+import { canonicalLabel } from '../../functions/reader/readers/glyph/read-dates.js';
+import { readCardGlyphs } from '../../functions/reader/readers/glyph/read-card.js';
+import { findRows, groupDigits, inkComponents, rowInputs, splitWords, type TextRow } from '../../functions/reader/readers/glyph/text-rows.js';
+import { nameLinesFromWords } from '../../functions/reader/readers/glyph/name-ocr.js';
 
 const NOW = new Date('2026-11-27T00:00:00Z');
 

@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OcrEngineError } from '../../functions/core/errors.js';
 import type { OcrEngine, OcrRegionOptions, OcrText } from '../../functions/core/ports.js';
-import { createCardReader, type CardReader } from '../../functions/core/reader.js';
+import { createCardReader, type CardReader } from '../../functions/reader/reader.js';
 
 const NOW = new Date('2026-11-27T00:00:00Z');
 
@@ -48,7 +48,7 @@ function fakeEngine(reply: OcrText | Error): OcrEngine & { jobs: OcrRegionOption
 
 const readers: CardReader[] = [];
 async function reader(engine: OcrEngine): Promise<CardReader> {
-  const r = await createCardReader({ engine, now: () => NOW });
+  const r = await createCardReader({ engines: { ocr: async () => engine }, now: () => NOW });
   readers.push(r);
   return r;
 }

@@ -8,14 +8,14 @@
 import sharp, { type Sharp } from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ImageInputError, NoCardError } from '../../functions/core/errors.js';
-import { homographyFromRect, solve, type Quad } from '../../functions/core/image/geometry.js';
+import { homographyFromRect, solve, type Quad } from '../../functions/reader/image/geometry.js';
 import {
   CARD_HEIGHT,
   CARD_WIDTH,
   preprocessPhoto,
   rotateCard180,
   type NormalisedCard,
-} from '../../functions/core/preprocess.js';
+} from '../../functions/reader/preprocess.js';
 
 const CW = 856; // ISO ID-1 at 10 px/mm
 const CH = 540;

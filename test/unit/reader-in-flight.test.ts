@@ -7,7 +7,7 @@
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { OcrEngine } from '../../functions/core/ports.js';
-import { createCardReader, type CardReader } from '../../functions/core/reader.js';
+import { createCardReader, type CardReader } from '../../functions/reader/reader.js';
 
 const NOW = new Date('2026-11-27T00:00:00Z');
 
@@ -44,7 +44,7 @@ afterAll(async () => {
 
 describe('reader with more photos in flight than workers', () => {
   it('settles every call with its own result and frees its slot on every path', async () => {
-    reader = await createCardReader({ workers: 1, engine: noEngine, now: () => NOW });
+    reader = await createCardReader({ workers: 1, engines: { ocr: async () => noEngine }, now: () => NOW });
     const photos = [
       await cardPhoto('4111 1111 1111 1111'),
       await desk(),

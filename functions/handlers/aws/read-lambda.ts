@@ -7,7 +7,8 @@
  * the asset (read-only /var/task) and nothing is cached to disk, so no image or model copy
  * is left in /tmp.
  */
-import { createCardReader } from '../../core/reader.js';
+import { createReaderEngines } from '../../adapters/ocr/reader-engines.js';
+import { createCardReader } from '../../reader/reader.js';
 import { createAwsRuntime } from '../../runtime/aws.js';
 import { createReadHandler, imageLimitsOf } from './stage-lambda.js';
 
@@ -15,9 +16,13 @@ import { createReadHandler, imageLimitsOf } from './stage-lambda.js';
 const runtime = createAwsRuntime({ service: 'read' });
 const reader = await createCardReader({
   workers: runtime.reader.CARDOCR_OCR_WORKERS,
-  recycleAfter: runtime.reader.CARDOCR_OCR_RECYCLE_AFTER,
   limits: imageLimitsOf(runtime),
   log: runtime.log,
+  engines: createReaderEngines({
+    workers: runtime.reader.CARDOCR_OCR_WORKERS,
+    recycleAfter: runtime.reader.CARDOCR_OCR_RECYCLE_AFTER,
+    log: runtime.log,
+  }),
 });
 
 /** SQS handler with partial batch responses. */

@@ -4,8 +4,8 @@
  * pointed at s3rver/dynalite and, where a fault is needed, an injected step.
  */
 import type { Context } from 'aws-lambda';
-import type { ImageLimits } from '../../core/decode.js';
-import { preprocessPhoto } from '../../core/preprocess.js';
+import type { ImageLimits } from '../../reader/decode.js';
+import { preprocessPhoto } from '../../reader/preprocess.js';
 import {
   failDeadLettered,
   type NormalisedReader,

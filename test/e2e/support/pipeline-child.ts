@@ -6,7 +6,8 @@
  * marker file and never returns (a worker stuck mid-job, waiting to be killed).
  */
 import { writeFileSync } from 'node:fs';
-import { createCardReader } from '../../../functions/core/reader.js';
+import { createReaderEngines } from '../../../functions/adapters/ocr/reader-engines.js';
+import { createCardReader } from '../../../functions/reader/reader.js';
 import type { NormalisedReader } from '../../../functions/core/stages.js';
 import { startLocalPipeline } from '../../../functions/local/index.js';
 import { createJsonLog } from '../../../functions/local/json-log.js';
@@ -15,7 +16,7 @@ const [dataDir, token, flag, marker] = process.argv.slice(2);
 if (!dataDir || !token) throw new Error('usage: pipeline-child.ts <dataDir> <token> [--hold-read <marker>]');
 const out = (obj: unknown) => process.stdout.write(`${JSON.stringify(obj)}\n`);
 
-const real = await createCardReader({ workers: 1 });
+const real = await createCardReader({ workers: 1, engines: createReaderEngines() });
 let runs = 0;
 const reader: NormalisedReader & { close(): Promise<void> } = {
   async readNormalised(png) {

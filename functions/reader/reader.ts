@@ -9,16 +9,16 @@
  * without a readable card as `no_card`.
  */
 import sharp from 'sharp';
-import { ReadResult, type ReadStatus } from './card.js';
+import { ReadResult, type ReadStatus } from '../core/card.js';
 import { DEFAULT_IMAGE_LIMITS, decodeImage, withTimeout, type ImageLimits } from './decode.js';
-import { CardOcrError, toCardOcrError } from './errors.js';
-import { redactPans } from './mask.js';
-import { extractFields, hasAnyField, type ExtractedFields, type TextLine } from './extract.js';
-import { silentLog, type Log } from './log.js';
-import type { Gray } from './ocr/glyphs.js';
-import { readCardGlyphs, type CardReading } from './ocr/read-card.js';
-import { readNameWithOcr } from './ocr/name-ocr.js';
-import type { OcrEngine } from './ports.js';
+import { CardOcrError, toCardOcrError } from '../core/errors.js';
+import { redactPans } from '../core/mask.js';
+import { extractFields, hasAnyField, type ExtractedFields, type TextLine } from './extract/index.js';
+import { silentLog, type Log } from '../core/log.js';
+import type { Gray } from './readers/glyph/glyphs.js';
+import { readCardGlyphs, type CardReading } from './readers/glyph/read-card.js';
+import { readNameWithOcr } from './readers/glyph/name-ocr.js';
+import type { OcrEngine } from '../core/ports.js';
 import { breathe, CARD_HEIGHT, CARD_WIDTH, preprocessDecodedPixels, workingCopy } from './preprocess.js';
 
 export interface CardReader {
@@ -29,15 +29,23 @@ export interface CardReader {
   close(): Promise<void>;
 }
 
+/** Engine factories the reader starts lazily. */
+export interface ReaderEngines {
+  /** A general OCR engine (tesseract.js) for names, labels and cross-checks. */
+  readonly ocr: () => Promise<OcrEngine>;
+}
+
 export interface CardReaderOptions {
-  /** Tesseract workers (default 1). */
+  /** Photos read at once on the main thread (default 1); others decode ahead, off the main thread. */
   workers?: number;
-  /** Recycle a Tesseract worker after this many jobs. */
-  recycleAfter?: number;
   limits?: ImageLimits;
   log?: Log;
-  /** An OCR engine to use instead of the built-in tesseract.js pool (tests). */
-  engine?: OcrEngine;
+  /**
+   * The OCR engines, injected by the composition root (the reader never imports an adapter).
+   * Each is a factory called on first use, so a photo that never needs an engine never pays
+   * its start-up.
+   */
+  engines: ReaderEngines;
   /** Reference date for expiry plausibility (tests). */
   now?: () => Date;
 }
@@ -110,23 +118,17 @@ function score(f: ExtractedFields): number {
  * Creates a reader. The OCR engine is loaded and started lazily, on the first card whose
  * name the glyph reader cannot settle, so most reads never pay its start-up.
  */
-export async function createCardReader(options: CardReaderOptions = {}): Promise<CardReader> {
+export async function createCardReader(options: CardReaderOptions): Promise<CardReader> {
   const log = options.log ?? silentLog;
   const limits = options.limits ?? DEFAULT_IMAGE_LIMITS;
   const now = options.now ?? (() => new Date());
-  let engine: Promise<OcrEngine> | null = options.engine ? Promise.resolve(options.engine) : null;
+  let engine: Promise<OcrEngine> | null = null;
   let closed = false;
   const enter = createGate(options.workers ?? 1);
   const getEngine = (): Promise<OcrEngine> => {
-    // tesseract.js is loaded on first use: most cards never need it, and every process start
-    // (CLI, Lambda cold start) is spared its import.
-    const current = (engine ??= import('../adapters/ocr/tesseract-ocr-engine.js').then(({ createTesseractOcrEngine }) =>
-      createTesseractOcrEngine({
-        workers: options.workers ?? 1,
-        ...(options.recycleAfter === undefined ? {} : { recycleAfter: options.recycleAfter }),
-        log,
-      }),
-    ));
+    // Started on first use: most cards never need it, and every process start (CLI, Lambda
+    // cold start) is spared its import.
+    const current = (engine ??= options.engines.ocr());
     // A failed load is retried on the next card rather than remembered.
     current.catch(() => {
       if (engine === current) engine = null;

@@ -4,8 +4,8 @@
  * printed — below the number and dates — is read as text with an uppercase whitelist.
  */
 import sharp from 'sharp';
-import type { TextLine } from '../extract/text.js';
-import type { OcrEngine, OcrWord } from '../ports.js';
+import type { TextLine } from '../../extract/text.js';
+import type { OcrEngine, OcrWord } from '../../../core/ports.js';
 import type { Box, Gray } from './glyphs.js';
 import type { CardReading } from './read-card.js';
 

@@ -5,7 +5,7 @@
  * character set that suits it. Output is plain text lines with roles and confidences for
  * extract.ts, which applies the field checks. Raw text: never log it.
  */
-import type { TextLine } from '../extract/text.js';
+import type { TextLine } from '../../extract/text.js';
 import { classifyLine, type LineRead } from './glyph-classifier.js';
 import { glyphFeature, type Box, type Gray } from './glyphs.js';
 import { readDates, readLabel, type DateReading } from './read-dates.js';

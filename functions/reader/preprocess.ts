@@ -16,9 +16,9 @@
  * card-sized rectangle with square corners (ISO ID-1 cards have rounded ones).
  */
 import sharp from 'sharp';
-import type { CardGeometry } from './card.js';
+import type { CardGeometry } from '../core/card.js';
 import { DEFAULT_IMAGE_LIMITS, decodeImage, withTimeout, type DecodedImage, type ImageLimits } from './decode.js';
-import { ImageInputError, NoCardError } from './errors.js';
+import { ImageInputError, NoCardError } from '../core/errors.js';
 import { analyseScene, type CardCandidate, type FindCardDebug, type ForegroundStats } from './image/find-card.js';
 import { polygonArea, type Point, type Quad } from './image/geometry.js';
 import { cornerShapes } from './image/corners.js';

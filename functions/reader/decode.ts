@@ -7,7 +7,7 @@
  * The result is upright (EXIF orientation applied), metadata-free raw sRGB pixels.
  */
 import sharp, { type Metadata, type SharpOptions } from 'sharp';
-import { ImageInputError } from './errors.js';
+import { ImageInputError } from '../core/errors.js';
 
 /** Limits applied to every untrusted image. */
 export interface ImageLimits {

@@ -4,17 +4,17 @@
  * name: uppercase words, not a label/brand/bank) or is missing with a reason. CVVs are never
  * looked for: three- and four-digit numbers on their own are ignored.
  */
-import type { FieldConfidence, MissingReasons } from './card.js';
-import { extractExpiry } from './extract/expiry.js';
-import { extractName } from './extract/name.js';
-import { extractPan } from './extract/pan.js';
-import type { TextLine } from './extract/text.js';
+import type { FieldConfidence, MissingReasons } from '../../core/card.js';
+import { extractExpiry } from './expiry.js';
+import { extractName } from './name.js';
+import { extractPan } from './pan.js';
+import type { TextLine } from './text.js';
 
-export type { TextLine } from './extract/text.js';
-export { brandName, brandOf, checkPan, extractPan, panCandidates } from './extract/pan.js';
-export { extractExpiry, dateCandidates } from './extract/expiry.js';
-export { extractName, nameFromLine } from './extract/name.js';
-export { repairDigits } from './extract/text.js';
+export type { TextLine } from './text.js';
+export { brandName, brandOf, checkPan, extractPan, panCandidates } from './pan.js';
+export { extractExpiry, dateCandidates } from './expiry.js';
+export { extractName, nameFromLine } from './name.js';
+export { repairDigits } from './text.js';
 
 /** The checked fields of one card. `pan` / `panUnverified` are full numbers: mask before output. */
 export interface ExtractedFields {
