@@ -1,0 +1,45 @@
+/**
+ * The environment variable names of every setting, declared once. The config loader
+ * (config.ts) reads them; the CDK constructs (lib/) import them to set a function's
+ * environment, so a renamed variable cannot drift between the two. No dependencies on
+ * purpose: the CDK app imports this file without loading the runtime.
+ */
+export const ENV = {
+  // limits: untrusted input and record lifetime
+  maxInputBytes: 'CARDOCR_MAX_INPUT_BYTES',
+  maxInputPixels: 'CARDOCR_MAX_INPUT_PIXELS',
+  decodeTimeoutMs: 'CARDOCR_DECODE_TIMEOUT_MS',
+  retentionDays: 'CARDOCR_RETENTION_DAYS',
+  // ocr: the reader's engines
+  ocrWorkers: 'CARDOCR_OCR_WORKERS',
+  ocrRecycleAfter: 'CARDOCR_OCR_RECYCLE_AFTER',
+  // log
+  logLevel: 'CARDOCR_LOG_LEVEL',
+  // api: the HTTP API (same app locally and on Lambda)
+  apiAuth: 'CARDOCR_API_AUTH',
+  uploadExpiresSeconds: 'CARDOCR_UPLOAD_EXPIRES_SECONDS',
+  rateLimitBurst: 'CARDOCR_RATE_LIMIT_BURST',
+  rateLimitRps: 'CARDOCR_RATE_LIMIT_RPS',
+  uploadOrigins: 'CARDOCR_UPLOAD_ORIGINS',
+  // aws: the Lambda functions
+  bucketName: 'BUCKET_NAME',
+  tableName: 'TABLE_NAME',
+  region: 'AWS_REGION',
+  readQueueUrl: 'CARDOCR_READ_QUEUE_URL',
+  idempotencyTable: 'CARDOCR_IDEMPOTENCY_TABLE',
+  maxReceiveCount: 'CARDOCR_MAX_RECEIVE_COUNT',
+  s3Endpoint: 'CARDOCR_S3_ENDPOINT',
+  dynamodbEndpoint: 'CARDOCR_DYNAMODB_ENDPOINT',
+  sqsEndpoint: 'CARDOCR_SQS_ENDPOINT',
+  // local: the one-machine runner
+  port: 'PORT',
+  host: 'CARDOCR_HOST',
+  dataDir: 'CARDOCR_DATA_DIR',
+  apiToken: 'CARDOCR_API_TOKEN',
+  concurrency: 'CARDOCR_CONCURRENCY',
+  maxAttempts: 'CARDOCR_MAX_ATTEMPTS',
+  jobLeaseSeconds: 'CARDOCR_JOB_LEASE_SECONDS',
+} as const;
+
+/** One of the environment variable names above. */
+export type EnvName = (typeof ENV)[keyof typeof ENV];
