@@ -13,6 +13,8 @@ export const ENV = {
   // ocr: the reader's engines
   ocrWorkers: 'CARDOCR_OCR_WORKERS',
   ocrRecycleAfter: 'CARDOCR_OCR_RECYCLE_AFTER',
+  /** Folder of the learned reader's model files (default: the ones the model package ships). */
+  modelDir: 'CARDOCR_MODEL_DIR',
   // log
   logLevel: 'CARDOCR_LOG_LEVEL',
   // api: the HTTP API (same app locally and on Lambda)
@@ -43,3 +45,12 @@ export const ENV = {
 
 /** One of the environment variable names above. */
 export type EnvName = (typeof ENV)[keyof typeof ENV];
+
+/** Variables Powertools reads itself (set by the CDK constructs; the handlers pass the same values explicitly). */
+export const POWERTOOLS_ENV = {
+  serviceName: 'POWERTOOLS_SERVICE_NAME',
+  metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
+} as const;
+
+/** CloudWatch metrics namespace of the pipeline's functions. */
+export const METRICS_NAMESPACE = 'CardOcr';
