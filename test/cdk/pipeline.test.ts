@@ -4,13 +4,21 @@
  * synthesised once for the whole file, the customised one once for its block.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { App, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, type CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Architecture } from 'aws-cdk-lib/aws-lambda';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IDEMPOTENCY_TABLE, RESULT_TABLE } from '../../functions/adapters/aws/result-table-schema.js';
+import { CardOcrPipeline } from '../../lib/card-ocr-pipeline.js';
 import { CardOcrStack } from '../../lib/card-ocr-stack.js';
-import { CDK_CONTEXT, STUB_CODE, synthStack } from './synth-helpers.js';
+import { RESULT_EVENT_DETAIL_TYPE, RESULT_EVENT_SOURCE } from '../../lib/result-events.js';
+import { ENV } from '../../functions/core/env-names.js';
+import { LAMBDA_MODEL_DIR, MODEL_DIR_IN_ASSET } from '../../lib/lambda-bundling.js';
+import { testApp, synthStack } from './synth-helpers.js';
 
 type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Principal?: unknown; Condition?: unknown };
@@ -37,7 +45,9 @@ function only(type: string, prefix: string): string {
 const fnId = (name: 'Preprocess' | 'Read' | 'Api') => only('AWS::Lambda::Function', `Pipeline${name}Function`);
 const queueId = (name: 'Preprocess' | 'Read') => only('AWS::SQS::Queue', `Pipeline${name}Queue`);
 const dlqId = (name: 'Preprocess' | 'Read') => only('AWS::SQS::Queue', `Pipeline${name}DeadLetterQueue`);
-const bucketId = () => only('AWS::S3::Bucket', 'PipelineUploadBucket');
+const bucketId = () => only('AWS::S3::Bucket', 'PipelineStorageUploadBucket');
+const tableId = () => only('AWS::DynamoDB::Table', 'PipelineStorageResultsTable');
+const idempotencyId = () => only('AWS::DynamoDB::Table', 'PipelineStorageIdempotencyTable');
 
 /** All Allow statements of the default policy attached to a function's role. */
 function allowStatements(fn: 'Preprocess' | 'Read' | 'Api'): Statement[] {
@@ -75,7 +85,7 @@ describe('storage', () => {
     expect(bucket.BucketEncryption.ServerSideEncryptionConfiguration).toEqual([
       { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
     ]);
-    expect(bucket.LoggingConfiguration.DestinationBucketName).toEqual({ Ref: only('AWS::S3::Bucket', 'PipelineAccessLogBucket') });
+    expect(bucket.LoggingConfiguration.DestinationBucketName).toEqual({ Ref: only('AWS::S3::Bucket', 'PipelineStorageAccessLogBucket') });
     // Deleted card photos must not survive as noncurrent versions.
     expect(bucket.VersioningConfiguration).toBeUndefined();
   });
@@ -94,7 +104,7 @@ describe('storage', () => {
       // The web page served by the API posts photos to the bucket too.
       expect.objectContaining({
         AllowedMethods: ['POST'],
-        AllowedOrigins: [{ 'Fn::GetAtt': [only('AWS::ApiGatewayV2::Api', 'PipelineHttpApi'), 'ApiEndpoint'] }],
+        AllowedOrigins: [{ 'Fn::GetAtt': [only('AWS::ApiGatewayV2::Api', 'PipelineApiHttpApi'), 'ApiEndpoint'] }],
       }),
     ]);
   });
@@ -118,7 +128,7 @@ describe('storage', () => {
   });
 
   it('results table: on demand, PITR, encryption, TTL expiresAt, the three GSIs of the adapter schema', () => {
-    const table = resources[only('AWS::DynamoDB::Table', 'PipelineResultsTable')]!.Properties;
+    const table = resources[tableId()]!.Properties;
     expect(table.KeySchema).toEqual([{ AttributeName: RESULT_TABLE.partitionKey, KeyType: 'HASH' }]);
     expect(table.BillingMode).toBe('PAY_PER_REQUEST');
     expect(table.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
@@ -136,7 +146,7 @@ describe('storage', () => {
   });
 
   it('idempotency table: id partition key and Powertools TTL attribute `expiration`', () => {
-    const table = resources[only('AWS::DynamoDB::Table', 'PipelineIdempotencyTable')]!.Properties;
+    const table = resources[idempotencyId()]!.Properties;
     expect(table.KeySchema).toEqual([{ AttributeName: 'id', KeyType: 'HASH' }]);
     expect(IDEMPOTENCY_TABLE.partitionKey).toBe('id');
     expect(table.TimeToLiveSpecification).toEqual({ AttributeName: 'expiration', Enabled: true });
@@ -144,13 +154,16 @@ describe('storage', () => {
   });
 
   it('stateful resources are retained by default', () => {
-    for (const id of [bucketId(), only('AWS::DynamoDB::Table', 'PipelineResultsTable'), only('AWS::Cognito::UserPool', 'Pipeline')]) {
+    for (const id of [bucketId(), tableId(), only('AWS::Cognito::UserPool', 'Pipeline')]) {
       expect(resources[id]!.DeletionPolicy, id).toBe('Retain');
     }
+    // and cannot be deleted by accident either.
+    expect(resources[tableId()]!.Properties.DeletionProtectionEnabled).toBe(true);
+    expect(resources[only('AWS::Cognito::UserPool', 'Pipeline')]!.Properties.DeletionProtection).toBe('ACTIVE');
   });
 });
 
-describe('flow: S3 → SQS → Lambda, twice', () => {
+describe('flow: S3 uploads/ → SQS → preprocess → one message → SQS → read', () => {
   it('four queues, all SQS-managed encryption (no KMS key: S3 could not deliver) and TLS only', () => {
     expect(idsOf('AWS::SQS::Queue')).toHaveLength(4);
     for (const id of idsOf('AWS::SQS::Queue')) {
@@ -176,9 +189,13 @@ describe('flow: S3 → SQS → Lambda, twice', () => {
     expect(timeout).toBeGreaterThan(3);
     expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
     expect(resources[dlqId(stage)]!.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+    // The handler learns the count its last delivery is judged by.
+    expect(resources[fnId(stage)]!.Properties.Environment.Variables.CARDOCR_MAX_RECEIVE_COUNT).toBe(
+      String(queue.RedrivePolicy.maxReceiveCount),
+    );
   });
 
-  it('bucket notifications: uploads/ → preprocess queue, processed/ → read queue, prefixes disjoint', () => {
+  it('one bucket notification: uploads/ → preprocess queue; none on processed/ (the read stage is sent a message)', () => {
     const notifications = idsOf('Custom::S3BucketNotifications');
     expect(notifications).toHaveLength(1);
     const config = resources[notifications[0]!]!.Properties;
@@ -190,28 +207,42 @@ describe('flow: S3 → SQS → Lambda, twice', () => {
     }));
     expect(rules).toEqual([
       { events: ['s3:ObjectCreated:*'], filters: [{ Name: 'prefix', Value: 'uploads/' }], queue: queueId('Preprocess') },
-      { events: ['s3:ObjectCreated:*'], filters: [{ Name: 'prefix', Value: 'processed/' }], queue: queueId('Read') },
     ]);
-    // Overlapping rules fail to deploy: neither prefix may contain the other.
-    const [a, b] = rules.map((r) => r.filters[0].Value as string);
-    expect(a!.startsWith(b!) || b!.startsWith(a!)).toBe(false);
+    expect(JSON.stringify(config)).not.toContain('processed/');
     expect(config.NotificationConfiguration.LambdaFunctionConfigurations).toBeUndefined();
     expect(config.NotificationConfiguration.TopicConfigurations).toBeUndefined();
   });
 
-  it.each(['Preprocess', 'Read'] as const)('%s queue policy lets only this bucket (s3.amazonaws.com) send', (stage) => {
-    const policyId = only('AWS::SQS::QueuePolicy', `Pipeline${stage}QueuePolicy`);
+  it('preprocess queue policy lets only this bucket of this account (s3.amazonaws.com) send', () => {
+    const policyId = only('AWS::SQS::QueuePolicy', 'PipelinePreprocessQueuePolicy');
     const statements = resources[policyId]!.Properties.PolicyDocument.Statement as Statement[];
-    const allow = statements.filter((s) => s.Effect === 'Allow');
-    expect(allow).toEqual([
+    expect(statements.filter((s) => s.Effect === 'Allow')).toEqual([
       {
         Effect: 'Allow',
         Principal: { Service: 's3.amazonaws.com' },
         Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
-        Condition: { ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [bucketId(), 'Arn'] } } },
-        Resource: { 'Fn::GetAtt': [queueId(stage), 'Arn'] },
+        Condition: {
+          ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [bucketId(), 'Arn'] } },
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+        },
+        Resource: { 'Fn::GetAtt': [queueId('Preprocess'), 'Arn'] },
       },
     ]);
+    // Nobody outside the account may send to the read queue (only the preprocess role, through IAM).
+    const readPolicy = resources[only('AWS::SQS::QueuePolicy', 'PipelineReadQueuePolicy')]!.Properties.PolicyDocument;
+    expect((readPolicy.Statement as Statement[]).filter((s) => s.Effect === 'Allow')).toEqual([]);
+  });
+
+  it('the explicit hop: preprocess may send to the read queue, knows its URL, and nothing else sends there', () => {
+    const sendsTo = (fn: 'Preprocess' | 'Read' | 'Api') =>
+      allowStatements(fn)
+        .filter((s) => asList(s.Action).includes('sqs:SendMessage'))
+        .flatMap((s) => asList(s.Resource));
+    expect(sendsTo('Preprocess')).toEqual([{ 'Fn::GetAtt': [queueId('Read'), 'Arn'] }]);
+    expect(sendsTo('Read')).toEqual([]);
+    expect(sendsTo('Api')).toEqual([]);
+    expect(resources[fnId('Preprocess')]!.Properties.Environment.Variables[ENV.readQueueUrl]).toEqual({ Ref: queueId('Read') });
+    expect(resources[fnId('Read')]!.Properties.Environment.Variables[ENV.readQueueUrl]).toBeUndefined();
   });
 
   it.each([
@@ -262,7 +293,11 @@ describe('flow: S3 → SQS → Lambda, twice', () => {
         .filter((s) => asList(s.Action).includes('sqs:ReceiveMessage'))
         .flatMap((s) => asList(s.Resource));
       expect(sqsResources).toEqual([{ 'Fn::GetAtt': [queueId(stage), 'Arn'] }]);
-      expect(JSON.stringify(allowStatements(stage))).not.toContain(queueId(other));
+      // The only other queue a stage touches: preprocess may send (not receive) to the read queue.
+      const onOther = allowStatements(stage).filter((s) => JSON.stringify(s.Resource).includes(queueId(other)));
+      expect(onOther.flatMap((s) => asList(s.Action)).sort()).toEqual(
+        stage === 'Preprocess' ? ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'] : [],
+      );
     }
     expect(JSON.stringify(allowStatements('Api'))).not.toContain('sqs:');
   });
@@ -273,64 +308,81 @@ describe('functions', () => {
     ['Preprocess', 1024, 60],
     ['Read', 2048, 90],
     ['Api', 512, 10],
-  ] as const)('%s: nodejs22.x on arm64, %i MB, %i s, X-Ray, JSON logs in its own log group', (name, memory, timeout) => {
+  ] as const)('%s: nodejs22.x on arm64, %i MB, %i s, no X-Ray by default, JSON logs in its own log group', (name, memory, timeout) => {
     const fn = resources[fnId(name)]!.Properties;
     expect(fn.Runtime).toBe('nodejs22.x');
     expect(fn.Architectures).toEqual(['arm64']);
     expect(fn.MemorySize).toBe(memory);
     expect(fn.Timeout).toBe(timeout);
-    expect(fn.TracingConfig).toEqual({ Mode: 'Active' });
+    expect(fn.TracingConfig).toBeUndefined();
     expect(fn.LoggingConfig.LogFormat).toBe('JSON');
     const logGroup = fn.LoggingConfig.LogGroup.Ref as string;
     expect(resources[logGroup]!.Properties.RetentionInDays).toBe(30);
   });
 
-  it('environment: the names loadAwsConfig/loadApiConfig read, pointing at this stack', () => {
+  it('environment: the names of functions/core/env-names.ts, pointing at this stack', () => {
     const env = (name: 'Preprocess' | 'Read' | 'Api') => resources[fnId(name)]!.Properties.Environment.Variables;
-    const tableRef = { Ref: only('AWS::DynamoDB::Table', 'PipelineResultsTable') };
-    const idempotencyRef = { Ref: only('AWS::DynamoDB::Table', 'PipelineIdempotencyTable') };
     for (const name of ['Preprocess', 'Read', 'Api'] as const) {
       expect(env(name)).toMatchObject({
-        BUCKET_NAME: { Ref: bucketId() },
-        TABLE_NAME: tableRef,
+        [ENV.bucketName]: { Ref: bucketId() },
+        [ENV.tableName]: { Ref: tableId() },
         POWERTOOLS_SERVICE_NAME: 'card-ocr',
         POWERTOOLS_METRICS_NAMESPACE: 'CardOcr',
-        CARDOCR_RETENTION_DAYS: '30',
-        CARDOCR_MAX_INPUT_BYTES: String(15 * 1024 * 1024),
+        [ENV.retentionDays]: '30',
+        [ENV.maxInputBytes]: String(15 * 1024 * 1024),
       });
     }
-    expect(env('Preprocess').CARDOCR_IDEMPOTENCY_TABLE).toEqual(idempotencyRef);
-    expect(env('Read').CARDOCR_IDEMPOTENCY_TABLE).toEqual(idempotencyRef);
-    expect(env('Api').CARDOCR_IDEMPOTENCY_TABLE).toBeUndefined();
+    expect(env('Preprocess')[ENV.idempotencyTable]).toEqual({ Ref: idempotencyId() });
+    expect(env('Read')[ENV.idempotencyTable]).toEqual({ Ref: idempotencyId() });
+    expect(env('Api')[ENV.idempotencyTable]).toBeUndefined();
+    // The read function finds its models inside its own asset (unpacked at /var/task).
+    expect(env('Read')[ENV.modelDir]).toBe(LAMBDA_MODEL_DIR);
+    expect(LAMBDA_MODEL_DIR).toBe(`/var/task/${MODEL_DIR_IN_ASSET}`);
+    expect(env('Preprocess')[ENV.modelDir]).toBeUndefined();
     expect(env('Api')).toMatchObject({
-      CARDOCR_API_AUTH: 'gateway',
-      CARDOCR_UPLOAD_EXPIRES_SECONDS: '300',
-      CARDOCR_RATE_LIMIT_BURST: '0',
-      CARDOCR_UPLOAD_ORIGINS: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [bucketId(), 'RegionalDomainName'] }]] },
+      [ENV.apiAuth]: 'gateway',
+      [ENV.uploadExpiresSeconds]: '300',
+      [ENV.rateLimitBurst]: '0',
+      [ENV.uploadOrigins]: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [bucketId(), 'RegionalDomainName'] }]] },
     });
-  });
-
-  it('table access through grants: all three read/write results; only the stages use the idempotency table', () => {
-    const tableId = only('AWS::DynamoDB::Table', 'PipelineResultsTable');
-    const idemId = only('AWS::DynamoDB::Table', 'PipelineIdempotencyTable');
-    const dynamoResources = (fn: 'Preprocess' | 'Read' | 'Api') =>
-      JSON.stringify(allowStatements(fn).filter((s) => asList(s.Action).includes('dynamodb:PutItem')));
-    for (const fn of ['Preprocess', 'Read', 'Api'] as const) {
-      expect(dynamoResources(fn)).toContain(tableId);
-      // Queries of the GSIs need the index ARNs.
-      expect(dynamoResources(fn)).toContain('/index/*');
+    // Every name set is one the runtime declares (or Powertools/Node read themselves).
+    const known = new Set<string>([...Object.values(ENV), 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'NODE_OPTIONS']);
+    for (const name of ['Preprocess', 'Read', 'Api'] as const) {
+      for (const key of Object.keys(env(name))) expect(known, `${name} ${key}`).toContain(key);
     }
-    expect(dynamoResources('Preprocess')).toContain(idemId);
-    expect(dynamoResources('Read')).toContain(idemId);
-    expect(dynamoResources('Api')).not.toContain(idemId);
   });
 
-  it('no function role has an action on every resource except X-Ray (which has no resource-level permissions)', () => {
+  /** DynamoDB actions a role may call on `table` (its ARN or its indexes). */
+  const dynamoActions = (fn: 'Preprocess' | 'Read' | 'Api', table: string) =>
+    [
+      ...new Set(
+        allowStatements(fn)
+          .filter((s) => JSON.stringify(s.Resource).includes(`"${table}"`))
+          .flatMap((s) => asList(s.Action))
+          .filter((a) => a.startsWith('dynamodb:')),
+      ),
+    ].sort();
+
+  it('least privilege on the tables: only the DynamoDB actions each function uses (no Scan, no batch writes)', () => {
+    expect(dynamoActions('Preprocess', tableId())).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect(dynamoActions('Read', tableId())).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect(dynamoActions('Api', tableId())).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']);
+    for (const fn of ['Preprocess', 'Read'] as const) {
+      expect(dynamoActions(fn, idempotencyId())).toEqual([
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+      ]);
+    }
+    expect(dynamoActions('Api', idempotencyId())).toEqual([]);
+    // The API's list queries need the index ARNs.
+    expect(JSON.stringify(allowStatements('Api').filter((s) => asList(s.Action).includes('dynamodb:Query')))).toContain('/index/*');
+  });
+
+  it('no function role has an action on every resource (X-Ray, the only exception, is off by default)', () => {
     for (const fn of ['Preprocess', 'Read', 'Api'] as const) {
-      const starActions = allowStatements(fn)
-        .filter((s) => s.Resource === '*')
-        .flatMap((s) => asList(s.Action));
-      expect(starActions.sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+      expect(allowStatements(fn).filter((s) => s.Resource === '*')).toEqual([]);
     }
   });
 });
@@ -349,7 +401,7 @@ describe('API', () => {
   });
 
   it('routes: /v1/{proxy+} behind the JWT authorizer; health, OpenAPI and the web page public; all to the api function', () => {
-    const authorizerId = only('AWS::ApiGatewayV2::Authorizer', 'PipelineHttpApi');
+    const authorizerId = only('AWS::ApiGatewayV2::Authorizer', 'PipelineApiHttpApi');
     const routes = idsOf('AWS::ApiGatewayV2::Route').map((id) => resources[id]!.Properties);
     const summary = routes
       .map((r) => `${r.RouteKey} ${r.AuthorizationType ?? 'NONE'} ${r.AuthorizerId?.Ref === authorizerId ? 'jwt' : '-'}`)
@@ -427,15 +479,24 @@ describe('operations', () => {
       );
     });
 
-  it('alarms: DLQ depth (both DLQs), oldest message age (both queues), errors (all functions)', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+  it('alarms: DLQ depth, oldest message age (both stages); errors and throttles (all functions); duration near timeout (stages); API 5xx', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 13);
     for (const stage of ['Preprocess', 'Read'] as const) {
       expect(alarmsOn('ApproximateNumberOfMessagesVisible', 'QueueName', dlqId(stage))).toHaveLength(1);
       expect(alarmsOn('ApproximateAgeOfOldestMessage', 'QueueName', `"${queueId(stage)}"`)).toHaveLength(1);
+      const duration = alarmsOn('Duration', 'FunctionName', fnId(stage));
+      expect(duration).toHaveLength(1);
+      // 80 % of the function's timeout, on the slowest invocation of the period.
+      const p = resources[duration[0]!]!.Properties;
+      expect(p.Statistic).toBe('Maximum');
+      expect(p.Threshold).toBe(0.8 * 1000 * (resources[fnId(stage)]!.Properties.Timeout as number));
     }
     for (const fn of ['Preprocess', 'Read', 'Api'] as const) {
       expect(alarmsOn('Errors', 'FunctionName', fnId(fn))).toHaveLength(1);
+      expect(alarmsOn('Throttles', 'FunctionName', fnId(fn))).toHaveLength(1);
     }
+    // The Hono app turns its exceptions into 500s, which only the API's 5xx metric sees.
+    expect(alarmsOn('5xx', 'ApiId', only('AWS::ApiGatewayV2::Api', 'PipelineApiHttpApi'))).toHaveLength(1);
   });
 
   it('every alarm notifies the alarm topic on ALARM and OK, and ignores missing data', () => {
@@ -454,7 +515,7 @@ describe('operations', () => {
     for (const id of groups) expect(resources[id]!.Properties.RetentionInDays, id).toBeGreaterThan(0);
   });
 
-  it('outputs: API URL, bucket, table, user pool and client, alarm topic, DLQs', () => {
+  it('outputs: API URL, bucket, table, user pool and client, alarm topic, DLQs, result bus', () => {
     const outputs = Object.keys(template.toJSON().Outputs as object).sort();
     expect(outputs).toEqual(
       [
@@ -463,6 +524,7 @@ describe('operations', () => {
         'BucketName',
         'PreprocessDeadLetterQueueUrl',
         'ReadDeadLetterQueueUrl',
+        'ResultBusName',
         'TableName',
         'UserPoolClientId',
         'UserPoolId',
@@ -480,19 +542,20 @@ describe('props', () => {
       alarmEmail: 'ops@example.com',
       pipeline: {
         architecture: Architecture.X86_64,
-        preprocessMemorySize: 1536,
-        readMemorySize: 3008,
-        apiMemorySize: 256,
-        preprocessMaxConcurrency: 3,
-        readMaxConcurrency: 7,
+        preprocess: { memorySize: 1536, maxConcurrency: 3, batchSize: 1, timeout: Duration.seconds(120), maxReceiveCount: 3 },
+        read: { memorySize: 3008, maxConcurrency: 7, maxMessageAge: Duration.minutes(5) },
+        api: {
+          memorySize: 256,
+          allowedOrigins: ['https://cards.example.com'],
+          jwt: { issuer: 'https://login.example.com/', audience: ['card-api'] },
+          rateLimit: 5,
+          burstLimit: 10,
+          uploadExpires: Duration.minutes(2),
+        },
         recordRetentionDays: 7,
         logRetention: RetentionDays.ONE_WEEK,
-        allowedOrigins: ['https://cards.example.com'],
-        jwtIssuer: 'https://login.example.com/',
-        jwtAudience: ['card-api'],
-        apiRateLimit: 5,
-        apiBurstLimit: 10,
         removalPolicy: RemovalPolicy.DESTROY,
+        tracing: true,
       },
     }));
     custom = customTemplate.toJSON().Resources as Record<string, Resource>;
@@ -500,23 +563,34 @@ describe('props', () => {
 
   const fnProps = (prefix: string) =>
     Object.entries(custom).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith(prefix))![1].Properties;
+  const queueProps = (prefix: string) =>
+    Object.entries(custom).find(([id, r]) => r.Type === 'AWS::SQS::Queue' && id.startsWith(prefix))![1].Properties;
 
-  it('architecture, memory sizes and retention reach the functions and log groups', () => {
-    expect(fnProps('PipelinePreprocessFunction')).toMatchObject({ Architectures: ['x86_64'], MemorySize: 1536 });
-    expect(fnProps('PipelineReadFunction')).toMatchObject({ Architectures: ['x86_64'], MemorySize: 3008 });
+  it('architecture, memory sizes, timeouts, tracing and retention reach the functions and log groups', () => {
+    expect(fnProps('PipelinePreprocessFunction')).toMatchObject({ Architectures: ['x86_64'], MemorySize: 1536, Timeout: 120 });
+    expect(fnProps('PipelineReadFunction')).toMatchObject({ Architectures: ['x86_64'], MemorySize: 3008, Timeout: 90 });
     expect(fnProps('PipelineApiFunction')).toMatchObject({ Architectures: ['x86_64'], MemorySize: 256 });
-    expect(fnProps('PipelineReadFunction').Environment.Variables.CARDOCR_RETENTION_DAYS).toBe('7');
+    for (const p of ['PipelinePreprocessFunction', 'PipelineReadFunction', 'PipelineApiFunction']) {
+      expect(fnProps(p).TracingConfig).toEqual({ Mode: 'Active' });
+    }
+    expect(fnProps('PipelineReadFunction').Environment.Variables[ENV.retentionDays]).toBe('7');
+    expect(fnProps('PipelineApiFunction').Environment.Variables[ENV.uploadExpiresSeconds]).toBe('120');
     for (const r of Object.values(custom).filter((r) => r.Type === 'AWS::Logs::LogGroup')) {
       expect(r.Properties.RetentionInDays).toBe(7);
     }
   });
 
-  it('maximum concurrency per event source', () => {
-    const concurrency = Object.values(custom)
-      .filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping')
-      .map((r) => r.Properties.ScalingConfig.MaximumConcurrency)
-      .sort();
-    expect(concurrency).toEqual([3, 7]);
+  it('per-stage queue settings: concurrency, batch size, receive count (and the handler learns it), visibility, age alarm', () => {
+    const mappings = Object.values(custom).filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping');
+    expect(mappings.map((r) => [r.Properties.BatchSize, r.Properties.ScalingConfig.MaximumConcurrency]).sort()).toEqual([
+      [1, 3],
+      [2, 7],
+    ]);
+    expect(queueProps('PipelinePreprocessQueue')).toMatchObject({ VisibilityTimeout: 720, RedrivePolicy: { maxReceiveCount: 3 } });
+    expect(fnProps('PipelinePreprocessFunction').Environment.Variables[ENV.maxReceiveCount]).toBe('3');
+    expect(queueProps('PipelineReadQueue').RedrivePolicy.maxReceiveCount).toBe(5);
+    const readAge = Object.entries(custom).find(([id]) => id.startsWith('PipelineReadOldestMessageAlarm'))![1];
+    expect(readAge.Properties.Threshold).toBe(300);
   });
 
   it('allowed origins reach the API CORS and the bucket CORS; throttling limits reach the stage', () => {
@@ -539,9 +613,10 @@ describe('props', () => {
     expect(Object.keys(customTemplate.toJSON().Outputs as object)).not.toContain('UserPoolId');
   });
 
-  it('RemovalPolicy.DESTROY deletes buckets (emptied first) and tables', () => {
+  it('RemovalPolicy.DESTROY deletes buckets (emptied first) and tables, without deletion protection', () => {
     for (const r of Object.values(custom).filter((r) => r.Type === 'AWS::S3::Bucket' || r.Type === 'AWS::DynamoDB::Table')) {
       expect(r.DeletionPolicy).toBe('Delete');
+      expect(r.Properties.DeletionProtectionEnabled).not.toBe(true);
     }
     customTemplate.resourceCountIs('Custom::S3AutoDeleteObjects', 2);
   });
@@ -551,31 +626,194 @@ describe('props', () => {
   });
 
   it.each([
-    [{ jwtIssuer: 'https://login.example.com/' }, /jwtIssuer and jwtAudience together/],
-    [{ jwtAudience: ['x'] }, /jwtIssuer and jwtAudience together/],
-    [{ jwtIssuer: 'https://login.example.com/', jwtAudience: [] }, /at least one audience/],
-    [{ readMaxConcurrency: 1 }, /from 2 to 1000/],
-    [{ preprocessMaxConcurrency: 1001 }, /from 2 to 1000/],
-    [{ allowedOrigins: ['*'] }, /exact allowedOrigins/],
-  ])('rejects invalid props %j', (pipeline, message) => {
-    const app = new App({ context: { ...CDK_CONTEXT } });
-    expect(() => new CardOcrStack(app, 'Bad', { pipeline: { ...pipeline, codeOverride: STUB_CODE } })).toThrow(message);
+    [{ api: { jwt: { issuer: 'https://login.example.com/', audience: [] } } }, /at least one audience/],
+    [{ read: { maxConcurrency: 1 } }, /read\.maxConcurrency must be an integer from 2 to 1000/],
+    [{ preprocess: { maxConcurrency: 1001 } }, /preprocess\.maxConcurrency must be an integer from 2 to 1000/],
+    [{ preprocess: { batchSize: 11 } }, /preprocess\.batchSize must be an integer from 1 to 10/],
+    [{ read: { timeout: Duration.minutes(16) } }, /read\.timeout must be 1 s to 15 minutes/],
+    [{ api: { allowedOrigins: ['*'] } }, /exact api\.allowedOrigins/],
+    [{ api: { uploadExpires: Duration.hours(2) } }, /api\.uploadExpires must be 30 s to 1 hour/],
+    [{ resultEvents: false, onResult: {} as never }, /onResult needs resultEvents/],
+  ] as const)('rejects invalid props %#', (pipeline, message) => {
+    expect(() => new CardOcrStack(testApp(), 'Bad', { pipeline: pipeline as never })).toThrow(message);
+  });
+});
+
+describe('bring your own bucket and results table', () => {
+  let byo: Record<string, Resource>;
+  let pipeline: CardOcrPipeline;
+
+  beforeAll(() => {
+    const stack = new Stack(testApp(), 'Byo', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const bucket = s3.Bucket.fromBucketName(stack, 'Photos', 'my-card-photos');
+    const table = dynamodb.Table.fromTableAttributes(stack, 'Results', {
+      tableName: 'my-card-results',
+      tableStreamArn: 'arn:aws:dynamodb:eu-west-1:123456789012:table/my-card-results/stream/2026-01-01T00:00:00.000',
+      globalIndexes: ['by-status', 'by-key', 'by-created'],
+    });
+    pipeline = new CardOcrPipeline(stack, 'Pipeline', { storage: { bucket, resultsTable: table } });
+    byo = Template.fromStack(stack).toJSON().Resources as Record<string, Resource>;
+  });
+
+  it('creates no bucket and no results table (only the idempotency table), and uses the given ones', () => {
+    const types = Object.values(byo).map((r) => r.Type);
+    expect(types.filter((t) => t === 'AWS::S3::Bucket')).toEqual([]);
+    expect(types.filter((t) => t === 'AWS::DynamoDB::Table')).toHaveLength(1);
+    expect(pipeline.storage.accessLogBucket).toBeUndefined();
+    const fn = Object.entries(byo).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('PipelineReadFunction'))![1];
+    expect(fn.Properties.Environment.Variables).toMatchObject({ [ENV.bucketName]: 'my-card-photos', [ENV.tableName]: 'my-card-results' });
+  });
+
+  it('still wires uploads/ → preprocess queue on the given bucket, and the grants name it', () => {
+    const notifications = Object.values(byo).filter((r) => r.Type === 'Custom::S3BucketNotifications');
+    expect(notifications).toHaveLength(1);
+    expect(notifications[0]!.Properties.BucketName).toBe('my-card-photos');
+    expect(JSON.stringify(notifications[0]!.Properties.NotificationConfiguration)).toContain('uploads/');
+    const policies = JSON.stringify(Object.values(byo).filter((r) => r.Type === 'AWS::IAM::Policy'));
+    expect(policies).toContain(':s3:::my-card-photos/uploads/*');
+    expect(policies).toContain(':table/my-card-results');
+  });
+
+  it('refuses result events on a brought table without a stream, with what to do', () => {
+    const stack = new Stack(testApp(), 'NoStream');
+    const table = dynamodb.Table.fromTableName(stack, 'Results', 'my-card-results');
+    expect(() => new CardOcrPipeline(stack, 'Pipeline', { storage: { resultsTable: table } })).toThrow(
+      /result events need a stream on the results table.*tableStreamArn/,
+    );
+    // ... and builds without them when asked.
+    const other = new Stack(testApp(), 'NoEvents');
+    const t2 = dynamodb.Table.fromTableName(other, 'Results', 'my-card-results');
+    const p = new CardOcrPipeline(other, 'Pipeline', { storage: { resultsTable: t2 }, resultEvents: false });
+    expect(p.resultBus).toBeUndefined();
+    expect(Template.fromStack(other).findResources('AWS::Pipes::Pipe')).toEqual({});
+  });
+});
+
+describe('grants for consumers', () => {
+  let grants: Record<string, Resource>;
+  let pipeline: CardOcrPipeline;
+
+  beforeAll(() => {
+    const stack = new Stack(testApp(), 'Grants');
+    pipeline = new CardOcrPipeline(stack, 'Pipeline');
+    const reader = new iam.Role(stack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });
+    const uploader = new iam.Role(stack, 'Uploader', { assumedBy: new iam.AccountRootPrincipal() });
+    pipeline.grantReadResults(reader);
+    pipeline.grantUpload(uploader);
+    grants = Template.fromStack(stack).toJSON().Resources as Record<string, Resource>;
+  });
+
+  const statementsOf = (role: string): Statement[] =>
+    Object.entries(grants)
+      .filter(([, r]) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(role))
+      .flatMap(([, r]) => r.Properties.PolicyDocument.Statement as Statement[]);
+
+  it('grantReadResults: GetItem, BatchGetItem and Query on the results table and its indexes, nothing else', () => {
+    const statements = statementsOf('Reader');
+    expect(statements.flatMap((s) => asList(s.Action)).sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
+    const json = JSON.stringify(statements);
+    expect(json).toContain('PipelineStorageResultsTable');
+    expect(json).toContain('/index/*');
+    expect(json).not.toContain('IdempotencyTable');
+    expect(json).not.toContain('s3:');
+  });
+
+  it('grantUpload: put under uploads/ only (no read, no delete, no processed/)', () => {
+    const statements = statementsOf('Uploader');
+    const actions = statements.flatMap((s) => asList(s.Action));
+    expect(actions).toContain('s3:PutObject');
+    expect(actions.some((a) => a.startsWith('s3:Get') || a.startsWith('s3:Delete') || a.startsWith('dynamodb:'))).toBe(false);
+    const json = JSON.stringify(statements.map((s) => s.Resource));
+    expect(json).toContain('/uploads/*');
+    expect(json).not.toContain('processed/');
+  });
+});
+
+describe('result events (onResult hook)', () => {
+  it('results stream → Pipe → EventBridge bus, only changes into done/failed, reshaped to id + status', () => {
+    const table = resources[tableId()]!.Properties;
+    expect(table.StreamSpecification).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
+    const pipe = resources[only('AWS::Pipes::Pipe', 'PipelineResultsPipe')]!.Properties;
+    expect(pipe.Source).toEqual({ 'Fn::GetAtt': [tableId(), 'StreamArn'] });
+    expect(pipe.Target).toEqual({ 'Fn::GetAtt': [only('AWS::Events::EventBus', 'PipelineResultsBus'), 'Arn'] });
+    expect(pipe.TargetParameters.EventBridgeEventBusParameters).toEqual({ Source: RESULT_EVENT_SOURCE, DetailType: RESULT_EVENT_DETAIL_TYPE });
+    // No card field leaves the table this way, masked or not.
+    const transform = pipe.TargetParameters.InputTemplate as string;
+    expect(transform).toBe('{"scanId": "<$.dynamodb.Keys.id.S>", "status": "<$.dynamodb.NewImage.status.S>"}');
+    expect(transform).not.toMatch(/card|pan|last4|name|NewImage\.(?!status)/);
+    const filters = (pipe.SourceParameters.FilterCriteria.Filters as Array<{ Pattern: string }>).map((f) => JSON.parse(f.Pattern));
+    expect(filters).toEqual([
+      {
+        eventName: ['MODIFY'],
+        dynamodb: {
+          NewImage: { status: { S: ['done', 'failed'] } },
+          OldImage: { status: { S: [{ 'anything-but': ['done', 'failed'] }] } },
+        },
+      },
+      { eventName: ['INSERT'], dynamodb: { NewImage: { status: { S: ['done', 'failed'] } } } },
+    ]);
+  });
+
+  it('the filter keeps exactly the changes into a final status (evaluated on sample stream records)', () => {
+    // A small evaluator of the two patterns above, so the intent is checked on records, not only on JSON.
+    const pipe = resources[only('AWS::Pipes::Pipe', 'PipelineResultsPipe')]!.Properties;
+    const filters = (pipe.SourceParameters.FilterCriteria.Filters as Array<{ Pattern: string }>).map((f) => JSON.parse(f.Pattern));
+    const matches = (pattern: any, value: any): boolean => {
+      if (Array.isArray(pattern)) {
+        return pattern.some((p) => (p && typeof p === 'object' && 'anything-but' in p ? !p['anything-but'].includes(value) : p === value));
+      }
+      return value !== undefined && Object.entries(pattern).every(([k, p]) => matches(p, value?.[k]));
+    };
+    const record = (eventName: string, from: string | null, to: string) => ({
+      eventName,
+      dynamodb: { ...(from ? { OldImage: { status: { S: from } } } : {}), NewImage: { status: { S: to } } },
+    });
+    const passes = (r: unknown) => filters.some((f) => matches(f, r));
+    expect(passes(record('MODIFY', 'reading', 'done'))).toBe(true);
+    expect(passes(record('MODIFY', 'preprocessing', 'failed'))).toBe(true);
+    expect(passes(record('INSERT', null, 'failed'))).toBe(true);
+    expect(passes(record('MODIFY', 'preprocessing', 'reading'))).toBe(false);
+    expect(passes(record('MODIFY', 'done', 'done'))).toBe(false);
+    expect(passes(record('INSERT', null, 'awaiting_upload'))).toBe(false);
+  });
+
+  it("the pipe's role reads only the results stream and puts events only on the bus; it trusts pipes of this account", () => {
+    const roleId = only('AWS::IAM::Role', 'PipelineResultsPipeRole');
+    const role = resources[roleId]!.Properties;
+    expect(role.AssumeRolePolicyDocument.Statement).toEqual([
+      expect.objectContaining({
+        Principal: { Service: 'pipes.amazonaws.com' },
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      }),
+    ]);
+    const statements = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(roleId))
+      .flatMap((r) => r.Properties.PolicyDocument.Statement as Statement[]);
+    const byAction = Object.fromEntries(statements.flatMap((s) => asList(s.Action).map((a) => [a, s.Resource])));
+    expect(byAction['events:PutEvents']).toEqual({ 'Fn::GetAtt': [only('AWS::Events::EventBus', 'PipelineResultsBus'), 'Arn'] });
+    expect(byAction['dynamodb:GetRecords']).toEqual({ 'Fn::GetAtt': [tableId(), 'StreamArn'] });
+    expect(byAction['dynamodb:ListStreams']).toBe('*');
+    expect(Object.keys(byAction).filter((a) => /dynamodb:(Get|Put|Update|Delete|Query|Scan)Item|Scan|Query/.test(a) && a !== 'dynamodb:GetRecords' && a !== 'dynamodb:GetShardIterator')).toEqual([]);
+  });
+
+  it('onResult: events go to a bus of your own', () => {
+    const stack = new Stack(testApp(), 'OwnBus');
+    const bus = new events.EventBus(stack, 'Mine');
+    const p = new CardOcrPipeline(stack, 'Pipeline', { onResult: bus });
+    expect(p.resultBus).toBe(bus);
+    const t = Template.fromStack(stack);
+    t.resourceCountIs('AWS::Events::EventBus', 1);
+    t.hasResourceProperties('AWS::Pipes::Pipe', { Target: { 'Fn::GetAtt': [stack.getLogicalId(bus.node.defaultChild as CfnElement), 'Arn'] } });
   });
 });
 
 describe('real handler wiring (NodejsFunction, bundling skipped by context)', () => {
   it('bundles each entry file to index.mjs with source maps enabled', () => {
-    // `aws:cdk:bundling-stacks: []` is how `cdk synth --exclusively` skips bundling: the
-    // NodejsFunction wiring is synthesised without running esbuild or npm.
-    const app = new App({
-      context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] },
-      builtinCloudFormationValidation: false,
-    });
-    const stack = new CardOcrStack(app, 'Wiring');
-    const fns = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')) as Resource[];
-    const pipelineFns = fns.filter((f) => f.Properties.Runtime === 'nodejs22.x');
-    expect(pipelineFns).toHaveLength(3);
-    for (const fn of pipelineFns) {
+    // Every test synth skips bundling through `aws:cdk:bundling-stacks: []` (as `cdk synth
+    // --exclusively` does): the NodejsFunction wiring is synthesised without esbuild or npm.
+    const fns = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Runtime === 'nodejs22.x');
+    expect(fns).toHaveLength(3);
+    for (const fn of fns) {
       expect(fn.Properties.Handler).toBe('index.handler');
       expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
       expect(fn.Properties.Code.S3Key).toMatch(/\.zip$/);

@@ -1,23 +1,16 @@
 /**
  * Shared set-up for the CDK tests: the stack synthesised with the same feature flags as
- * `cdk.json`, with the Lambda code stubbed (`Code.fromInline`), so a synth takes well under
- * a second and needs neither esbuild nor the handler sources.
+ * `cdk.json`, with bundling skipped the way `cdk synth --exclusively` skips it (context
+ * `aws:cdk:bundling-stacks: []`), so a synth runs neither esbuild nor npm and the construct
+ * needs no test-only props. The real bundles are built and run by test/e2e/artifact.test.ts.
  */
 import { readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { Code } from 'aws-cdk-lib/aws-lambda';
 import { CardOcrStack, type CardOcrStackProps } from '../../lib/card-ocr-stack.js';
 
 const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
   context: Record<string, unknown>;
-};
-
-/** Stub code for all three functions. */
-export const STUB_CODE = {
-  preprocess: Code.fromInline('exports.handler = async () => ({ batchItemFailures: [] });'),
-  read: Code.fromInline('exports.handler = async () => ({ batchItemFailures: [] });'),
-  api: Code.fromInline('exports.handler = async () => ({ statusCode: 200 });'),
 };
 
 export interface Synthesised {
@@ -29,8 +22,19 @@ export interface Synthesised {
 /** The feature flags of cdk.json, so tests synthesise what `cdk synth` does. */
 export const CDK_CONTEXT: Readonly<Record<string, unknown>> = Object.freeze({ ...cdkJson.context });
 
+/** cdk.json's context plus "bundle no stack": NodejsFunction assets are synthesised without esbuild. */
+export const NO_BUNDLING_CONTEXT: Readonly<Record<string, unknown>> = Object.freeze({
+  ...CDK_CONTEXT,
+  'aws:cdk:bundling-stacks': [],
+});
+
+/** A fresh app that skips bundling (see the module comment). */
+export function testApp(options: { builtinValidation?: boolean } = {}): App {
+  return new App({ context: { ...NO_BUNDLING_CONTEXT }, builtinCloudFormationValidation: options.builtinValidation ?? false });
+}
+
 /**
- * Builds the stack (bundling stubbed) and synthesises its template once.
+ * Builds the stack (bundling skipped) and synthesises its template once.
  * `builtinValidation` runs CDK's CloudFormation schema validation too (about 15 s on the
  * first synth of a process); the assertion tests leave it to the cdk-nag test.
  */
@@ -38,12 +42,9 @@ export function synthStack(
   props: CardOcrStackProps = {},
   options: { builtinValidation?: boolean; stackName?: string; configureApp?: (app: App) => void } = {},
 ): Synthesised {
-  const app = new App({ context: { ...CDK_CONTEXT }, builtinCloudFormationValidation: options.builtinValidation ?? false });
+  const app = testApp(options);
   options.configureApp?.(app);
-  const stack = new CardOcrStack(app, options.stackName ?? 'CardOcrTest', {
-    ...props,
-    pipeline: { ...props.pipeline, codeOverride: STUB_CODE },
-  });
+  const stack = new CardOcrStack(app, options.stackName ?? 'CardOcrTest', props);
   const template = Template.fromStack(stack);
   return { app, stack, template };
 }

@@ -1,0 +1,255 @@
+/**
+ * `ScanApi`: the HTTP API of the pipeline — an API Gateway HTTP API with a JWT authorizer in
+ * front of one Lambda function (the Hono app), and the Cognito user pool behind the default
+ * authorizer when no external identity provider is given.
+ */
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { AlarmSet } from './alarms.js';
+import { createPipelineFunction, type PipelineFunctionDefaults } from './pipeline-function.js';
+
+/** GET routes served without the JWT authorizer. */
+export const PUBLIC_ROUTES: readonly string[] = Object.freeze(['/healthz', '/openapi.json', '/', '/assets/{proxy+}']);
+
+/** An existing OpenID Connect identity provider for the JWT authorizer. */
+export interface JwtIssuerProps {
+  /** Issuer URL (the `iss` claim), e.g. `https://login.example.com/`. */
+  readonly issuer: string;
+  /** Accepted audiences (`aud` or `client_id` claim); at least one. */
+  readonly audience: readonly string[];
+}
+
+/** Settings of the API (nested under `api` in the pipeline props). */
+export interface ScanApiOptions {
+  /**
+   * Memory of the API function, MB.
+   * @default 512
+   */
+  readonly memorySize?: number;
+  /**
+   * Browser origins allowed to call the API and to POST uploads to the bucket (CORS).
+   * Use exact origins such as `https://cards.example.com`.
+   * @default ['http://localhost:3000'] (the local runner's web page)
+   */
+  readonly allowedOrigins?: readonly string[];
+  /**
+   * Use an existing identity provider for the JWT authorizer on `/v1` routes.
+   * @default - a Cognito user pool and app client created by the construct
+   */
+  readonly jwt?: JwtIssuerProps;
+  /**
+   * MFA of the created Cognito user pool (TOTP apps only, no SMS).
+   * @default cognito.Mfa.REQUIRED
+   */
+  readonly userPoolMfa?: cognito.Mfa;
+  /**
+   * Lifetime of a presigned upload target.
+   * @default Duration.minutes(5)
+   */
+  readonly uploadExpires?: Duration;
+  /**
+   * Steady-state request rate limit of the API stage, requests per second.
+   * @default 20
+   */
+  readonly rateLimit?: number;
+  /**
+   * Burst limit of the API stage, requests.
+   * @default 40
+   */
+  readonly burstLimit?: number;
+}
+
+/** Everything the API is built from (set by {@link CardOcrPipeline}). */
+export interface ScanApiProps extends ScanApiOptions {
+  /** Environment of the API function (storage names, limits). */
+  readonly environment: Readonly<Record<string, string>>;
+  readonly functionDefaults: PipelineFunctionDefaults;
+  readonly removalPolicy: RemovalPolicy;
+  readonly logRetention: logs.RetentionDays;
+}
+
+function validate(props: ScanApiOptions): void {
+  if (props.jwt && props.jwt.audience.length === 0) {
+    throw new Error('CardOcrPipeline: api.jwt.audience must list at least one audience');
+  }
+  if (props.allowedOrigins?.some((o) => o === '*')) {
+    throw new Error("CardOcrPipeline: list exact api.allowedOrigins; '*' is not accepted");
+  }
+  const expires = props.uploadExpires?.toSeconds();
+  if (expires !== undefined && (expires < 30 || expires > 3600)) {
+    throw new Error(`CardOcrPipeline: api.uploadExpires must be 30 s to 1 hour, got ${expires} s`);
+  }
+}
+
+/** HTTP API + JWT authorizer + the API function (+ a Cognito user pool by default). */
+export class ScanApi extends Construct {
+  public readonly function: lambda.IFunction;
+  public readonly httpApi: apigw.IHttpApi;
+  /** The `$default` stage. */
+  public readonly stage: apigw.IHttpStage;
+  /** Base URL of the API (ends with `/`). */
+  public readonly url: string;
+  /** Origins allowed by CORS (the bucket allows browser uploads from them and from the API itself). */
+  public readonly allowedOrigins: readonly string[];
+  /** The user pool behind the default JWT authorizer; undefined with `jwt`. */
+  public readonly userPool?: cognito.IUserPool;
+  public readonly userPoolClient?: cognito.IUserPoolClient;
+  /** Function errors and throttles, API 5xx. */
+  public readonly alarms: AlarmSet;
+
+  readonly #fn: NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: ScanApiProps) {
+    super(scope, id);
+    validate(props);
+    this.allowedOrigins = Object.freeze([...(props.allowedOrigins ?? ['http://localhost:3000'])]);
+
+    this.#fn = createPipelineFunction(this, 'Function', props.functionDefaults, {
+      kind: 'api',
+      description: 'Card OCR: results API (Hono) behind API Gateway',
+      memorySize: props.memorySize ?? 512,
+      timeout: Duration.seconds(10), // behind API Gateway (30 s integration timeout); requests are small
+      environment: props.environment,
+    });
+    this.function = this.#fn;
+
+    let issuer: string;
+    let audience: string[];
+    if (props.jwt) {
+      issuer = props.jwt.issuer;
+      audience = [...props.jwt.audience];
+    } else {
+      const { userPool, client } = this.createUserPool(props);
+      this.userPool = userPool;
+      this.userPoolClient = client;
+      issuer = `https://cognito-idp.${Stack.of(this).region}.amazonaws.com/${userPool.userPoolId}`;
+      audience = [client.userPoolClientId];
+    }
+    const authorizer = new HttpJwtAuthorizer('JwtAuthorizer', issuer, { jwtAudience: audience });
+    const httpApi = new apigw.HttpApi(this, 'HttpApi', {
+      description: 'Card OCR results API',
+      createDefaultStage: false,
+      corsPreflight: {
+        allowOrigins: [...this.allowedOrigins],
+        allowMethods: [apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST, apigw.CorsHttpMethod.DELETE],
+        allowHeaders: ['authorization', 'content-type'],
+        maxAge: Duration.hours(1),
+      },
+    });
+    this.httpApi = httpApi;
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    const stage = new apigw.HttpStage(this, 'Stage', {
+      httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: props.rateLimit ?? 20, burstLimit: props.burstLimit ?? 40 },
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(accessLogs),
+        // Structured JSON; no query strings or bodies, so no card data can reach the logs.
+        format: accessLogFormat(),
+      },
+    });
+    this.stage = stage;
+    this.url = stage.url;
+
+    const integration = new HttpLambdaIntegration('Integration', this.#fn);
+    // Every /v1 route needs a valid JWT; OPTIONS is left to API Gateway's CORS preflight.
+    httpApi.addRoutes({
+      path: '/v1/{proxy+}',
+      methods: [apigw.HttpMethod.GET, apigw.HttpMethod.POST, apigw.HttpMethod.DELETE],
+      integration,
+      authorizer,
+    });
+    // Public by design, no data behind them: health, the API description and the web page
+    // (static HTML/JS/CSS; the page asks for a token and calls /v1 with it).
+    for (const path of PUBLIC_ROUTES) httpApi.addRoutes({ path, methods: [apigw.HttpMethod.GET], integration });
+
+    const period = Duration.minutes(5);
+    this.alarms = new AlarmSet(this);
+    this.alarms.add('ErrorsAlarm', {
+      metric: this.#fn.metricErrors({ period, statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      description: 'The api function failed (uncaught error or timeout).',
+    });
+    this.alarms.add('ThrottlesAlarm', {
+      metric: this.#fn.metricThrottles({ period, statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      description: "The api function was throttled: the account's concurrency is exhausted.",
+    });
+    // The Hono app answers its own exceptions with 500, which Lambda does not count as errors.
+    this.alarms.add('ServerErrorsAlarm', {
+      metric: stage.metricServerError({ period, statistic: cloudwatch.Stats.SUM }),
+      threshold: 5,
+      description: 'The API answered 5xx five times or more in 5 minutes.',
+    });
+  }
+
+  /** Adds an environment variable to the API function. */
+  public addEnvironment(key: string, value: string): void {
+    this.#fn.addEnvironment(key, value);
+  }
+
+  /** The default identity provider: an invite-only Cognito user pool and a public app client. */
+  private createUserPool(props: ScanApiProps): { userPool: cognito.UserPool; client: cognito.UserPoolClient } {
+    const userPool = new cognito.UserPool(this, 'UserPool', {
+      // Users are invited by an administrator; nobody can sign up to a card-reading API.
+      selfSignUpEnabled: false,
+      signInAliases: { email: true },
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+      },
+      mfa: props.userPoolMfa ?? cognito.Mfa.REQUIRED,
+      mfaSecondFactor: { otp: true, sms: false },
+      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      featurePlan: cognito.FeaturePlan.ESSENTIALS,
+      deletionProtection: props.removalPolicy !== RemovalPolicy.DESTROY,
+      removalPolicy: props.removalPolicy,
+    });
+    const client = userPool.addClient('ApiClient', {
+      // Public client (CLI, browser): no secret; SRP and password auth for `aws cognito-idp`.
+      generateSecret: false,
+      // Tokens come from the Cognito API (InitiateAuth); no hosted UI, no OAuth redirects.
+      disableOAuth: true,
+      authFlows: { userSrp: true, userPassword: true },
+      preventUserExistenceErrors: true,
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.days(30),
+    });
+    return { userPool, client };
+  }
+}
+
+/** Structured JSON access-log format for the API stage (no query string, no body). */
+function accessLogFormat(): AccessLogFormat {
+  return AccessLogFormat.custom(
+    JSON.stringify({
+      requestId: '$context.requestId',
+      ip: '$context.identity.sourceIp',
+      requestTime: '$context.requestTime',
+      httpMethod: '$context.httpMethod',
+      routeKey: '$context.routeKey',
+      status: '$context.status',
+      protocol: '$context.protocol',
+      responseLength: '$context.responseLength',
+      integrationLatency: '$context.integrationLatency',
+      authorizerError: '$context.authorizer.error',
+    }),
+  );
+}
