@@ -9,7 +9,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { maskPan } from '../core/mask.js';
 import { startLocalPipeline } from '../local/index.js';
-import { createJsonLog } from '../local/json-log.js';
+import { createLog } from '../adapters/log/powertools-log.js';
 import { parseCliArgs, positiveInt, UsageError } from '../cli/usage.js';
 import { percentile } from './stats.js';
 
@@ -89,7 +89,7 @@ export async function runApiBench(
     token,
     env,
     ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
-    log: createJsonLog({ level: 'warn', sink: (line) => log(line) }),
+    log: createLog({ service: 'cardocr', level: 'warn', sink: (line) => log(line) }),
     print: () => {},
   });
   const concurrency = opts.concurrency ?? Math.max(1, cpus().length);

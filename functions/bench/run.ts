@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { maskPan } from '../core/mask.js';
 import { createReaderEngines } from '../adapters/ocr/reader-engines.js';
 import { createCardReader } from '../reader/reader.js';
-import { loadReaderConfig } from '../runtime/config.js';
+import { loadConfig } from '../core/config.js';
 import { parseCliArgs, positiveInt, UsageError } from '../cli/usage.js';
 import { cardocrCommand, hasNativeTesseract, timeCardocr, timeNativeTesseract, timeProcess } from './processes.js';
 import { parseTruth, score, type Accuracy, type Reading, type TruthEntry } from './score.js';
@@ -112,11 +112,11 @@ export async function runBench(opts: BenchOptions, env: Record<string, string | 
     throw new UsageError(`photo listed in truth.json is missing: ${p}`, { cause: err });
   });
   const notes: string[] = [];
-  const config = loadReaderConfig(env);
+  const config = loadConfig(['limits', 'ocr'], env);
   const reader = await createCardReader({
     workers: opts.concurrency,
-    engines: createReaderEngines({ workers: opts.concurrency, recycleAfter: config.CARDOCR_OCR_RECYCLE_AFTER }),
-    limits: { maxInputBytes: config.CARDOCR_MAX_INPUT_BYTES, maxInputPixels: config.CARDOCR_MAX_INPUT_PIXELS, timeoutMs: config.CARDOCR_DECODE_TIMEOUT_MS },
+    engines: createReaderEngines({ workers: opts.concurrency, recycleAfter: config.ocr.recycleAfter }),
+    limits: config.limits,
   });
 
   // 1. In-process reads. One warm-up read first so that "warm" excludes one-off start-up.

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { ReadResult } from '../core/card.js';
 import type { CardReader, CardReaderOptions } from '../reader/reader.js';
 import { CardOcrError, toCardOcrError } from '../core/errors.js';
-import { loadReaderConfig } from '../runtime/config.js';
+import { loadConfig } from '../core/config.js';
 import { summary, Table, toScanLine, type ScanLine } from './format.js';
 import { expandInputs, type ScanInput } from './inputs.js';
 import { createProgress, type ProgressStream } from './progress.js';
@@ -76,14 +76,14 @@ export async function runScan(
   const inputs = await expandInputs(opts.inputs);
   let config;
   try {
-    config = deps.env ? loadReaderConfig(deps.env) : loadReaderConfig();
+    config = loadConfig(['limits', 'ocr'], deps.env);
   } catch (err) {
     throw new UsageError((err as Error).message, { cause: err });
   }
-  const limits = { maxInputBytes: config.CARDOCR_MAX_INPUT_BYTES, maxInputPixels: config.CARDOCR_MAX_INPUT_PIXELS, timeoutMs: config.CARDOCR_DECODE_TIMEOUT_MS };
+  const { limits } = config;
   const reader = await (deps.createReader ?? defaultReaderFactory)({
     workers: opts.concurrency,
-    recycleAfter: config.CARDOCR_OCR_RECYCLE_AFTER,
+    recycleAfter: config.ocr.recycleAfter,
     limits,
   });
 

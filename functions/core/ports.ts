@@ -96,9 +96,15 @@ export interface Job<T = unknown> {
   readonly attempt: number;
 }
 
-/** Durable work queue (local only: SQS plays this part on AWS). At-least-once delivery. */
+/**
+ * Durable work queue: SQLite locally, SQS on AWS. At-least-once delivery. The preprocess stage
+ * sends the read stage its one `read {id}` job through it.
+ */
 export interface JobQueue {
-  /** `dedupeKey`: a second send with the same key while the first is pending or done is dropped. */
+  /**
+   * `dedupeKey`: a queue that dedupes drops a second send with the same key while the first is
+   * pending or done (SQLite does; a standard SQS queue does not: consumers stay idempotent).
+   */
   send<T>(queue: string, body: T, options?: { delayMs?: number; dedupeKey?: string }): Promise<void>;
   receive<T>(queue: string, options: { max: number; leaseMs: number }): Promise<Job<T>[]>;
   ack(job: Job): Promise<void>;

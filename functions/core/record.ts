@@ -9,10 +9,21 @@ import type { CardFields, FieldConfidence, MissingReasons, ReadStatus } from './
 export const SCAN_STATUSES = ['awaiting_upload', 'queued', 'preprocessing', 'reading', 'done', 'failed'] as const;
 export type ScanStatus = (typeof SCAN_STATUSES)[number];
 
-/** Statuses a record may move to from each status; anything else is a conflict. */
+/** Statuses nothing moves on from. */
+export const FINAL_STATUSES: readonly ScanStatus[] = ['done', 'failed'];
+/** Statuses a scan is in until it ends (including waiting for its photo). */
+export const WORKING_STATUSES: readonly ScanStatus[] = ['awaiting_upload', 'queued', 'preprocessing', 'reading'];
+/** Statuses during which the pipeline is working on the scan's images (a stage may resume it). */
+export const IN_FLIGHT_STATUSES: readonly ScanStatus[] = ['queued', 'preprocessing', 'reading'];
+
+/**
+ * Statuses a record may move to from each status; anything else is a programming error
+ * (see {@link assertTransition}). A working status may "move" to itself: a stage's claim,
+ * the release of a claim and lease updates keep the status.
+ */
 export const ALLOWED_TRANSITIONS: Readonly<Record<ScanStatus, readonly ScanStatus[]>> = {
   awaiting_upload: ['queued', 'preprocessing', 'failed'],
-  queued: ['preprocessing', 'failed'],
+  queued: ['queued', 'preprocessing', 'failed'],
   preprocessing: ['preprocessing', 'reading', 'failed'],
   reading: ['reading', 'done', 'failed'],
   done: [],
@@ -20,7 +31,40 @@ export const ALLOWED_TRANSITIONS: Readonly<Record<ScanStatus, readonly ScanStatu
 };
 
 export function isFinal(status: ScanStatus): boolean {
-  return status === 'done' || status === 'failed';
+  return FINAL_STATUSES.includes(status);
+}
+
+/** Whether `from → to` is a transition of the state machine. */
+export function canTransition(from: ScanStatus, to: ScanStatus): boolean {
+  return ALLOWED_TRANSITIONS[from].includes(to);
+}
+
+/**
+ * Throws RangeError unless every status in `from` may move to `to`: a conditional write
+ * that names a forbidden move is a bug in the caller, not a lost race.
+ */
+export function assertTransition(from: readonly ScanStatus[], to: ScanStatus): void {
+  const bad = from.filter((f) => !canTransition(f, to));
+  if (bad.length > 0) {
+    throw new RangeError(`transition ${bad.join('|')} → ${to} is not in ALLOWED_TRANSITIONS; expected one of the allowed moves`);
+  }
+}
+
+/** The two pipeline stages. */
+export type StageName = 'preprocess' | 'read';
+
+/** Timings of one stage, ms, by step (e.g. `decode`, `warp`, `ocr`, `total`). */
+export type StageTimings = Readonly<Record<string, number>>;
+
+/**
+ * What the preprocess stage learned about the photo that the read stage can use. No card
+ * data: only how the normalised image was made.
+ */
+export interface ReadHints {
+  /** What was normalised: the card found in the photo, or the whole frame when no outline was found. */
+  readonly view?: 'card' | 'frame';
+  /** Clockwise turn applied to make the text upright, degrees. */
+  readonly rotation?: 0 | 90 | 180 | 270;
 }
 
 export interface ScanRecord {
@@ -41,7 +85,10 @@ export interface ScanRecord {
   /** ISO-8601 timestamps. */
   createdAt: string;
   updatedAt: string;
-  timingsMs: Record<string, number>;
+  /** Per-stage timings: each stage writes its own, so the read stage never overwrites the decode time. */
+  timingsMs: { preprocess?: StageTimings; read?: StageTimings };
+  /** Set by the preprocess stage when it moves the scan to `reading`. Internal: not part of the API view. */
+  hints?: ReadHints | null;
   /** Epoch seconds after which the record may be purged (DynamoDB TTL). */
   expiresAt: number;
   /**
@@ -54,7 +101,7 @@ export interface ScanRecord {
 
 /** A stage's claim on a scan; see {@link ScanRecord.lease}. */
 export interface StageLease {
-  readonly stage: 'preprocess' | 'read';
+  readonly stage: StageName;
   readonly until: string;
 }
 

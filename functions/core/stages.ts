@@ -1,65 +1,94 @@
 /**
  * The two pipeline stages as use-cases over the ports, shared by the local runner and the
- * Lambda handlers:
- * - preprocess: an object under `uploads/` → normalised card at `processed/<id>.png`,
- *   record → `reading`;
- * - read: an object under `processed/` → OCR + field checks, record → `done | failed`, raw
- *   and processed images deleted.
- * Delivery is at-least-once, so every step is idempotent: a stage claims its scan with a
- * conditional transition that bumps `attempts` (exactly one of concurrent duplicates wins),
- * and a duplicate or late event finds the record already moved on and does nothing but tidy up.
- * Stages never write under the prefix that triggers themselves.
+ * Lambda handlers. One explicit hop joins them:
+ * - preprocess (an object under `uploads/`): put the normalised card at `processed/<id>.png`
+ *   → move the record `preprocessing → reading` with the preprocess hints and timings → send
+ *   one `read {id}` job through the JobQueue port;
+ * - read (a `read {id}` job): OCR + field checks on `processed/<id>.png`, record → `done |
+ *   failed`, raw and processed images deleted.
+ * The read job is sent only once the record says `reading`, so the read stage never waits
+ * for the record: no polling. Delivery is at-least-once, so every step is idempotent: a stage
+ * claims its scan with a conditional transition that bumps `attempts` (exactly one of
+ * concurrent duplicates wins), and a duplicate or late event finds the record already moved
+ * on and does nothing but tidy up (or, for a scan left in `reading` by a crash between the
+ * transition and the send, sends the read job again).
  */
 import type { CardFields, ReadResult } from './card.js';
-import { CardOcrError, ConflictError, NotFoundError, toCardOcrError } from './errors.js';
-import {
-  PROCESSED_PREFIX,
-  UPLOADS_PREFIX,
-  derivedScanId,
-  processedKeyFor,
-  scanIdFromProcessedKey,
-  scanIdFromUploadKey,
-} from './ids.js';
+import { ConflictError, NotFoundError, toCardOcrError, type CardOcrError } from './errors.js';
+import { UPLOADS_PREFIX, derivedScanId, processedKeyFor, scanIdFromUploadKey } from './ids.js';
 import type { Log } from './log.js';
 import { redactPans } from './mask.js';
-import type { ObjectStore, ResultStore } from './ports.js';
-import { newScanRecord, type ScanRecord, type ScanStatus } from './record.js';
+import type { JobQueue, ObjectStore, ResultStore } from './ports.js';
+import {
+  WORKING_STATUSES,
+  isFinal,
+  newScanRecord,
+  type ReadHints,
+  type ScanRecord,
+  type ScanStatus,
+  type StageName,
+  type StageTimings,
+} from './record.js';
+import { claimScan, finishClaim, leaseLive, releaseClaim, tryTransition } from './transitions.js';
 
-/** An object-created notification, already decoded from its S3 (or folder-watch) event. */
+/** Queue names of the stages (SQLite queue names locally, mapped to queue URLs on AWS). */
+export const STAGE_QUEUES = { preprocess: 'preprocess', read: 'read' } as const satisfies Record<StageName, string>;
+
+/** An object-created notification, decoded once by the edge (S3 envelope or folder watch). */
 export interface StageObject {
   readonly key: string;
   readonly size: number;
   readonly etag: string;
 }
 
+/** The message the preprocess stage sends the read stage: the scan id, nothing else (no card data). */
+export interface ReadJob {
+  readonly id: string;
+}
+
+/** What the preprocess step makes of a photo. */
+export interface Preprocessed {
+  readonly image: Uint8Array;
+  readonly timingsMs: StageTimings;
+  readonly hints?: ReadHints;
+}
+
 /** The preprocess step: photo bytes → normalised card PNG. Throws ImageInputError / NoCardError for bad input. */
-export type PreprocessFn = (bytes: Uint8Array) => Promise<{ image: Uint8Array; timingsMs: Record<string, number> }>;
+export type PreprocessFn = (bytes: Uint8Array) => Promise<Preprocessed>;
 
 /** What the read stage uses of a ReadResult: its masked, serialisable view (no full PAN). */
 export type ReadView = Pick<ReadResult, 'status' | 'card' | 'confidence' | 'missing' | 'error' | 'timingsMs'>;
 
-/** The read step: a normalised card PNG → masked result. Throws OcrEngineError (retryable) when the engine fails. */
+/** The read step: a normalised card PNG (+ the preprocess hints) → masked result. Throws OcrEngineError (retryable) when the engine fails. */
 export interface NormalisedReader {
-  readNormalised(png: Uint8Array): Promise<ReadView>;
+  readNormalised(png: Uint8Array, hints?: ReadHints): Promise<ReadView>;
 }
 
-export interface StageDeps {
+/** What both stages use. */
+export interface StageContext {
   readonly objects: ObjectStore;
   readonly results: ResultStore;
-  readonly preprocess: PreprocessFn;
-  readonly reader: NormalisedReader;
   readonly log: Log;
-  /** Days a record created by a stage is kept. */
-  readonly retentionDays: number;
   /**
    * How long a stage's claim on a scan holds off duplicates, ms. Must be shorter than the
    * queue's lease / visibility timeout so that a redelivery after a crash finds it expired.
    */
   readonly claimMs: number;
-  /** How long the read stage waits for the preprocess stage to record its result, ms. */
-  readonly settleMs?: number;
   readonly now?: () => Date;
-  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** The preprocess stage's dependencies. */
+export interface PreprocessDeps extends StageContext {
+  readonly preprocess: PreprocessFn;
+  /** Where the `read {id}` job goes (the read stage's queue). */
+  readonly jobs: Pick<JobQueue, 'send'>;
+  /** Days a record created by the stage (a photo dropped straight into the bucket) is kept. */
+  readonly retentionDays: number;
+}
+
+/** The read stage's dependencies. */
+export interface ReadDeps extends StageContext {
+  readonly reader: NormalisedReader;
 }
 
 /** What a stage did with one event. */
@@ -68,27 +97,14 @@ export type StageOutcome =
   | { readonly action: 'duplicate'; readonly id: string; readonly status: ScanStatus }
   | { readonly action: 'ignored'; readonly reason: string };
 
-/** Retryable: the event arrived before the record it depends on was ready. */
-export class NotReadyError extends CardOcrError {
-  constructor(message: string) {
-    super('conflict', message, { retryable: true });
-  }
-}
-
-const WORKING: readonly ScanStatus[] = ['awaiting_upload', 'queued', 'preprocessing', 'reading'];
-
-function nowOf(deps: StageDeps): Date {
+function nowOf(deps: StageContext): Date {
   return deps.now?.() ?? new Date();
-}
-
-function leaseLive(record: ScanRecord, stage: 'preprocess' | 'read', now: Date): boolean {
-  return record.lease?.stage === stage && Date.parse(record.lease.until) > now.getTime();
 }
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
 
-/** Deletes objects, ignoring failures (a leftover image is tidied by the next duplicate or the sweep). */
-async function deleteQuietly(deps: StageDeps, keys: Array<string | null | undefined>): Promise<void> {
+/** Deletes objects, ignoring failures (a leftover image is tidied by the next duplicate or the bucket's expiry rule). */
+async function deleteQuietly(deps: StageContext, keys: Array<string | null | undefined>): Promise<void> {
   await Promise.all(
     keys
       .filter((k): k is string => typeof k === 'string' && k.length > 0)
@@ -105,7 +121,7 @@ async function deleteQuietly(deps: StageDeps, keys: Array<string | null | undefi
  * record derived from key and etag for a photo dropped straight into the bucket (created
  * here, once: a duplicate event maps to the same id and its create conflicts).
  */
-async function resolveUploadRecord(deps: StageDeps, obj: StageObject): Promise<ScanRecord> {
+async function resolveUploadRecord(deps: PreprocessDeps, obj: StageObject): Promise<ScanRecord | null> {
   const named = scanIdFromUploadKey(obj.key);
   if (named) {
     const record = await deps.results.get(named);
@@ -121,158 +137,127 @@ async function resolveUploadRecord(deps: StageDeps, obj: StageObject): Promise<S
   } catch (err) {
     if (!(err instanceof ConflictError)) throw err;
   }
-  const created = await deps.results.get(id);
-  if (!created) throw new NotReadyError(`scan ${id} vanished while it was created`);
-  return created;
+  return deps.results.get(id);
 }
 
-/**
- * Claims a scan for a stage: moves it to `to` with attempts + 1 and a lease, conditional on
- * the status and on `attempts` being what was read. Returns null when another delivery won.
- */
-async function claim(
-  deps: StageDeps,
-  record: ScanRecord,
-  from: readonly ScanStatus[],
-  to: ScanStatus,
-  stage: 'preprocess' | 'read',
-  extra: Partial<ScanRecord> = {},
-): Promise<ScanRecord | null> {
-  const now = nowOf(deps);
-  try {
-    return await deps.results.transition(
-      record.id,
-      from,
-      {
-        ...extra,
-        status: to,
-        attempts: record.attempts + 1,
-        lease: { stage, until: new Date(now.getTime() + deps.claimMs).toISOString() },
-        updatedAt: now.toISOString(),
-      },
-      { ifAttempts: record.attempts },
-    );
-  } catch (err) {
-    if (err instanceof ConflictError) return null;
-    throw err;
-  }
-}
-
-/** Gives up a claim after a retryable failure so the retry does not mistake it for a live duplicate. */
-async function releaseClaim(deps: StageDeps, claimed: ScanRecord): Promise<void> {
-  try {
-    await deps.results.transition(claimed.id, [claimed.status], { status: claimed.status, lease: null }, {
-      ifAttempts: claimed.attempts,
-    });
-  } catch {
-    // Lost the claim meanwhile, or the store is down: the lease then simply runs out.
-  }
-}
-
-/** Records a final failure; a conflict means another delivery finished the scan first. */
 /**
  * Reads the object a claimed stage works on. Returns null when it is gone (the caller fails the
  * scan); any other error gives the claim back first, so a retry can take it again.
  */
-async function getClaimedObject(deps: StageDeps, claimed: ScanRecord, key: string): Promise<Uint8Array | null> {
+async function getClaimedObject(deps: StageContext, claimed: ScanRecord, key: string): Promise<Uint8Array | null> {
   try {
     return await deps.objects.get(key);
   } catch (err) {
     if (!(err instanceof NotFoundError)) {
-      await releaseClaim(deps, claimed);
+      await releaseClaim(deps.results, claimed);
       throw err;
     }
     return null;
   }
 }
 
-async function failScan(
-  deps: StageDeps,
+/** Records a final failure of a claimed scan; null when another delivery finished it first. */
+function failScan(
+  deps: StageContext,
   claimed: ScanRecord,
   error: { code: CardOcrError['code']; message: string },
   extra: Partial<ScanRecord> = {},
 ): Promise<ScanRecord | null> {
-  try {
-    return await deps.results.transition(
-      claimed.id,
-      [claimed.status],
-      { ...extra, status: 'failed', error: { code: error.code, message: redactPans(error.message) }, lease: null },
-      { ifAttempts: claimed.attempts },
-    );
-  } catch (err) {
-    if (err instanceof ConflictError) return null;
-    throw err;
-  }
+  return finishClaim(deps.results, claimed, {
+    ...extra,
+    status: 'failed',
+    error: { code: error.code, message: redactPans(error.message) },
+  });
+}
+
+/** Sends the one read job of a scan that is `reading`. */
+function sendReadJob(deps: PreprocessDeps, id: string): Promise<void> {
+  // The dedupe key lets a queue that dedupes (SQLite) drop a second send for the same claim.
+  return deps.jobs.send<ReadJob>(STAGE_QUEUES.read, { id }, { dedupeKey: `read#${id}` });
 }
 
 /**
  * Preprocess stage for one object under `uploads/`. Bad input and photos without a card end
  * the scan as `failed` (not retried); transient errors are thrown for the queue to retry.
  */
-export async function preprocessUpload(deps: StageDeps, obj: StageObject): Promise<StageOutcome> {
+export async function preprocessUpload(deps: PreprocessDeps, obj: StageObject): Promise<StageOutcome> {
   if (!obj.key.startsWith(UPLOADS_PREFIX)) return { action: 'ignored', reason: 'not under uploads/' };
   const t0 = performance.now();
   const record = await resolveUploadRecord(deps, obj);
+  if (!record) return { action: 'ignored', reason: 'scan deleted while it was created' };
   const now = nowOf(deps);
-  if (record.status === 'done' || record.status === 'failed') {
+  if (isFinal(record.status)) {
     // Finished earlier: this is a duplicate or a re-drop of the same photo. Tidy up only.
     if (record.key === obj.key || record.id === derivedScanId(obj.key, obj.etag)) await deleteQuietly(deps, [obj.key]);
     return { action: 'duplicate', id: record.id, status: record.status };
   }
-  if (record.status === 'reading' || (record.status === 'preprocessing' && leaseLive(record, 'preprocess', now))) {
+  if (record.status === 'reading') {
+    // Preprocessed already. If the read stage has not claimed it, the earlier delivery may have
+    // died between the transition and the send: send again (the read stage's claim dedupes).
+    if (!leaseLive(record, 'read', now)) await sendReadJob(deps, record.id);
     return { action: 'duplicate', id: record.id, status: record.status };
   }
-  const claimed = await claim(deps, record, ['awaiting_upload', 'queued', 'preprocessing'], 'preprocessing', 'preprocess', {
-    key: obj.key,
+  if (record.status === 'preprocessing' && leaseLive(record, 'preprocess', now)) {
+    return { action: 'duplicate', id: record.id, status: record.status };
+  }
+  const claimed = await claimScan(deps.results, record, {
+    stage: 'preprocess',
+    from: ['awaiting_upload', 'queued', 'preprocessing'],
+    to: 'preprocessing',
+    now,
+    claimMs: deps.claimMs,
+    extra: { key: obj.key },
   });
   if (!claimed) return { action: 'duplicate', id: record.id, status: record.status };
 
   const bytes = await getClaimedObject(deps, claimed, obj.key);
   if (!bytes) {
-    const failed = await failScan(deps, claimed, { code: 'not_found', message: 'the uploaded photo is gone' });
-    logStage(deps, 'preprocess', claimed, failed?.status ?? 'failed', t0, {});
+    await failScan(deps, claimed, { code: 'not_found', message: 'the uploaded photo is gone' });
+    logStage(deps, 'preprocess', claimed, 'failed', t0, {}, 'not_found');
     return { action: 'processed', id: claimed.id, status: 'failed' };
   }
 
-  let normalised: Awaited<ReturnType<PreprocessFn>>;
+  let normalised: Preprocessed;
   try {
     normalised = await deps.preprocess(bytes);
   } catch (err) {
     const error = toCardOcrError(err);
     if (error.retryable) {
-      await releaseClaim(deps, claimed);
+      await releaseClaim(deps.results, claimed);
       throw error;
     }
     // Bad input or no card: final. The raw photo is of no further use.
     const failed = await failScan(deps, claimed, error.toJSON(), {
       outcome: error.code === 'no_card' ? 'no_card' : 'failed',
-      timingsMs: { ...claimed.timingsMs, preprocessTotal: round1(performance.now() - t0) },
+      timingsMs: { ...claimed.timingsMs, preprocess: { total: round1(performance.now() - t0) } },
     });
     if (failed) await deleteQuietly(deps, [obj.key]);
     logStage(deps, 'preprocess', claimed, 'failed', t0, {}, error.code);
     return { action: 'processed', id: claimed.id, status: 'failed' };
   }
 
+  let moved: ScanRecord | null;
   try {
-    // Write the output first: if we die before the transition, the retry redoes both.
+    // 1. the output; 2. the record; 3. the job. A crash before 2 is redone by the retry; a
+    // crash between 2 and 3 is caught by the duplicate branch above on redelivery.
     await deps.objects.put(processedKeyFor(claimed.id), normalised.image, { contentType: 'image/png' });
-    const timingsMs = { ...claimed.timingsMs, ...normalised.timingsMs, preprocessTotal: round1(performance.now() - t0) };
-    const moved = await deps.results.transition(
-      claimed.id,
-      ['preprocessing'],
-      { status: 'reading', lease: null, timingsMs },
-      { ifAttempts: claimed.attempts },
-    );
-    // A name that looks like a card number is stored masked, so the read stage could not find
-    // the photo by the record's key: it is not needed any more, delete it now.
-    if (redactPans(obj.key) !== obj.key) await deleteQuietly(deps, [obj.key]);
-    logStage(deps, 'preprocess', moved, moved.status, t0, normalised.timingsMs);
-    return { action: 'processed', id: moved.id, status: moved.status };
+    moved = await finishClaim(deps.results, claimed, {
+      status: 'reading',
+      hints: normalised.hints ?? null,
+      timingsMs: { ...claimed.timingsMs, preprocess: { ...normalised.timingsMs, total: round1(performance.now() - t0) } },
+    });
   } catch (err) {
-    if (err instanceof ConflictError) return { action: 'duplicate', id: claimed.id, status: 'reading' };
-    await releaseClaim(deps, claimed);
+    await releaseClaim(deps.results, claimed);
     throw err;
   }
+  if (!moved) return { action: 'duplicate', id: claimed.id, status: 'reading' };
+  // Not released on failure: the record says `reading`, so the retry takes the duplicate branch and sends again.
+  await sendReadJob(deps, moved.id);
+  // A name that looks like a card number is stored masked, so the read stage could not find
+  // the photo by the record's key: it is not needed any more, delete it now.
+  if (redactPans(obj.key) !== obj.key) await deleteQuietly(deps, [obj.key]);
+  logStage(deps, 'preprocess', moved, moved.status, t0, normalised.timingsMs);
+  return { action: 'processed', id: moved.id, status: moved.status };
 }
 
 function cardFields(result: ReadView): CardFields {
@@ -281,36 +266,37 @@ function cardFields(result: ReadView): CardFields {
 }
 
 /**
- * Read stage for one `processed/<id>.png`: OCR and field checks, then the final status and
- * the masked fields; deletes the raw upload and the processed image once recorded.
+ * Read stage for one `read {id}` job: OCR and field checks on `processed/<id>.png`, then the
+ * final status and the masked fields; deletes the raw upload and the processed image once
+ * recorded.
  */
-export async function readProcessed(deps: StageDeps, obj: StageObject): Promise<StageOutcome> {
-  const id = scanIdFromProcessedKey(obj.key);
-  if (!obj.key.startsWith(PROCESSED_PREFIX) || !id) return { action: 'ignored', reason: 'not a processed card image' };
+export async function readScan(deps: ReadDeps, job: ReadJob): Promise<StageOutcome> {
+  const { id } = job;
   const t0 = performance.now();
-  let record = await deps.results.get(id);
+  const processedKey = processedKeyFor(id);
+  const record = await deps.results.get(id);
   if (!record) {
     // The scan was deleted meanwhile: its image must not linger.
-    await deleteQuietly(deps, [obj.key]);
+    await deleteQuietly(deps, [processedKey]);
     return { action: 'ignored', reason: 'scan no longer exists' };
   }
-  // The preprocess stage writes the image just before it records `reading`: give it a moment.
-  const settleMs = deps.settleMs ?? 3000;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  for (let waited = 0; (record.status === 'preprocessing' || record.status === 'queued') && waited < settleMs; waited += 50) {
-    await sleep(50);
-    record = (await deps.results.get(id)) ?? record;
-  }
-  if (record.status === 'done' || record.status === 'failed') {
-    await deleteQuietly(deps, [obj.key, record.key]);
+  if (isFinal(record.status)) {
+    await deleteQuietly(deps, [processedKey, record.key]);
     return { action: 'duplicate', id, status: record.status };
   }
-  if (record.status !== 'reading') throw new NotReadyError(`scan ${id} is ${record.status}, not ready to read`);
+  // The job is sent only after the record moved to `reading`: any other status is a stray message.
+  if (record.status !== 'reading') return { action: 'ignored', reason: `scan is ${record.status}, not reading` };
   if (leaseLive(record, 'read', nowOf(deps))) return { action: 'duplicate', id, status: record.status };
-  const claimed = await claim(deps, record, ['reading'], 'reading', 'read');
+  const claimed = await claimScan(deps.results, record, {
+    stage: 'read',
+    from: ['reading'],
+    to: 'reading',
+    now: nowOf(deps),
+    claimMs: deps.claimMs,
+  });
   if (!claimed) return { action: 'duplicate', id, status: record.status };
 
-  const png = await getClaimedObject(deps, claimed, obj.key);
+  const png = await getClaimedObject(deps, claimed, processedKey);
   if (!png) {
     await failScan(deps, claimed, { code: 'not_found', message: 'the normalised card image is gone' });
     await deleteQuietly(deps, [claimed.key]);
@@ -320,92 +306,80 @@ export async function readProcessed(deps: StageDeps, obj: StageObject): Promise<
 
   let result: ReadView;
   try {
-    result = await deps.reader.readNormalised(png);
+    result = await deps.reader.readNormalised(png, claimed.hints ?? undefined);
   } catch (err) {
     const error = toCardOcrError(err);
     if (error.retryable) {
-      await releaseClaim(deps, claimed);
+      await releaseClaim(deps.results, claimed);
       throw error;
     }
     const failed = await failScan(deps, claimed, error.toJSON(), { outcome: 'failed' });
-    if (failed) await deleteQuietly(deps, [obj.key, claimed.key]);
+    if (failed) await deleteQuietly(deps, [processedKey, claimed.key]);
     logStage(deps, 'read', claimed, 'failed', t0, {}, error.code);
     return { action: 'processed', id, status: 'failed' };
   }
 
   const ok = result.status === 'ok' || result.status === 'partial';
-  const timingsMs = { ...claimed.timingsMs, ...result.timingsMs, readTotal: round1(performance.now() - t0) };
   const error = ok
     ? null
     : result.status === 'no_card'
       ? { code: 'no_card' as const, message: result.error?.message ?? 'no payment card found in the photo' }
       : { code: result.error?.code ?? ('ocr_failed' as const), message: result.error?.message ?? 'the card could not be read' };
-  let final: ScanRecord;
+  let final: ScanRecord | null;
   try {
-    final = await deps.results.transition(
-      id,
-      ['reading'],
-      {
-        status: ok ? 'done' : 'failed',
-        outcome: result.status,
-        card: ok ? cardFields(result) : null,
-        confidence: { ...result.confidence },
-        missing: { ...result.missing },
-        error: error ? { code: error.code, message: redactPans(error.message) } : null,
-        timingsMs,
-        lease: null,
-      },
-      { ifAttempts: claimed.attempts },
-    );
+    final = await finishClaim(deps.results, claimed, {
+      status: ok ? 'done' : 'failed',
+      outcome: result.status,
+      card: ok ? cardFields(result) : null,
+      confidence: { ...result.confidence },
+      missing: { ...result.missing },
+      error: error ? { code: error.code, message: redactPans(error.message) } : null,
+      timingsMs: { ...claimed.timingsMs, read: { ...result.timingsMs, total: round1(performance.now() - t0) } },
+    });
   } catch (err) {
-    if (err instanceof ConflictError) return { action: 'duplicate', id, status: 'reading' };
-    await releaseClaim(deps, claimed);
+    await releaseClaim(deps.results, claimed);
     throw err;
   }
+  if (!final) return { action: 'duplicate', id, status: 'reading' };
   // Recorded: the photo and the card image are no longer needed.
-  await deleteQuietly(deps, [obj.key, final.key]);
+  await deleteQuietly(deps, [processedKey, final.key]);
   logStage(deps, 'read', final, final.status, t0, result.timingsMs, error?.code, result.status);
   return { action: 'processed', id, status: final.status };
 }
 
-/**
- * Ends a scan whose event was dead-lettered (attempts used up): record `failed` with code
- * `dead_lettered` and the reason, images deleted. Idempotent; unknown scans are ignored.
- */
-export async function failDeadLettered(deps: StageDeps, obj: StageObject, reason: string): Promise<ScanRecord | null> {
-  const id = scanIdFromProcessedKey(obj.key) ?? (await uploadScanId(deps, obj));
-  if (!id) return null;
-  const record = await deps.results.get(id);
-  if (!record || !WORKING.includes(record.status)) return null;
-  try {
-    const failed = await deps.results.transition(id, WORKING, {
-      status: 'failed',
-      error: { code: 'dead_lettered', message: redactPans(`gave up after repeated failures: ${reason}`) },
-      lease: null,
-    });
-    await deleteQuietly(deps, [record.key, processedKeyFor(id)]);
-    deps.log.warn('scan dead-lettered', { scanId: id, reason: redactPans(reason) });
-    return failed;
-  } catch (err) {
-    if (err instanceof ConflictError || err instanceof NotFoundError) return null;
-    throw err;
-  }
-}
-
-async function uploadScanId(deps: StageDeps, obj: StageObject): Promise<string | null> {
+/** The scan an uploaded object belongs to (named by the API, or derived from key + etag), if any. */
+export async function scanIdForUpload(deps: StageContext, obj: StageObject): Promise<string | null> {
   const named = scanIdFromUploadKey(obj.key);
   if (named && (await deps.results.get(named))) return named;
   return obj.key.startsWith(UPLOADS_PREFIX) ? derivedScanId(obj.key, obj.etag) : null;
 }
 
+/**
+ * Ends a scan whose job was dead-lettered (attempts used up): record `failed` with code
+ * `dead_lettered` and the reason, images deleted. Idempotent; unknown or finished scans are ignored.
+ */
+export async function failDeadLettered(deps: StageContext, id: string, reason: string): Promise<ScanRecord | null> {
+  const record = await deps.results.get(id);
+  if (!record || !WORKING_STATUSES.includes(record.status)) return null;
+  const failed = await tryTransition(deps.results, id, WORKING_STATUSES, {
+    status: 'failed',
+    error: { code: 'dead_lettered', message: redactPans(`gave up after repeated failures: ${reason}`) },
+    lease: null,
+  });
+  if (!failed) return null;
+  await deleteQuietly(deps, [record.key, processedKeyFor(id)]);
+  deps.log.warn('scan dead-lettered', { scanId: id, reason: redactPans(reason) });
+  return failed;
+}
+
 /** One structured line per stage per scan: ids, status, codes and timings; never card data or text. */
 function logStage(
-  deps: StageDeps,
-  stage: 'preprocess' | 'read',
+  deps: StageContext,
+  stage: StageName,
   record: ScanRecord,
   status: ScanStatus,
   t0: number,
-  timingsMs: Record<string, number>,
+  timingsMs: StageTimings,
   errorCode?: string,
   outcome?: string,
 ): void {

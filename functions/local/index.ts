@@ -9,9 +9,9 @@ import { serve } from '@hono/node-server';
 import type { Log } from '../core/log.js';
 import type { NormalisedReader, PreprocessFn } from '../core/stages.js';
 import { createApiApp } from '../handlers/api/app.js';
-import { loadApiConfig, loadLocalConfig, loadReaderConfig } from '../runtime/config.js';
-import { createLocalRuntime, type LocalRuntime } from '../runtime/local.js';
-import { createJsonLog } from './json-log.js';
+import { createLog } from '../adapters/log/powertools-log.js';
+import { loadConfig } from '../core/config.js';
+import { createLocalRuntime, type LocalRuntime } from './composition.js';
 import { LOCAL_UPLOAD_PATH, createUploadRoute } from './upload-route.js';
 
 export { LOCAL_UPLOAD_PATH } from './upload-route.js';
@@ -30,7 +30,7 @@ export interface StartLocalPipelineOptions {
   readonly maxAttempts?: number;
   /** Queue lease per job, ms. Default: `CARDOCR_JOB_LEASE_SECONDS`. */
   readonly leaseMs?: number;
-  /** Logger (default: JSON lines on stdout at `CARDOCR_LOG_LEVEL`). */
+  /** Logger (default: Powertools JSON lines at `CARDOCR_LOG_LEVEL`, redacted). */
   readonly log?: Log;
   /** Where the start-up banner goes (default: stderr, so stdout stays JSON lines). */
   readonly print?: (line: string) => void;
@@ -53,29 +53,22 @@ export interface LocalPipeline {
 
 /** Starts the whole local pipeline and its HTTP server. */
 export async function startLocalPipeline(options: StartLocalPipelineOptions = {}): Promise<LocalPipeline> {
-  const env = options.env ?? process.env;
-  const local = loadLocalConfig(env);
-  const readerConfig = loadReaderConfig(env);
-  const apiConfig = loadApiConfig(env);
-  const log = options.log ?? createJsonLog({ level: readerConfig.CARDOCR_LOG_LEVEL });
+  const config = loadConfig(['limits', 'ocr', 'log', 'api', 'local'], options.env);
+  const { local, limits } = config;
+  const log = options.log ?? createLog({ service: 'cardocr', level: config.log.level, sink: (line) => void process.stdout.write(`${line}\n`) });
   const print = options.print ?? ((line: string) => void process.stderr.write(`${line}\n`));
-  const configuredToken = options.token ?? local.CARDOCR_API_TOKEN;
+  const configuredToken = options.token ?? local.apiToken;
   const token = configuredToken ?? randomBytes(24).toString('base64url');
-  const limits = {
-    maxInputBytes: readerConfig.CARDOCR_MAX_INPUT_BYTES,
-    maxInputPixels: readerConfig.CARDOCR_MAX_INPUT_PIXELS,
-    timeoutMs: readerConfig.CARDOCR_DECODE_TIMEOUT_MS,
-  };
 
   const runtime = await createLocalRuntime({
-    dataDir: options.dataDir ?? local.CARDOCR_DATA_DIR,
-    concurrency: options.concurrency ?? local.CARDOCR_CONCURRENCY,
-    maxAttempts: options.maxAttempts ?? local.CARDOCR_MAX_ATTEMPTS,
-    retentionDays: local.CARDOCR_RETENTION_DAYS,
-    leaseMs: options.leaseMs ?? local.CARDOCR_JOB_LEASE_SECONDS * 1000,
+    dataDir: options.dataDir ?? local.dataDir,
+    concurrency: options.concurrency ?? local.concurrency,
+    maxAttempts: options.maxAttempts ?? local.maxAttempts,
+    retentionDays: limits.retentionDays,
+    leaseMs: options.leaseMs ?? local.jobLeaseSeconds * 1000,
     limits,
-    uploadExpiresMs: apiConfig.CARDOCR_UPLOAD_EXPIRES_SECONDS * 1000,
-    ocrRecycleAfter: readerConfig.CARDOCR_OCR_RECYCLE_AFTER,
+    uploadExpiresMs: config.api.uploadExpiresSeconds * 1000,
+    ocrRecycleAfter: config.ocr.recycleAfter,
     // Relative: the API resolves it against the URL each client called, so phones on the LAN work too.
     uploadUrl: LOCAL_UPLOAD_PATH,
     log,
@@ -91,7 +84,7 @@ export async function startLocalPipeline(options: StartLocalPipelineOptions = {}
       objects: runtime.objects,
       results: runtime.results,
       auth: { mode: 'bearer', token },
-      config: apiConfig,
+      config: { api: config.api, limits },
       log,
     });
     const upload = createUploadRoute({
@@ -104,15 +97,15 @@ export async function startLocalPipeline(options: StartLocalPipelineOptions = {}
       new URL(req.url).pathname === LOCAL_UPLOAD_PATH ? upload.fetch(req, env) : api.fetch(req, env);
 
     await runtime.start();
-    const host = options.host ?? local.CARDOCR_HOST;
+    const host = options.host ?? local.host;
     server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-      const s = serve({ fetch, port: options.port ?? local.PORT, hostname: host }, () => resolve(s));
+      const s = serve({ fetch, port: options.port ?? local.port, hostname: host }, () => resolve(s));
       s.once('error', reject);
     });
     const port = (server.address() as AddressInfo).port;
     const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
     const url = `http://${shownHost}:${port}`;
-    log.info('local pipeline started', { url, dataDir: runtime.dataDir, concurrency: options.concurrency ?? local.CARDOCR_CONCURRENCY });
+    log.info('local pipeline started', { url, dataDir: runtime.dataDir, concurrency: options.concurrency ?? local.concurrency });
     if (configuredToken) {
       print(`cardocr: serving on ${url}/ (API token from CARDOCR_API_TOKEN)`);
     } else {

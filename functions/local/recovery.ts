@@ -10,26 +10,31 @@
  * scan whose upload target expired without a photo ever arriving.
  */
 import type { SqliteJobQueue } from '../adapters/local/sqlite-job-queue.js';
-import { ConflictError, NotFoundError } from '../core/errors.js';
 import { processedKeyFor } from '../core/ids.js';
 import type { Log } from '../core/log.js';
 import type { ObjectStore, ResultStore } from '../core/ports.js';
-import type { ScanRecord, ScanStatus } from '../core/record.js';
-import { failDeadLettered, type StageDeps, type StageObject } from '../core/stages.js';
-import { PREPROCESS_QUEUE, READ_QUEUE } from './intake.js';
+import { IN_FLIGHT_STATUSES, type ScanRecord } from '../core/record.js';
+import {
+  STAGE_QUEUES,
+  failDeadLettered,
+  scanIdForUpload,
+  type ReadJob,
+  type StageContext,
+  type StageObject,
+} from '../core/stages.js';
+import { tryTransition } from '../core/transitions.js';
+import { uploadDedupeKey } from './intake.js';
 
 export interface RecoveryDeps {
   readonly queue: SqliteJobQueue;
   readonly results: ResultStore;
   readonly objects: ObjectStore;
-  readonly stage: StageDeps;
+  readonly context: StageContext;
   readonly log: Log;
 }
 
-const RESUMABLE: readonly ScanStatus[] = ['queued', 'preprocessing', 'reading'];
-
 async function* working(results: ResultStore): AsyncGenerator<ScanRecord> {
-  for (const status of RESUMABLE) {
+  for (const status of IN_FLIGHT_STATUSES) {
     let cursor: string | undefined;
     do {
       const page = await results.list({ status, limit: 100, ...(cursor ? { cursor } : {}) });
@@ -45,35 +50,28 @@ export async function requeueScan(
   record: ScanRecord,
   options: { clearLease: boolean },
 ): Promise<'requeued' | 'failed' | 'skipped'> {
-  let rec = record;
+  let rec: ScanRecord | null = record;
   if (options.clearLease && rec.lease) {
-    try {
-      rec = await deps.results.transition(rec.id, [rec.status], { status: rec.status, lease: null }, { ifAttempts: rec.attempts });
-    } catch (err) {
-      if (err instanceof ConflictError || err instanceof NotFoundError) return 'skipped';
-      throw err;
-    }
+    rec = await tryTransition(deps.results, rec.id, [rec.status], { status: rec.status, lease: null }, { ifAttempts: rec.attempts });
+    if (!rec) return 'skipped';
   }
   const reading = rec.status === 'reading';
   const key = reading ? processedKeyFor(rec.id) : rec.key;
   const info = key ? await deps.objects.head(key) : null;
   if (!info) {
-    try {
-      await deps.results.transition(rec.id, [rec.status], {
-        status: 'failed',
-        error: { code: 'not_found', message: reading ? 'the normalised card image was lost' : 'the uploaded photo was lost' },
-        lease: null,
-      });
-      deps.log.warn('scan could not be resumed: image missing', { scanId: rec.id, status: rec.status });
-      return 'failed';
-    } catch (err) {
-      if (err instanceof ConflictError || err instanceof NotFoundError) return 'skipped';
-      throw err;
-    }
+    const failed = await tryTransition(deps.results, rec.id, [rec.status], {
+      status: 'failed',
+      error: { code: 'not_found', message: reading ? 'the normalised card image was lost' : 'the uploaded photo was lost' },
+      lease: null,
+    });
+    if (!failed) return 'skipped';
+    deps.log.warn('scan could not be resumed: image missing', { scanId: rec.id, status: rec.status });
+    return 'failed';
   }
-  const obj: StageObject = { key: info.key, size: info.size, etag: info.etag };
   // Its own dedupe key: the original job may be long done (and its key still in the window).
-  await deps.queue.send(reading ? READ_QUEUE : PREPROCESS_QUEUE, obj, { dedupeKey: `recover:${rec.id}:${rec.attempts}` });
+  const dedupeKey = `recover:${rec.id}:${rec.attempts}`;
+  if (reading) await deps.queue.send<ReadJob>(STAGE_QUEUES.read, { id: rec.id }, { dedupeKey });
+  else await deps.queue.send<StageObject>(STAGE_QUEUES.preprocess, { key: info.key, size: info.size, etag: info.etag }, { dedupeKey });
   return 'requeued';
 }
 
@@ -110,11 +108,16 @@ export async function sweepStale(deps: RecoveryDeps, staleMs: number, now: numbe
 /** Fails the scans of dead-lettered jobs not yet handled (ids in `handled` are skipped and added). */
 export async function failDeadLetterJobs(deps: RecoveryDeps, handled: Set<string>): Promise<number> {
   let n = 0;
-  for (const queue of [PREPROCESS_QUEUE, READ_QUEUE]) {
-    for (const job of await deps.queue.deadLetters<StageObject>(queue)) {
+  const scanOf = {
+    [STAGE_QUEUES.read]: async (body: unknown) => (body as ReadJob).id,
+    [STAGE_QUEUES.preprocess]: (body: unknown) => scanIdForUpload(deps.context, body as StageObject),
+  };
+  for (const [queue, idOf] of Object.entries(scanOf)) {
+    for (const job of await deps.queue.deadLetters(queue)) {
       if (handled.has(job.id)) continue;
       handled.add(job.id);
-      if (await failDeadLettered(deps.stage, job.body, job.reason)) n++;
+      const id = await idOf(job.body);
+      if (id && (await failDeadLettered(deps.context, id, job.reason))) n++;
       deps.queue.redactBody(job.id);
     }
   }
@@ -138,18 +141,15 @@ export async function expireUploads(deps: RecoveryDeps, olderThanMs: number, now
   for (const r of old) {
     const info = r.key ? await deps.objects.head(r.key) : null;
     if (info) {
-      await deps.queue.send(PREPROCESS_QUEUE, { key: info.key, size: info.size, etag: info.etag }, { dedupeKey: `${info.key}#${info.etag}` });
+      const obj: StageObject = { key: info.key, size: info.size, etag: info.etag };
+      await deps.queue.send(STAGE_QUEUES.preprocess, obj, { dedupeKey: uploadDedupeKey(obj) });
       continue;
     }
-    try {
-      await deps.results.transition(r.id, ['awaiting_upload'], {
-        status: 'failed',
-        error: { code: 'not_found', message: 'no photo was uploaded before the upload target expired' },
-      });
-      n++;
-    } catch (err) {
-      if (!(err instanceof ConflictError || err instanceof NotFoundError)) throw err;
-    }
+    const failed = await tryTransition(deps.results, r.id, ['awaiting_upload'], {
+      status: 'failed',
+      error: { code: 'not_found', message: 'no photo was uploaded before the upload target expired' },
+    });
+    if (failed) n++;
   }
   return n;
 }

@@ -1,14 +1,15 @@
 /**
- * Watches the bucket folder for objects that trigger a stage (`uploads/`, `processed/`):
- * `fs.watch` for prompt notice plus a periodic scan as the safety net (watch events can be
- * dropped, coalesced or missed while the runner was down). A file is only reported once it
- * is complete: the store's own writes are atomic renames, but a photo being copied in by
- * another program grows for a while, so a file must keep the same size and mtime for
- * `stableMs` before it counts.
+ * Watches the bucket folder's `uploads/` for photos, the local stand-in for the S3 upload
+ * notification: chokidar reports a file once it is complete (`awaitWriteFinish`: the size has
+ * held for `stableMs`, so a photo still being copied in by another program is not read
+ * half-written; the store's own writes are atomic renames anyway). A periodic listing is the
+ * safety net for what a watch can miss (events dropped, files that arrived while the runner
+ * was down are covered by the initial pass). Reporting an object twice is harmless: the
+ * intake dedupes on key + etag.
  */
-import { watch, type FSWatcher } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
-import { join, sep } from 'node:path';
+import { join, relative, sep } from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
 import { validateKey, type FsObjectStore } from '../adapters/local/fs-object-store.js';
 import type { Log } from '../core/log.js';
 import { redactPans } from '../core/mask.js';
@@ -16,31 +17,21 @@ import type { StageObject } from '../core/stages.js';
 
 export interface BucketWatcherOptions {
   readonly store: FsObjectStore;
-  /** Prefixes to report, e.g. `uploads/` and `processed/`. */
-  readonly prefixes: readonly string[];
+  /** Prefix to report, e.g. `uploads/`. */
+  readonly prefix: string;
   /** Called for each complete object; may be called again for the same object. */
   readonly onObject: (obj: StageObject) => Promise<void>;
   readonly log: Log;
-  /** Full rescan period, ms (default 2000). */
+  /** Safety-net listing period, ms (default 2000). */
   readonly scanIntervalMs?: number;
-  /** How long a file must stay unchanged to count as complete, ms (default 500). */
+  /** How long a file's size must hold before it counts as complete, ms (default 500). */
   readonly stableMs?: number;
 }
 
-interface Seen {
-  size: number;
-  mtimeMs: number;
-  /** When this size/mtime was first observed. */
-  since: number;
-  /** Already handed to onObject in this version. */
-  reported: boolean;
-}
-
-/** Reports complete objects under the watched prefixes of a filesystem bucket. */
+/** Reports complete objects under the watched prefix of a filesystem bucket. */
 export class BucketWatcher {
   readonly #o: BucketWatcherOptions;
-  readonly #seen = new Map<string, Seen>();
-  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #dir: string;
   #watcher: FSWatcher | null = null;
   #interval: NodeJS.Timeout | null = null;
   #scanning: Promise<void> | null = null;
@@ -48,44 +39,49 @@ export class BucketWatcher {
 
   constructor(options: BucketWatcherOptions) {
     this.#o = options;
+    this.#dir = join(options.store.root, ...options.prefix.split('/').filter(Boolean));
+  }
+
+  get #stableMs(): number {
+    return this.#o.stableMs ?? 500;
   }
 
   async start(): Promise<void> {
-    for (const p of this.#o.prefixes) await mkdir(join(this.#o.store.root, ...p.split('/').filter(Boolean)), { recursive: true });
-    try {
-      this.#watcher = watch(this.#o.store.root, { recursive: true }, (_event, filename) => {
-        if (filename) this.#check(String(filename).split(sep).join('/'));
-      });
-      this.#watcher.on('error', (err) => {
-        this.#o.log.warn('folder watch failed; relying on the periodic scan', { error: err });
-        this.#watcher?.close();
-        this.#watcher = null;
-      });
-    } catch (err) {
-      this.#o.log.warn('folder watch unavailable; relying on the periodic scan', { error: err as Error });
-    }
+    await mkdir(this.#dir, { recursive: true });
+    const watcher = watch(this.#dir, {
+      // Files already there are covered by the first scan() below.
+      ignoreInitial: true,
+      awaitWriteFinish: { stabilityThreshold: this.#stableMs, pollInterval: 100 },
+      // The store's temp files and dot files are not objects.
+      ignored: (path) => path.split(sep).some((seg) => seg.startsWith('.')),
+    });
+    const onFile = (path: string) => this.#report(this.#keyOf(path));
+    watcher.on('add', onFile).on('change', onFile);
+    watcher.on('error', (err) => this.#o.log.warn('folder watch failed; relying on the periodic scan', { error: err as Error }));
+    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+    this.#watcher = watcher;
     await this.scan();
     this.#interval = setInterval(() => void this.scan(), this.#o.scanIntervalMs ?? 2000);
     this.#interval.unref();
   }
 
-  /** One full pass over the watched prefixes (also run periodically). */
+  #keyOf(path: string): string {
+    return `${this.#o.prefix}${relative(this.#dir, path).split(sep).join('/')}`;
+  }
+
+  /** One full pass over the prefix (also run periodically): reports files that have stopped changing. */
   scan(): Promise<void> {
     this.#scanning ??= (async () => {
       try {
-        const present = new Set<string>();
-        for (const prefix of this.#o.prefixes) {
-          let cursor: string | undefined;
-          do {
-            const page = await this.#o.store.list(prefix, { limit: 1000, ...(cursor ? { cursor } : {}) });
-            for (const item of page.items) {
-              present.add(item.key);
-              this.#check(item.key);
-            }
-            cursor = page.cursor;
-          } while (cursor && !this.#stopped);
-        }
-        for (const key of this.#seen.keys()) if (!present.has(key)) this.#seen.delete(key);
+        let cursor: string | undefined;
+        do {
+          const page = await this.#o.store.list(this.#o.prefix, { limit: 1000, ...(cursor ? { cursor } : {}) });
+          for (const item of page.items) {
+            // Still growing (a copy in progress): the watch reports it once it settles.
+            if (Date.now() - item.lastModified.getTime() >= this.#stableMs) await this.#report(item.key);
+          }
+          cursor = page.cursor;
+        } while (cursor && !this.#stopped);
       } catch (err) {
         this.#o.log.warn('bucket scan failed', { error: err as Error });
       } finally {
@@ -95,64 +91,28 @@ export class BucketWatcher {
     return this.#scanning;
   }
 
-  #check(key: string): void {
-    if (this.#stopped || !this.#o.prefixes.some((p) => key.startsWith(p))) return;
+  async #report(key: string): Promise<void> {
+    if (this.#stopped) return;
     try {
       validateKey(key);
     } catch {
-      return; // temp files, dot files, odd names: not objects
+      return; // odd names: not objects
     }
-    void this.#observe(key);
-  }
-
-  async #observe(key: string): Promise<void> {
-    let st;
     try {
-      st = await stat(join(this.#o.store.root, ...key.split('/')));
-    } catch {
-      this.#seen.delete(key);
-      return;
-    }
-    if (!st.isFile()) return;
-    const now = Date.now();
-    const stableMs = this.#o.stableMs ?? 500;
-    const prev = this.#seen.get(key);
-    if (!prev || prev.size !== st.size || prev.mtimeMs !== st.mtimeMs) {
-      this.#seen.set(key, { size: st.size, mtimeMs: st.mtimeMs, since: now, reported: false });
-      this.#recheck(key, stableMs);
-      return;
-    }
-    if (prev.reported) return;
-    if (now - prev.since < stableMs || now - st.mtimeMs < stableMs) {
-      this.#recheck(key, stableMs);
-      return;
-    }
-    prev.reported = true;
-    try {
+      const st = await stat(join(this.#o.store.root, ...key.split('/')));
+      if (!st.isFile()) return;
       const info = await this.#o.store.head(key);
       if (info) await this.#o.onObject({ key: info.key, size: info.size, etag: info.etag });
     } catch (err) {
-      prev.reported = false; // try again on the next scan
+      // Gone meanwhile, or the queue is busy: the next scan tries again.
       this.#o.log.warn('could not hand a new object to the pipeline', { key: redactPans(key), error: err as Error });
     }
   }
 
-  #recheck(key: string, ms: number): void {
-    if (this.#stopped) return;
-    const t = setTimeout(() => {
-      this.#timers.delete(t);
-      this.#check(key);
-    }, ms + 20);
-    t.unref();
-    this.#timers.add(t);
-  }
-
   async stop(): Promise<void> {
     this.#stopped = true;
-    this.#watcher?.close();
     if (this.#interval) clearInterval(this.#interval);
-    for (const t of this.#timers) clearTimeout(t);
-    this.#timers.clear();
+    await this.#watcher?.close();
     await this.#scanning;
   }
 }

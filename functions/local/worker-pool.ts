@@ -1,25 +1,28 @@
 /**
- * The local queue consumers: `concurrency` loops, each taking one job at a time (read jobs
- * first, so scans already under way finish before new ones start) and handing it to its
- * stage handler as an S3-shaped event, exactly as SQS hands it to the Lambda. A thrown error
- * releases the job for a retry with exponential backoff; once the queue dead-letters it the
- * scan is failed with the reason.
+ * The local queue consumers: `concurrency` loops, each taking one job at a time (from the
+ * first queue in priority order that has one) and handing its body to the stage use-case. A
+ * thrown error releases the job for a retry with exponential backoff; once the queue
+ * dead-letters it, the queue's `onDeadLetter` fails the scan with the reason.
  */
 import { toCardOcrError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
-import { redactPans } from '../core/mask.js';
 import type { Job, JobQueue } from '../core/ports.js';
-import type { StageObject } from '../core/stages.js';
+
+/** One consumed queue: its name, what to do with a job's body, and with a dead-lettered one. */
+export interface QueueHandler<T = never> {
+  readonly queue: string;
+  readonly handle: (body: T) => Promise<unknown>;
+  /** Called once a job is dead-lettered. */
+  readonly onDeadLetter: (body: T, reason: string) => Promise<unknown>;
+}
 
 export interface WorkerPoolOptions {
   readonly queue: JobQueue;
-  /** Queue name → handler, in priority order. */
-  readonly handlers: ReadonlyArray<readonly [queue: string, handle: (obj: StageObject) => Promise<unknown>]>;
+  /** The queues, in priority order. */
+  readonly handlers: ReadonlyArray<QueueHandler<never>>;
   readonly concurrency: number;
   /** Lease per received job, ms: a job not acked by then is redelivered. */
   readonly leaseMs: number;
-  /** Called once a job is dead-lettered. */
-  readonly onDeadLetter: (obj: StageObject, reason: string) => Promise<unknown>;
   readonly log: Log;
   /** First retry delay, ms (doubles per attempt; default 500). */
   readonly backoffMs?: number;
@@ -81,13 +84,13 @@ export class WorkerPool {
   async #loop(worker: number): Promise<void> {
     while (this.#running) {
       let took = false;
-      for (const [name, handle] of this.#o.handlers) {
+      for (const handler of this.#o.handlers) {
         if (!this.#running) break;
-        let jobs: Job<StageObject>[];
+        let jobs: Job<unknown>[];
         try {
-          jobs = await this.#o.queue.receive<StageObject>(name, { max: 1, leaseMs: this.#o.leaseMs });
+          jobs = await this.#o.queue.receive(handler.queue, { max: 1, leaseMs: this.#o.leaseMs });
         } catch (err) {
-          this.#o.log.error('queue receive failed', { queue: name, error: err as Error });
+          this.#o.log.error('queue receive failed', { queue: handler.queue, error: err as Error });
           break;
         }
         const job = jobs[0];
@@ -95,7 +98,7 @@ export class WorkerPool {
         took = true;
         this.#active++;
         try {
-          await this.#run(job, handle, worker);
+          await this.#run(job, handler, worker);
         } finally {
           this.#active--;
         }
@@ -105,10 +108,12 @@ export class WorkerPool {
     }
   }
 
-  async #run(job: Job<StageObject>, handle: (obj: StageObject) => Promise<unknown>, worker: number): Promise<void> {
+  async #run(job: Job<unknown>, typed: QueueHandler<never>, worker: number): Promise<void> {
     const { queue, log } = this.#o;
+    // A queue's bodies are what its one sender wrote (the stages and the intake, typed there).
+    const handler = typed as unknown as QueueHandler<unknown>;
     try {
-      await handle(job.body);
+      await handler.handle(job.body);
       await queue.ack(job);
     } catch (thrown) {
       const err = toCardOcrError(thrown);
@@ -119,13 +124,13 @@ export class WorkerPool {
         const { deadLettered } = await queue.retry(job, { delayMs, reason });
         log.warn(deadLettered ? 'job dead-lettered' : 'job failed, will retry', {
           queue: job.queue,
-          key: redactPans(job.body.key),
+          job: job.id,
           attempt: job.attempt,
           code: err.code,
           worker,
           ...(deadLettered ? {} : { retryInMs: Math.round(delayMs) }),
         });
-        if (deadLettered) await this.#o.onDeadLetter(job.body, reason);
+        if (deadLettered) await handler.onDeadLetter(job.body, reason);
       } catch (err2) {
         // The lease will run out and the job come back: nothing is lost.
         log.error('could not release a failed job', { queue: job.queue, error: err2 as Error });

@@ -44,7 +44,7 @@ export function describeResultStoreContract(name: string, makeStore: () => Promi
         missing: { name: 'not_found' },
         error: null,
         attempts: 2,
-        timingsMs: { preprocess: 120.5, read: 800 },
+        timingsMs: { preprocess: { decode: 20.5, total: 120.5 }, read: { total: 800 } },
       });
       await store.create(r);
       expect(await store.get(r.id)).toEqual(r);

@@ -17,7 +17,7 @@ import { maskPan } from '../../functions/core/mask.js';
 import { createReaderEngines } from '../../functions/adapters/ocr/reader-engines.js';
 import { createCardReader, type CardReader } from '../../functions/reader/reader.js';
 import type { NormalisedReader } from '../../functions/core/stages.js';
-import { createLocalRuntime, type LocalRuntime } from '../../functions/runtime/local.js';
+import { createLocalRuntime, type LocalRuntime } from '../../functions/local/composition.js';
 import { fixtureBytes, plainCards, waitFor } from './support/local-helpers.js';
 
 describe('retries and dead letters', () => {

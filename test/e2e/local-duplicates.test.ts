@@ -1,6 +1,7 @@
 /**
- * At-least-once delivery with idempotent stages: the same S3 event delivered several times,
- * concurrently and late, yields one record, one preprocess run and one OCR run. Real parts
+ * At-least-once delivery with idempotent stages: the same upload (and the same read job)
+ * delivered several times, concurrently and late, yields one record, one preprocess run, one
+ * read job and one OCR run. Real parts
  * (sharp, the card reader, SQLite, the folder bucket); the reader and preprocess step are
  * only wrapped to count how often they run.
  */
@@ -15,11 +16,14 @@ import { maskPan } from '../../functions/core/mask.js';
 import { preprocessPhoto } from '../../functions/reader/preprocess.js';
 import { createReaderEngines } from '../../functions/adapters/ocr/reader-engines.js';
 import { createCardReader, type CardReader } from '../../functions/reader/reader.js';
-import type { NormalisedReader, PreprocessFn } from '../../functions/core/stages.js';
-import { handlePreprocessEvent } from '../../functions/handlers/preprocess.js';
-import { handleReadEvent } from '../../functions/handlers/read.js';
-import { objectCreatedEvent } from '../../functions/handlers/s3-event.js';
-import { createLocalRuntime, type LocalRuntime } from '../../functions/runtime/local.js';
+import {
+  STAGE_QUEUES,
+  preprocessUpload,
+  readScan,
+  type NormalisedReader,
+  type PreprocessFn,
+} from '../../functions/core/stages.js';
+import { createLocalRuntime, type LocalRuntime } from '../../functions/local/composition.js';
 import { fixtureBytes, plainCards, waitFor } from './support/local-helpers.js';
 
 describe('duplicate events', () => {
@@ -32,13 +36,12 @@ describe('duplicate events', () => {
   const countingReader = (): NormalisedReader => ({
     async readNormalised(png) {
       counts.read++;
-      return reader.readNormalised(png);
+      return reader.readNormalised(png); // the glyph reader takes no hints yet
     },
   });
   const countingPreprocess: PreprocessFn = async (bytes) => {
     counts.preprocess++;
-    const out = await preprocessPhoto(bytes, DEFAULT_IMAGE_LIMITS);
-    return { image: out.image, timingsMs: { ...out.timingsMs } };
+    return preprocessPhoto(bytes, DEFAULT_IMAGE_LIMITS);
   };
 
   async function runtime(name: string): Promise<LocalRuntime> {
@@ -71,32 +74,33 @@ describe('duplicate events', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('the same event delivered to the stage handlers concurrently and late: 1 record, 1 preprocess, 1 OCR run', { timeout: 120_000 }, async () => {
-    const rt = await runtime('handlers'); // not started: events are delivered by hand
-    const deps = rt.stage;
+  it('the same upload delivered to the stages concurrently and late: 1 record, 1 preprocess, 1 read job, 1 OCR run', { timeout: 120_000 }, async () => {
+    const rt = await runtime('handlers'); // not started: deliveries are made by hand
     const info = await rt.objects.put('uploads/dropped card.jpg', fixtureBytes(card.file));
-    const upload = objectCreatedEvent('local', info);
+    const upload = { key: info.key, size: info.size, etag: info.etag };
 
-    const first = await Promise.all([1, 2, 3].map(() => handlePreprocessEvent(upload, deps)));
+    const first = await Promise.all([1, 2, 3].map(() => preprocessUpload(rt.preprocessDeps, upload)));
     expect(counts.preprocess).toBe(1);
-    expect(first.flat().filter((o) => o.action === 'processed')).toHaveLength(1);
+    expect(first.filter((o) => o.action === 'processed')).toHaveLength(1);
     const records = (await rt.results.list({ limit: 100, key: 'uploads/dropped card.jpg' })).items;
     expect(records).toHaveLength(1);
     const id = records[0]!.id;
     expect(records[0]!.status).toBe('reading');
 
-    const processed = await rt.objects.head(processedKeyFor(id));
-    expect(processed).not.toBeNull();
-    const readEvent = objectCreatedEvent('local', processed!);
-    await Promise.all([1, 2, 3].map(() => handleReadEvent(readEvent, deps)));
+    expect(await rt.objects.head(processedKeyFor(id))).not.toBeNull();
+    // The one explicit hop: exactly one read job, naming the scan.
+    expect(rt.queue.stats(STAGE_QUEUES.read)).toMatchObject({ pending: 1 });
+    const [job] = await rt.queue.receive<{ id: string }>(STAGE_QUEUES.read, { max: 10, leaseMs: 60_000 });
+    expect(job?.body).toEqual({ id });
+    await Promise.all([1, 2, 3].map(() => readScan(rt.readDeps, job!.body)));
     expect(counts.read).toBe(1);
     const done = await rt.results.get(id);
     expect(done?.status).toBe('done');
     expect(done?.card?.pan).toBe(maskPan(card.pan!));
 
-    // Late duplicates of both events change nothing and run nothing.
-    await handlePreprocessEvent(upload, deps);
-    await handleReadEvent(readEvent, deps);
+    // Late duplicates of both deliveries change nothing and run nothing.
+    await preprocessUpload(rt.preprocessDeps, upload);
+    await readScan(rt.readDeps, { id });
     expect(counts).toEqual({ preprocess: 1, read: 1 });
     expect(await rt.results.get(id)).toEqual(done);
     expect((await rt.results.list({ limit: 100 })).items).toHaveLength(1);
@@ -114,8 +118,8 @@ describe('duplicate events', () => {
       attempts: 0, createdAt: stamp, updatedAt: stamp, timingsMs: {}, expiresAt: 2_000_000_000,
     });
     const info = await rt.objects.put(key, fixtureBytes(card.file));
-    const event = objectCreatedEvent('local', info);
-    const outcomes = (await Promise.all([handlePreprocessEvent(event, rt.stage), handlePreprocessEvent(event, rt.stage)])).flat();
+    const obj = { key: info.key, size: info.size, etag: info.etag };
+    const outcomes = await Promise.all([preprocessUpload(rt.preprocessDeps, obj), preprocessUpload(rt.preprocessDeps, obj)]);
     expect(outcomes.map((o) => ('id' in o ? o.id : null))).toEqual([id, id]);
     expect(counts.preprocess).toBe(1);
     expect((await rt.results.list({ limit: 100 })).items.map((r) => r.id)).toEqual([id]);
@@ -139,5 +143,7 @@ describe('duplicate events', () => {
     expect(counts).toEqual({ preprocess: 1, read: 1 });
     expect((await rt.results.list({ limit: 100 })).items).toHaveLength(1);
     expect(rt.queue.stats()).toMatchObject({ pending: 0, leased: 0, dead: 0 });
+    expect(rt.queue.stats(STAGE_QUEUES.preprocess).done).toBe(1);
+    expect(rt.queue.stats(STAGE_QUEUES.read).done).toBe(1);
   });
 });

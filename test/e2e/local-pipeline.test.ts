@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maskPan } from '../../functions/core/mask.js';
 import { startLocalPipeline, type LocalPipeline } from '../../functions/local/index.js';
-import { createJsonLog } from '../../functions/local/json-log.js';
+import { createLog } from '../../functions/adapters/log/powertools-log.js';
 import { ApiClient, filesUnder, fixtureBytes, loadTruth, plainCards, sweepForPans, waitFor, type ScanView } from './support/local-helpers.js';
 
 const TOKEN = 'local-e2e-token-0123456789abcdef';
@@ -36,7 +36,7 @@ describe('local pipeline end to end', () => {
       token: TOKEN,
       concurrency: 2,
       env: {},
-      log: createJsonLog({ level: 'debug', sink: (line) => logs.push(line) }),
+      log: createLog({ service: 'cardocr', level: 'debug', sink: (line) => logs.push(line) }),
       print: (line) => logs.push(line),
       scanIntervalMs: 500,
     });

@@ -1,5 +1,5 @@
 /**
- * Test helpers: real S3 and DynamoDB API servers (s3rver, dynalite) on 127.0.0.1 random
+ * Test helpers: real S3, DynamoDB and SQS API servers (s3rver, dynalite, fauxqs) on 127.0.0.1 random
  * ports, with the results and idempotency tables created from the same key-schema
  * constants the CDK stack uses.
  */
@@ -18,7 +18,9 @@ import {
   type CreateTableCommandInput,
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
+import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
+import { startFauxqs } from 'fauxqs';
 import { IDEMPOTENCY_TABLE, RESULT_TABLE } from '../../functions/adapters/aws/result-table-schema.js';
 
 /** Dummy credentials: the emulators accept any well-formed signature. */
@@ -174,5 +176,40 @@ export async function startDynamo(): Promise<DynamoEmulator> {
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+export interface SqsEmulator {
+  readonly endpoint: string;
+  clientConfig(): SQSClientConfig;
+  client(): SQSClient;
+  /**
+   * Creates a standard queue with its dead-letter queue (redrive after `maxReceiveCount`
+   * receives, like the CDK stage queues). Returns both URLs.
+   */
+  createQueue(name: string, options?: { maxReceiveCount?: number }): Promise<{ url: string; deadLetterUrl: string }>;
+  stop(): Promise<void>;
+}
+
+/** Starts fauxqs (an SQS API server, in memory) on 127.0.0.1:random. */
+export async function startSqs(): Promise<SqsEmulator> {
+  // `host` only names queue URLs (sqs.<region>.localhost:<port>/...); the SDK talks to `endpoint`.
+  const server = await startFauxqs({ port: 0, logger: false, host: 'localhost' });
+  const endpoint = `http://127.0.0.1:${server.port}`;
+  const clientConfig = (): SQSClientConfig => ({ endpoint, region: TEST_REGION, credentials: TEST_CREDENTIALS });
+  return {
+    endpoint,
+    clientConfig,
+    client: () => new SQSClient(clientConfig()),
+    async createQueue(name, options = {}) {
+      const dlq = server.createQueue(`${name}-dlq`);
+      const queue = server.createQueue(name, {
+        attributes: {
+          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.queueArn, maxReceiveCount: options.maxReceiveCount ?? 3 }),
+        },
+      });
+      return { url: queue.queueUrl, deadLetterUrl: dlq.queueUrl };
+    },
+    stop: () => server.stop(),
   };
 }

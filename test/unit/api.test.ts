@@ -1,7 +1,7 @@
 import { handle } from 'hono/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createApiApp, type ApiAppDeps } from '../../functions/handlers/api/app.js';
-import { loadApiConfig } from '../../functions/runtime/config.js';
+import { configDefaults, loadConfig } from '../../functions/core/config.js';
 import { MemoryObjectStore, MemoryResultStore, makeRecord } from './api-fakes.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
@@ -126,7 +126,7 @@ describe('POST /v1/scans', () => {
         method: 'POST',
         fields: expect.objectContaining({ key: `uploads/${created.id}.webp` }),
         expiresAt: expect.any(String),
-        maxBytes: loadApiConfig({}).CARDOCR_MAX_INPUT_BYTES,
+        maxBytes: configDefaults('limits').maxInputBytes,
       },
     });
     expect(results.records.get(created.id)).toMatchObject({ status: 'awaiting_upload', key: `uploads/${created.id}.webp` });
@@ -209,7 +209,7 @@ describe('GET /v1/scans/{id}', () => {
         outcome: 'ok',
         card: { pan: '411111••••••1111', last4: '1111', brand: 'visa', expiry: '09/29', name: 'JANE DOE' },
         confidence: { pan: 0.93 },
-        timingsMs: { preprocess: 120, read: 800 },
+        timingsMs: { preprocess: { decode: 20, total: 120 }, read: { total: 800 } },
         attempts: 2,
         lease: null,
       } as never),
@@ -227,7 +227,7 @@ describe('GET /v1/scans/{id}', () => {
       error: null,
       createdAt: '2026-01-01T00:00:00.000Z',
       updatedAt: '2026-01-01T00:00:00.000Z',
-      timingsMs: { preprocess: 120, read: 800 },
+      timingsMs: { preprocess: { decode: 20, total: 120 }, read: { total: 800 } },
     });
   });
 
@@ -320,7 +320,7 @@ describe('rate limiting', () => {
     let t = 0;
     let client = 'a';
     const { app } = setup({
-      config: { ...loadApiConfig({}), CARDOCR_RATE_LIMIT_BURST: 3, CARDOCR_RATE_LIMIT_RPS: 1 },
+      config: { limits: configDefaults('limits'), api: { ...configDefaults('api'), rateLimitBurst: 3, rateLimitRps: 1 } },
       rateLimit: { now: () => t, clientKey: () => client },
     });
     const get = () => app.request('/v1/scans', { headers: AUTH });
@@ -425,7 +425,7 @@ describe('OpenAPI document', () => {
 
 describe('web page', () => {
   it('serves the page under a strict CSP, with its script and styles from the same origin', async () => {
-    const { app } = setup({ config: { ...loadApiConfig({ CARDOCR_UPLOAD_ORIGINS: 'https://bucket.s3.eu-west-1.amazonaws.com' }) } });
+    const { app } = setup({ config: loadConfig(['api', 'limits'], { CARDOCR_UPLOAD_ORIGINS: 'https://bucket.s3.eu-west-1.amazonaws.com' }) });
     const res = await app.request('/');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);

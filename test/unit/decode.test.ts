@@ -13,7 +13,7 @@ import {
   type ImageLimits,
 } from '../../functions/reader/decode.js';
 import { ImageInputError } from '../../functions/core/errors.js';
-import { loadReaderConfig } from '../../functions/runtime/config.js';
+import { configDefaults } from '../../functions/core/config.js';
 
 type Code = ImageInputError['code'];
 
@@ -230,12 +230,8 @@ describe('decodeImage accepts JPEG, PNG and WebP', () => {
   });
 
   it('defaults match the reader configuration', () => {
-    const cfg = loadReaderConfig({});
-    expect(DEFAULT_IMAGE_LIMITS).toEqual({
-      maxInputBytes: cfg.CARDOCR_MAX_INPUT_BYTES,
-      maxInputPixels: cfg.CARDOCR_MAX_INPUT_PIXELS,
-      timeoutMs: cfg.CARDOCR_DECODE_TIMEOUT_MS,
-    });
+    const { maxInputBytes, maxInputPixels, timeoutMs } = configDefaults('limits');
+    expect(DEFAULT_IMAGE_LIMITS).toEqual({ maxInputBytes, maxInputPixels, timeoutMs });
   });
 });
 

@@ -1,4 +1,4 @@
-/** Scan ids, key ↔ id mapping, S3 event parsing and the JSON log's redaction. */
+/** Scan ids, key ↔ id mapping, the AWS edge's envelope parsing and the log's redaction. */
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../functions/core/errors.js';
 import {
@@ -10,8 +10,9 @@ import {
   scanIdFromUploadKey,
   uploadKeyFor,
 } from '../../functions/core/ids.js';
-import { decodeS3Key, encodeS3Key, objectCreatedEvent, objectsFromEvent } from '../../functions/handlers/s3-event.js';
-import { createJsonLog } from '../../functions/local/json-log.js';
+import { createLog } from '../../functions/adapters/log/powertools-log.js';
+import { ReadRecordSchema, UploadRecordSchema, decodeS3Key } from '../../functions/handlers/aws/envelopes.js';
+import { encodeS3EventKey, s3ObjectCreated, s3TestEvent, sqsRecord } from '../support/lambda-events.js';
 
 describe('scan ids', () => {
   it('new ids are 26-char ULIDs that sort by time', () => {
@@ -42,46 +43,47 @@ describe('scan ids', () => {
   });
 });
 
-describe('S3 events', () => {
-  it('decodes form-encoded keys (+ for space) and round-trips them', () => {
+describe('AWS envelopes (Powertools parser schemas)', () => {
+  it('decodes form-encoded keys (+ for space) once, and round-trips them', () => {
     expect(decodeS3Key('uploads/my+card%C3%A9%2B1.jpg')).toBe('uploads/my cardé+1.jpg');
     const key = 'uploads/a b+c/é.jpg';
-    expect(decodeS3Key(encodeS3Key(key))).toBe(key);
-    const [obj] = objectsFromEvent(objectCreatedEvent('bucket', { key, size: 5, etag: 'abc' }));
-    expect(obj).toEqual({ key, size: 5, etag: 'abc' });
+    expect(decodeS3Key(encodeS3EventKey(key))).toBe(key);
+    const parsed = UploadRecordSchema.parse(sqsRecord(s3ObjectCreated('bucket', key, 5, '"abc"')));
+    expect(parsed.body).toEqual([{ bucket: 'bucket', key, size: 5, etag: 'abc', version: 'abc' }]);
   });
 
-  it('keeps created objects only, strips etag quotes, and rejects non-events without quoting them', () => {
-    const event = {
-      Records: [
-        { eventName: 'ObjectRemoved:Delete', s3: { bucket: { name: 'b' }, object: { key: 'uploads/x.jpg' } } },
-        { eventName: 'ObjectCreated:Post', s3: { bucket: { name: 'b' }, object: { key: 'uploads/y.jpg', size: 3, eTag: '"e1"' } } },
-      ],
-    };
-    expect(objectsFromEvent(event)).toEqual([{ key: 'uploads/y.jpg', size: 3, etag: 'e1' }]);
-    const secret = { body: '4111 1111 1111 1111' };
-    let caught: unknown;
-    try {
-      objectsFromEvent(secret);
-    } catch (err) {
-      caught = err;
-    }
-    expect(caught).toBeInstanceOf(ValidationError);
-    expect((caught as Error).message).not.toContain('4111');
+  it('keeps created objects only, names nothing for s3:TestEvent, and rejects non-events without quoting them', () => {
+    const removed = s3ObjectCreated('b', 'uploads/x.jpg', 1, 'e0', 'ObjectRemoved:Delete');
+    const created = s3ObjectCreated('b', 'uploads/y.jpg', 3, '"e1"');
+    const both = { Records: [...removed.Records, ...created.Records] };
+    expect(UploadRecordSchema.parse(sqsRecord(both)).body.map((o) => o.key)).toEqual(['uploads/y.jpg']);
+    expect(UploadRecordSchema.parse(sqsRecord(s3TestEvent('b'))).body).toEqual([]);
+    const secret = sqsRecord({ body: '4111 1111 1111 1111' });
+    const bad = UploadRecordSchema.safeParse(secret);
+    expect(bad.success).toBe(false);
+    expect(JSON.stringify(bad.error?.issues.map((i) => i.message))).not.toContain('4111');
+    expect(UploadRecordSchema.safeParse(sqsRecord('not json {')).success).toBe(false);
+  });
+
+  it('parses read jobs as a scan id and nothing else', () => {
+    const id = newScanId();
+    expect(ReadRecordSchema.parse(sqsRecord({ id })).body).toEqual({ id });
+    expect(ReadRecordSchema.safeParse(sqsRecord({ id: 'uploads/x.jpg' })).success).toBe(false);
+    expect(ReadRecordSchema.safeParse(sqsRecord({ key: `processed/${id}.png` })).success).toBe(false);
   });
 });
 
-describe('JSON log', () => {
+describe('log (Powertools Logger, redacting formatter)', () => {
   it('writes one JSON object per line, honours the level and masks PAN-like runs everywhere', () => {
     const lines: string[] = [];
-    const log = createJsonLog({ level: 'info', sink: (l) => lines.push(l) });
+    const log = createLog({ service: 'test', level: 'info', sink: (l) => lines.push(l) });
     log.debug('hidden');
     log.info('stage read', { scanId: 'X', note: 'card 4111111111111111', nested: { v: ['5555 5555 5555 4444'] } });
     log.error('boom', new Error('bad number 4111-1111-1111-1111'));
     expect(lines).toHaveLength(2);
     const [a, b] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(a).toMatchObject({ level: 'info', message: 'stage read', scanId: 'X' });
-    expect(b).toMatchObject({ level: 'error', error: { name: 'Error' } });
+    expect(a).toMatchObject({ level: 'INFO', service: 'test', message: 'stage read', scanId: 'X' });
+    expect(b).toMatchObject({ level: 'ERROR', error: { name: 'Error' } });
     const all = lines.join('\n');
     expect(all).not.toMatch(/4111[ -]?1111[ -]?1111[ -]?1111/);
     expect(all).not.toMatch(/5555 5555 5555 4444/);

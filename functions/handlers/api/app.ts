@@ -12,7 +12,7 @@ import { redactPans } from '../../core/mask.js';
 import type { ObjectStore, ResultStore } from '../../core/ports.js';
 import type { ScanRecord } from '../../core/record.js';
 import { createScanService, type ScanService } from '../../core/scan-service.js';
-import { loadApiConfig, type ApiConfig } from '../../runtime/config.js';
+import { configDefaults, type ApiConfig, type LimitsConfig } from '../../core/config.js';
 import { authMiddleware, type AuthOptions, type AuthVariables } from './auth.js';
 import { errorResponse, toErrorResponse } from './error-mapping.js';
 import { registerOpenApi } from './openapi.js';
@@ -28,8 +28,8 @@ export interface ApiAppDeps {
   readonly objects: ObjectStore;
   readonly results: ResultStore;
   readonly auth: AuthOptions;
-  /** Settings from `loadApiConfig()`; its defaults apply when omitted. */
-  readonly config?: ApiConfig;
+  /** The `api` and `limits` sections of the config; their defaults apply when omitted. */
+  readonly config?: { readonly api: ApiConfig; readonly limits: LimitsConfig };
   readonly log?: Log;
   /** Overrides of the rate limiter (client key, clock); burst and rate come from `config`. */
   readonly rateLimit?: Pick<RateLimitOptions, 'clientKey' | 'now'>;
@@ -71,21 +71,24 @@ export function toScanView(record: ScanRecord): ScanView {
     error: record.error ? { code: record.error.code, message: redactPans(record.error.message) } : null,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
-    timingsMs: { ...record.timingsMs },
+    timingsMs: {
+      ...(record.timingsMs.preprocess ? { preprocess: { ...record.timingsMs.preprocess } } : {}),
+      ...(record.timingsMs.read ? { read: { ...record.timingsMs.read } } : {}),
+    },
   };
 }
 
 /** Builds the API app. Mount extra routes (e.g. the local upload endpoint) on the result. */
 export function createApiApp(deps: ApiAppDeps): OpenAPIHono<ApiEnv> {
-  const config = deps.config ?? loadApiConfig({});
+  const config = deps.config ?? { api: configDefaults('api'), limits: configDefaults('limits') };
   const log = deps.log ?? silentLog;
   const scans =
     deps.scans ??
     createScanService({
       objects: deps.objects,
       results: deps.results,
-      uploads: { maxBytes: config.CARDOCR_MAX_INPUT_BYTES, expiresInSeconds: config.CARDOCR_UPLOAD_EXPIRES_SECONDS },
-      retentionDays: config.CARDOCR_RETENTION_DAYS,
+      uploads: { maxBytes: config.limits.maxInputBytes, expiresInSeconds: config.api.uploadExpiresSeconds },
+      retentionDays: config.limits.retentionDays,
       ...(deps.now ? { now: deps.now } : {}),
     });
 
@@ -119,8 +122,8 @@ export function createApiApp(deps: ApiAppDeps): OpenAPIHono<ApiEnv> {
   app.use(
     '/v1/*',
     rateLimit({
-      burst: config.CARDOCR_RATE_LIMIT_BURST,
-      perSecond: config.CARDOCR_RATE_LIMIT_RPS,
+      burst: config.api.rateLimitBurst,
+      perSecond: config.api.rateLimitRps,
       ...deps.rateLimit,
     }),
   );
@@ -185,7 +188,7 @@ export function createApiApp(deps: ApiAppDeps): OpenAPIHono<ApiEnv> {
   app.openapi(healthRoute, (c) => c.json({ status: 'ok' as const }, 200));
 
   registerOpenApi(app);
-  registerWebPage(app, { uploadOrigins: config.CARDOCR_UPLOAD_ORIGINS });
+  registerWebPage(app, { uploadOrigins: config.api.uploadOrigins });
 
   app.notFound((c) => errorResponse(c, 'not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
   app.onError((err, c) => toErrorResponse(err, c, log));

@@ -91,7 +91,9 @@ export const ScanSchema = z
     error: z.object({ code: z.enum(ERROR_CODES), message: z.string() }).nullable().openapi({ description: 'Why the scan failed.' }),
     createdAt: z.string().openapi({ format: 'date-time' }),
     updatedAt: z.string().openapi({ format: 'date-time' }),
-    timingsMs: z.record(z.string(), z.number()),
+    timingsMs: z
+      .object({ preprocess: z.record(z.string(), z.number()).optional(), read: z.record(z.string(), z.number()).optional() })
+      .openapi({ description: 'Per-stage timings, ms, by step (each stage has a `total`).' }),
   })
   .openapi('Scan');
 

@@ -5,9 +5,9 @@
  */
 import type { Context } from 'aws-lambda';
 import { handle } from 'hono/aws-lambda';
+import { loadConfig } from '../../core/config.js';
 import { createApiApp } from '../api/app.js';
-import { loadApiConfig } from '../../runtime/config.js';
-import { createAwsRuntime } from '../../runtime/aws.js';
+import { createAwsRuntime } from './composition.js';
 
 // Module scope: built once per execution environment, reused by every invocation.
 const runtime = createAwsRuntime({ service: 'api' });
@@ -15,7 +15,7 @@ const app = createApiApp({
   objects: runtime.objects,
   results: runtime.results,
   auth: { mode: 'gateway' },
-  config: loadApiConfig(),
+  config: { api: loadConfig(['api']).api, limits: runtime.config.limits },
   log: runtime.log,
 });
 const serve = handle(app);

@@ -1,28 +1,25 @@
 /**
- * Lambda entry of the read stage: SQS (S3 `processed/` ObjectCreated) → OCR and field
- * checks → masked result in DynamoDB, raw and processed images deleted.
+ * Lambda entry of the read stage: SQS (`read {id}` jobs from the preprocess function) → OCR
+ * and field checks → masked result in DynamoDB, raw and processed images deleted.
  *
- * The card reader (and the tesseract.js worker it starts) is created at module scope and
- * reused across invocations. Its language data is read from the package directory inside
- * the asset (read-only /var/task) and nothing is cached to disk, so no image or model copy
- * is left in /tmp.
+ * The card reader (and the engines it starts) is created at module scope and reused across
+ * invocations. Its language data and models are read from the package directories inside the
+ * asset (read-only /var/task) and nothing is cached to disk, so no image or model copy is
+ * left in /tmp.
  */
 import { createReaderEngines } from '../../adapters/ocr/reader-engines.js';
 import { createCardReader } from '../../reader/reader.js';
-import { createAwsRuntime } from '../../runtime/aws.js';
-import { createReadHandler, imageLimitsOf } from './stage-lambda.js';
+import { createAwsRuntime } from './composition.js';
+import { createReadHandler } from './stage-lambda.js';
 
 // Module scope: built once per execution environment, reused by every invocation.
 const runtime = createAwsRuntime({ service: 'read' });
+const { ocr, limits } = runtime.config;
 const reader = await createCardReader({
-  workers: runtime.reader.CARDOCR_OCR_WORKERS,
-  limits: imageLimitsOf(runtime),
+  workers: ocr.workers,
+  limits,
   log: runtime.log,
-  engines: createReaderEngines({
-    workers: runtime.reader.CARDOCR_OCR_WORKERS,
-    recycleAfter: runtime.reader.CARDOCR_OCR_RECYCLE_AFTER,
-    log: runtime.log,
-  }),
+  engines: createReaderEngines({ workers: ocr.workers, recycleAfter: ocr.recycleAfter, log: runtime.log }),
 });
 
 /** SQS handler with partial batch responses. */

@@ -1,37 +1,29 @@
 /**
  * The SQS edge shared by the two stage Lambdas: SQS batch → Powertools BatchProcessor
- * (partial batch responses) → each message body checked as an S3 event notification (zod)
- * → Powertools idempotency keyed on bucket + key + version of the objects it names (not the
- * message id) → the shared stage handler (functions/handlers/{preprocess,read}.ts), which
- * decodes the keys (once, there) and runs the use-case.
+ * (partial batch responses) → each record parsed once by its Powertools parser schema
+ * (envelopes.ts) → Powertools idempotency keyed on what the message names (object versions
+ * for uploads, the scan id for read jobs — not the message id) → the stage use-case.
  *
  * Errors are mapped here, once:
- * - bad input (a non-retryable CardOcrError, a body that is not an S3 event) is a finished
- *   job: the stage has recorded the scan as failed, the message is acknowledged;
+ * - a record that does not parse never will: it is acknowledged and counted, not retried;
+ * - bad input (a non-retryable CardOcrError) is a finished job: the stage has recorded the
+ *   scan as failed, the message is acknowledged;
  * - anything retryable (OCR engine, throttling, network, a duplicate still in progress)
  *   becomes a batch item failure, so SQS redelivers it after the visibility timeout. On the
  *   last delivery (maxReceiveCount) the scan is first recorded `failed`/`dead_lettered`, so
  *   the message reaching the DLQ never leaves a scan stuck in a working status.
  *
- * Logs and metrics carry keys, codes, counts and timings only: never a message body.
+ * Logs and metrics carry keys, ids, codes, counts and timings only: never a message body.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
-import { CardOcrError, toCardOcrError, ValidationError } from '../../core/errors.js';
+import type { z } from 'zod';
+import { CardOcrError, toCardOcrError } from '../../core/errors.js';
 import { redactPans } from '../../core/mask.js';
-import type { AwsRuntime } from '../../runtime/aws.js';
-
-/** The identity of one object version named by an event: what idempotency is keyed on. */
-export interface ObjectVersion {
-  readonly bucket: string;
-  /** The key as the event carries it (URL-encoded): an identity, not decoded here. */
-  readonly key: string;
-  /** Version id on versioned buckets, else the ETag (else the event's sequencer). */
-  readonly version: string;
-}
+import type { StageName } from '../../core/record.js';
+import type { AwsRuntime } from './composition.js';
 
 /** What a stage reports back for logs, metrics and the idempotency record (no card data). */
 export interface StageSummary {
@@ -44,71 +36,22 @@ export interface StageSummary {
   readonly fieldsFound?: number;
 }
 
-// Only the fields the pipeline uses are checked; S3 adds more over time and emulators send fewer.
-const s3RecordSchema = z.object({
-  eventSource: z.literal('aws:s3'),
-  eventName: z.string(),
-  s3: z.object({
-    bucket: z.object({ name: z.string().min(3) }),
-    object: z.object({
-      key: z.string().min(1),
-      eTag: z.string().optional(),
-      versionId: z.string().optional(),
-      sequencer: z.string().optional(),
-    }),
-  }),
-});
-const s3NotificationSchema = z.union([
-  z.object({ Records: z.array(s3RecordSchema) }),
-  // Sent once when a notification is configured; names no object.
-  z.object({ Event: z.literal('s3:TestEvent') }),
-]);
-
-/** A message body checked as an S3 notification. */
-export interface S3Notification {
-  /** The parsed body, handed to the stage handler as is. */
-  readonly event: unknown;
-  /** Objects created (empty for `s3:TestEvent` and other event types). */
-  readonly created: ObjectVersion[];
+/** A record schema (envelopes.ts) whose parsed `body` is the stage's message `M`. */
+interface RecordSchema<M> {
+  safeParse(input: unknown): z.ZodSafeParseResult<{ body: M }>;
 }
 
-/**
- * Parses one SQS message body as an S3 event notification. Throws ValidationError on a body
- * that is not one (the message never quotes the body).
- */
-export function parseS3Notification(body: string): S3Notification {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch (err) {
-    throw new ValidationError('message body is not JSON', { cause: err });
-  }
-  const parsed = s3NotificationSchema.safeParse(json);
-  if (!parsed.success) {
-    const where = [...new Set(parsed.error.issues.map((i) => i.path.join('.') || '(root)'))].join(', ');
-    throw new ValidationError(`message body is not an S3 event notification (at ${where})`, { cause: parsed.error });
-  }
-  if (!('Records' in parsed.data)) return { event: json, created: [] };
-  const created = parsed.data.Records.filter((r) => r.eventName.startsWith('ObjectCreated:')).map((r) => ({
-    bucket: r.s3.bucket.name,
-    key: r.s3.object.key,
-    // A new upload under the same key changes these; a duplicate notification does not.
-    version: r.s3.object.versionId ?? r.s3.object.eTag?.replace(/"/g, '') ?? r.s3.object.sequencer ?? '',
-  }));
-  return { event: json, created };
-}
-
-export interface SqsStageOptions {
-  /** `preprocess` or `read`: names the metrics dimension and log lines. */
-  readonly stage: 'preprocess' | 'read';
+export interface SqsStageOptions<M> {
+  readonly stage: StageName;
   readonly runtime: AwsRuntime;
-  /**
-   * Runs the stage handler on one S3 event. Records bad input on the scan itself and
-   * returns; throws what is worth retrying.
-   */
-  readonly run: (event: unknown, context: Context) => Promise<StageSummary[]>;
+  /** Parses one SQS record (envelope + body) into the stage's message. */
+  readonly schema: RecordSchema<M>;
+  /** What the message is about, for idempotency and logs (no card data); empty: nothing to do. */
+  readonly identity: (message: M) => readonly string[];
+  /** Runs the stage on one message. Records bad input on the scan itself and returns; throws what is worth retrying. */
+  readonly run: (message: M, context: Context) => Promise<StageSummary[]>;
   /** Called on the last delivery of a still-failing message: records its scans as failed. */
-  readonly giveUp: (event: unknown, reason: string, context: Context) => Promise<void>;
+  readonly giveUp: (message: M, reason: string, context: Context) => Promise<void>;
   /** How long a completed idempotency record suppresses duplicates (default 1 h). */
   readonly idempotencyTtlSeconds?: number;
 }
@@ -123,20 +66,20 @@ function detailOf(thrown: unknown): string {
 }
 
 /** Builds the Lambda handler of one SQS-driven stage. */
-export function createSqsStageHandler(options: SqsStageOptions) {
+export function createSqsStageHandler<M>(options: SqsStageOptions<M>) {
   const { runtime, stage } = options;
   const { logger, metrics } = runtime;
-  const maxReceiveCount = runtime.config.CARDOCR_MAX_RECEIVE_COUNT;
+  const maxReceiveCount = runtime.config.aws.maxReceiveCount;
   metrics.setDefaultDimensions({ stage });
   const processor = new BatchProcessor(EventType.SQS);
   const idempotencyConfig = new IdempotencyConfig({ expiresAfterSeconds: options.idempotencyTtlSeconds ?? 3600 });
   let context: Context | undefined;
 
-  // The idempotent unit is the set of object versions a message names, not the message: S3
-  // may notify twice, and a redelivered message must not run the stage again once it completed.
-  const runOnce = async (identity: readonly ObjectVersion[], event: unknown): Promise<StageSummary[]> => {
+  // The idempotent unit is what the message names, not the message: S3 may notify twice, and
+  // a redelivered message must not run the stage again once it completed.
+  const runOnce = async (identity: readonly string[], message: M): Promise<StageSummary[]> => {
     const started = performance.now();
-    const summaries = await options.run(event, context!);
+    const summaries = await options.run(message, context!);
     const ms = performance.now() - started;
     for (const s of summaries) {
       if (s.action !== 'processed') continue;
@@ -144,7 +87,7 @@ export function createSqsStageHandler(options: SqsStageOptions) {
       if (s.fieldsFound !== undefined) metrics.addMetric('FieldsFound', MetricUnit.Count, s.fieldsFound);
       if (s.status === 'failed') metrics.addMetric('ScansFailed', MetricUnit.Count, 1);
     }
-    logger.info('message handled', { stage, objects: identity.length, summaries, durationMs: Math.round(ms) });
+    logger.info('message handled', { stage, items: identity.length, summaries, durationMs: Math.round(ms) });
     return summaries;
   };
   const process = runtime.idempotencyStore
@@ -152,6 +95,7 @@ export function createSqsStageHandler(options: SqsStageOptions) {
         persistenceStore: runtime.idempotencyStore,
         config: idempotencyConfig,
         keyPrefix: `cardocr-${stage}`,
+        // The key is the first argument only (the identity): duplicates may differ in other fields.
       })
     : runOnce;
 
@@ -163,28 +107,28 @@ export function createSqsStageHandler(options: SqsStageOptions) {
   };
 
   const recordHandler = async (record: SQSRecord): Promise<void> => {
-    let notification: S3Notification;
-    try {
-      notification = parseS3Notification(record.body);
-    } catch (thrown) {
-      // A body that is not an S3 event never will be: acknowledge it, do not retry.
-      const err = toCardOcrError(thrown);
-      countFailure(err);
-      logger.warn('message is not an S3 event, dropped', { stage, messageId: record.messageId, error: err.message });
+    const parsed = options.schema.safeParse(record);
+    if (!parsed.success) {
+      // A message that does not parse never will: acknowledge it, do not retry. Paths only, never the body.
+      const where = [...new Set(parsed.error.issues.map((i) => i.path.join('.') || '(root)'))].join(', ');
+      countFailure(new CardOcrError('validation', 'unparseable message'));
+      logger.warn('message is not a stage message, dropped', { stage, messageId: record.messageId, where });
       return;
     }
-    if (notification.created.length === 0) {
-      logger.debug('no created objects in message (test event or other event type)', { messageId: record.messageId });
+    const message = parsed.data.body;
+    const identity = options.identity(message);
+    if (identity.length === 0) {
+      logger.debug('message names nothing to do (test event or other event type)', { messageId: record.messageId });
       return;
     }
     try {
-      await process(notification.created, notification.event);
+      await process(identity, message);
     } catch (thrown) {
       const err = toCardOcrError(thrown);
       countFailure(err);
-      const keys = notification.created.map((o) => redactPans(o.key));
+      const items = identity.map((i) => redactPans(i));
       if (!err.retryable) {
-        logger.warn('stage failed on bad input, not retried', { stage, keys, code: err.code, error: err.message });
+        logger.warn('stage failed on bad input, not retried', { stage, items, code: err.code, error: err.message });
         return;
       }
       const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
@@ -192,16 +136,16 @@ export function createSqsStageHandler(options: SqsStageOptions) {
       if (receiveCount >= maxReceiveCount) {
         logger.error('stage failed on its last delivery, scan recorded as dead-lettered', {
           stage,
-          keys,
+          items,
           code: err.code,
           detail,
           receiveCount,
         });
-        await options.giveUp(notification.event, `${stage} stage: ${err.code}`, context!).catch((e: unknown) => {
-          logger.error('could not record the dead-lettered scan', { stage, keys, code: toCardOcrError(e).code });
+        await options.giveUp(message, `${stage} stage: ${err.code}`, context!).catch((e: unknown) => {
+          logger.error('could not record the dead-lettered scan', { stage, items, code: toCardOcrError(e).code });
         });
       } else {
-        logger.warn('stage failed, will retry', { stage, keys, code: err.code, detail, receiveCount });
+        logger.warn('stage failed, will retry', { stage, items, code: err.code, detail, receiveCount });
       }
       // A batch item failure: SQS redelivers the message, or moves it to the DLQ.
       throw thrown;

@@ -1,56 +1,36 @@
 /**
  * The two stage Lambdas, as factories over an {@link AwsRuntime}: the entry files build the
  * runtime (and the reader) at module scope and call these; tests call them with runtimes
- * pointed at s3rver/dynalite and, where a fault is needed, an injected step.
+ * pointed at emulators and, where a fault is needed, an injected step.
  */
 import type { Context } from 'aws-lambda';
-import type { ImageLimits } from '../../reader/decode.js';
-import { preprocessPhoto } from '../../reader/preprocess.js';
 import {
   failDeadLettered,
+  preprocessUpload,
+  readScan,
+  scanIdForUpload,
   type NormalisedReader,
+  type PreprocessDeps,
   type PreprocessFn,
-  type StageDeps,
+  type ReadDeps,
+  type StageContext,
   type StageOutcome,
 } from '../../core/stages.js';
-import type { AwsRuntime } from '../../runtime/aws.js';
-import { handlePreprocessEvent } from '../preprocess.js';
-import { handleReadEvent } from '../read.js';
-import { objectsFromEvent } from '../s3-event.js';
+import type { AwsRuntime } from './composition.js';
+import { ReadRecordSchema, UploadRecordSchema, type CreatedObject } from './envelopes.js';
 import { createSqsStageHandler, type StageSummary } from './sqs-stage.js';
 
-/** Limits for untrusted images, from the reader config. */
-export function imageLimitsOf(runtime: AwsRuntime): ImageLimits {
-  return {
-    maxInputBytes: runtime.reader.CARDOCR_MAX_INPUT_BYTES,
-    maxInputPixels: runtime.reader.CARDOCR_MAX_INPUT_PIXELS,
-    timeoutMs: runtime.reader.CARDOCR_DECODE_TIMEOUT_MS,
-  };
-}
-
-/** A step a function does not have: the preprocess Lambda never reads, the read Lambda never preprocesses. */
-function notInThisFunction(what: string): never {
-  throw new Error(`${what} does not run in this function`);
-}
-
 /**
- * Stage dependencies for one invocation. A claim lasts as long as the invocation can run
- * (plus a margin): shorter would let a duplicate start while this one still works, and it
- * stays well under the queue's visibility timeout (6 × the function timeout), so a
- * redelivery after a crash finds it expired.
+ * What both stages get per invocation. A claim lasts as long as the invocation can run (plus
+ * a margin): shorter would let a duplicate start while this one still works, and it stays
+ * well under the queue's visibility timeout (6 × the function timeout), so a redelivery after
+ * a crash finds it expired.
  */
-function stageDepsFor(
-  runtime: AwsRuntime,
-  context: Context,
-  parts: { preprocess: PreprocessFn; reader: NormalisedReader },
-): StageDeps {
+function contextFor(runtime: AwsRuntime, context: Context): StageContext {
   return {
     objects: runtime.objects,
     results: runtime.results,
-    preprocess: parts.preprocess,
-    reader: parts.reader,
     log: runtime.log,
-    retentionDays: runtime.config.CARDOCR_RETENTION_DAYS,
     claimMs: context.getRemainingTimeInMillis() + 5_000,
   };
 }
@@ -66,34 +46,55 @@ function summaryOf(outcome: StageOutcome, fieldsFound?: number): StageSummary {
   };
 }
 
-/** Records every scan the event names as failed with `dead_lettered` (last delivery). */
-async function giveUpOn(deps: StageDeps, event: unknown, reason: string): Promise<void> {
-  for (const obj of objectsFromEvent(event)) await failDeadLettered(deps, obj, reason);
+/** Runs `work` over each item, then rethrows the first failure, if any (the others were still tried). */
+async function runEach<T, R>(items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  let first: unknown;
+  for (const item of items) {
+    try {
+      out.push(await work(item));
+    } catch (err) {
+      first ??= err;
+    }
+  }
+  if (first !== undefined) throw first;
+  return out;
 }
 
-/** The preprocess Lambda handler. `preprocess` defaults to the real one (tests inject faults). */
-export function createPreprocessHandler(runtime: AwsRuntime, options: { preprocess?: PreprocessFn } = {}) {
-  const limits = imageLimitsOf(runtime);
-  const preprocess: PreprocessFn =
-    options.preprocess ??
-    (async (bytes) => {
-      const card = await preprocessPhoto(bytes, limits);
-      return { image: card.image, timingsMs: card.timingsMs };
-    });
-  const depsFor = (context: Context) =>
-    stageDepsFor(runtime, context, { preprocess, reader: { readNormalised: () => notInThisFunction('reading') } });
-  return createSqsStageHandler({
+/**
+ * The preprocess Lambda handler: S3 `uploads/` notifications → preprocess use-case → one
+ * `read {id}` message per scan on the read queue. `preprocess` is the real step (the entry
+ * file composes it); tests inject faults.
+ */
+export function createPreprocessHandler(runtime: AwsRuntime, preprocess: PreprocessFn) {
+  const depsFor = (context: Context): PreprocessDeps => ({
+    ...contextFor(runtime, context),
+    preprocess,
+    jobs: runtime.jobs,
+    retentionDays: runtime.config.limits.retentionDays,
+  });
+  return createSqsStageHandler<CreatedObject[]>({
     stage: 'preprocess',
     runtime,
-    run: async (event, context) => (await handlePreprocessEvent(event, depsFor(context))).map((o) => summaryOf(o)),
-    giveUp: (event, reason, context) => giveUpOn(depsFor(context), event, reason),
+    schema: UploadRecordSchema,
+    identity: (objects) => objects.map((o) => `${o.bucket}/${o.key}#${o.version}`),
+    run: async (objects, context) => {
+      const deps = depsFor(context);
+      return (await runEach(objects, (obj) => preprocessUpload(deps, obj))).map((o) => summaryOf(o));
+    },
+    giveUp: async (objects, reason, context) => {
+      const deps = contextFor(runtime, context);
+      for (const obj of objects) {
+        const id = await scanIdForUpload(deps, obj);
+        if (id) await failDeadLettered(deps, id, reason);
+      }
+    },
   });
 }
 
-/** The read Lambda handler over a card reader created once per environment. */
+/** The read Lambda handler (`read {id}` jobs) over a card reader created once per environment. */
 export function createReadHandler(runtime: AwsRuntime, reader: NormalisedReader) {
-  const depsFor = (context: Context) =>
-    stageDepsFor(runtime, context, { preprocess: () => notInThisFunction('preprocessing'), reader });
+  const depsFor = (context: Context): ReadDeps => ({ ...contextFor(runtime, context), reader });
 
   /** Fields a finished scan reports (for the FieldsFound metric). */
   const fieldsFoundOf = async (id: string): Promise<number | undefined> => {
@@ -107,12 +108,14 @@ export function createReadHandler(runtime: AwsRuntime, reader: NormalisedReader)
   return createSqsStageHandler({
     stage: 'read',
     runtime,
-    run: async (event, context) => {
-      const outcomes = await handleReadEvent(event, depsFor(context));
-      return Promise.all(
-        outcomes.map(async (o) => summaryOf(o, o.action === 'processed' ? await fieldsFoundOf(o.id) : undefined)),
-      );
+    schema: ReadRecordSchema,
+    identity: (job) => [job.id],
+    run: async (job, context) => {
+      const outcome = await readScan(depsFor(context), job);
+      return [summaryOf(outcome, outcome.action === 'processed' ? await fieldsFoundOf(outcome.id) : undefined)];
     },
-    giveUp: (event, reason, context) => giveUpOn(depsFor(context), event, reason),
+    giveUp: async (job, reason, context) => {
+      await failDeadLettered(contextFor(runtime, context), job.id, reason);
+    },
   });
 }

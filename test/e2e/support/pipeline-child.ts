@@ -10,7 +10,7 @@ import { createReaderEngines } from '../../../functions/adapters/ocr/reader-engi
 import { createCardReader } from '../../../functions/reader/reader.js';
 import type { NormalisedReader } from '../../../functions/core/stages.js';
 import { startLocalPipeline } from '../../../functions/local/index.js';
-import { createJsonLog } from '../../../functions/local/json-log.js';
+import { createLog } from '../../../functions/adapters/log/powertools-log.js';
 
 const [dataDir, token, flag, marker] = process.argv.slice(2);
 if (!dataDir || !token) throw new Error('usage: pipeline-child.ts <dataDir> <token> [--hold-read <marker>]');
@@ -38,7 +38,7 @@ const pipeline = await startLocalPipeline({
   concurrency: 1,
   env: {},
   reader,
-  log: createJsonLog({ sink: (line) => process.stdout.write(`${line}\n`) }),
+  log: createLog({ service: 'cardocr', sink: (line) => process.stdout.write(`${line}\n`) }),
   print: () => {},
   scanIntervalMs: 500,
 });

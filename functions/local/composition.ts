@@ -1,9 +1,10 @@
 /**
  * Composition root of the local runner: builds the adapters (folder bucket, SQLite results
  * and queue in one file), the card reader and the stage dependencies from explicit options,
- * and wires the event path: store writes and the folder watch → intake → queue → worker pool
- * → stage handlers (the same ones the Lambdas run), whose CPU-bound steps run on a pool of
- * worker threads. No HTTP here (see functions/local).
+ * and wires the event path: store writes and the folder watch → intake → preprocess queue →
+ * worker pool → preprocess use-case → read queue (the one explicit hop) → read use-case, the
+ * same use-cases the Lambdas run, called directly (no event envelopes). The CPU-bound steps
+ * run on a pool of worker threads. No HTTP here (see index.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,25 +13,31 @@ import { FsObjectStore } from '../adapters/local/fs-object-store.js';
 import { openSqlite, type SqliteDatabase } from '../adapters/local/sqlite.js';
 import { SqliteJobQueue } from '../adapters/local/sqlite-job-queue.js';
 import { SqliteResultStore } from '../adapters/local/sqlite-result-store.js';
-import type { ImageLimits } from '../reader/decode.js';
-import { CardOcrError } from '../core/errors.js';
-import { PROCESSED_PREFIX, UPLOADS_PREFIX } from '../core/ids.js';
-import type { Log } from '../core/log.js';
-import { preprocessPhoto } from '../reader/preprocess.js';
 import { createReaderEngines } from '../adapters/ocr/reader-engines.js';
+import { CardOcrError } from '../core/errors.js';
+import { UPLOADS_PREFIX } from '../core/ids.js';
+import type { Log } from '../core/log.js';
+import {
+  STAGE_QUEUES,
+  failDeadLettered,
+  preprocessUpload,
+  readScan,
+  scanIdForUpload,
+  type NormalisedReader,
+  type PreprocessDeps,
+  type PreprocessFn,
+  type ReadDeps,
+  type ReadJob,
+  type StageObject,
+} from '../core/stages.js';
+import type { ImageLimits } from '../reader/decode.js';
+import { preprocessPhoto } from '../reader/preprocess.js';
 import { createCardReader } from '../reader/reader.js';
-import { failDeadLettered, type NormalisedReader, type PreprocessFn, type StageDeps, type StageObject } from '../core/stages.js';
-import { handlePreprocessEvent } from '../handlers/preprocess.js';
-import { handleReadEvent } from '../handlers/read.js';
-import { objectCreatedEvent } from '../handlers/s3-event.js';
-import { PREPROCESS_QUEUE, READ_QUEUE, createIntake } from '../local/intake.js';
-import { expireUploads, failDeadLetterJobs, recoverOnStart, sweepStale, type RecoveryDeps } from '../local/recovery.js';
-import { ComputePool } from '../local/compute-pool.js';
-import { BucketWatcher } from '../local/watcher.js';
-import { WorkerPool } from '../local/worker-pool.js';
-
-/** Name the local bucket goes by in the S3-shaped events. */
-export const LOCAL_BUCKET = 'local';
+import { ComputePool } from './compute-pool.js';
+import { createIntake } from './intake.js';
+import { expireUploads, failDeadLetterJobs, recoverOnStart, sweepStale, type RecoveryDeps } from './recovery.js';
+import { BucketWatcher } from './watcher.js';
+import { WorkerPool } from './worker-pool.js';
 
 export interface LocalRuntimeOptions {
   readonly dataDir: string;
@@ -63,7 +70,8 @@ export interface LocalRuntime {
   readonly objects: FsObjectStore;
   readonly results: SqliteResultStore;
   readonly queue: SqliteJobQueue;
-  readonly stage: StageDeps;
+  readonly preprocessDeps: PreprocessDeps;
+  readonly readDeps: ReadDeps;
   /** HMAC key of upload policies (kept in the data dir so targets survive a restart). */
   readonly uploadSecret: string;
   /** Hands an object-created signal to the stage queues (idempotent per key + etag). */
@@ -157,32 +165,31 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
         ...(options.ocrRecycleAfter ? { recycleAfter: options.ocrRecycleAfter } : {}),
       }),
     }));
-  const preprocess: PreprocessFn =
-    compute?.preprocess ??
-    options.preprocess ??
-    (async (bytes) => {
-      const card = await preprocessPhoto(bytes, options.limits);
-      return { image: card.image, timingsMs: { ...card.timingsMs } };
-    });
-  const stage: StageDeps = {
-    objects,
-    results,
-    preprocess,
-    reader,
-    log,
-    retentionDays: options.retentionDays,
-    claimMs: Math.floor(options.leaseMs / 2),
-  };
-  const recoveryDeps: RecoveryDeps = { queue, results, objects, stage, log };
+  const preprocess: PreprocessFn = compute?.preprocess ?? options.preprocess ?? ((bytes) => preprocessPhoto(bytes, options.limits));
+  const context = { objects, results, log, claimMs: Math.floor(options.leaseMs / 2) };
+  const preprocessDeps: PreprocessDeps = { ...context, preprocess, jobs: queue, retentionDays: options.retentionDays };
+  const readDeps: ReadDeps = { ...context, reader };
+  const recoveryDeps: RecoveryDeps = { queue, results, objects, context, log };
   const pool = new WorkerPool({
     queue,
+    // Read jobs first, so scans already under way finish before new ones start.
     handlers: [
-      [READ_QUEUE, (obj) => handleReadEvent(objectCreatedEvent(LOCAL_BUCKET, obj), stage)],
-      [PREPROCESS_QUEUE, (obj) => handlePreprocessEvent(objectCreatedEvent(LOCAL_BUCKET, obj), stage)],
+      {
+        queue: STAGE_QUEUES.read,
+        handle: (job: ReadJob) => readScan(readDeps, job),
+        onDeadLetter: (job: ReadJob, reason) => failDeadLettered(context, job.id, reason),
+      },
+      {
+        queue: STAGE_QUEUES.preprocess,
+        handle: (obj: StageObject) => preprocessUpload(preprocessDeps, obj),
+        onDeadLetter: async (obj: StageObject, reason) => {
+          const id = await scanIdForUpload(context, obj);
+          if (id) await failDeadLettered(context, id, reason);
+        },
+      },
     ],
     concurrency: options.concurrency,
     leaseMs: options.leaseMs,
-    onDeadLetter: (obj, reason) => failDeadLettered(stage, obj, reason),
     log,
     ...(options.backoffMs !== undefined ? { backoffMs: options.backoffMs } : {}),
     onSend: (listener) => queue.onSend(listener),
@@ -191,7 +198,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
   const handledDead = new Set<string>();
   const watcher = new BucketWatcher({
     store: objects,
-    prefixes: [UPLOADS_PREFIX, PROCESSED_PREFIX],
+    prefix: UPLOADS_PREFIX,
     onObject: intake,
     log,
     ...(options.scanIntervalMs ? { scanIntervalMs: options.scanIntervalMs } : {}),
@@ -205,7 +212,8 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     objects,
     results,
     queue,
-    stage,
+    preprocessDeps,
+    readDeps,
     uploadSecret: secret,
     intake,
     async start() {

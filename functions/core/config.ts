@@ -1,0 +1,137 @@
+/**
+ * Configuration, shaped for the domain: `{limits, ocr, log, api, aws, local}`. Each field is
+ * declared once here, with its environment variable (env-names.ts), its type, range and
+ * default. This is the one module that reads `process.env`: composition roots call
+ * {@link loadConfig} with the sections their runtime needs (a Lambda does not require the
+ * local runner's settings, the local runner not the AWS ones) and hand the frozen result on.
+ */
+import { cpus } from 'node:os';
+import { z } from 'zod';
+import { ENV } from './env-names.js';
+import { ValidationError } from './errors.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
+
+/** A field: the variable it comes from and its schema (with the default). */
+type Field = readonly [env: string, schema: z.ZodType];
+type Fields = Readonly<Record<string, Field>>;
+type Parsed<F extends Fields> = { readonly [K in keyof F]: z.output<F[K][1]> };
+
+const SECTIONS = {
+  /** Untrusted input and how long records live. `timeoutMs` etc. match the reader's ImageLimits. */
+  limits: {
+    /** Largest accepted upload, bytes. */
+    maxInputBytes: [ENV.maxInputBytes, int(15 * 1024 * 1024, 1024, 100 * 1024 * 1024)],
+    /** Largest accepted decoded image, pixels (guards against decompression bombs). */
+    maxInputPixels: [ENV.maxInputPixels, int(50_000_000, 10_000, 268_402_689)],
+    /** Budget for decoding and preprocessing one photo, ms. */
+    timeoutMs: [ENV.decodeTimeoutMs, int(10_000, 100, 120_000)],
+    /** Days a record is kept (DynamoDB TTL / local expiry). */
+    retentionDays: [ENV.retentionDays, int(30, 1, 3650)],
+  },
+  /** The reader's engines. */
+  ocr: {
+    /** OCR workers per process. */
+    workers: [ENV.ocrWorkers, int(1, 1, 64)],
+    /** Recycle an OCR worker after this many jobs (tesseract.js memory grows over time). */
+    recycleAfter: [ENV.ocrRecycleAfter, int(500, 1, 1_000_000)],
+    /** Folder of the learned reader's model files; unset: the files the model package ships. */
+    modelDir: [ENV.modelDir, z.string().min(1).optional()],
+  },
+  log: {
+    level: [ENV.logLevel, z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info')],
+  },
+  /** The HTTP API (same app locally and on Lambda). */
+  api: {
+    /** `bearer`: a shared token (local); `gateway`: API Gateway's JWT authorizer already verified the caller (AWS). */
+    auth: [ENV.apiAuth, z.enum(['bearer', 'gateway']).default('bearer')],
+    /** Lifetime of a signed upload target, seconds. */
+    uploadExpiresSeconds: [ENV.uploadExpiresSeconds, int(300, 30, 3600)],
+    /** Per-client token bucket for /v1: burst size (0 turns the limiter off, e.g. behind API Gateway throttling). */
+    rateLimitBurst: [ENV.rateLimitBurst, int(300, 0, 1_000_000)],
+    /** Per-client token bucket for /v1: sustained requests per second. */
+    rateLimitRps: [ENV.rateLimitRps, int(50, 1, 1_000_000)],
+    /** Extra origins the web page may upload to (space-separated, e.g. the S3 bucket's origin). */
+    uploadOrigins: [
+      ENV.uploadOrigins,
+      z
+        .string()
+        .default('')
+        .transform((v) => v.split(/\s+/).filter(Boolean))
+        .pipe(z.array(z.url({ protocol: /^https?$/ }))),
+    ],
+  },
+  /** The Lambda functions. */
+  aws: {
+    bucketName: [ENV.bucketName, z.string().min(3)],
+    tableName: [ENV.tableName, z.string().min(3)],
+    region: [ENV.region, z.string().default('us-east-1')],
+    /** Queue of the read stage: the preprocess function sends one `read {id}` message per scan. */
+    readQueueUrl: [ENV.readQueueUrl, z.url().optional()],
+    idempotencyTable: [ENV.idempotencyTable, z.string().min(3).optional()],
+    /** The stage queues' maxReceiveCount: on the last delivery a still-failing scan is recorded `dead_lettered`. */
+    maxReceiveCount: [ENV.maxReceiveCount, int(5, 1, 1000)],
+    /** Only for tests against emulators on 127.0.0.1. */
+    s3Endpoint: [ENV.s3Endpoint, z.url().optional()],
+    dynamodbEndpoint: [ENV.dynamodbEndpoint, z.url().optional()],
+    sqsEndpoint: [ENV.sqsEndpoint, z.url().optional()],
+  },
+  /** The local runner (`cardocr serve`). */
+  local: {
+    port: [ENV.port, int(3000, 0, 65535)],
+    host: [ENV.host, z.string().default('127.0.0.1')],
+    dataDir: [ENV.dataDir, z.string().default('.data')],
+    apiToken: [ENV.apiToken, z.string().min(16).optional()],
+    /** Queue workers and compute threads. */
+    concurrency: [ENV.concurrency, int(Math.max(1, cpus().length), 1, 64)],
+    maxAttempts: [ENV.maxAttempts, int(3, 1, 20)],
+    /** How long a worker holds a job before it is redelivered, seconds (a stage's claim on a scan lasts half). */
+    jobLeaseSeconds: [ENV.jobLeaseSeconds, int(120, 2, 3600)],
+  },
+} as const satisfies Record<string, Fields>;
+
+type Sections = typeof SECTIONS;
+export type SectionName = keyof Sections;
+
+/** The whole configuration; each runtime loads the sections it needs. */
+export type Config = { readonly [S in SectionName]: Parsed<Sections[S]> };
+export type LimitsConfig = Config['limits'];
+export type OcrConfig = Config['ocr'];
+export type LogConfig = Config['log'];
+export type ApiConfig = Config['api'];
+export type AwsConfig = Config['aws'];
+export type LocalConfig = Config['local'];
+
+function parseSection<S extends SectionName>(name: S, env: Env): Config[S] {
+  const fields: Fields = SECTIONS[name];
+  const schema = z.object(Object.fromEntries(Object.entries(fields).map(([k, [, s]]) => [k, s])));
+  const raw = Object.fromEntries(Object.entries(fields).map(([k, [variable]]) => [k, env[variable]]));
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    // Name the variable, not the field: that is what the operator sets.
+    const detail = result.error.issues
+      .map((i) => `${fields[String(i.path[0])]?.[0] ?? i.path.join('.')}: ${i.message}`)
+      .join('; ');
+    throw new ValidationError(`invalid ${name} configuration: ${detail}; fix the variable or unset it for the default`, {
+      cause: result.error,
+    });
+  }
+  return Object.freeze(result.data) as Config[S];
+}
+
+/**
+ * Loads the named sections from `env` (default `process.env`). Throws ValidationError naming
+ * each variable that is out of range or missing.
+ */
+export function loadConfig<S extends SectionName>(sections: readonly S[], env: Env | undefined = process.env): Pick<Config, S> {
+  const out = {} as Record<S, unknown>;
+  for (const s of sections) out[s] = parseSection(s, env);
+  return Object.freeze(out) as Pick<Config, S>;
+}
+
+/** The defaults of one section (what an empty environment gives). */
+export function configDefaults<S extends Exclude<SectionName, 'aws'>>(section: S): Config[S] {
+  return parseSection(section, {});
+}

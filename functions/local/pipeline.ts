@@ -1,2 +1,0 @@
-/** Alias of the local runner's entry (some callers import it by this name). */
-export * from './index.js';
