@@ -10,7 +10,7 @@ import { extractName } from './name.js';
 import { extractPan } from './pan.js';
 import type { TextLine } from './text.js';
 
-export type { TextLine } from './text.js';
+export type { LineBox, TextLine } from './text.js';
 export { brandName, brandOf, checkPan, extractPan, panCandidates } from './pan.js';
 export { extractExpiry, dateCandidates } from './expiry.js';
 export { extractName, nameFromLine } from './name.js';
