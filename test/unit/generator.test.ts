@@ -9,8 +9,8 @@ import creditCardType from 'credit-card-type';
 import cardValidator from 'card-validator';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { COMMITTED_SEED, planPhoto, renderPhoto, runSpecs, type TruthEntry } from '../fixtures/generator/generate.js';
-import { homography, keystone } from '../fixtures/generator/perspective.js';
+import { COMMITTED_SEED, planPhoto, renderPhoto, runSpecs, type TruthEntry } from '../../tools/generator/generate.js';
+import { applyHomography, keystone, rectToQuad } from '../../tools/generator/warp.js';
 
 const CARDS = join(import.meta.dirname, '..', 'fixtures', 'cards');
 const LIBRARY_NAME: Record<string, string> = { amex: 'american-express', diners: 'diners-club' };
@@ -54,13 +54,12 @@ describe('fixture generator', () => {
   });
 
   it('keystone: the homography maps the corners, and the warp narrows the chosen edge', () => {
-    const from = [[0, 0], [99, 0], [99, 59], [0, 59]] as const;
-    const to = [[10, 0], [89, 0], [99, 59], [0, 59]] as const;
-    const m = homography(from, to);
-    for (const [i, [x, y]] of from.entries()) {
-      const z = (m[6] ?? 0) * x + (m[7] ?? 0) * y + 1;
-      expect(((m[0] ?? 0) * x + (m[1] ?? 0) * y + (m[2] ?? 0)) / z).toBeCloseTo(to[i]?.[0] ?? NaN, 6);
-      expect(((m[3] ?? 0) * x + (m[4] ?? 0) * y + (m[5] ?? 0)) / z).toBeCloseTo(to[i]?.[1] ?? NaN, 6);
+    const to = [{ x: 10, y: 0 }, { x: 89, y: 0 }, { x: 99, y: 59 }, { x: 0, y: 59 }] as const;
+    const m = rectToQuad(99, 59, [...to]);
+    for (const [i, [x, y]] of [[0, 0], [99, 0], [99, 59], [0, 59]].entries()) {
+      const p = applyHomography(m, { x: x ?? NaN, y: y ?? NaN });
+      expect(p.x).toBeCloseTo(to[i]?.x ?? NaN, 6);
+      expect(p.y).toBeCloseTo(to[i]?.y ?? NaN, 6);
     }
     // An opaque white 100×60 image, top edge shortened by 20%: top corners become transparent, bottom ones stay.
     const img = new Uint8Array(100 * 60 * 4).fill(255);
