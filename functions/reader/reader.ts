@@ -18,21 +18,39 @@ import { silentLog, type Log } from '../core/log.js';
 import type { Gray } from './readers/glyph/glyphs.js';
 import { readCardGlyphs, type CardReading } from './readers/glyph/read-card.js';
 import { readNameWithOcr } from './readers/glyph/name-ocr.js';
-import type { OcrEngine } from '../core/ports.js';
+import type { LineRecognizer, OcrEngine, TextDetector } from '../core/ports.js';
+import type { ReadDiagnostics } from './diagnostics.js';
 import { breathe, CARD_HEIGHT, CARD_WIDTH, preprocessDecodedPixels, workingCopy } from './preprocess.js';
 
 export interface CardReader {
   /** Whole pipeline on photo bytes. Never throws for bad input: returns ReadResult with status 'failed' (error.code from ImageInputError) or 'no_card'. */
   readPhoto(bytes: Uint8Array): Promise<ReadResult>;
-  /** OCR + extraction on an already normalised card PNG (what the AWS/local "read" stage runs after the "preprocess" stage). */
-  readNormalised(card: Uint8Array): Promise<ReadResult>;
+  /**
+   * OCR + extraction on an already normalised PNG (what the AWS/local "read" stage runs after
+   * the "preprocess" stage): a rectified card, or — when preprocessing found no card outline —
+   * the normalised whole frame. Hints are optional; without them the view kind is told by the
+   * image's size and aspect.
+   */
+  readNormalised(card: Uint8Array, hints?: NormalisedHints): Promise<ReadResult>;
   close(): Promise<void>;
+}
+
+/** What the preprocess stage knows about the PNG it wrote (all optional). */
+export interface NormalisedHints {
+  /** `card`: a rectified card (CARD_WIDTH × CARD_HEIGHT); `frame`: the whole frame, no outline found. */
+  readonly view?: 'card' | 'frame';
+  /** Clockwise degrees already applied to make it upright (0 when unknown). */
+  readonly rotation?: number;
 }
 
 /** Engine factories the reader starts lazily. */
 export interface ReaderEngines {
   /** A general OCR engine (tesseract.js) for names, labels and cross-checks. */
   readonly ocr: () => Promise<OcrEngine>;
+  /** A learned text detector (PP-OCR DB); without it the reader reads card views with the glyph reader only. */
+  readonly detector?: () => Promise<TextDetector>;
+  /** Learned line recognisers, best first (PP-OCR rec, the project's card-line model). */
+  readonly recognizers?: () => Promise<LineRecognizer[]>;
 }
 
 export interface CardReaderOptions {
@@ -48,7 +66,15 @@ export interface CardReaderOptions {
   engines: ReaderEngines;
   /** Reference date for expiry plausibility (tests). */
   now?: () => Date;
+  /**
+   * Called once per photo with what every reader read and how each card-number candidate was
+   * judged (for the bench). In process only: it carries full digits — never log or store it.
+   */
+  onDiagnostics?: (d: ReadDiagnostics) => void;
 }
+
+export type { ReadDiagnostics } from './diagnostics.js';
+export type { PanCandidateVerdict, PanVerdict } from './fuse.js';
 
 /** Tesseract's page confidence below which its name reading is not trusted on its own (measured: wrong reads ≤ 0.46, right ones mostly ≥ 0.56). */
 const TESSERACT_NAME_MIN_CONFIDENCE = 0.55;
