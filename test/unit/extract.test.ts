@@ -8,8 +8,12 @@ import {
   extractExpiry,
   extractFields,
   extractName,
+  checkPan,
   extractPan,
+  judgeLine,
   labelOnly,
+  panCandidates,
+  panCandidatesOfLines,
   repairDigits,
   type LineBox,
   type TextLine,
@@ -171,6 +175,26 @@ describe('extractPan: groups in separate boxes', () => {
     // 4111 1111 on the number row, 1111 1111 at the bottom of the card: not one number.
     const lines = [learned('4111 1111', box(50, 200, 250, 40)), learned('1111 1111', box(50, 420, 250, 40))];
     expect(extractPan(lines).pan).toBeNull();
+  });
+});
+
+describe('candidates for fusion (checkPan, panCandidates, panCandidatesOfLines)', () => {
+  it('passes only numbers whose IIN, length and grouping hold; Luhn may fail', () => {
+    expect(checkPan('4111111111111111', [4, 4, 4, 4], 0.9)).toMatchObject({ luhnValid: true, brand: 'visa' });
+    expect(checkPan('4000123456789010', [4, 4, 4, 4], 0.9)).toMatchObject({ luhnValid: false, brand: 'visa' });
+    expect(checkPan('378282246310005', [4, 4, 4, 3], 0.9)).toBeNull();
+    // Unknown IIN: only as a Luhn-failing number (never valid), without a brand.
+    expect(checkPan('0000000000000000', [4, 4, 4, 4], 0.9)).toBeNull();
+    expect(checkPan('1234567898765432', [4, 4, 4, 4], 0.9)).toMatchObject({ luhnValid: false, brand: null });
+  });
+  it('keeps refused runs out of panCandidates but explains them in judgeLine', () => {
+    const weak = learned('4111 1111 1111 1111', box(0, 0, 400, 30), 0.3);
+    expect(panCandidates(weak)).toEqual([]);
+    expect(judgeLine(weak).map((c) => c.verdict)).toEqual(['low_confidence']);
+  });
+  it('includes numbers joined by geometry', () => {
+    const lines = ['4242', '4242', '4242', '4242'].map((t, i) => learned(t, box(600, 100 + i * 60, 120, 40)));
+    expect(panCandidatesOfLines(lines).map((c) => c.digits)).toEqual(['4242424242424242']);
   });
 });
 

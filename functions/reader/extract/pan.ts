@@ -150,9 +150,23 @@ interface CheckInput {
   readonly box?: LineBox | null;
 }
 
-/** Checks one digit string with its grouping. Null when it cannot be a card number at all (wrong length). */
+/**
+ * Whether a candidate is a card number as read: IIN, length and grouping pass and the
+ * confidence gates hold. Luhn may fail (a specimen, a misread): callers decide on that. A
+ * number no network claims is reportable only when it fails Luhn (then only ever as
+ * unverified): an unknown-IIN number that passes Luhn (0000…) must never pass as valid.
+ */
+export function reportable(c: PanCandidate): boolean {
+  return c.verdict === 'valid' || c.verdict === 'luhn_failed' || (c.verdict === 'unknown_iin' && !c.luhnValid);
+}
+
+/**
+ * Checks one digit string with its grouping. Null when it cannot be a card number (length,
+ * IIN or grouping wrong); otherwise the candidate, Luhn-valid or not.
+ */
 export function checkPan(digits: string, groups: readonly number[], confidence: number): PanCandidate | null {
-  return judge({ digits, groups, confidence });
+  const c = judge({ digits, groups, confidence });
+  return c && reportable(c) ? c : null;
 }
 
 function judge(input: CheckInput): PanCandidate | null {
@@ -295,14 +309,32 @@ function otherDigitsSound(groups: readonly Group[]): boolean {
   return groups.every((g) => g.digitConfidences.every((c) => c >= REPAIR_OTHER_DIGITS_FLOOR));
 }
 
-/** Every plausible card number on one line: whole runs of digit groups of 13–19 digits. */
-export function panCandidates(line: TextLine): PanCandidate[] {
+/**
+ * Every 13–19 digit run on one line (whole runs of digit groups) with its verdict, including
+ * the ones the checks refuse — for diagnostics. Full digits: never log them.
+ */
+export function judgeLine(line: TextLine): PanCandidate[] {
   const out: PanCandidate[] = [];
   for (const run of lineRuns(line)) {
     const c = fromGroups(run, line.confidence, line.source ? [line.source] : [], line.box ?? null);
     if (c) out.push(c);
   }
   return out;
+}
+
+/** The card numbers on one line that pass IIN, length, grouping and the confidence gates (Luhn may fail). */
+export function panCandidates(line: TextLine): PanCandidate[] {
+  return judgeLine(line).filter(reportable);
+}
+
+/**
+ * The card numbers in a set of lines read by one reader on one view: per line, plus the
+ * numbers split over several lines that geometry joins (see `geometricCandidates`).
+ * Only candidates that pass the checks (Luhn may fail).
+ */
+export function panCandidatesOfLines(lines: readonly TextLine[]): PanCandidate[] {
+  const usable = lines.filter((l) => l.role !== 'name' && l.role !== 'expiry');
+  return [...usable.flatMap(judgeLine), ...geometricCandidates(usable)].filter(reportable);
 }
 
 const union = (boxes: readonly LineBox[]): LineBox => {
@@ -427,7 +459,7 @@ const AMBIGUITY_MARGIN = 0.15;
  */
 export function extractPan(lines: readonly TextLine[]): PanResult {
   const usable = lines.filter((l) => l.role !== 'name' && l.role !== 'expiry');
-  const raw = [...usable.flatMap(panCandidates), ...geometricCandidates(usable)];
+  const raw = [...usable.flatMap(judgeLine), ...geometricCandidates(usable)];
   // Merge reads of the same digits: best confidence, all sources, agreement counted.
   const merged = new Map<string, { c: PanCandidate; reads: number }>();
   for (const c of raw) {
