@@ -293,6 +293,7 @@ describe('extractName', () => {
     { name: 'stray punctuation at word edges', lines: [line('. JOHN E OKAFOR ,', 'name')], expected: 'JOHN E OKAFOR' },
     { name: 'accented Latin letters', lines: [line('ÉLODIE MÜLLER')], expected: 'ÉLODIE MÜLLER' },
     { name: 'the name-region line wins', lines: [line('METRO FIRST', 'any', 0.99), line('LEILA MULLER', 'name', 0.8)], expected: 'LEILA MULLER' },
+    { name: 'a specimen holder word beside a name', lines: [line('LEE CARDHOLDER')], expected: 'LEE CARDHOLDER' },
     { name: 'capitals win over Title Case', lines: [line('Thank You', 'any', 0.99), line('ANNA ADLER', 'any', 0.8)], expected: 'ANNA ADLER' },
   ];
   it.each(cases)('$name', ({ lines, expected }) => {
@@ -308,6 +309,7 @@ describe('extractName', () => {
     { name: 'card kind', text: 'DEBIT CARD' },
     { name: 'a label', text: 'VALID THRU' },
     { name: 'member since', text: 'MEMBER SINCE' },
+    { name: 'a holder label', text: 'CARDHOLDER NAME' },
     { name: 'a slogan', text: 'Payment Protection' },
     { name: 'a URL', text: 'RINGGITPLUS.COM' },
     { name: 'a URL with www', text: 'WWW BANK COM' },

@@ -47,9 +47,14 @@ const NOT_A_NAME = new Set([
   'VALID', 'THRU', 'THROUGH', 'FROM', 'GOOD', 'EXPIRES', 'EXPIRY', 'EXPIRATION', 'EXP', 'END', 'UNTIL', 'MONTH',
   'YEAR', 'MEMBER', 'SINCE', 'AUTHORIZED', 'AUTHORISED', 'CUSTOMER', 'SERVICE', 'NOT', 'TRANSFERABLE', 'ONLY',
   'USE', 'ELECTRONIC', 'INTERNATIONAL', 'PAYMENT', 'PROTECTION', 'CALL', 'PHONE', 'TEL', 'WWW', 'COM', 'HTTP',
-  'HTTPS', 'THE', 'OF', 'AND', 'FOR', 'YOUR', 'NAME', 'HOLDER', 'CARDHOLDER', 'SIGN', 'HERE', 'ISSUED', 'BY',
+  'HTTPS', 'THE', 'OF', 'AND', 'FOR', 'YOUR', 'SIGN', 'HERE', 'ISSUED', 'BY',
   'ACCOUNT', 'NUMBER', 'CVV', 'CVC', 'SECURITY', 'CODE', 'HOLOGRAM', 'PLUS',
 ]);
+
+// Words a card prints in the holder's slot on specimens and some real cards (LEE CARDHOLDER,
+// AL HOLDER, CARD MEMBER's MEMBER): part of what is printed there, but never a whole name on
+// their own — "CARDHOLDER NAME" is a label, so at least one other word is required.
+const HOLDER_WORDS = new Set(['HOLDER', 'CARDHOLDER', 'MEMBER', 'NAME']);
 
 // Name particles that may make a fifth word (JUAN CARLOS DE LA CRUZ).
 const PARTICLES = new Set(['DE', 'LA', 'DEL', 'DA', 'DOS', 'DAS', 'DI', 'VAN', 'VON', 'DER', 'DEN', 'LE', 'BIN', 'BINTI', 'AL', 'EL', 'Y', 'E']);
@@ -69,6 +74,8 @@ interface NameWords {
   readonly upper: boolean;
   /** Number of words of two letters or more. */
   readonly long: number;
+  /** Number of HOLDER_WORDS. */
+  readonly holderWords: number;
 }
 
 /** Cleans a line into name words, or null when it cannot be a cardholder name. */
@@ -105,9 +112,11 @@ function parseName(text: string): NameWords | null {
   }
   const long = words.filter((w) => w.replace(/[.'-]/g, '').length >= 2).length;
   if (long < 1) return null;
+  const holderWords = words.filter((w) => HOLDER_WORDS.has(w.toUpperCase())).length;
+  if (holderWords === words.length) return null;
   const joined = words.join(' ');
   if (joined.length > 26) return null;
-  return { words: words.map((w) => w.toUpperCase()), upper, long };
+  return { words: words.map((w) => w.toUpperCase()), upper, long, holderWords };
 }
 
 /** How likely a line is the name: region, geometry, case, confidence. */
@@ -116,6 +125,7 @@ function rank(l: TextLine, n: NameWords, ctx: NameContext): number {
   if (l.role === 'name') r += 1;
   if (!n.upper) r -= 0.3;
   if (n.long < 2) r -= 0.2; // G RAYMOND: real, but weaker evidence than two full words
+  if (n.holderWords > 0) r -= 0.1;
   const pan = ctx.panBox;
   if (pan && l.box && (!ctx.panSources?.length || !l.source || ctx.panSources.includes(l.source))) {
     const below = l.box.top - (pan.top + pan.height);
