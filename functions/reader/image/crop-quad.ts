@@ -9,7 +9,12 @@ import { homographyFromRect } from './geometry.js';
 
 /** How a line is cropped. */
 export interface CropQuadOptions {
-  /** Margin added on every side, as a fraction of the line height. Default 0.08. */
+  /**
+   * Margin added on every side, as a fraction of the line height. Default 0: a DB detector's
+   * quads already carry its unclip margin, and PaddleOCR's recogniser was trained on crops of
+   * exactly those boxes (on real-dev-v1, 0.08 read 26/30 card numbers and 0 read 28/30 at 960 px).
+   * Pass some for tight boxes from other finders.
+   */
   readonly padding?: number;
 }
 
@@ -32,7 +37,7 @@ export function cropQuad(
   const h = (Math.hypot(bl.x - tl.x, bl.y - tl.y) + Math.hypot(br.x - tr.x, br.y - tr.y)) / 2;
   const ch = src.channels;
   if (!(w >= 1 && h >= 1) || src.width < 1 || src.height < 1) return { width: 0, height: 0, channels: ch, data: new Uint8Array(0) };
-  const pad = Math.max(0, options.padding ?? 0.08) * h;
+  const pad = Math.max(0, options.padding ?? 0) * h;
   const fullW = w + 2 * pad, fullH = h + 2 * pad;
   const scale = outHeight !== undefined && outHeight > 0 ? outHeight / fullH : 1;
   const outH = Math.max(1, Math.round(fullH * scale));
