@@ -238,21 +238,61 @@ function backgroundSvg(cam: Camera, rng: Rng): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><defs>${defs}</defs>${body}</svg>`;
 }
 
-/** Capsule (a thick round-capped line) shaded like a finger, in photo pixels. */
+/** Mixes two #rrggbb colours (t = 0 → a, 1 → b). */
+function mix(a: string, b: string, t: number): string {
+  const pa = parseInt(a.slice(1), 16), pb = parseInt(b.slice(1), 16);
+  const ch = (n: number, sh: number): number => (n >> sh) & 255;
+  const c = [16, 8, 0].map((sh) => Math.round(ch(pa, sh) * (1 - t) + ch(pb, sh) * t));
+  return `#${c.map((v) => v.toString(16).padStart(2, '0')).join('')}`;
+}
+
+/**
+ * A finger seen from above, in photo pixels: tapered from `a` (knuckle side, wider) to a round
+ * tip at `b`, shaded across its width (lit side, shadowed side), soft-edged, with a crease
+ * and optionally the nail (the thumb lies nail-up over the card; fingers behind it show pads).
+ */
 function fingerSvg(id: string, a: Point, b: Point, r: number, skin: string, nail: boolean): string {
   const dx = b.x - a.x, dy = b.y - a.y;
   const len = Math.hypot(dx, dy) || 1;
-  const nx = -dy / len, ny = dx / len;
-  const grad = `<linearGradient id="${id}" gradientUnits="userSpaceOnUse" x1="${(b.x + nx * r).toFixed(1)}" y1="${(b.y + ny * r).toFixed(1)}" x2="${(b.x - nx * r).toFixed(1)}" y2="${(b.y - ny * r).toFixed(1)}"><stop offset="0" stop-color="${skin}" stop-opacity="1"/><stop offset="0.35" stop-color="#ffffff" stop-opacity="0.22"/><stop offset="1" stop-color="#000000" stop-opacity="0.35"/></linearGradient>`;
-  const line = (w: number, stroke: string, extra = ''): string =>
-    `<path d="M${a.x.toFixed(1)} ${a.y.toFixed(1)} L${b.x.toFixed(1)} ${b.y.toFixed(1)}" stroke="${stroke}" stroke-width="${(2 * w).toFixed(1)}" stroke-linecap="round" fill="none"${extra}/>`;
-  let s = `<defs>${grad}</defs>` + line(r, skin) + line(r, `url(#${id})`);
+  const ux = dx / len, uy = dy / len;
+  const nx = -uy, ny = ux;
+  const rb = r * 1.18;
+  const f = (x: number): string => x.toFixed(1);
+  // Outline: straight flanks from the wide base to the tip circle, closed by the tip arc.
+  const path = `M${f(a.x + nx * rb)} ${f(a.y + ny * rb)} L${f(b.x + nx * r)} ${f(b.y + ny * r)} A${f(r)} ${f(r)} 0 0 0 ${f(b.x - nx * r)} ${f(b.y - ny * r)} L${f(a.x - nx * rb)} ${f(a.y - ny * rb)} Z`;
+  const dark = mix(skin, '#3a1f12', 0.45);
+  const light = mix(skin, '#fff4ea', 0.35);
+  const defs =
+    `<linearGradient id="${id}g" gradientUnits="userSpaceOnUse" x1="${f(b.x + nx * r)}" y1="${f(b.y + ny * r)}" x2="${f(b.x - nx * r)}" y2="${f(b.y - ny * r)}">` +
+    `<stop offset="0" stop-color="${dark}"/><stop offset="0.18" stop-color="${skin}"/><stop offset="0.42" stop-color="${light}"/><stop offset="0.7" stop-color="${skin}"/><stop offset="1" stop-color="${dark}"/></linearGradient>` +
+    `<filter id="${id}b" x="-20%" y="-20%" width="140%" height="140%"><feGaussianBlur stdDeviation="${f(Math.max(0.6, r * 0.05))}"/></filter>` +
+    `<filter id="${id}t" x="0" y="0" width="100%" height="100%"><feTurbulence type="fractalNoise" baseFrequency="${(0.9 / Math.max(2, r / 12)).toFixed(3)}" numOctaves="2" seed="7"/><feColorMatrix type="matrix" values="0 0 0 0 0.3  0 0 0 0 0.18  0 0 0 0 0.1  0 0 0 0.18 0"/><feComposite in2="SourceGraphic" operator="in"/></filter>`;
+  let s = `<defs>${defs}</defs><g filter="url(#${id}b)"><path d="${path}" fill="url(#${id}g)"/><path d="${path}" fill="#000" filter="url(#${id}t)"/>`;
+  // Knuckle crease across the finger, a little way back from the tip.
+  for (const k of [1.7, 1.95]) {
+    const cx = b.x - ux * r * k, cy = b.y - uy * r * k;
+    s += `<path d="M${f(cx + nx * r * 0.6)} ${f(cy + ny * r * 0.6)} Q${f(cx - ux * r * 0.18)} ${f(cy - uy * r * 0.18)} ${f(cx - nx * r * 0.6)} ${f(cy - ny * r * 0.6)}" stroke="${dark}" stroke-opacity="0.35" stroke-width="${f(r * 0.05)}" fill="none"/>`;
+  }
   if (nail) {
     const ang = (Math.atan2(dy, dx) * 180) / Math.PI;
-    const cx = b.x - (dx / len) * r * 0.55, cy = b.y - (dy / len) * r * 0.55;
-    s += `<ellipse cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" rx="${(r * 0.55).toFixed(1)}" ry="${(r * 0.62).toFixed(1)}" transform="rotate(${ang.toFixed(1)} ${cx.toFixed(1)} ${cy.toFixed(1)})" fill="#f6d5cf" fill-opacity="0.75" stroke="#c99a90" stroke-opacity="0.6" stroke-width="${(r * 0.06).toFixed(1)}"/>`;
+    const cx = b.x - ux * r * 0.42, cy = b.y - uy * r * 0.42;
+    const nailFill = mix(skin, '#f3c9c0', 0.55);
+    s += `<ellipse cx="${f(cx)}" cy="${f(cy)}" rx="${f(r * 0.62)}" ry="${f(r * 0.5)}" transform="rotate(${ang.toFixed(1)} ${f(cx)} ${f(cy)})" fill="${nailFill}" fill-opacity="0.7" stroke="${dark}" stroke-opacity="0.3" stroke-width="${f(r * 0.04)}"/>`;
+    // The free edge of the nail catches the light.
+    const ex = b.x - ux * r * 0.05, ey = b.y - uy * r * 0.05;
+    s += `<path d="M${f(ex + nx * r * 0.4 - ux * r * 0.12)} ${f(ey + ny * r * 0.4 - uy * r * 0.12)} Q${f(ex)} ${f(ey)} ${f(ex - nx * r * 0.4 - ux * r * 0.12)} ${f(ey - ny * r * 0.4 - uy * r * 0.12)}" stroke="#fffaf5" stroke-opacity="0.5" stroke-width="${f(r * 0.09)}" fill="none"/>`;
   }
-  return s;
+  return s + '</g>';
+}
+
+/** The palm and the rest of the hand behind the card: a big soft blob, darker at its rim. */
+function palmSvg(id: string, a: Point, b: Point, r: number, skin: string): string {
+  const dark = mix(skin, '#2e180d', 0.5);
+  const cx = (a.x + b.x) / 2, cy = (a.y + b.y) / 2;
+  const len = Math.hypot(b.x - a.x, b.y - a.y);
+  const ang = (Math.atan2(b.y - a.y, b.x - a.x) * 180) / Math.PI;
+  return `<defs><radialGradient id="${id}"><stop offset="0" stop-color="${mix(skin, '#fff4ea', 0.15)}"/><stop offset="0.75" stop-color="${skin}"/><stop offset="1" stop-color="${dark}"/></radialGradient><filter id="${id}f" x="-20%" y="-20%" width="140%" height="140%"><feGaussianBlur stdDeviation="${(r * 0.03).toFixed(1)}"/></filter></defs>` +
+    `<ellipse cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" rx="${(len / 2 + r).toFixed(1)}" ry="${r.toFixed(1)}" transform="rotate(${ang.toFixed(1)} ${cx.toFixed(1)} ${cy.toFixed(1)})" fill="url(#${id})" filter="url(#${id}f)"/>`;
 }
 
 /** Renders a face raster about the size it takes in the frame. */
@@ -331,9 +371,13 @@ export async function renderScene(
     if (p.shadow) blendOver(frame, await svgLayer(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}">${shadowSvg(p, i)}</svg>`, W, H));
     if (p === main && hand && toPhoto) {
       let behind = '';
-      for (const [k, f] of [...(hand.palm ? [hand.palm] : []), ...hand.fingers].entries()) {
+      if (hand.palm) {
+        const c = cap(hand.palm);
+        behind += palmSvg('palm', c.a, c.b, c.r, hand.skin);
+      }
+      for (const [k, f] of hand.fingers.entries()) {
         const c = cap(f);
-        behind += fingerSvg(`fb${k}`, c.a, c.b, c.r, hand.skin, k > 0 || !hand.palm);
+        behind += fingerSvg(`fb${k}`, c.a, c.b, c.r, hand.skin, false);
       }
       blendOver(frame, await svgLayer(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}">${behind}</svg>`, W, H));
     }

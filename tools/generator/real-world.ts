@@ -42,6 +42,8 @@ export interface RealTruth {
   profile: RealProfile;
   seed: number;
   style: Record<string, string | number | boolean | null>;
+  /** Corners (TL, TR, BR, BL of the face as designed) of the card or object, output pixels; may lie outside the frame. */
+  object_quad: Array<[number, number]>;
   lines: PhotoLine[];
 }
 
@@ -214,7 +216,7 @@ function drawHand(rng: Rng, fw: number, fh: number, keepClear: Array<[Point, Poi
     }
     const base = { x: tip.x - dir.x * fw, y: tip.y - dir.y * fw };
     const cand = { base, tip, r };
-    if (keepClear.every((q) => capsuleCoverage(q, [{ ...cand, r: r * 1.1 }]) === 0)) thumb = cand;
+    if (keepClear.every((q) => capsuleCoverage(q, [{ ...cand, r: r * 1.35 }]) === 0)) thumb = cand;
   }
   const palmR = short * rng.float(0.45, 0.6);
   const palm = edge === 'left'
@@ -242,7 +244,8 @@ function drawHand(rng: Rng, fw: number, fh: number, keepClear: Array<[Point, Poi
 
 /** Renders one real-world photo and its truth (file name filled in by the caller). */
 export async function renderReal(seed: number, profile: RealProfile, opts: { maxSide?: number; quality?: number } = {}): Promise<{ bytes: Buffer; truth: Omit<RealTruth, 'file'> }> {
-  const rng = new Rng(seed);
+  // The profile is mixed into the seed so that one seed gives unrelated scenes in different profiles.
+  const rng = new Rng((seed ^ Math.imul(REAL_PROFILES.indexOf(profile) + 1, 0x9e3779b1)) >>> 0);
   const flagRng = rng.fork();
   const cardRng = rng.fork();
   const sceneRng = rng.fork();
@@ -294,6 +297,13 @@ export async function renderReal(seed: number, profile: RealProfile, opts: { max
     if (attempt >= 8) pose = { ...pose, cx: W / 2, cy: H / 2, pitch: pose.pitch / 2, yaw: pose.yaw / 2, roll: pose.roll / 2 };
     placed = { ...placed, quad: poseQuad(pose, face.width, face.height, W, H) };
   }
+  // Damage is drawn relative to the card's size in the frame: a blur that is mild on a 900 px
+  // card wipes out a 300 px one, and a person would retake that photo.
+  const cardPx = Math.max(...placed.quad.map((p, i) => Math.hypot(p.x - placed.quad[(i + 1) % 4]!.x, p.y - placed.quad[(i + 1) % 4]!.y)));
+  const k = Math.min(1.3, Math.max(0.3, cardPx / 700));
+  cam.blur = round1(cam.blur * k);
+  cam.motion = Math.round(cam.motion * k);
+  cam.soften = Math.min(1, Math.max(cam.soften, round1(260 / cardPx)));
   const flat = scene === 'scan' || scene === 'crop';
   placed.shadow = flat ? null : { dx: sceneRng.float(-0.02, 0.03) * pose.size, dy: sceneRng.float(0.0, 0.04) * pose.size, blur: sceneRng.float(0.01, 0.03) * pose.size, opacity: sceneRng.float(0.25, 0.55) };
   const hand = scene === 'hand' ? drawHand(sceneRng, face.width, face.height, must.map((l) => l.quad)) : null;
@@ -363,6 +373,7 @@ export async function renderReal(seed: number, profile: RealProfile, opts: { max
     profile,
     seed,
     style,
+    object_quad: placed.quad.map((p) => [Math.round(p.x * 10) / 10, Math.round(p.y * 10) / 10] as [number, number]),
     lines,
   };
   return { bytes, truth };
