@@ -8,7 +8,8 @@ import type { ReadResult } from '../core/card.js';
 export interface ScanLine {
   file: string;
   status: ReadResult['status'];
-  card: { pan: string | null; brand: string | null; expiry: string | null; name: string | null };
+  /** `panUnverified`: a printed number that failed Luhn, read the same way twice (only when there is one). */
+  card: { pan: string | null; brand: string | null; expiry: string | null; name: string | null; panUnverified?: string };
   confidence: ReadResult['confidence'];
   error?: { code: string; message: string };
   timingsMs: Record<string, number>;
@@ -29,6 +30,9 @@ export function toScanLine(file: string, result: ReadResult, reveal: boolean): S
     confidence: result.confidence,
     timingsMs: { total: total ?? 0, ...stages },
   };
+  if (result.card.panUnverified) {
+    line.card.panUnverified = reveal ? (result.revealPanUnverified() ?? result.card.panUnverified.pan) : result.card.panUnverified.pan;
+  }
   if (result.status === 'failed' && result.error) {
     // Re-order so `error` sits before `timingsMs`, as documented.
     const { timingsMs, ...head } = line;

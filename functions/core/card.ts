@@ -51,6 +51,12 @@ export interface CardGeometry {
   readonly coverage: number;
 }
 
+/**
+ * Which reader produced each reported field, e.g. `{pan: ['ppocr-rec-v4@frame0', 'glyph@card']}`
+ * (`reader@view[/variant]`). For the bench and tests, in process only: reader names, no card data.
+ */
+export type FieldSources = Partial<Record<'pan' | 'panUnverified' | 'expiry' | 'name', readonly string[]>>;
+
 export interface ReadResultInit {
   status: ReadStatus;
   /** The full, verified PAN (never stored as-is: only masked views leave this object). */
@@ -64,6 +70,7 @@ export interface ReadResultInit {
   error?: { code: ErrorCode; message: string } | null;
   timingsMs?: Record<string, number>;
   geometry?: CardGeometry | null;
+  sources?: FieldSources;
 }
 
 /** Result of reading one photo; safe to serialise (only masked card data is enumerable). */
@@ -76,9 +83,14 @@ export class ReadResult {
   readonly timingsMs: Record<string, number>;
   readonly geometry: CardGeometry | null;
   readonly #pan: string | null;
+  readonly #panUnverified: string | null;
+  /** Which reader produced each field (not enumerable: never serialised with the result). */
+  declare readonly sources: FieldSources;
 
   constructor(init: ReadResultInit) {
     this.#pan = init.pan ?? null;
+    this.#panUnverified = init.panUnverified ?? null;
+    Object.defineProperty(this, 'sources', { value: init.sources ?? {}, enumerable: false });
     this.status = init.status;
     const card: CardFields & { panUnverified?: UnverifiedPan } = {
       pan: this.#pan ? maskPan(this.#pan) : null,
@@ -99,5 +111,10 @@ export class ReadResult {
   /** The full PAN. Only for an explicit, local `--reveal`; never log or store it. */
   revealPan(): string | null {
     return this.#pan;
+  }
+
+  /** The full unverified (Luhn-failing) number. Only for an explicit, local `--reveal`. */
+  revealPanUnverified(): string | null {
+    return this.#panUnverified;
   }
 }

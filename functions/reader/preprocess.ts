@@ -25,6 +25,7 @@ import { cornerShapes } from './image/corners.js';
 import { refineQuadEdges } from './image/refine.js';
 import { uprightScore } from './image/orientation.js';
 import { grayRegion, rotate180, stretchContrast, warpQuad, type GrayImage } from './image/warp.js';
+import { findRows, inkComponents } from './readers/glyph/text-rows.js';
 
 /** Output card width, pixels. */
 export const CARD_WIDTH = 1000;
@@ -48,13 +49,22 @@ export interface NormalisedCardGeometry extends CardGeometry {
   readonly flipped180: boolean;
   /** Strength of the 0/180 decision in [0, 1]; low values deserve a 180° retry. */
   readonly orientationConfidence: number;
-  /** True when no card outline was found but the frame itself looks like a card close-up. */
+  /** True when no card outline was found: the frame itself is the view (a card close-up, or any frame with print). */
   readonly fullFrame: boolean;
+  /**
+   * `card`: the output is the rectified card, CARD_WIDTH × CARD_HEIGHT. `frame`: no card outline
+   * was found and the output is the whole frame (long side FRAME_SIDE), for the read stage's
+   * learned readers to find the card's text in.
+   */
+  readonly view: 'card' | 'frame';
 }
 
 /** The normalised card handed to OCR. */
 export interface NormalisedCard {
-  /** PNG, CARD_WIDTH × CARD_HEIGHT, 8-bit grayscale, upright, text darker than background. */
+  /**
+   * PNG, 8-bit grayscale. Card view: CARD_WIDTH × CARD_HEIGHT, upright, text darker than
+   * background. Frame view (`geometry.view === 'frame'`): the whole frame, long side FRAME_SIDE.
+   */
   readonly image: Buffer;
   /** The same pixels raw (row-major, one byte per pixel), to skip a PNG decode. */
   readonly pixels: GrayImage;
@@ -146,6 +156,106 @@ export async function preprocessDecodedPixels(
   options: PreprocessOptions = {},
   working?: WorkingCopy,
 ): Promise<Omit<NormalisedCard, 'timingsMs' | 'image'>> {
+  const found = await locateCard(img, options, working);
+  if ('pixels' in found) return found;
+  // No card outline: the whole frame is the view, when it shows print at all (the read
+  // stage finds the card's lines in it and decides no_card when none are card-like).
+  const frame = await normaliseFrame(img);
+  if (!frame) throw new NoCardError(`expected a photo of a payment card, got ${found.reason}`);
+  options.trace?.('frame');
+  return frame;
+}
+
+/** Long side of a normalised frame (no card outline found), px: what the text detector reads. */
+export const FRAME_SIDE = 1280;
+
+/**
+ * The whole frame as the view when no card outline was found: downscaled to FRAME_SIDE,
+ * grey, contrast-stretched. Null when the frame shows no print (a bare desk, a plain
+ * object): then there is nothing a reader could read.
+ */
+async function normaliseFrame(img: DecodedImage): Promise<Omit<NormalisedCard, 'timingsMs' | 'image'> | null> {
+  const { width: W, height: H } = img;
+  const s = Math.min(1, FRAME_SIDE / Math.max(W, H));
+  const w = Math.max(8, Math.round(W * s));
+  const h = Math.max(8, Math.round(H * s));
+  const buf = await sharp(img.data, { raw: { width: W, height: H, channels: 3 } })
+    .resize(w, h, { fit: 'fill', kernel: 'lanczos3' })
+    .greyscale()
+    .raw()
+    .toBuffer();
+  const frame: GrayImage = { width: w, height: h, data: new Uint8Array(buf.buffer, buf.byteOffset, buf.length) };
+  if (!(await showsPrint(img))) return null;
+  stretchContrast(frame, 0.005, 0.995);
+  return {
+    pixels: frame,
+    geometry: {
+      rotation: 0,
+      box: { left: 0, top: 0, width: W, height: H },
+      coverage: 1,
+      corners: [{ x: 0, y: 0 }, { x: W, y: 0 }, { x: W, y: H }, { x: 0, y: H }],
+      skew: 0,
+      inverted: false,
+      flipped180: false,
+      orientationConfidence: 0,
+      fullFrame: true,
+      view: 'frame',
+    },
+  };
+}
+
+/**
+ * Whether the frame shows rows of print (≥ 4 glyph-sized ink blobs side by side, across or
+ * down the frame): a cheap stand-in for a text detector in the preprocess stage, which has
+ * none. Looked for on a lightly blurred 800-px copy, so sensor grain and desk texture do not
+ * count as print. A bare or striped desk, a coin or a plain ruler shows none; a card, a note
+ * or a screen does.
+ */
+export async function showsPrint(img: DecodedImage): Promise<boolean> {
+  const s = Math.min(1, PRINT_CHECK_SIDE / Math.max(img.width, img.height));
+  const w = Math.max(8, Math.round(img.width * s));
+  const h = Math.max(8, Math.round(img.height * s));
+  const buf = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+    .resize(w, h, { fit: 'fill', kernel: 'linear' })
+    .greyscale()
+    .blur(0.8)
+    .raw()
+    .toBuffer();
+  const small: GrayImage = { width: w, height: h, data: new Uint8Array(buf.buffer, buf.byteOffset, buf.length) };
+  for (const view of [small, transpose(small)]) {
+    for (const src of [view, invertGray(view)]) {
+      const { comps } = inkComponents(src, { offset: 18, minHeight: 5, maxHeight: 60 });
+      const rows = findRows(comps, { minHeight: 5 });
+      if (rows.some((r) => r.glyphs.length >= 4)) return true;
+    }
+  }
+  return false;
+}
+
+/** Side of the copy `showsPrint` looks at, px. */
+const PRINT_CHECK_SIDE = 800;
+
+function transpose(g: GrayImage): GrayImage {
+  const out = new Uint8Array(g.data.length);
+  for (let y = 0; y < g.height; y++) for (let x = 0; x < g.width; x++) out[x * g.height + y] = g.data[y * g.width + x]!;
+  return { width: g.height, height: g.width, data: out };
+}
+
+function invertGray(g: GrayImage): GrayImage {
+  const out = new Uint8Array(g.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = 255 - g.data[i]!;
+  return { width: g.width, height: g.height, data: out };
+}
+
+/**
+ * The rectified card when the photo shows its outline (or is a card close-up), else why not.
+ * Never throws NoCardError: the caller decides what a photo without an outline becomes.
+ */
+export async function locateCard(
+  img: DecodedImage,
+  options: PreprocessOptions = {},
+  working?: WorkingCopy,
+): Promise<Omit<NormalisedCard, 'timingsMs' | 'image'> | { reason: string }> {
   const { width: W, height: H } = img;
   const small = working ?? (await workingCopy(img));
   options.trace?.('working-copy');
@@ -164,18 +274,14 @@ export async function preprocessDecodedPixels(
     quad = refineQuadEdges(img, quad, 2.5 * Math.max(sx, sy) + 0.02 * long);
     // Payment cards have rounded corners; a note, receipt or phone screen does not.
     const square = cornerShapes(img, quad).filter((c) => c === 'square').length;
-    if (square >= 3) {
-      throw new NoCardError(
-        `expected a photo of a payment card (rounded corners), got a rectangle with ${square} square corners`,
-      );
-    }
+    if (square >= 3) return { reason: `a rectangle with ${square} square corners (payment cards have rounded ones)` };
     options.trace?.('refine');
   } else if (!(cand && cand.blobFraction > 0.15 && cand.bordersTouched < 3) && looksLikeFullFrameCard(scene.foreground, W, H)) {
     // (A big object with its own outline inside the frame is not a close-up card.)
     fullFrame = true;
     quad = [{ x: 0, y: 0 }, { x: W, y: 0 }, { x: W, y: H }, { x: 0, y: H }];
   } else {
-    throw new NoCardError(`expected a photo of a payment card, got ${verdict.ok ? 'no card' : verdict.reason}`);
+    return { reason: verdict.ok ? 'no card' : verdict.reason };
   }
 
   // Orient the quad so TL→TR is a long side pointing right-ish (angle in (-90°, 90°]).
@@ -235,6 +341,7 @@ export async function preprocessDecodedPixels(
       flipped180,
       orientationConfidence: Math.round(Math.min(1, Math.abs(score) * 2) * 100) / 100,
       fullFrame,
+      view: 'card',
     },
   };
 }

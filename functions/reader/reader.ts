@@ -1,38 +1,64 @@
 /**
- * The card reader: photo bytes → checked, masked card fields. Composes safe decode and
- * preprocessing (preprocess.ts), the glyph reader for the printed fields (ocr/read-card.ts),
- * Tesseract for fields the glyph reader cannot settle (through the OcrEngine port), and the
- * field checks (extract.ts). When a reading fails its checks, other hypotheses are tried
- * (other binarisation, the card turned 180°) and the checks pick the winner.
+ * The card reader: photo bytes → checked, masked card fields.
+ *
+ * decode → views (views.ts: the rectified card when its outline is found, and/or the whole
+ * frame) → readers, cheapest first: the glyph classifier on card views (exact on the typefaces
+ * it knows), the learned detector + line recognisers through the injected engines (any view,
+ * any orientation), Tesseract for a name the others could not settle → fusion (fuse.ts): a
+ * card number is reported only when two independent readings agree and nothing contradicts
+ * it; reading stops at the first agreement. Expiry and name come from the reading that settled
+ * the number, through the field checks (extract/).
  *
  * Never throws for bad input: bad images come back `failed` with the error code, photos
- * without a readable card as `no_card`.
+ * without card-like text as `no_card`.
  */
 import sharp from 'sharp';
-import { ReadResult, type ReadStatus } from '../core/card.js';
+import { ReadResult, type FieldSources, type ReadStatus } from '../core/card.js';
 import { DEFAULT_IMAGE_LIMITS, decodeImage, withTimeout, type ImageLimits } from './decode.js';
 import { CardOcrError, toCardOcrError } from '../core/errors.js';
 import { redactPans } from '../core/mask.js';
-import { extractFields, hasAnyField, type ExtractedFields, type TextLine } from './extract/index.js';
+import { extractFields, type ExtractedFields, type TextLine } from './extract/index.js';
 import { silentLog, type Log } from '../core/log.js';
 import type { Gray } from './readers/glyph/glyphs.js';
-import { readCardGlyphs, type CardReading } from './readers/glyph/read-card.js';
 import { readNameWithOcr } from './readers/glyph/name-ocr.js';
-import type { OcrEngine } from '../core/ports.js';
-import { breathe, CARD_HEIGHT, CARD_WIDTH, preprocessDecodedPixels, workingCopy } from './preprocess.js';
+import { readGlyphHypotheses, type GlyphResult } from './readers/glyph/hypotheses.js';
+import { readViewLearned, rereadLines, toTextLines, type LearnedReading } from './readers/learned.js';
+import type { LineRecognizer, OcrEngine, TextDetector } from '../core/ports.js';
+import type { LineDiagnostic, ReadDiagnostics, ViewDiagnostic } from './diagnostics.js';
+import { fusePan, needsMoreReadings, panReadings, type PanFusion, type PanReading } from './fuse.js';
+import { cropQuad } from './image/crop-quad.js';
+import { frameRaster, grayRaster, type View } from './views.js';
+import { breathe, CARD_HEIGHT, CARD_WIDTH, locateCard, workingCopy } from './preprocess.js';
 
 export interface CardReader {
   /** Whole pipeline on photo bytes. Never throws for bad input: returns ReadResult with status 'failed' (error.code from ImageInputError) or 'no_card'. */
   readPhoto(bytes: Uint8Array): Promise<ReadResult>;
-  /** OCR + extraction on an already normalised card PNG (what the AWS/local "read" stage runs after the "preprocess" stage). */
-  readNormalised(card: Uint8Array): Promise<ReadResult>;
+  /**
+   * OCR + extraction on an already normalised PNG (what the AWS/local "read" stage runs after
+   * the "preprocess" stage): a rectified card, or — when preprocessing found no card outline —
+   * the normalised whole frame. Hints are optional; without them the view kind is told by the
+   * image's size and aspect.
+   */
+  readNormalised(card: Uint8Array, hints?: NormalisedHints): Promise<ReadResult>;
   close(): Promise<void>;
+}
+
+/** What the preprocess stage knows about the PNG it wrote (all optional). */
+export interface NormalisedHints {
+  /** `card`: a rectified card (CARD_WIDTH × CARD_HEIGHT); `frame`: the whole frame, no outline found. */
+  readonly view?: 'card' | 'frame';
+  /** Clockwise degrees already applied to make it upright (0 when unknown). */
+  readonly rotation?: number;
 }
 
 /** Engine factories the reader starts lazily. */
 export interface ReaderEngines {
   /** A general OCR engine (tesseract.js) for names, labels and cross-checks. */
   readonly ocr: () => Promise<OcrEngine>;
+  /** A learned text detector (PP-OCR DB); without it the reader reads card views with the glyph reader only. */
+  readonly detector?: () => Promise<TextDetector>;
+  /** Learned line recognisers, best first (PP-OCR rec, the project's card-line model). */
+  readonly recognizers?: () => Promise<LineRecognizer[]>;
 }
 
 export interface CardReaderOptions {
@@ -48,7 +74,15 @@ export interface CardReaderOptions {
   engines: ReaderEngines;
   /** Reference date for expiry plausibility (tests). */
   now?: () => Date;
+  /**
+   * Called once per photo with what every reader read and how each card-number candidate was
+   * judged (for the bench). In process only: it carries full digits — never log or store it.
+   */
+  onDiagnostics?: (d: ReadDiagnostics) => void;
 }
+
+export type { ReadDiagnostics } from './diagnostics.js';
+export type { PanCandidateVerdict, PanVerdict } from './fuse.js';
 
 /** Tesseract's page confidence below which its name reading is not trusted on its own (measured: wrong reads ≤ 0.46, right ones mostly ≥ 0.56). */
 const TESSERACT_NAME_MIN_CONFIDENCE = 0.55;
@@ -88,30 +122,22 @@ function once(fn: () => void): () => void {
   };
 }
 
-/** Turns a grayscale image by 180°. */
-function rotate180(img: Gray): Gray {
-  const out = new Uint8Array(img.data.length);
-  const n = img.data.length;
-  for (let i = 0; i < n; i++) out[i] = img.data[n - 1 - i]!;
-  return { width: img.width, height: img.height, data: out };
-}
+/** Detector input sides: the first pass, and a second pass at another scale for a second reading (measured trade-off in the report). */
+const DETECT_SIDE = 960;
+const DETECT_SIDE_2 = 1280;
+/** The second crop of a number line: wider margin, taller (another view of the same print for fusion). */
+const REREAD = { name: 'pad', pad: 0.3, height: 64 } as const;
 
-/** The negative of a grayscale image. */
-function invert(img: Gray): Gray {
-  const out = new Uint8Array(img.data.length);
-  for (let i = 0; i < out.length; i++) out[i] = 255 - img.data[i]!;
-  return { width: img.width, height: img.height, data: out };
-}
+const digitsOf = (t: string): string => t.replace(/\D/g, '');
 
-function withoutKey<T extends object, K extends keyof T>(o: T, k: K): T {
-  const copy = { ...o };
-  delete copy[k];
-  return copy;
-}
-
-/** How much a set of fields is worth: a verified PAN dominates. */
-function score(f: ExtractedFields): number {
-  return (f.pan ? 10 : 0) + (f.panUnverified ? 2 : 0) + (f.expiry ? 2 : 0) + (f.name ? 1 : 0) + (f.pan ? (f.confidence.pan ?? 0) : 0);
+/** What all readers made of one photo. */
+interface Reading {
+  fields: ExtractedFields;
+  sources: FieldSources;
+  timings: Record<string, number>;
+  diagnostics: Omit<ReadDiagnostics, 'timingsMs' | 'sources'>;
+  /** The photo showed card evidence (a number-like candidate, a date, or a found card outline). */
+  cardLike: boolean;
 }
 
 /**
@@ -136,108 +162,234 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
     return current;
   };
 
-  /** OCR + extraction on an upright grayscale card. */
-  async function readCard(card: Gray): Promise<{ fields: ExtractedFields; ocrMs: number; extractMs: number }> {
-    let ocrMs = 0;
-    let extractMs = 0;
-    const attempt = (img: Gray, offset?: number): { fields: ExtractedFields; lines: TextLine[]; reading: CardReading } => {
-      const t0 = performance.now();
-      const reading = readCardGlyphs(img, offset === undefined ? {} : { offset });
-      const t1 = performance.now();
-      const fields = extractFields(reading.lines, { now: now() });
-      ocrMs += t1 - t0;
-      extractMs += performance.now() - t1;
-      return { fields, lines: reading.lines, reading };
-    };
+  let learnedEngines: Promise<{ detector: TextDetector; recognizers: LineRecognizer[] } | null> | null = null;
+  /** The learned engines, or null when none were injected or they failed to load (then glyph + Tesseract only). */
+  const getLearned = (): Promise<{ detector: TextDetector; recognizers: LineRecognizer[] } | null> => {
+    const { detector, recognizers } = options.engines;
+    if (!detector || !recognizers) return Promise.resolve(null);
+    const current = (learnedEngines ??= Promise.all([detector(), recognizers()]).then(
+      ([d, r]) => (r.length > 0 ? { detector: d, recognizers: r } : null),
+      (err: unknown) => {
+        // Retried on the next photo; this one is read without them.
+        learnedEngines = null;
+        log.warn('learned OCR engines failed to load', { code: toCardOcrError(err).code });
+        return null;
+      },
+    ));
+    return current;
+  };
 
-    let best = attempt(card);
-    await breathe(); // see breathe(): the next photo's decode moves on meanwhile
-    let bestImg = card;
-    if (!best.fields.pan) {
-      // Other hypotheses, cheapest and likeliest first: the card's polarity misjudged, the card
-      // upside down, both, a lower ink threshold. The field checks pick the winner.
-      const inverted = invert(card);
-      const hypotheses: Array<[Gray, number | undefined]> = [
-        [inverted, undefined],
-        [rotate180(card), undefined],
-        [rotate180(inverted), undefined],
-        [card, 10],
-      ];
-      for (const [img, offset] of hypotheses) {
-        const alt = attempt(img, offset);
-        if (score(alt.fields) > score(best.fields)) {
-          best = alt;
-          bestImg = img;
-        }
-        if (best.fields.pan) break;
+  /** Runs the readers on the views, cheapest first, until the number is settled. */
+  async function readViews(card: View | null, frame: View | null): Promise<Reading> {
+    const timings: Record<string, number> = {};
+    const add = (k: string, ms: number) => (timings[k] = (timings[k] ?? 0) + ms);
+    const readings: PanReading[] = [];
+    const lineDiags: LineDiagnostic[] = [];
+    const viewDiags: ViewDiagnostic[] = [];
+    const note = (lines: readonly TextLine[], source: string): void => {
+      for (const l of lines) {
+        const digits = digitsOf(l.text);
+        if (digits.length >= 4) lineDiags.push({ source, digits, confidence: Math.round(l.confidence * 1000) / 1000 });
       }
-    } else if (!best.fields.expiry) {
-      // The number read, so polarity and orientation are right: only the ink threshold may
-      // have hidden the date. Take the date only from a reading that agrees on the number.
-      const alt = attempt(card, 10);
-      if (alt.fields.pan === best.fields.pan && alt.fields.expiry) {
-        // Labels read in either reading count: a date the first reading saw labelled VALID
-        // FROM must not become the expiry because the second missed the label.
-        const readable = (ls: TextLine[]) => ls.filter((l) => !l.text.includes('?'));
-        const both = extractFields([...readable(best.lines), ...readable(alt.lines)], { now: now() });
-        if (both.expiry === alt.fields.expiry) best = { ...best, fields: { ...best.fields, expiry: alt.fields.expiry, confidence: { ...best.fields.confidence, expiry: alt.fields.confidence.expiry ?? 0 }, missing: withoutKey(best.fields.missing, 'expiry') } };
-      }
-    }
-    let fields = best.fields;
-    if (!fields.name && (fields.pan || fields.expiry)) {
-      // The glyph reader could not settle the name: ask Tesseract about the name region. Its
-      // reading counts when Tesseract is sure, or when it agrees with the doubtful glyph reading.
+    };
+    const take = (lines: readonly TextLine[], source: string): PanFusion => {
+      note(lines, source);
+      readings.push(...panReadings(lines, source));
       const t0 = performance.now();
-      const glyphName = best.reading.name?.text.replace(/\s+/g, '') ?? null;
-      let nameLines: TextLine[] = [];
+      const f = fusePan(readings);
+      add('fuse', performance.now() - t0);
+      return f;
+    };
+    const settled = (f: PanFusion) => !needsMoreReadings(f);
+
+    let glyph: GlyphResult | null = null;
+    let fused = fusePan([]);
+    if (card?.card) {
+      glyph = readGlyphHypotheses(card.card, now());
+      add('glyph', glyph.ms);
+      viewDiags.push({ id: card.id, kind: 'card', rotation: card.rotation, width: card.raster.width, height: card.raster.height });
+      fused = take(glyph.lines.filter((l) => l.role === 'number'), 'glyph@card');
+      await breathe();
+    } else if (frame) {
+      viewDiags.push({ id: frame.id, kind: 'frame', rotation: frame.rotation, width: frame.raster.width, height: frame.raster.height });
+    }
+
+    const learned = await getLearned();
+    const learnedReads: LearnedReading[] = [];
+    if (learned) try {
+      const [rec, ...others] = learned.recognizers as [LineRecognizer, ...LineRecognizer[]];
+      // Cheap path: the recogniser on the glyph reader's number row (no detector pass).
+      const row = glyph?.reading.number?.row;
+      if (glyph && row && !settled(fused)) {
+        const t0 = performance.now();
+        const m = row.height * 0.3;
+        const quad = [
+          { x: row.x0 - m, y: row.y0 - m }, { x: row.x1 + m, y: row.y0 - m },
+          { x: row.x1 + m, y: row.y1 + m }, { x: row.x0 - m, y: row.y1 + m },
+        ] as const;
+        const [r] = await rec.recognize([cropQuad(grayRaster(glyph.img), quad, 48)]);
+        add('recognize', performance.now() - t0);
+        if (r) fused = take([{ text: r.text, confidence: r.confidence, role: 'number' }], `${rec.name}@card/row`);
+      }
+      const wantFields = () => !glyph?.fields.expiry || !glyph.fields.name;
+      // Views for the learned reader: the card when found; the frame when the card view does not settle it.
+      const order: View[] = [];
+      if (card) order.push(card);
+      if (frame) order.push(frame);
+      for (const view of order) {
+        if (settled(fused) && fused.candidates.length > 0 && (learnedReads.length > 0 || !wantFields())) break;
+        if (view === frame && card && learnedReads.some((l) => l.lines.length > 0) && fused.candidates.length > 0) break;
+        const lr = await readViewLearned(view, learned.detector, rec, { maxSide: DETECT_SIDE });
+        add('detect', lr.timingsMs.detect);
+        add('recognize', lr.timingsMs.recognize);
+        learnedReads.push(lr);
+        if (view !== card) viewDiags.push({ id: view.id, kind: view.kind, rotation: view.rotation + (lr.flipped ? 180 : 0), width: view.raster.width, height: view.raster.height, regions: lr.regions.length });
+        fused = take(toTextLines(lr.lines), lr.source);
+        await breathe();
+        if (!settled(fused)) {
+          // A second, independent reading of the number-like lines: another crop of the same print.
+          const numberLines = lr.lines.filter((l) => panReadings(toTextLines([l]), '').length > 0);
+          for (const r of [rec, ...others]) {
+            const t0 = performance.now();
+            const again = await rereadLines(lr, numberLines, r, r === rec ? REREAD : { name: 'line', pad: 0.08, height: 48 });
+            add('recognize', performance.now() - t0);
+            if (again.length > 0) fused = take(toTextLines(again), again[0]!.source);
+            if (settled(fused)) break;
+          }
+        }
+        if (!settled(fused)) {
+          // Another scale: the detector's second pass finds other line boxes for the same print.
+          const lr2 = await readViewLearned(view, learned.detector, rec, { maxSide: DETECT_SIDE_2, variant: `det${DETECT_SIDE_2}`, flip: lr.flipped });
+          add('detect', lr2.timingsMs.detect);
+          add('recognize', lr2.timingsMs.recognize);
+          learnedReads.push(lr2);
+          fused = take(toTextLines(lr2.lines), lr2.source);
+        }
+        if (fused.pan || fused.panUnverified) break;
+      }
+    } catch (err) {
+      // What was read so far stands: a learned engine failure costs only its readings.
+      const e = toCardOcrError(err);
+      if (e.code === 'internal') throw err;
+      log.warn('learned OCR failed', { code: e.code });
+    }
+
+    // Fields other than the number: from the glyph reader when it read them (exact on its
+    // faces), else from the learned reading that settled the number (or the first one).
+    const t0 = performance.now();
+    const base = glyph?.fields ?? extractFields([], { now: now() });
+    const sources: FieldSources = {};
+    const chosen =
+      learnedReads.find((l) => fused.sources.includes(l.source)) ??
+      learnedReads.find((l) => l.lines.length > 0) ??
+      null;
+    const learnedFields = chosen ? extractFields(toTextLines(chosen.lines), { now: now() }) : null;
+    let expiry = base.expiry;
+    let expiryConf = base.confidence.expiry;
+    let expiryMissing = base.missing.expiry;
+    if (expiry) sources.expiry = ['glyph@card'];
+    else if (learnedFields?.expiry && chosen) {
+      expiry = learnedFields.expiry;
+      expiryConf = learnedFields.confidence.expiry;
+      sources.expiry = [chosen.source];
+    } else if (learnedFields) expiryMissing = learnedFields.missing.expiry ?? expiryMissing;
+    let name = base.name;
+    let nameConf = base.confidence.name;
+    let nameMissing = base.missing.name;
+    if (name) sources.name = ['glyph@card'];
+    else if (learnedFields?.name && chosen) {
+      name = learnedFields.name;
+      nameConf = learnedFields.confidence.name;
+      sources.name = [chosen.source];
+    } else if (learnedFields) nameMissing = learnedFields.missing.name ?? nameMissing;
+    add('extract', performance.now() - t0);
+
+    const haveNumber = fused.pan !== null || fused.panUnverified !== null;
+    if (!name && glyph && (haveNumber || expiry)) {
+      // Neither reader settled the name on the card view: ask Tesseract about the name region.
+      // Its reading counts when Tesseract is sure, or when it agrees with the doubtful glyph reading.
+      const t1 = performance.now();
+      const glyphName = glyph.reading.name?.text.replace(/\s+/g, '') ?? null;
       try {
-        nameLines = (await readNameWithOcr(await getEngine(), bestImg, best.reading)).filter(
+        const nameLines = (await readNameWithOcr(await getEngine(), glyph.img, glyph.reading)).filter(
           (l) => l.confidence >= TESSERACT_NAME_MIN_CONFIDENCE || (glyphName !== null && l.text.replace(/\s+/g, '') === glyphName),
         );
+        if (nameLines.length > 0) {
+          const named = extractFields([...glyph.lines, ...nameLines], { now: now() });
+          if (named.name) {
+            name = named.name;
+            nameConf = named.confidence.name;
+            sources.name = ['tesseract@card'];
+          }
+        }
       } catch (err) {
         // The number and date stand on their own: an OCR engine failure costs only the name.
-        const e = toCardOcrError(err);
-        log.warn('name OCR failed', { code: e.code });
-        fields = { ...fields, missing: { ...fields.missing, name: 'ocr_failed' } };
+        log.warn('name OCR failed', { code: toCardOcrError(err).code });
+        nameMissing = 'ocr_failed';
       }
-      const t1 = performance.now();
-      if (nameLines.length > 0) {
-        const named = extractFields([...best.lines, ...nameLines], { now: now() });
-        if (named.name) {
-          fields = {
-            ...fields,
-            name: named.name,
-            confidence: { ...fields.confidence, name: named.confidence.name ?? 0 },
-            missing: withoutKey(fields.missing, 'name'),
-          };
-        }
-      }
-      ocrMs += t1 - t0;
-      extractMs += performance.now() - t1;
+      add('tesseract', performance.now() - t1);
     }
-    return { fields, ocrMs, extractMs };
+
+    if (fused.pan) sources.pan = fused.sources;
+    if (fused.panUnverified) sources.panUnverified = fused.sources;
+    const confidence: ExtractedFields['confidence'] = {};
+    const missing: ExtractedFields['missing'] = {};
+    if (fused.pan && fused.confidence !== null) {
+      confidence.pan = fused.confidence;
+      confidence.brand = fused.confidence;
+    } else missing.pan = fused.reason ?? 'not_found';
+    if (!fused.pan) missing.brand = 'no_pan';
+    if (expiry && expiryConf !== undefined) confidence.expiry = expiryConf;
+    else missing.expiry = expiryMissing ?? 'not_found';
+    if (name && nameConf !== undefined) confidence.name = nameConf;
+    else missing.name = nameMissing ?? 'not_found';
+    const fields: ExtractedFields = {
+      pan: fused.pan,
+      panUnverified: fused.pan ? null : fused.panUnverified,
+      brand: fused.pan ? fused.brand : null,
+      expiry: expiry ?? null,
+      name: name ?? null,
+      confidence,
+      missing,
+    };
+    const cardLike = Boolean(glyph) || fused.candidates.length > 0 || Boolean(expiry);
+    timings.ocr = (timings.glyph ?? 0) + (timings.detect ?? 0) + (timings.recognize ?? 0) + (timings.tesseract ?? 0);
+    timings.extract = (timings.extract ?? 0) + (timings.fuse ?? 0);
+    return {
+      fields,
+      sources,
+      timings,
+      cardLike,
+      diagnostics: { views: viewDiags, lines: lineDiags, panCandidates: fused.candidates, panReason: fused.pan ? null : fused.reason },
+    };
   }
 
-  function toResult(
-    fields: ExtractedFields,
-    timings: Record<string, number>,
-    geometry: ConstructorParameters<typeof ReadResult>[0]['geometry'],
-  ): ReadResult {
-    const any = hasAnyField(fields);
-    const status: ReadStatus = fields.pan ? 'ok' : any ? 'partial' : 'no_card';
-    return new ReadResult({
+  function toResult(r: Reading, timings: Record<string, number>, geometry: ConstructorParameters<typeof ReadResult>[0]['geometry']): ReadResult {
+    const f = r.fields;
+    const any = Boolean(f.pan || f.panUnverified || f.expiry || f.name);
+    // Without a card outline, a name alone is no evidence of a card (any screen prints words).
+    const status: ReadStatus = f.pan ? 'ok' : any && r.cardLike ? 'partial' : 'no_card';
+    const all: Record<string, number> = {};
+    for (const [k, v] of Object.entries({ ...r.timings, ...timings })) all[k] = round1(v);
+    const result = new ReadResult({
       status,
-      pan: fields.pan,
-      panUnverified: fields.panUnverified,
-      brand: fields.brand,
-      expiry: fields.expiry,
-      name: fields.name,
-      confidence: fields.confidence,
-      missing: fields.missing,
-      error: status === 'no_card' ? { code: 'no_card', message: 'no card fields could be read from the image' } : null,
-      timingsMs: timings,
+      pan: f.pan,
+      panUnverified: status === 'no_card' ? null : f.panUnverified,
+      brand: f.brand,
+      expiry: status === 'no_card' ? null : f.expiry,
+      name: status === 'no_card' ? null : f.name,
+      confidence: status === 'no_card' ? {} : f.confidence,
+      missing: f.missing,
+      error:
+        status === 'no_card'
+          ? { code: 'no_card', message: 'no card text could be read from the image: photograph the card front, flat, filling most of the frame' }
+          : null,
+      timingsMs: all,
       geometry: geometry ?? null,
+      sources: status === 'no_card' ? {} : r.sources,
     });
+    options.onDiagnostics?.({ ...r.diagnostics, sources: result.sources, timingsMs: all });
+    return result;
   }
 
   function failed(err: unknown, timings: Record<string, number>): ReadResult {
@@ -259,6 +411,9 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
     });
   }
 
+  /** A grey card (upright, text dark) as a card view. */
+  const cardView = (g: Gray): View => ({ id: 'card', kind: 'card', raster: grayRaster(g), card: g, rotation: 0 });
+
   return {
     async readPhoto(bytes: Uint8Array): Promise<ReadResult> {
       const t0 = performance.now();
@@ -268,34 +423,31 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
       let result: ReadResult;
       try {
         if (closed) throw new CardOcrError('internal', 'card reader is closed');
-        // Decoding and the working copy run on libvips threads, outside the gate (see createGate).
+        // Decoding and the working copies run on libvips threads, outside the gate (see createGate).
         const decoded = await decodeImage(bytes, limits);
         const t1 = performance.now();
         const budget = Math.max(1, limits.timeoutMs - (t1 - t0));
-        const small = workingCopy(decoded);
+        const small = Promise.all([workingCopy(decoded), frameRaster(decoded)]);
         small.catch(() => undefined);
-        const working = await withTimeout(small, budget, 'preprocessing the photo');
+        const [working, frameRgb] = await withTimeout(small, budget, 'preprocessing the photo');
         const t2 = performance.now();
         leave = await enter();
         const t3 = performance.now();
         waitedMs = t3 - t2;
-        // One budget for decode + preprocess, as in preprocessPhoto.
-        const work = preprocessDecodedPixels(decoded, {}, working);
+        const work = locateCard(decoded, {}, working);
         work.catch(() => undefined);
-        const pre = await withTimeout(work, Math.max(1, budget - (t2 - t1)), 'preprocessing the photo');
+        const found = await withTimeout(work, Math.max(1, budget - (t2 - t1)), 'preprocessing the photo');
         const t4 = performance.now();
         await breathe();
-        const { fields, ocrMs, extractMs } = await readCard(pre.pixels);
+        const card = 'pixels' in found ? found : null;
+        // The frame view is read only when the card view does not settle the number; a card
+        // that fills the frame (fullFrame) is the frame already.
+        const frame: View | null = card?.geometry.fullFrame ? null : { id: 'frame', kind: 'frame', raster: frameRgb, rotation: 0 };
+        const reading = await readViews(card ? cardView(card.pixels) : null, frame);
         result = toResult(
-          fields,
-          {
-            decode: round1(t1 - t0),
-            preprocess: round1(t2 - t1 + (t4 - t3)),
-            ocr: round1(ocrMs),
-            extract: round1(extractMs),
-            total: round1(performance.now() - t0 - waitedMs),
-          },
-          pre.geometry,
+          reading,
+          { decode: t1 - t0, preprocess: t2 - t1 + (t4 - t3), total: performance.now() - t0 - waitedMs },
+          card?.geometry ?? null,
         );
       } catch (err) {
         result = failed(err, { total: round1(performance.now() - t0 - waitedMs) });
@@ -306,26 +458,29 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
       return result;
     },
 
-    async readNormalised(png: Uint8Array): Promise<ReadResult> {
+    async readNormalised(png: Uint8Array, hints: NormalisedHints = {}): Promise<ReadResult> {
       const t0 = performance.now();
       let result: ReadResult;
       try {
         if (closed) throw new CardOcrError('internal', 'card reader is closed');
         const decoded = await decodeImage(png, limits);
-        const gray = await sharp(decoded.data, { raw: { width: decoded.width, height: decoded.height, channels: 3 } })
-          .greyscale()
-          // Cards from the preprocess stage are already this size; anything else is scaled to it.
-          .resize(CARD_WIDTH, CARD_HEIGHT, { fit: 'fill' })
-          .raw()
-          .toBuffer();
+        // The preprocess stage writes cards at exactly CARD_WIDTH × CARD_HEIGHT; anything else is a frame.
+        const isCard = hints.view ? hints.view === 'card' : decoded.width === CARD_WIDTH && decoded.height === CARD_HEIGHT;
+        let reading: Reading;
         const t1 = performance.now();
-        const card: Gray = { width: CARD_WIDTH, height: CARD_HEIGHT, data: new Uint8Array(gray.buffer, gray.byteOffset, gray.length) };
-        const { fields, ocrMs, extractMs } = await readCard(card);
-        result = toResult(
-          fields,
-          { decode: round1(t1 - t0), ocr: round1(ocrMs), extract: round1(extractMs), total: round1(performance.now() - t0) },
-          null,
-        );
+        if (isCard) {
+          const gray = await sharp(decoded.data, { raw: { width: decoded.width, height: decoded.height, channels: 3 } })
+            .greyscale()
+            .resize(CARD_WIDTH, CARD_HEIGHT, { fit: 'fill' })
+            .raw()
+            .toBuffer();
+          const card: Gray = { width: CARD_WIDTH, height: CARD_HEIGHT, data: new Uint8Array(gray.buffer, gray.byteOffset, gray.length) };
+          reading = await readViews(cardView(card), null);
+        } else {
+          const raster = await frameRaster(decoded);
+          reading = await readViews(null, { id: 'frame', kind: 'frame', raster, rotation: hints.rotation ?? 0 });
+        }
+        result = toResult(reading, { decode: t1 - t0, total: performance.now() - t0 }, null);
       } catch (err) {
         result = failed(err, { total: round1(performance.now() - t0) });
       }
@@ -335,8 +490,17 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
 
     async close(): Promise<void> {
       closed = true;
-      if (engine) await engine.then((e) => e.close(), () => {});
+      const closing: Array<Promise<unknown>> = [];
+      if (engine) closing.push(engine.then((e) => e.close(), () => {}));
+      if (learnedEngines) {
+        closing.push(
+          learnedEngines.then(async (l) => {
+            if (!l) return;
+            await Promise.allSettled([l.detector.close(), ...l.recognizers.map((r) => r.close())]);
+          }),
+        );
+      }
+      await Promise.all(closing);
     },
   };
 }
-

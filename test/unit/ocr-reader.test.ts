@@ -7,8 +7,8 @@
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OcrEngineError } from '../../functions/core/errors.js';
-import type { OcrEngine, OcrRegionOptions, OcrText } from '../../functions/core/ports.js';
-import { createCardReader, type CardReader } from '../../functions/reader/reader.js';
+import type { LineRecognizer, OcrEngine, OcrRegionOptions, OcrText, Raster, TextDetector } from '../../functions/core/ports.js';
+import { createCardReader, type CardReader, type ReadDiagnostics } from '../../functions/reader/reader.js';
 
 const NOW = new Date('2026-11-27T00:00:00Z');
 
@@ -46,9 +46,47 @@ function fakeEngine(reply: OcrText | Error): OcrEngine & { jobs: OcrRegionOption
   };
 }
 
+/** A scripted line recogniser: reads every crop as `text` (or as `text(crop)`), counting crops. */
+function fakeRecognizer(text: string | ((crop: Raster) => string), name = 'fake-rec'): LineRecognizer & { crops: Raster[] } {
+  const crops: Raster[] = [];
+  return {
+    name,
+    crops,
+    async recognize(lines) {
+      crops.push(...lines);
+      return lines.map((l) => {
+        const t = typeof text === 'string' ? text : text(l);
+        return { text: t, confidence: 0.97, charConfidences: [...t].map(() => 0.97) };
+      });
+    },
+    async close() {},
+  };
+}
+
+/** A detector that finds no lines and counts its calls. */
+function emptyDetector(): TextDetector & { calls: number } {
+  const d = {
+    name: 'empty-det',
+    calls: 0,
+    async detect() {
+      d.calls++;
+      return [];
+    },
+    async close() {},
+  };
+  return d;
+}
+
 const readers: CardReader[] = [];
-async function reader(engine: OcrEngine): Promise<CardReader> {
-  const r = await createCardReader({ engines: { ocr: async () => engine }, now: () => NOW });
+async function reader(
+  engine: OcrEngine,
+  learned: { recognizer?: LineRecognizer | null; detector?: TextDetector; onDiagnostics?: (d: ReadDiagnostics) => void } = {},
+): Promise<CardReader> {
+  const rec = learned.recognizer === undefined ? fakeRecognizer('4111 1111 1111 1111') : learned.recognizer;
+  const engines = rec
+    ? { ocr: async () => engine, detector: async () => learned.detector ?? emptyDetector(), recognizers: async () => [rec] }
+    : { ocr: async () => engine };
+  const r = await createCardReader({ engines, now: () => NOW, ...(learned.onDiagnostics ? { onDiagnostics: learned.onDiagnostics } : {}) });
   readers.push(r);
   return r;
 }
@@ -57,14 +95,45 @@ afterAll(async () => {
 });
 
 describe('reader on normalised cards', () => {
-  it('reads all fields with the glyph reader alone when they are clear', async () => {
+  it('reads all fields when the glyph reader and the recogniser on its number row agree (cheap path)', async () => {
     const engine = fakeEngine(new Error('must not be called'));
-    const r = await (await reader(engine)).readNormalised(await cardPng());
+    const rec = fakeRecognizer('4111 1111 1111 1111');
+    const det = emptyDetector();
+    const diags: ReadDiagnostics[] = [];
+    const r = await (await reader(engine, { recognizer: rec, detector: det, onDiagnostics: (d) => diags.push(d) })).readNormalised(await cardPng());
+    expect(det.calls).toBe(0);
     expect(r.status).toBe('ok');
     expect(r.revealPan()).toBe('4111111111111111');
     expect(r.card).toMatchObject({ pan: '411111••••••1111', last4: '1111', brand: 'visa', expiry: '07/30', name: 'JANE Q PUBLIC' });
     expect(engine.jobs).toHaveLength(0);
-    for (const k of ['decode', 'ocr', 'extract', 'total']) expect(r.timingsMs[k]).toBeGreaterThanOrEqual(0);
+    expect(rec.crops).toHaveLength(1); // the number row only: no detector pass
+    expect(rec.crops[0]!.width).toBeGreaterThan(rec.crops[0]!.height * 5);
+    expect(r.sources.pan).toEqual(['fake-rec@card/row', 'glyph@card']);
+    expect(r.sources.expiry).toEqual(['glyph@card']);
+    expect(JSON.stringify(r)).not.toContain('sources');
+    for (const k of ['decode', 'ocr', 'extract', 'glyph', 'recognize', 'total']) expect(r.timingsMs[k]).toBeGreaterThanOrEqual(0);
+    expect(diags).toHaveLength(1);
+    expect(diags[0]!.panCandidates).toEqual([expect.objectContaining({ digits: '4111111111111111', verdict: 'reported' })]);
+    expect(diags[0]!.lines.map((l) => l.source).sort()).toEqual(['fake-rec@card/row', 'glyph@card']);
+  });
+
+  it('reports no number on a single reading: the glyph reader alone is not enough', async () => {
+    const r = await (await reader(fakeEngine(new Error('unused')), { recognizer: null })).readNormalised(await cardPng());
+    expect(r.status).toBe('partial');
+    expect(r.revealPan()).toBeNull();
+    expect(r.missing.pan).toBe('single_reading');
+    expect(r.card.expiry).toBe('07/30');
+  });
+
+  it('reports no number when the readings conflict', async () => {
+    // Another Luhn-valid Visa test number: the recogniser and the glyph reader disagree.
+    const rec = fakeRecognizer('4012 8888 8888 1881');
+    const det: TextDetector = { name: 'empty-det', async detect() { return []; }, async close() {} };
+    const diags: ReadDiagnostics[] = [];
+    const r = await (await reader(fakeEngine(new Error('unused')), { recognizer: rec, detector: det, onDiagnostics: (d) => diags.push(d) })).readNormalised(await cardPng());
+    expect(r.revealPan()).toBeNull();
+    expect(r.missing.pan).toBe('conflicting_readings');
+    expect(diags[0]!.panCandidates.map((c) => c.verdict)).toEqual(['conflict', 'conflict']);
   });
 
   it('reads a light-on-dark card and an upside-down card (other hypotheses)', async () => {

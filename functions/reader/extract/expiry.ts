@@ -1,19 +1,31 @@
 /**
- * Expiry extraction: `MM/YY` (or `MM/YYYY`) dates, read with their labels. A date labelled
- * VALID FROM / MEMBER SINCE is never the expiry; a date labelled VALID THRU, GOOD THRU,
- * EXPIRES (END), VALID UNTIL or MONTH/YEAR is preferred; among unlabelled dates the latest
- * wins (a card's start date always precedes its end date). Impossible months and years far
- * outside a card's life are rejected.
+ * Expiry extraction: `MM/YY`, `M/YY`, `MM/YYYY` and `MM-YY` dates, read with their labels.
+ * A label is the words just before the date on its line, or a label-only line just above or
+ * beside it (geometry when the reader gives boxes, else the previous line of the same reader).
+ *
+ * - A date labelled VALID FROM / MEMBER SINCE / FROM is never the expiry, and an expiry cannot
+ *   precede it.
+ * - A date labelled VALID THRU / GOOD THRU / THRU / EXPIRES / EXP / VALID UNTIL / MONTH/YEAR /
+ *   有效期 / 月/年 is preferred; among unlabelled dates the latest wins.
+ * - Impossible months (00, 13…), non-Gregorian dates (a Solar Hijri `1403/01`) and the
+ *   placeholder `00/00` are reported missing with that reason — never guessed around.
+ * - Dashed dates are only read as whole tokens on lines that do not hold a card number, so a
+ *   date is never taken from inside `4111-1111-…`.
+ * Years are reported as printed (`12/99` stays `12/99`): the field is `MM/YY`.
  */
-import { repairDigits, type TextLine } from './text.js';
+import { repairDigits, type LineBox, type TextLine } from './text.js';
 
 export interface DateCandidate {
   /** NaN when the reader saw a date but could not read it (`??/YY`). */
   readonly month: number;
-  /** Four-digit year. */
+  /** Four-digit year (two-digit years pivoted around today for ordering only). */
   readonly year: number;
   readonly label: 'expiry' | 'from' | null;
   readonly confidence: number;
+  /** Set when the date was seen but cannot be an expiry: why. */
+  readonly invalid?: 'impossible_month' | 'non_gregorian' | 'placeholder';
+  /** Two-digit year as printed. */
+  readonly yy?: string;
 }
 
 export interface ExpiryResult {
@@ -23,43 +35,121 @@ export interface ExpiryResult {
   readonly reason: string | null;
 }
 
-// Label words, matched loosely because small label print is read with errors.
-const FROM_LABEL = /FRO|FR0M|SINCE|ISSUE|MEMBER|START/;
-const EXPIRY_LABEL = /THR|THU|EXP|END|UNTIL|UNT1L|GOOD|YEAR|VAL1D\s*TO|VALID\s*TO/;
+// Label words, matched loosely because small label print is read with errors. The last label
+// word before a date decides (VALID FROM 10/25 THRU 05/29 labels each date on its own).
+const FROM_WORD = /^(FROM|FR0M|SINCE|S1NCE|ISSUED?|MEMBER|START|DESDE|VALIDFROM)$/;
+const EXPIRY_WORD =
+  /^(THRU|THR|THRU:|TRHU|THUR|THROUGH|EXP|EXP\.|EXPS|EXPIRES?|EXPIRY|EXPIRATION|EXPIRE|EXPIRA|END|UNTIL|UNT1L|GOOD|MONTH\/YEAR|MONTH|YEAR|VALIDTHRU|GOODTHRU|HASTA|VENCE|VENC|VENCIMIENTO|BIS|FIN|VALIDADE|SCAD|SCADENZA|有效期|有效期至|月\/年|有效期限)$/;
+// Words that are part of a label but decide nothing (VALID THRU: THRU decides).
+const LABEL_FILLER = /^(VALID|VAL|VALIDO|VÁLIDO|OF|TO|DATE|DATA|DE|CARD|END)$/;
 
-const DATE_TOKEN = /^([0-9A-Za-z]{1,2})[/\\]([0-9A-Za-z]{2}|[0-9A-Za-z]{4})$/;
+const SLASH_DATE = /^([0-9A-Za-z]{1,2})[/\\]([0-9A-Za-z]{2}|[0-9A-Za-z]{4})$/;
+const DASH_DATE = /^(\d{1,2})-(\d{2}|\d{4})$/;
+/** Year first: Solar Hijri cards print 1403/01 (YYYY/MM). */
+const YEAR_FIRST = /^(\d{4})[/\\-](\d{1,2})$/;
 /** A date the reader located but could not read, e.g. `??/29`. */
 const UNREADABLE_DATE = /^[0-9?]{2}[/\\][0-9?]{2}$/;
 
-/** Dates on one line, each with the label words written just before it (if any). */
-export function dateCandidates(line: TextLine, now: Date): DateCandidate[] {
-  // Close up spaces around slashes so "05 / 29" reads as one token; keep MONTH/YEAR intact.
-  const text = line.text.replace(/\s*([/\\])\s*/g, '$1');
-  const toks = text.split(/\s+/).filter((t) => t.length > 0);
+/** NFKC (full-width digits and slashes) and Eastern Arabic / Persian digits to ASCII. */
+export function normaliseDigits(text: string): string {
+  return text
+    .normalize('NFKC')
+    .replace(/[\u0660-\u0669]/g, (d) => String(d.charCodeAt(0) - 0x0660))
+    .replace(/[\u06f0-\u06f9]/g, (d) => String(d.charCodeAt(0) - 0x06f0));
+}
+
+function prepare(text: string): string[] {
+  const t = normaliseDigits(text)
+    // "05 / 29" is one token; MONTH/YEAR stays one word.
+    .replace(/\s*([/\\])\s*/g, '$1')
+    // A label glued to its date ("THRU05/29", "有效期05/29"): split letters from digits.
+    .replace(/([A-Za-z]{2,}|[\u3000-\u9fff]+)(?=\d)/g, '$1 ');
+  return t.split(/\s+/).filter((x) => x.length > 0);
+}
+
+type Label = 'expiry' | 'from' | null;
+
+/** The label decided by the last label word in a window of words. */
+function labelOf(words: readonly string[]): Label {
+  for (let i = words.length - 1; i >= 0; i--) {
+    const w = words[i]!.toUpperCase().replace(/[:.,]+$/, '');
+    if (FROM_WORD.test(w)) return 'from';
+    if (EXPIRY_WORD.test(w)) return 'expiry';
+    if (!LABEL_FILLER.test(w)) break;
+  }
+  return null;
+}
+
+/** Whether a line is only label words (a label printed above or beside its date). */
+export function labelOnly(text: string): Label {
+  const words = prepare(text).map((w) => w.replace(/[^0-9A-Za-z/\u3000-\u9fff]/g, '')).filter((w) => w.length > 0);
+  if (words.length === 0 || words.length > 4) return null;
+  if (words.some((w) => /\d/.test(w))) return null;
+  const upper = words.map((w) => w.toUpperCase());
+  if (!upper.every((w) => FROM_WORD.test(w) || EXPIRY_WORD.test(w) || LABEL_FILLER.test(w))) return null;
+  return labelOf(upper);
+}
+
+const twoDigitYear = (yy: number, now: Date): number => {
+  const pivot = (now.getUTCFullYear() % 100) + 50;
+  return yy <= pivot ? 2000 + yy : 1900 + yy;
+};
+
+/**
+ * Dates on one line, each with the label words written just before it (if any).
+ * @param outerLabel the label of a label-only line just above or beside this one.
+ */
+export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = null): DateCandidate[] {
+  const toks = prepare(line.text);
+  // Digits of the line outside any date: a line holding a card number never yields a dashed date.
+  const numberLike = toks.filter((t) => /^\d+$/.test(t)).join('').length >= 12;
   const out: DateCandidate[] = [];
   let labelWindow: string[] = [];
+  let first = true;
   for (const raw of toks) {
     const tok = raw.replace(/^[^0-9A-Za-z?]+|[^0-9A-Za-z/\\?]+$/g, '');
+    const windowLabel = labelOf(labelWindow);
+    // The outer label belongs to the first date of the line only.
+    const label: Label = windowLabel ?? (first ? outerLabel : null);
     if (tok.includes('?') && UNREADABLE_DATE.test(tok)) {
-      const labelText = labelWindow.join(' ').toUpperCase();
-      const label = FROM_LABEL.test(labelText) ? 'from' : EXPIRY_LABEL.test(labelText) ? 'expiry' : null;
       labelWindow = [];
+      first = false;
       out.push({ month: NaN, year: NaN, label, confidence: 0 });
       continue;
     }
-    const m = DATE_TOKEN.exec(tok);
+    const yf = YEAR_FIRST.exec(tok);
+    if (yf) {
+      const y = Number(yf[1]);
+      const m = Number(yf[2]);
+      labelWindow = [];
+      first = false;
+      // 1300–1499 is the Solar Hijri (or lunar Hijri) era, not a Gregorian card year.
+      if (y >= 1300 && y < 1500 && m >= 1 && m <= 12) out.push({ month: m, year: y, label, confidence: line.confidence, invalid: 'non_gregorian' });
+      continue;
+    }
+    const slash = SLASH_DATE.exec(tok);
+    const dash = numberLike ? null : DASH_DATE.exec(tok);
+    const m = slash ?? dash;
     const mm = m?.[1] ? repairDigits(m[1]) : null;
     const yy = m?.[2] ? repairDigits(m[2]) : null;
-    if (m && mm && yy && mm.digits.length >= 1) {
+    if (m && mm && yy && mm.digits.length >= 1 && (yy.digits.length === 2 || yy.digits.length === 4)) {
+      labelWindow = [];
+      first = false;
       const month = Number(mm.digits);
       const yearDigits = yy.digits;
-      const year = yearDigits.length === 4 ? Number(yearDigits) : 2000 + Number(yearDigits);
-      const labelText = labelWindow.join(' ').toUpperCase();
-      const label = FROM_LABEL.test(labelText) ? 'from' : EXPIRY_LABEL.test(labelText) ? 'expiry' : null;
-      labelWindow = [];
-      if (!plausible(month, year, now)) continue;
       const subs = mm.substitutions + yy.substitutions;
-      out.push({ month, year, label, confidence: line.confidence * Math.pow(0.8, subs) });
+      const confidence = line.confidence * Math.pow(0.8, subs);
+      if (yearDigits.length === 4) {
+        const year = Number(yearDigits);
+        if (year >= 1300 && year < 1500) {
+          out.push({ month, year, label, confidence, invalid: 'non_gregorian' });
+          continue;
+        }
+        if (year < 1950 || year > 2099) continue; // not a date (a fraction, a code)
+        out.push(withValidity({ month, year, label, confidence, yy: yearDigits.slice(2) }));
+        continue;
+      }
+      out.push(withValidity({ month, year: twoDigitYear(Number(yearDigits), now), label, confidence, yy: yearDigits }));
       continue;
     }
     // Keep only the last few words before a date as its label.
@@ -69,26 +159,60 @@ export function dateCandidates(line: TextLine, now: Date): DateCandidate[] {
   return out;
 }
 
-/** Months 1–12; years within a card's life around today (expired cards still read). */
-function plausible(month: number, year: number, now: Date): boolean {
-  if (!Number.isInteger(month) || month < 1 || month > 12) return false;
-  const thisYear = now.getUTCFullYear();
-  return year >= thisYear - 15 && year <= thisYear + 20;
+function withValidity(d: DateCandidate & { yy: string }): DateCandidate {
+  if (d.month === 0 && d.yy === '00') return { ...d, invalid: 'placeholder' };
+  if (!Number.isInteger(d.month) || d.month < 1 || d.month > 12) return { ...d, invalid: 'impossible_month' };
+  return d;
 }
 
-const fmt = (d: DateCandidate): string =>
-  `${String(d.month).padStart(2, '0')}/${String(d.year % 100).padStart(2, '0')}`;
+const fmt = (d: DateCandidate): string => `${String(d.month).padStart(2, '0')}/${d.yy ?? String(d.year % 100).padStart(2, '0')}`;
 const ordinal = (d: DateCandidate): number => d.year * 12 + d.month;
+
+/** Whether `label` sits just above `date` (or to its left on the same row). */
+function labelsBox(label: LineBox, date: LineBox): boolean {
+  const h = Math.max(date.height, 1);
+  const overlapX = Math.min(label.left + label.width, date.left + date.width) - Math.max(label.left, date.left);
+  const above = label.top + label.height <= date.top + h * 0.5 && date.top - (label.top + label.height) <= 1.5 * h && overlapX > -h;
+  const sameRow = Math.abs(label.top + label.height / 2 - (date.top + date.height / 2)) <= h * 0.6;
+  const leftOf = sameRow && label.left + label.width <= date.left + h * 0.5 && date.left - (label.left + label.width) <= 4 * h;
+  return above || leftOf;
+}
+
+/** The label of a label-only line just above or beside a date line (box geometry, else previous line of the same reader). */
+function outerLabelFor(lines: readonly TextLine[], index: number): Label {
+  const line = lines[index]!;
+  const sameReader = (l: TextLine): boolean => (l.source ?? '') === (line.source ?? '');
+  if (line.box) {
+    const box = line.box;
+    const labels = lines.filter((l, i) => i !== index && sameReader(l) && l.box && labelsBox(l.box, box));
+    for (const l of labels) {
+      const lab = labelOnly(l.text);
+      if (lab) return lab;
+    }
+    return null;
+  }
+  const prev = lines[index - 1];
+  return prev && !prev.box && sameReader(prev) ? labelOnly(prev.text) : null;
+}
 
 /** Picks the expiry date from all lines (lines read as the number or the name are ignored). */
 export function extractExpiry(lines: readonly TextLine[], now: Date = new Date()): ExpiryResult {
-  const found = lines.filter((l) => l.role !== 'number' && l.role !== 'name').flatMap((l) => dateCandidates(l, now));
-  const all = found.filter((d) => Number.isFinite(d.month));
+  const usableLines = lines.filter((l) => l.role !== 'number' && l.role !== 'name');
+  const found = usableLines.flatMap((l, i) => dateCandidates(l, now, outerLabelFor(usableLines, i)));
+  const invalid = found.filter((d) => d.invalid !== undefined);
+  const all = found.filter((d) => Number.isFinite(d.month) && d.invalid === undefined);
   // A date that was seen but not read, and is not a start date, may be the expiry: unless
   // another date is labelled as the expiry, which one is cannot be told, so report none.
   const unreadable = found.some((d) => !Number.isFinite(d.month) && d.label !== 'from');
   if (unreadable && !all.some((d) => d.label === 'expiry')) {
     return { expiry: null, confidence: null, reason: 'unreadable' };
+  }
+  // The date printed as the expiry cannot be one (00/00, 13/28, 1403/01): report that rather
+  // than fall back to another date, which would be the start date or a misread. Only a
+  // readable date labelled as the expiry overrides it.
+  if (!all.some((d) => d.label === 'expiry')) {
+    const bad = invalid.find((d) => d.label === 'expiry') ?? invalid.find((d) => d.label === null);
+    if (bad?.invalid) return { expiry: null, confidence: null, reason: bad.invalid };
   }
   const from = all.filter((d) => d.label === 'from');
   const latestFrom = from.length > 0 ? Math.max(...from.map(ordinal)) : -Infinity;

@@ -10,10 +10,25 @@ import { extractName } from './name.js';
 import { extractPan } from './pan.js';
 import type { TextLine } from './text.js';
 
-export type { TextLine } from './text.js';
-export { brandName, brandOf, checkPan, extractPan, panCandidates } from './pan.js';
-export { extractExpiry, dateCandidates } from './expiry.js';
-export { extractName, nameFromLine } from './name.js';
+export type { LineBox, TextLine } from './text.js';
+export {
+  brandName,
+  brandOf,
+  checkPan,
+  extractPan,
+  geometricCandidates,
+  judgeLine,
+  panCandidates,
+  panCandidatesOfLines,
+  reportable,
+  PAN_CHAR_CONFIDENCE_FLOOR,
+  REPAIR_OTHER_DIGITS_FLOOR,
+  type PanCandidate,
+  type PanResult,
+  type PanVerdict,
+} from './pan.js';
+export { extractExpiry, dateCandidates, labelOnly, normaliseDigits } from './expiry.js';
+export { extractName, nameFromLine, nonLatinText, NAME_CHAR_CONFIDENCE_FLOOR } from './name.js';
 export { repairDigits } from './text.js';
 
 /** The checked fields of one card. `pan` / `panUnverified` are full numbers: mask before output. */
@@ -39,7 +54,8 @@ export function hasAnyField(f: ExtractedFields): boolean {
 export function extractFields(lines: readonly TextLine[], options: { now?: Date } = {}): ExtractedFields {
   const pan = extractPan(lines);
   const expiry = extractExpiry(lines, options.now ?? new Date());
-  const name = extractName(lines);
+  // The name is looked for below the number the PAN came from (when boxes say where that is).
+  const name = extractName(lines, { panBox: pan.chosen?.box ?? null, panSources: pan.chosen?.sources ?? [] });
   const confidence: FieldConfidence = {};
   const missing: MissingReasons = {};
   if (pan.pan && pan.confidence !== null) confidence.pan = round(pan.confidence);

@@ -1,8 +1,20 @@
 /**
- * Cardholder name extraction: a line of two to five uppercase words (initials allowed), at most
- * 26 characters as on an ISO 7813 track, that is not a label, a brand or a bank name.
+ * Cardholder name extraction: a line of two to four Latin words (initials allowed; five when
+ * one is a particle such as DE or VAN), at most 26 characters as on an ISO 7813 track, that is
+ * not a label, a brand, a bank, a slogan, a URL or MEMBER SINCE.
+ *
+ * Names are printed in capitals on nearly every card; some printed (not embossed) cards use
+ * Title Case ("I. Don't Buyit"). Both are accepted by one rule — every word is capitals, or
+ * every word is capitalised — and reported in capitals; an all-capitals line wins over a
+ * Title Case one. Text beside the name (an expiry date and its label on the same line) is cut
+ * off first. A name in another script (Cyrillic, CJK, Arabic…) is missing with reason
+ * `non_latin`: the fields are Latin-only, and a transliteration would be a guess.
+ *
+ * With boxes: the line just below the card number is preferred, lines above it (where banks
+ * print their names) are discounted.
  */
-import { tokens, type TextLine } from './text.js';
+import { normaliseDigits } from './expiry.js';
+import { tokens, type LineBox, type TextLine } from './text.js';
 
 export interface NameResult {
   readonly name: string | null;
@@ -10,42 +22,154 @@ export interface NameResult {
   readonly reason: string | null;
 }
 
-// Words that mark a line as something other than a person's name.
+/** Where the card number was read, to find the name below it. */
+export interface NameContext {
+  readonly panBox?: LineBox | null;
+  readonly panSources?: readonly string[];
+}
+
+// Words that mark a line as something other than a person's name: networks, products, bank
+// words, labels and slogans. Common surnames (GOLD is one, but far more often a product tier)
+// were weighed: BLACK, SILVER, MILES, CASH and WORLD-like words that are also surnames stay out
+// of the list unless they are mostly product words on cards.
 const NOT_A_NAME = new Set([
-  'BANK', 'BANCO', 'CREDIT', 'DEBIT', 'CARD', 'VALID', 'THRU', 'FROM', 'GOOD', 'EXPIRES', 'EXPIRY', 'END',
-  'UNTIL', 'MONTH', 'YEAR', 'MEMBER', 'SINCE', 'VISA', 'MASTERCARD', 'AMEX', 'AMERICAN', 'EXPRESS', 'DISCOVER',
-  'DINERS', 'CLUB', 'UNIONPAY', 'JCB', 'MAESTRO', 'PLATINUM', 'GOLD', 'CLASSIC', 'WORLD', 'ELITE', 'BUSINESS',
-  'SIGNATURE', 'INFINITE', 'REWARDS', 'ELECTRON', 'DEBITO', 'CREDITO', 'FINANCIAL', 'TRUST', 'SAVINGS',
-  'FEDERAL', 'CU', 'NA', 'PLC', 'LTD', 'INC', 'GROUP', 'CORPORATE', 'AUTHORIZED', 'SIGNATURE',
+  // networks and products
+  'VISA', 'MASTERCARD', 'MASTER', 'MAESTRO', 'CIRRUS', 'AMEX', 'AMERICAN', 'EXPRESS', 'DISCOVER', 'DINERS', 'CLUB',
+  'UNIONPAY', 'JCB', 'MIR', 'RUPAY', 'INTERAC', 'ELO', 'HIPERCARD', 'TROY', 'ELECTRON', 'PLATINUM', 'GOLD',
+  'CLASSIC', 'STANDARD', 'TITANIUM', 'INFINITE', 'SIGNATURE', 'PREFERRED', 'PREMIER', 'PREMIUM', 'ELITE',
+  'REWARDS', 'REWARD', 'WORLD', 'BUSINESS', 'CORPORATE', 'COMMERCIAL', 'PURCHASING', 'PREPAID', 'GIFT',
+  'DEBIT', 'CREDIT', 'DEBITO', 'CREDITO', 'DÉBITO', 'CRÉDITO', 'CARD', 'CARDS', 'CARTE', 'TARJETA', 'KARTE',
+  'CONTACTLESS', 'PAYPASS', 'PAYWAVE', 'CHIP', 'ONLINE', 'VIRTUAL', 'CASHBACK', 'MILEAGE', 'POINTS', 'TRAVEL',
+  // banks
+  'BANK', 'BANCO', 'BANQUE', 'BANCA', 'BANKING', 'FINANCIAL', 'FINANCE', 'TRUST', 'SAVINGS', 'FEDERAL', 'UNION',
+  'FCU', 'CU', 'NA', 'PLC', 'LTD', 'INC', 'LLC', 'AG', 'SA', 'GROUP', 'CAPITAL', 'NATIONAL', 'CORP',
+  // labels and slogans
+  'VALID', 'THRU', 'THROUGH', 'FROM', 'GOOD', 'EXPIRES', 'EXPIRY', 'EXPIRATION', 'EXP', 'END', 'UNTIL', 'MONTH',
+  'YEAR', 'MEMBER', 'SINCE', 'AUTHORIZED', 'AUTHORISED', 'CUSTOMER', 'SERVICE', 'NOT', 'TRANSFERABLE', 'ONLY',
+  'USE', 'ELECTRONIC', 'INTERNATIONAL', 'PAYMENT', 'PROTECTION', 'CALL', 'PHONE', 'TEL', 'WWW', 'COM', 'HTTP',
+  'HTTPS', 'THE', 'OF', 'AND', 'FOR', 'YOUR', 'SIGN', 'HERE', 'ISSUED', 'BY',
+  'ACCOUNT', 'NUMBER', 'CVV', 'CVC', 'SECURITY', 'CODE', 'HOLOGRAM', 'PLUS',
 ]);
+
+// Words a card prints in the holder's slot on specimens and some real cards (LEE CARDHOLDER,
+// AL HOLDER, CARD MEMBER's MEMBER): part of what is printed there, but never a whole name on
+// their own — "CARDHOLDER NAME" is a label, so at least one other word is required.
+const HOLDER_WORDS = new Set(['HOLDER', 'CARDHOLDER', 'MEMBER', 'NAME']);
+
+// Name particles that may make a fifth word (JUAN CARLOS DE LA CRUZ).
+const PARTICLES = new Set(['DE', 'LA', 'DEL', 'DA', 'DOS', 'DAS', 'DI', 'VAN', 'VON', 'DER', 'DEN', 'LE', 'BIN', 'BINTI', 'AL', 'EL', 'Y', 'E']);
+
+const UPPER_WORD = /^\p{Lu}(?:[\p{Lu}'-]*\p{Lu})?\.?$/u;
+const TITLE_WORD = /^\p{Lu}(?:[\p{Ll}]*(?:['-]\p{L}[\p{Ll}]*)*)\.?$/u;
+const VOWEL = /[AEIOUYÀ-ÆÈ-ÏÒ-ÖØ-ÜÝ]/;
+/** Floor on each letter's own confidence, when the reader gives them: a weak letter is likely a wrong letter. */
+export const NAME_CHAR_CONFIDENCE_FLOOR = 0.5;
+
+/** A word that ends the name part of a line (a date, digits, a label printed beside the name). */
+const STOP_WORD = /\d|^(VALID|THRU|GOOD|EXP|EXPIRES|EXPIRY|END|UNTIL|MONTH\/YEAR|MONTH|YEAR|FROM|MEMBER|SINCE)$/i;
+
+interface NameWords {
+  readonly words: string[];
+  /** Whether the line is all capitals (else Title Case). */
+  readonly upper: boolean;
+  /** Number of words of two letters or more. */
+  readonly long: number;
+  /** Number of HOLDER_WORDS. */
+  readonly holderWords: number;
+}
 
 /** Cleans a line into name words, or null when it cannot be a cardholder name. */
 export function nameFromLine(text: string): string[] | null {
-  // Tolerate stray punctuation at word edges (specks read as . or ,), nothing inside words.
-  const words = tokens(text.replace(/[‘’`]/g, "'"))
-    .map((w) => w.replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9.]+$/g, ''))
+  return parseName(text)?.words ?? null;
+}
+
+/** Whether a line holds letters of a script other than Latin (a name that cannot be reported). */
+export function nonLatinText(text: string): boolean {
+  const letters = [...text].filter((c) => /\p{L}/u.test(c));
+  if (letters.length < 2) return false;
+  const foreign = letters.filter((c) => !/\p{Script=Latin}/u.test(c)).length;
+  return foreign >= Math.ceil(letters.length / 2);
+}
+
+function parseName(text: string): NameWords | null {
+  const raw = tokens(normaliseDigits(text).replace(/[‘’`´]/g, "'"))
+    // Tolerate stray punctuation at word edges (specks read as . or ,), nothing inside words.
+    .map((w) => w.replace(/^[^\p{L}\d]+|[^\p{L}\d.]+$/gu, '').replace(/\.{2,}$/, '.'))
     .filter((w) => w.length > 0);
+  // What follows the name on its line (an expiry beside it) is not part of it.
+  const stop = raw.findIndex((w) => STOP_WORD.test(w));
+  const words = stop >= 0 ? raw.slice(0, stop) : raw;
   if (words.length < 2 || words.length > 5) return null;
+  if (words.length === 5 && !words.some((w) => PARTICLES.has(w.toUpperCase()))) return null;
+  const upper = words.every((w) => UPPER_WORD.test(w));
+  const title = !upper && words.every((w) => TITLE_WORD.test(w) || /^\p{Lu}\.?$/u.test(w));
+  if (!upper && !title) return null;
   for (const w of words) {
-    if (!/^[A-Z](?:[A-Z'-]*[A-Z])?\.?$/.test(w)) return null;
-    if (NOT_A_NAME.has(w.replace(/\.$/, ''))) return null;
+    if (!/^[\p{Script=Latin}'.-]+$/u.test(w)) return null;
+    const bare = w.replace(/\.$/, '').toUpperCase();
+    if (NOT_A_NAME.has(bare)) return null;
+    if (bare.replace(/[^A-Z]/g, '').length >= 3 && !VOWEL.test(bare)) return null; // OCR noise, not a name
   }
-  const long = words.filter((w) => w.replace(/\.$/, '').length >= 2);
-  if (long.length < 2) return null;
-  if (words.join(' ').length > 26) return null;
-  return words;
+  const long = words.filter((w) => w.replace(/[.'-]/g, '').length >= 2).length;
+  if (long < 1) return null;
+  const holderWords = words.filter((w) => HOLDER_WORDS.has(w.toUpperCase())).length;
+  if (holderWords === words.length) return null;
+  const joined = words.join(' ');
+  if (joined.length > 26) return null;
+  return { words: words.map((w) => w.toUpperCase()), upper, long, holderWords };
+}
+
+/** How likely a line is the name: region, geometry, case, confidence. */
+function rank(l: TextLine, n: NameWords, ctx: NameContext): number {
+  let r = l.confidence;
+  if (l.role === 'name') r += 1;
+  if (!n.upper) r -= 0.3;
+  if (n.long < 2) r -= 0.2; // G RAYMOND: real, but weaker evidence than two full words
+  if (n.holderWords > 0) r -= 0.1;
+  const pan = ctx.panBox;
+  if (pan && l.box && (!ctx.panSources?.length || !l.source || ctx.panSources.includes(l.source))) {
+    const below = l.box.top - (pan.top + pan.height);
+    if (below >= -pan.height * 0.3 && below <= pan.height * 5) r += 0.5;
+    else if (l.box.top + l.box.height <= pan.top) r -= 0.4; // above the number: bank names live there
+  }
+  return r;
+}
+
+function lineConfidence(l: TextLine): number | null {
+  const c = l.charConfidences;
+  if (!c || c.length !== l.text.length) return l.confidence;
+  const letters = [...l.text].map((ch, i) => ({ ch, c: c[i] ?? 0 })).filter((x) => /\p{L}/u.test(x.ch));
+  if (letters.length === 0) return l.confidence;
+  if (letters.some((x) => x.c < NAME_CHAR_CONFIDENCE_FLOOR)) return null;
+  return Math.min(l.confidence, letters.reduce((s, x) => s + x.c, 0) / letters.length);
 }
 
 /** Picks the cardholder name: lines read from the name region first, then any unassigned line. */
-export function extractName(lines: readonly TextLine[]): NameResult {
+export function extractName(lines: readonly TextLine[], ctx: NameContext = {}): NameResult {
   const usable = lines.filter((l) => l.role === 'name' || l.role === 'any' || l.role === undefined);
-  const found = usable
-    .map((l) => ({ words: nameFromLine(l.text), line: l }))
-    .filter((x): x is { words: string[]; line: TextLine } => x.words !== null)
-    .sort((a, b) => rank(b.line) - rank(a.line));
-  const top = found[0];
-  if (!top) return { name: null, confidence: null, reason: usable.length > 0 ? 'not_a_name' : 'not_found' };
-  return { name: top.words.join(' '), confidence: top.line.confidence, reason: null };
+  let lowConfidence = false;
+  const found: Array<{ name: string; confidence: number; rank: number }> = [];
+  for (const l of usable) {
+    const n = parseName(l.text);
+    if (!n) continue;
+    const confidence = lineConfidence(l);
+    if (confidence === null) {
+      lowConfidence = true;
+      continue;
+    }
+    found.push({ name: n.words.join(' '), confidence, rank: rank({ ...l, confidence }, n, ctx) });
+  }
+  // Several reads of one name (views, readers) reinforce it.
+  const byName = new Map<string, { name: string; confidence: number; rank: number; reads: number }>();
+  for (const f of found) {
+    const prev = byName.get(f.name);
+    if (!prev) byName.set(f.name, { ...f, reads: 1 });
+    else byName.set(f.name, { name: f.name, confidence: Math.max(prev.confidence, f.confidence), rank: Math.max(prev.rank, f.rank), reads: prev.reads + 1 });
+  }
+  const sorted = [...byName.values()].sort((a, b) => b.rank + 0.05 * (b.reads - 1) - (a.rank + 0.05 * (a.reads - 1)));
+  const top = sorted[0];
+  if (top) return { name: top.name, confidence: top.confidence, reason: null };
+  if (usable.some((l) => nonLatinText(l.text))) return { name: null, confidence: null, reason: 'non_latin' };
+  if (lowConfidence) return { name: null, confidence: null, reason: 'low_confidence' };
+  return { name: null, confidence: null, reason: usable.length > 0 ? 'not_a_name' : 'not_found' };
 }
-
-const rank = (l: TextLine): number => (l.role === 'name' ? 1 : 0) + l.confidence;

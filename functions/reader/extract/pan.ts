@@ -3,10 +3,22 @@
  * careful human would — Luhn (card-validator), a known IIN with a length that IIN allows
  * (credit-card-type), and a grouping that matches how that brand prints its numbers.
  * Luhn alone is not enough: one in ten random fragments passes it.
+ *
+ * What counts as one number:
+ * - a *whole* run of digit groups on one line (the run is never cut: a 16-digit part of a
+ *   19-digit read is not a candidate, nor is a 4-4-4-4 sub-run of five groups);
+ * - lines that geometry (`box`, same reader) says belong together: a vertical stack of four
+ *   4-digit lines of one print size, or digit groups a detector split into several boxes on
+ *   one row. Digits are never stitched across unrelated lines.
+ * Three- and four-digit runs on their own (a CVV, the 4-digit group printed under the
+ * number) are never anything.
  */
 import cardValidator from 'card-validator';
 import creditCardType from 'credit-card-type';
-import { repairDigits, tokens, type TextLine } from './text.js';
+// card-validator's own Luhn check: `number()` only runs it for numbers of a known brand, and
+// specimen numbers with unassigned IINs still need a Luhn verdict.
+import luhn10 from 'card-validator/dist/luhn-10.js';
+import { tokens, type LineBox, type TextLine } from './text.js';
 
 /** Brand names reported by the reader: credit-card-type's ids, with two shortened. */
 export function brandName(type: string): string {
@@ -26,13 +38,32 @@ export function brandOf(pan: string): string | null {
   return best ? brandName(best.type) : null;
 }
 
+/** Why a digit run is or is not the card number (diagnostics; never holds digits). */
+export type PanVerdict =
+  | 'valid'
+  | 'luhn_failed'
+  | 'unknown_iin'
+  | 'bad_length'
+  | 'bad_grouping'
+  | 'low_confidence'
+  | 'unsafe_repair';
+
 export interface PanCandidate {
   readonly digits: string;
   /** Group sizes as printed, e.g. [4, 6, 5]. */
   readonly groups: readonly number[];
   readonly luhnValid: boolean;
+  /** Brand by IIN and length; null when no network claims the IIN. */
   readonly brand: string | null;
   readonly confidence: number;
+  /** Letters read where a digit belongs and repaired (0 for clean reads). */
+  readonly substitutions: number;
+  /** Whether the candidate may be reported at all (see `verdict` when not). */
+  readonly verdict: PanVerdict;
+  /** Reader names of the lines it was read from. */
+  readonly sources: readonly string[];
+  /** Where the number was printed (union of its lines' boxes), when the reader knew. */
+  readonly box: LineBox | null;
 }
 
 export interface PanResult {
@@ -43,99 +74,435 @@ export interface PanResult {
   readonly brandConfidence: number | null;
   /** Why no verified PAN was reported. */
   readonly reason: string | null;
+  /** The candidate the result came from (verified or unverified), for geometry and diagnostics. */
+  readonly chosen: PanCandidate | null;
+  /** Every distinct candidate with its verdict (full digits: mask before any output). */
+  readonly candidates: readonly PanCandidate[];
 }
 
-/** Whether the printed grouping is one a network uses for a number of this brand and length. */
+/**
+ * Floor on every digit's own recognition confidence (when the reader gives per-character
+ * confidences). A CTC reader's misread digits mostly score well under its right ones; one
+ * weak digit is enough to make a Luhn pass a coin toss, so the whole number is refused.
+ */
+export const PAN_CHAR_CONFIDENCE_FLOOR = 0.6;
+
+/**
+ * Letter→digit repair is allowed only where a wrong repair cannot slip through as a
+ * Luhn-valid number: at most ONE repaired character per number, only from letters that look
+ * like exactly one digit (O→0, I/l/|→1, S→5, B→8, Z→2), and only when the reader gives
+ * per-character confidences and every other digit clears REPAIR_OTHER_DIGITS_FLOOR. Why: Luhn
+ * catches every single-digit error, so with all other digits right a wrong repair always
+ * fails Luhn; it passes by chance (1 in 10) only when another digit is also wrong. Earlier
+ * measurements mapping Tesseract's letters back to digits produced wrong Luhn-valid numbers
+ * exactly that way (letters came with other misreads), so without per-character evidence
+ * that the rest is sound, no repair at all.
+ */
+export const REPAIR_OTHER_DIGITS_FLOOR = 0.9;
+const SAFE_LOOKALIKES: Readonly<Record<string, string>> = { O: '0', o: '0', I: '1', l: '1', '|': '1', S: '5', B: '8', Z: '2' };
+
+/** Printings of numbers not spelled out in credit-card-type's gaps (by total length). */
+const EXTRA_GROUPINGS: Readonly<Record<number, readonly string[]>> = {
+  16: ['4-4-4-4'],
+  15: ['4-6-5'],
+  14: ['4-6-4'],
+  19: ['4-4-4-4-3', '6-13'],
+};
+
+/**
+ * Whether the printed grouping is one a network uses for a number of this length. A run
+ * printed without spaces is fine; so is one where OCR dropped spaces (every printed boundary
+ * is one of the brand's boundaries). A boundary where the brand has none means the run is
+ * not one number as printed (e.g. 4-4-4-3 for a 15-digit Amex).
+ */
 export function groupingFits(groups: readonly number[], gaps: readonly number[], length: number): boolean {
   if (groups.length === 1) return true; // printed without spaces
-  const boundaries: number[] = [];
+  const boundaries = boundariesOf(groups);
+  const allowed = [gaps.filter((g) => g < length), ...(EXTRA_GROUPINGS[length] ?? []).map((k) => boundariesOf(k.split('-').map(Number)))];
+  return allowed.some((b) => boundaries.every((x) => b.includes(x)));
+}
+
+function boundariesOf(groups: readonly number[]): number[] {
+  const out: number[] = [];
   let at = 0;
   for (const g of groups.slice(0, -1)) {
     at += g;
-    boundaries.push(at);
+    out.push(at);
   }
-  const brandGaps = gaps.filter((g) => g < length);
-  if (boundaries.length === brandGaps.length && boundaries.every((b, i) => b === brandGaps[i])) return true;
-  // Common printings not listed in the library's gaps: 19 digits as 4-4-4-4-3 or 6-13.
-  const key = groups.join('-');
-  if (length === 19 && (key === '4-4-4-4-3' || key === '6-13')) return true;
-  if (length === 16 && key === '4-4-4-4') return true;
-  return false;
+  return out;
 }
 
-/** Checks one digit string with its grouping. Null when it cannot be a card number at all. */
+/** Whether all printed boundaries were printed (no spaces dropped) — exact printings score higher. */
+function exactGrouping(groups: readonly number[], gaps: readonly number[], length: number): boolean {
+  if (groups.length === 1) return true;
+  const b = boundariesOf(groups).join(',');
+  const lib = gaps.filter((g) => g < length).join(',');
+  return b === lib || (EXTRA_GROUPINGS[length] ?? []).includes(groups.join('-'));
+}
+
+interface CheckInput {
+  readonly digits: string;
+  readonly groups: readonly number[];
+  readonly confidence: number;
+  readonly substitutions?: number;
+  readonly verdict?: PanVerdict | null;
+  readonly sources?: readonly string[];
+  readonly box?: LineBox | null;
+}
+
+/**
+ * Whether a candidate is a card number as read: IIN, length and grouping pass and the
+ * confidence gates hold. Luhn may fail (a specimen, a misread): callers decide on that. A
+ * number no network claims is reportable only when it fails Luhn (then only ever as
+ * unverified): an unknown-IIN number that passes Luhn (0000…) must never pass as valid.
+ */
+export function reportable(c: PanCandidate): boolean {
+  return c.verdict === 'valid' || c.verdict === 'luhn_failed' || (c.verdict === 'unknown_iin' && !c.luhnValid);
+}
+
+/**
+ * Checks one digit string with its grouping. Null when it cannot be a card number (length,
+ * IIN or grouping wrong); otherwise the candidate, Luhn-valid or not.
+ */
 export function checkPan(digits: string, groups: readonly number[], confidence: number): PanCandidate | null {
-  if (digits.length < 13 || digits.length > 19) return null;
-  const types = creditCardType(digits).filter((t) => t.lengths.includes(digits.length));
+  const c = judge({ digits, groups, confidence });
+  return c && reportable(c) ? c : null;
+}
+
+function judge(input: CheckInput): PanCandidate | null {
+  const { digits, groups } = input;
+  if (!/^\d+$/.test(digits) || digits.length < 13 || digits.length > 19) return null;
+  const luhnValid = cardValidator.number(digits, { luhnValidateUnionPay: true }).isValid || luhn10(digits);
+  const claimed = creditCardType(digits);
+  const types = claimed.filter((t) => t.lengths.includes(digits.length));
   const fitting = types.filter((t) => groupingFits(groups, t.gaps, digits.length));
-  const type = fitting[0];
-  if (!type) return null;
-  const verdict = cardValidator.number(digits, { luhnValidateUnionPay: true });
-  return {
+  const base = {
     digits,
     groups,
-    luhnValid: verdict.isValid,
+    luhnValid,
+    substitutions: input.substitutions ?? 0,
+    sources: input.sources ?? [],
+    box: input.box ?? null,
+  };
+  const prior = input.verdict ?? null;
+  if (claimed.length > 0 && types.length === 0) {
+    return { ...base, brand: null, confidence: input.confidence, verdict: prior ?? 'bad_length' };
+  }
+  if (types.length === 0) {
+    // No network claims the IIN (specimens print 1234…, 9…, 0…). Such a number may still be
+    // offered unverified when printed like a card number (4-4-4-4 / unspaced 16, 19): never verified.
+    const shapeOk = groupingFits(groups, [4, 8, 12, 16], digits.length) && (digits.length === 16 || digits.length === 19);
+    return { ...base, brand: null, confidence: input.confidence, verdict: prior ?? (shapeOk ? 'unknown_iin' : 'bad_grouping') };
+  }
+  const type = fitting[0];
+  if (!type) return { ...base, brand: null, confidence: input.confidence, verdict: prior ?? 'bad_grouping' };
+  // Spaces dropped by OCR: still one number, a little less certain.
+  const confidence = input.confidence * (exactGrouping(groups, type.gaps, digits.length) ? 1 : 0.95);
+  return {
+    ...base,
     brand: brandName(type.type),
     confidence,
+    verdict: prior ?? (luhnValid ? 'valid' : 'luhn_failed'),
   };
 }
 
-/** Every plausible card number on one line: runs of number-like tokens of 13–19 digits in total. */
-export function panCandidates(line: TextLine): PanCandidate[] {
-  const toks = tokens(line.text.replace(/[-–]/g, ' '));
-  const repaired = toks.map((t) => repairDigits(t));
-  const out: PanCandidate[] = [];
-  for (let i = 0; i < repaired.length; i++) {
+/** One digit group of a line: its digits, the confidences of its characters, repaired letters. */
+interface Group {
+  readonly digits: string;
+  readonly charConfidences: readonly number[] | null;
+  /** Confidences of the characters read as digits (repaired letters left out). */
+  readonly digitConfidences: readonly number[];
+  readonly repaired: number;
+  readonly unsafeRepair: boolean;
+}
+
+const EDGE_PUNCT = /^[.,:;'"`()[\]]+|[.,:;'"`()[\]]+$/g;
+
+/**
+ * Splits a line into groups of digits (tokens split at spaces and dashes), with per-character
+ * confidences when the reader gave them. A token that is not digits (or digits with one
+ * safe look-alike letter) ends the run.
+ */
+function lineTokens(line: TextLine): Array<Group | null> {
+  const text = line.text;
+  const conf = line.charConfidences && line.charConfidences.length === text.length ? line.charConfidences : null;
+  const out: Array<Group | null> = [];
+  const re = /[^\s\-–—]+/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text)) !== null) {
+    const raw = m[0];
+    const start = m.index;
+    const stripped = raw.replace(EDGE_PUNCT, '');
+    if (stripped.length === 0) continue;
+    const offset = start + raw.indexOf(stripped);
     let digits = '';
-    let subs = 0;
-    const groups: number[] = [];
-    for (let j = i; j < repaired.length; j++) {
-      const r = repaired[j];
-      if (!r) break;
-      digits += r.digits;
-      subs += r.substitutions;
-      groups.push(r.digits.length);
-      if (digits.length > 19) break;
-      // Every substituted letter costs confidence: it was a guess.
-      const c = checkPan(digits, groups, line.confidence * Math.pow(0.85, subs));
-      if (c) out.push(c);
+    const confs: number[] = [];
+    const digitConfs: number[] = [];
+    let repaired = 0;
+    let ok = true;
+    for (let i = 0; i < stripped.length; i++) {
+      const ch = stripped[i]!;
+      const c = conf ? (conf[offset + i] ?? 0) : null;
+      if (ch >= '0' && ch <= '9') {
+        digits += ch;
+        if (c !== null) digitConfs.push(c);
+      } else if (SAFE_LOOKALIKES[ch] !== undefined) {
+        digits += SAFE_LOOKALIKES[ch];
+        repaired++;
+      } else {
+        ok = false;
+        break;
+      }
+      if (c !== null) confs.push(c);
+    }
+    // A token of mostly letters is a word, never digits (CEDAR, SOLO, BOB).
+    if (!ok || repaired * 2 >= stripped.length || digits.length === 0) out.push(null);
+    else out.push({ digits, charConfidences: conf ? confs : null, digitConfidences: digitConfs, repaired, unsafeRepair: repaired > 0 && !conf });
+  }
+  return out;
+}
+
+/** Whole runs of digit groups on one line (split at any non-digit token). */
+function lineRuns(line: TextLine): Group[][] {
+  const runs: Group[][] = [];
+  let cur: Group[] = [];
+  for (const g of lineTokens(line)) {
+    if (g) cur.push(g);
+    else {
+      if (cur.length) runs.push(cur);
+      cur = [];
+    }
+  }
+  if (cur.length) runs.push(cur);
+  return runs;
+}
+
+/** Candidate from a run of groups (possibly from several lines), with its confidence gate applied. */
+function fromGroups(groups: readonly Group[], lineConfidence: number, sources: readonly string[], box: LineBox | null): PanCandidate | null {
+  const digits = groups.map((g) => g.digits).join('');
+  if (digits.length < 13 || digits.length > 19) return null;
+  const substitutions = groups.reduce((s, g) => s + g.repaired, 0);
+  const haveChars = groups.every((g) => g.charConfidences !== null && g.charConfidences.length === g.digits.length);
+  const chars = haveChars ? groups.flatMap((g) => g.charConfidences ?? []) : [];
+  let verdict: PanVerdict | null = null;
+  let confidence = lineConfidence;
+  if (haveChars && chars.length > 0) {
+    const min = Math.min(...chars);
+    if (min < PAN_CHAR_CONFIDENCE_FLOOR) verdict = 'low_confidence';
+    confidence = Math.min(lineConfidence, min);
+  }
+  if (substitutions > 0) {
+    // See REPAIR_OTHER_DIGITS_FLOOR: one safe letter, with per-character proof that the rest is sound.
+    const unsafe =
+      substitutions > 1 ||
+      groups.some((g) => g.unsafeRepair) ||
+      !haveChars ||
+      !otherDigitsSound(groups);
+    if (unsafe) verdict = verdict ?? 'unsafe_repair';
+    confidence *= 0.85;
+  }
+  return judge({ digits, groups: groups.map((g) => g.digits.length), confidence, substitutions, verdict, sources, box });
+}
+
+/** Every digit that was read as a digit clears the repair floor. */
+function otherDigitsSound(groups: readonly Group[]): boolean {
+  return groups.every((g) => g.digitConfidences.every((c) => c >= REPAIR_OTHER_DIGITS_FLOOR));
+}
+
+/**
+ * Every 13–19 digit run on one line (whole runs of digit groups) with its verdict, including
+ * the ones the checks refuse — for diagnostics. Full digits: never log them.
+ */
+export function judgeLine(line: TextLine): PanCandidate[] {
+  const out: PanCandidate[] = [];
+  for (const run of lineRuns(line)) {
+    const c = fromGroups(run, line.confidence, line.source ? [line.source] : [], line.box ?? null);
+    if (c) out.push(c);
+  }
+  return out;
+}
+
+/** The card numbers on one line that pass IIN, length, grouping and the confidence gates (Luhn may fail). */
+export function panCandidates(line: TextLine): PanCandidate[] {
+  return judgeLine(line).filter(reportable);
+}
+
+/**
+ * The card numbers in a set of lines read by one reader on one view: per line, plus the
+ * numbers split over several lines that geometry joins (see `geometricCandidates`).
+ * Only candidates that pass the checks (Luhn may fail).
+ */
+export function panCandidatesOfLines(lines: readonly TextLine[]): PanCandidate[] {
+  const usable = lines.filter((l) => l.role !== 'name' && l.role !== 'expiry');
+  return [...usable.flatMap(judgeLine), ...geometricCandidates(usable)].filter(reportable);
+}
+
+const union = (boxes: readonly LineBox[]): LineBox => {
+  const left = Math.min(...boxes.map((b) => b.left));
+  const top = Math.min(...boxes.map((b) => b.top));
+  const right = Math.max(...boxes.map((b) => b.left + b.width));
+  const bottom = Math.max(...boxes.map((b) => b.top + b.height));
+  return { left, top, width: right - left, height: bottom - top };
+};
+
+/** A line that is nothing but one group of digits, with its box. */
+interface GroupLine {
+  readonly line: TextLine & { box: LineBox };
+  readonly group: Group;
+}
+
+function groupLines(lines: readonly TextLine[]): GroupLine[] {
+  const out: GroupLine[] = [];
+  for (const l of lines) {
+    if (!l.box || l.role === 'name' || l.role === 'expiry') continue;
+    const toks = lineTokens(l);
+    const only = toks.length === 1 ? toks[0] : null;
+    if (only && only.digits.length >= 3 && only.digits.length <= 6) out.push({ line: l as TextLine & { box: LineBox }, group: only });
+  }
+  return out;
+}
+
+const similarHeight = (a: LineBox, b: LineBox): boolean => Math.max(a.height, b.height) <= 1.3 * Math.min(a.height, b.height);
+
+/**
+ * Numbers split across lines that belong together by geometry (same reader, same print size):
+ * - a vertical stack of exactly four 4-digit lines, one under the other (gap under 1.5 line
+ *   heights), their left, right or centre edges aligned (quick-read layouts);
+ * - two to five groups on one row (vertical centres within a third of a line height), each
+ *   gap under 2.5 line heights, read as separate boxes by a detector.
+ * The combined run must itself pass every check; nothing else is combined.
+ */
+export function geometricCandidates(lines: readonly TextLine[]): PanCandidate[] {
+  const gl = groupLines(lines);
+  const bySource = new Map<string, GroupLine[]>();
+  for (const g of gl) {
+    const key = g.line.source ?? '';
+    const list = bySource.get(key) ?? [];
+    list.push(g);
+    bySource.set(key, list);
+  }
+  const out: PanCandidate[] = [];
+  for (const list of bySource.values()) {
+    // Rows: groups side by side.
+    const byLeft = [...list].sort((a, b) => a.line.box.left - b.line.box.left);
+    for (let i = 0; i < byLeft.length; i++) {
+      const row: GroupLine[] = [byLeft[i]!];
+      for (let j = i + 1; j < byLeft.length && row.length < 5; j++) {
+        const prev = row[row.length - 1]!.line.box;
+        const b = byLeft[j]!.line.box;
+        const h = Math.min(prev.height, b.height);
+        const sameRow = Math.abs(prev.top + prev.height / 2 - (b.top + b.height / 2)) <= h / 3;
+        const gap = b.left - (prev.left + prev.width);
+        if (!sameRow || !similarHeight(prev, b)) continue;
+        if (gap < -h / 2 || gap > 2.5 * h) break;
+        row.push(byLeft[j]!);
+        if (row.length >= 2) {
+          const c = fromGroups(row.map((r) => r.group), Math.min(...row.map((r) => r.line.confidence)), sourcesOf(row), union(row.map((r) => r.line.box)));
+          // A row counts only when nothing else sits right after it (the run is whole).
+          if (c && !continuesRow(byLeft, row)) out.push(c);
+        }
+      }
+    }
+    // Stacks: four 4-digit groups one under the other.
+    const fours = list.filter((g) => g.group.digits.length === 4).sort((a, b) => a.line.box.top - b.line.box.top);
+    for (let i = 0; i + 3 < fours.length; i++) {
+      const stack: GroupLine[] = [fours[i]!];
+      for (let j = i + 1; j < fours.length && stack.length < 4; j++) {
+        const prev = stack[stack.length - 1]!.line.box;
+        const b = fours[j]!.line.box;
+        const gap = b.top - (prev.top + prev.height);
+        if (gap < -prev.height / 3) continue; // same row
+        if (gap > 1.5 * prev.height) break;
+        if (similarHeight(prev, b) && aligned(prev, b)) stack.push(fours[j]!);
+      }
+      if (stack.length === 4) {
+        const c = fromGroups(stack.map((r) => r.group), Math.min(...stack.map((r) => r.line.confidence)), sourcesOf(stack), union(stack.map((r) => r.line.box)));
+        if (c) out.push(c);
+      }
     }
   }
   return out;
 }
 
+function continuesRow(sorted: readonly GroupLine[], row: readonly GroupLine[]): boolean {
+  const last = row[row.length - 1]!.line.box;
+  return sorted.some((g) => {
+    if (row.includes(g)) return false;
+    const b = g.line.box;
+    const h = Math.min(last.height, b.height);
+    const gap = b.left - (last.left + last.width);
+    return Math.abs(last.top + last.height / 2 - (b.top + b.height / 2)) <= h / 3 && similarHeight(last, b) && gap >= -h / 2 && gap <= 2.5 * h;
+  });
+}
+
+function aligned(a: LineBox, b: LineBox): boolean {
+  const tol = Math.max(a.height, b.height) * 0.6;
+  return (
+    Math.abs(a.left - b.left) <= tol ||
+    Math.abs(a.left + a.width - (b.left + b.width)) <= tol ||
+    Math.abs(a.left + a.width / 2 - (b.left + b.width / 2)) <= tol
+  );
+}
+
+const sourcesOf = (ls: readonly GroupLine[]): string[] => [...new Set(ls.map((l) => l.line.source).filter((s): s is string => Boolean(s)))];
+
+/** Confidence a Luhn-failing read needs before it is offered as `panUnverified`. */
+const UNVERIFIED_MIN_CONFIDENCE = 0.8;
+/** Two different valid numbers closer than this in confidence: refuse to choose. */
+const AMBIGUITY_MARGIN = 0.15;
+
 /**
- * Picks the card number from all lines. A verified PAN passes Luhn, IIN/length and grouping.
- * Two different verified numbers with similar confidence make the PAN ambiguous (missing):
- * a wrong number is worse than none.
+ * Picks the card number from all lines. A verified PAN passes Luhn, IIN/length, grouping and
+ * the confidence gates. Two different verified numbers with similar confidence make the PAN
+ * ambiguous (missing): a wrong number is worse than none. Several reads of the same number
+ * (views, readers) reinforce it.
  */
 export function extractPan(lines: readonly TextLine[]): PanResult {
-  const candidates = lines.filter((l) => l.role !== 'name' && l.role !== 'expiry').flatMap(panCandidates);
-  const best = new Map<string, PanCandidate>();
-  for (const c of candidates) {
-    const prev = best.get(c.digits);
-    if (!prev || c.confidence > prev.confidence) best.set(c.digits, c);
+  const usable = lines.filter((l) => l.role !== 'name' && l.role !== 'expiry');
+  const raw = [...usable.flatMap(judgeLine), ...geometricCandidates(usable)];
+  // Merge reads of the same digits: best confidence, all sources, agreement counted.
+  const merged = new Map<string, { c: PanCandidate; reads: number }>();
+  for (const c of raw) {
+    const key = `${c.digits}|${c.verdict}`;
+    const prev = merged.get(key);
+    if (!prev) merged.set(key, { c, reads: 1 });
+    else {
+      const best = c.confidence > prev.c.confidence ? c : prev.c;
+      merged.set(key, { c: { ...best, sources: [...new Set([...prev.c.sources, ...c.sources])] }, reads: prev.reads + 1 });
+    }
   }
-  const ranked = [...best.values()].sort((a, b) => b.confidence - a.confidence || b.digits.length - a.digits.length);
-  const valid = ranked.filter((c) => c.luhnValid);
+  const candidates = [...merged.values()].map((m) => m.c).sort((a, b) => b.confidence - a.confidence || b.digits.length - a.digits.length);
+  const none = (reason: string, chosen: PanCandidate | null = null): PanResult => ({
+    pan: null, panUnverified: null, brand: null, confidence: null, brandConfidence: null, reason, chosen, candidates,
+  });
+  const valid = candidates.filter((c) => c.verdict === 'valid');
   const top = valid[0];
   if (top) {
-    const runnerUp = valid.find((c) => c.digits !== top.digits && !top.digits.includes(c.digits));
-    if (runnerUp && top.confidence - runnerUp.confidence < 0.15) {
-      return { pan: null, panUnverified: null, brand: null, confidence: null, brandConfidence: null, reason: 'ambiguous' };
-    }
-    return { pan: top.digits, panUnverified: null, brand: top.brand, confidence: top.confidence, brandConfidence: top.confidence, reason: null };
+    const runnerUp = valid.find((c) => c.digits !== top.digits);
+    if (runnerUp && top.confidence - runnerUp.confidence < AMBIGUITY_MARGIN) return none('ambiguous');
+    return { pan: top.digits, panUnverified: null, brand: top.brand, confidence: top.confidence, brandConfidence: top.confidence, reason: null, chosen: top, candidates };
   }
-  const unverified = ranked.find((c) => !c.luhnValid && c.confidence >= 0.8);
+  // A clean read that fails Luhn (specimens, misprints) or whose IIN no network claims may be
+  // offered masked for a person to confirm — never as the PAN.
+  const unverified = candidates.find(
+    (c) => (c.verdict === 'luhn_failed' || (c.verdict === 'unknown_iin' && !c.luhnValid)) && c.substitutions === 0 && c.confidence >= UNVERIFIED_MIN_CONFIDENCE,
+  );
   if (unverified) {
+    const others = candidates.filter((c) => c.digits !== unverified.digits && (c.verdict === 'luhn_failed' || c.verdict === 'unknown_iin') && c.confidence >= UNVERIFIED_MIN_CONFIDENCE);
+    if (others.some((o) => unverified.confidence - o.confidence < AMBIGUITY_MARGIN)) return none('ambiguous');
     return {
       pan: null,
       panUnverified: unverified.digits,
       brand: unverified.brand,
       confidence: null,
-      brandConfidence: unverified.confidence * 0.8,
-      reason: 'luhn_failed',
+      brandConfidence: unverified.brand ? unverified.confidence * 0.8 : null,
+      reason: unverified.verdict === 'unknown_iin' ? 'unknown_iin' : 'luhn_failed',
+      chosen: unverified,
+      candidates,
     };
   }
-  return { pan: null, panUnverified: null, brand: null, confidence: null, brandConfidence: null, reason: ranked.length > 0 ? 'luhn_failed' : 'not_found' };
+  const first = candidates[0];
+  if (!first) return none('not_found');
+  // The most telling reason: a check that a read failed, strongest read first.
+  return none(first.verdict === 'unknown_iin' && first.luhnValid ? 'unknown_iin' : first.verdict === 'valid' ? 'ambiguous' : first.verdict, first);
 }

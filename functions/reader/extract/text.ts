@@ -13,6 +13,27 @@ export interface TextLine {
    * hold (`any` = unknown, e.g. whole-card OCR).
    */
   readonly role?: 'number' | 'expiry' | 'name' | 'any';
+  /**
+   * Where the line sits in the view it was read from, in that view's pixels, when the reader
+   * knows (learned detectors do). Extraction uses it to tell which lines belong together
+   * (a vertical stack of number groups, the name below the number) — never across views.
+   */
+  readonly box?: LineBox;
+  /**
+   * Per-character recognition confidences in [0, 1], one per character of `text` when the
+   * reader provides them (CTC readers do); lets extraction gate single weak digits.
+   */
+  readonly charConfidences?: readonly number[];
+  /** Name of the reader that produced the line (e.g. `ppocr`, `glyph`, `tesseract`), for diagnostics. */
+  readonly source?: string;
+}
+
+/** An axis-aligned box in view pixels. */
+export interface LineBox {
+  readonly left: number;
+  readonly top: number;
+  readonly width: number;
+  readonly height: number;
 }
 
 // Letters OCR engines return for digits in card fonts (OCR-A, embossed faces, monospace).

@@ -7,10 +7,10 @@
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { maskPan } from '../core/mask.js';
-import { startLocalPipeline } from '../local/index.js';
-import { createLog } from '../adapters/log/powertools-log.js';
-import { parseCliArgs, positiveInt, UsageError } from '../cli/usage.js';
+import { maskPan } from '../../functions/core/mask.js';
+import { startLocalPipeline } from '../../functions/local/index.js';
+import { createLog } from '../../functions/adapters/log/powertools-log.js';
+import { parseCliArgs, positiveInt, UsageError } from '../../functions/cli/usage.js';
 import { percentile } from './stats.js';
 
 export interface ApiBenchOptions {

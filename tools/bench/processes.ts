@@ -4,6 +4,7 @@
  * consumed and dropped: it is never printed (native Tesseract output is unmasked OCR text).
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,14 +62,14 @@ export async function timeNativeTesseract(photos: readonly string[], workDir: st
 }
 
 /**
- * How to start the `cardocr` CLI: the built JS next to this module when running from dist
- * (what users run), else the TypeScript entry through tsx.
+ * How to start the `cardocr` CLI: the built `dist/bin/cardocr.js` when it exists (what users
+ * run; `npm run bench` builds first), else the TypeScript entry through tsx.
  */
 export function cardocrCommand(): { command: string; prefix: string[]; built: boolean } {
-  const here = fileURLToPath(import.meta.url);
-  const built = here.endsWith('.js');
-  const entry = resolve(dirname(here), '..', '..', 'bin', built ? 'cardocr.js' : 'cardocr.ts');
-  return { command: process.execPath, prefix: built ? [entry] : ['--import', 'tsx', entry], built };
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const dist = join(root, 'dist', 'bin', 'cardocr.js');
+  if (existsSync(dist)) return { command: process.execPath, prefix: [dist], built: true };
+  return { command: process.execPath, prefix: ['--import', 'tsx', join(root, 'bin', 'cardocr.ts')], built: false };
 }
 
 /** `cardocr scan --json --concurrency N <photos>` as a fresh process. */

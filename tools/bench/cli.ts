@@ -1,14 +1,14 @@
-#!/usr/bin/env node
 /**
  * `npm run bench -- <dir with truth.json> [options]`: accuracy and speed of the card reader
- * on a labelled photo set (see functions/bench/run.ts). Exit 2 on usage errors.
+ * on a labelled photo set (see run.ts). Run by tsx from the npm script; never part of dist/.
+ * Exit 2 on usage errors.
  */
-import { UsageError } from '../functions/cli/usage.js';
-import { BENCH_USAGE, formatReport, parseBenchArgs, reportJson, runBench } from '../functions/bench/run.js';
+import { UsageError } from '../../functions/cli/usage.js';
+import { BENCH_USAGE, formatReport, parseBenchArgs, reportJson, runBench } from './run.js';
 
 const argv = process.argv.slice(2);
 // `npm run bench -- --api <dir>`: throughput of the local pipeline through its HTTP API.
-const api = argv[0] === '--api' ? await import('../functions/bench/api-bench.js') : null;
+const api = argv[0] === '--api' ? await import('./api-bench.js') : null;
 try {
   if (api) {
     const opts = api.parseApiBenchArgs(argv.slice(1));

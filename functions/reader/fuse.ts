@@ -1,0 +1,192 @@
+/**
+ * Fusion of card-number readings: a PAN is reported only when two independent readings
+ * agree on it and no other checked reading contradicts it. A single reading — however
+ * confident — is never enough: one PP-OCR reading of a 19-digit number dropped a digit and
+ * still passed Luhn and the IIN rules (conf 0.944), so the checks alone cannot catch a
+ * misread. "Independent" means a different `source`: another reader, or the same reader on
+ * another view / scale / crop (e.g. `ppocr-rec-v4@frame0` and `ppocr-rec-v4@frame0/h64`).
+ *
+ * Pure: no I/O, no engines. The verdicts are what the bench classifies misses by.
+ */
+import { checkPan, panCandidates, type TextLine } from './extract/index.js';
+
+/** One reading of a number-like line by one reader on one view. Raw OCR: never log `digits`. */
+export interface PanReading {
+  /** The digits as read (13–19, after look-alike repair). */
+  readonly digits: string;
+  /** Printed grouping, e.g. [4, 4, 4, 4]. */
+  readonly groups: readonly number[];
+  /** `reader@view[/variant]`: two readings are independent when their sources differ. */
+  readonly source: string;
+  /** Recognition confidence in [0, 1] (the line's, or its lowest digit's when known). */
+  readonly confidence: number;
+  /** Passed Luhn (the IIN, length and grouping checks passed for every reading). */
+  readonly luhnValid: boolean;
+  readonly brand: string | null;
+}
+
+/** What became of one distinct number read on the card. */
+export type PanVerdict =
+  /** Two independent readings agree, nothing contradicts: reported as the PAN. */
+  | 'reported'
+  /** Fails Luhn but read the same way twice (a specimen, or a misread both readers share): `panUnverified`. */
+  | 'unverified'
+  /** Another checked reading disagrees with it: nothing is reported. */
+  | 'conflict'
+  /** Read by one source only: not enough to report. */
+  | 'single_reading'
+  /** Fails Luhn and was read once, or too unsure: dropped. */
+  | 'failed_checks';
+
+/** One distinct number with its readings and verdict (diagnostics; in-process only). */
+export interface PanCandidateVerdict {
+  readonly digits: string;
+  readonly sources: readonly string[];
+  readonly luhnValid: boolean;
+  readonly brand: string | null;
+  readonly confidence: number;
+  readonly verdict: PanVerdict;
+}
+
+/** The outcome of fusing every reading of the card number. */
+export interface PanFusion {
+  readonly pan: string | null;
+  readonly panUnverified: string | null;
+  readonly brand: string | null;
+  /** Confidence of the reported or unverified number (best reading per source, averaged). */
+  readonly confidence: number | null;
+  /** The sources that agreed on the reported / unverified number. */
+  readonly sources: readonly string[];
+  /**
+   * Why no PAN was reported, in words a caller can act on: `not_found` (no card number
+   * seen), `single_reading` (read once: retake closer / steadier), `conflicting_readings`
+   * (readings disagree: retake sharper), `luhn_failed` (a printed number that fails Luhn).
+   */
+  readonly reason: string | null;
+  readonly candidates: readonly PanCandidateVerdict[];
+}
+
+/**
+ * Lowest confidence a Luhn-failing reading needs to count towards `panUnverified` (a number
+ * that fails Luhn has no checksum to catch a misread, so both readings must be sure).
+ */
+const UNVERIFIED_MIN_CONFIDENCE = 0.8;
+
+/** The PAN candidates of read lines, tagged with their source. */
+export function panReadings(lines: readonly TextLine[], source: string): PanReading[] {
+  const out: PanReading[] = [];
+  for (const line of lines) {
+    if (line.role === 'name' || line.role === 'expiry') continue;
+    for (const c of panCandidates(line)) {
+      out.push({ digits: c.digits, groups: c.groups, source, confidence: c.confidence, luhnValid: c.luhnValid, brand: c.brand });
+    }
+  }
+  return out;
+}
+
+/** A reading from a number whose grouping is known only from printed digits (re-checks it). */
+export function reading(digits: string, groups: readonly number[], source: string, confidence: number): PanReading | null {
+  const c = checkPan(digits, groups, confidence);
+  return c ? { digits, groups, source, confidence, luhnValid: c.luhnValid, brand: c.brand } : null;
+}
+
+/** Whether `a` is a run of `b`'s groups (a fragment of the same printed number, not a rival). */
+function partOf(a: string, b: string): boolean {
+  return a !== b && b.includes(a);
+}
+
+/**
+ * Decides the PAN from all readings (see the file comment). Rules, in order:
+ * 1. Luhn-valid numbers read by ≥ 2 sources are agreed; exactly one agreed number and no
+ *    other valid number (that is not a fragment of it) read anywhere → `reported`.
+ * 2. Valid numbers that contradict each other → every one `conflict`, nothing reported.
+ * 3. A valid number read by one source only → `single_reading`, nothing reported.
+ * 4. With no valid number at all: a Luhn-failing number read the same way by ≥ 2 sources,
+ *    each sure, with no rival read twice → `unverified`.
+ */
+export function fusePan(readings: readonly PanReading[]): PanFusion {
+  const byDigits = new Map<string, { r: PanReading; best: Map<string, number> }>();
+  for (const r of readings) {
+    const e = byDigits.get(r.digits) ?? { r, best: new Map<string, number>() };
+    e.best.set(r.source, Math.max(e.best.get(r.source) ?? 0, r.confidence));
+    if (r.confidence > e.r.confidence) e.r = r;
+    byDigits.set(r.digits, e);
+  }
+  const all = [...byDigits.entries()].map(([digits, e]) => ({
+    digits,
+    sources: [...e.best.keys()].sort(),
+    luhnValid: e.r.luhnValid,
+    brand: e.r.brand,
+    confidence: round3([...e.best.values()].reduce((a, b) => a + b, 0) / e.best.size),
+  }));
+  // A fragment (a run of another candidate's groups, read by the same sources) is part of
+  // that number, not a rival of it.
+  const isFragment = (c: (typeof all)[number]): boolean =>
+    all.some((o) => partOf(c.digits, o.digits) && c.sources.every((s) => o.sources.includes(s)));
+  const whole = all.filter((c) => !isFragment(c));
+  const rank = (a: (typeof all)[number], b: (typeof all)[number]): number =>
+    b.sources.length - a.sources.length || b.confidence - a.confidence;
+
+  const verdicts = new Map<string, PanVerdict>();
+  let pan: (typeof all)[number] | null = null;
+  let unverified: (typeof all)[number] | null = null;
+  let reason: string | null = null;
+  // Rivals of a number: other numbers of the same kind that are not a fragment of it (a
+  // longer number containing it is a rival: the shorter one may have lost digits).
+  const rivalsOf = (top: (typeof all)[number], pool: Array<(typeof all)[number]>) =>
+    pool.filter((c) => c !== top && !partOf(c.digits, top.digits));
+
+  const valid = whole.filter((c) => c.luhnValid).sort(rank);
+  if (valid.length > 0) {
+    const top = valid[0]!;
+    const rivals = rivalsOf(top, valid);
+    if (rivals.length > 0) {
+      for (const c of [top, ...rivals]) verdicts.set(c.digits, 'conflict');
+      reason = 'conflicting_readings';
+    } else if (top.sources.length >= 2) {
+      pan = top;
+      verdicts.set(top.digits, 'reported');
+    } else {
+      verdicts.set(top.digits, 'single_reading');
+      reason = 'single_reading';
+    }
+  } else {
+    const failing = whole.filter((c) => !c.luhnValid).sort(rank);
+    const sure = failing.filter((c) => c.sources.length >= 2 && c.confidence >= UNVERIFIED_MIN_CONFIDENCE);
+    const top = sure[0];
+    if (top && rivalsOf(top, sure).length === 0) {
+      unverified = top;
+      verdicts.set(top.digits, 'unverified');
+      reason = 'luhn_failed';
+    } else if (top) {
+      for (const c of sure) verdicts.set(c.digits, 'conflict');
+      reason = 'conflicting_readings';
+    } else reason = whole.length > 0 ? 'luhn_failed' : 'not_found';
+  }
+  const candidates: PanCandidateVerdict[] = all.map((c) => ({
+    ...c,
+    verdict:
+      verdicts.get(c.digits) ??
+      (c.luhnValid ? 'single_reading' : 'failed_checks'),
+  }));
+  const chosen = pan ?? unverified;
+  return {
+    pan: pan?.digits ?? null,
+    panUnverified: unverified?.digits ?? null,
+    brand: chosen?.brand ?? null,
+    confidence: chosen ? chosen.confidence : null,
+    sources: chosen?.sources ?? [],
+    reason,
+    candidates,
+  };
+}
+
+/**
+ * Whether more readings could still change the outcome: nothing agreed yet, but something
+ * valid (or a Luhn-failing number) was seen once. Lets the reader stop at the first agreement.
+ */
+export function needsMoreReadings(f: PanFusion): boolean {
+  return f.pan === null && f.panUnverified === null && f.reason !== 'conflicting_readings' && f.candidates.length > 0;
+}
+
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;

@@ -1,0 +1,273 @@
+/**
+ * The learned reader: a text detector finds the lines of a view, each line is cut out upright
+ * (image/crop-quad.ts) and read by a line recogniser. Engines come through the ports
+ * (TextDetector, LineRecognizer); this file never imports an adapter.
+ *
+ * On top of the raw readings it rebuilds what a card prints: pieces of one printed row (a
+ * number whose groups the detector found separately) are joined in reading order, and a
+ * number printed as a vertical stack of 4-digit groups becomes one number line. When the text
+ * reads poorly, the crops are read again turned by 180° (a card upside down, or a vertical
+ * card turned the other way): the better-read direction wins for the whole view, since a
+ * card's lines all run the same way.
+ */
+import type { LineRecognizer, Raster, RecognizedLine, TextDetector, TextRegion } from '../../core/ports.js';
+import { repairDigits, type TextLine } from '../extract/index.js';
+import { cropQuad } from '../image/crop-quad.js';
+import { lineGeometry, readingFrame, rotateRaster, textAngle, type View } from '../views.js';
+
+type Quad = TextRegion['quad'];
+
+/** One read line (a detected region, or a row joined from several). Raw OCR: never log `text`. */
+export interface ReadLine {
+  readonly text: string;
+  readonly confidence: number;
+  readonly charConfidences: readonly number[];
+  /** Regions it was read from, in the view's pixels. */
+  readonly quads: readonly Quad[];
+  /** Position in reading order (across = line position, along = position in the line), px. */
+  readonly across: number;
+  readonly along: number;
+  /** Length along the line, px. */
+  readonly extent: number;
+  readonly height: number;
+  /** `recogniser@view[/variant]`. */
+  readonly source: string;
+}
+
+/** What the learned reader read on one view. */
+export interface LearnedReading {
+  readonly view: View;
+  readonly regions: readonly TextRegion[];
+  /** Rows in reading order. */
+  readonly lines: readonly ReadLine[];
+  /** Dominant text angle, degrees (0 = horizontal). */
+  readonly angle: number;
+  /** True when the crops read better turned by 180°. */
+  readonly flipped: boolean;
+  readonly source: string;
+  readonly timingsMs: { detect: number; recognize: number };
+}
+
+/** Regions read per view at most (largest first): a card prints fewer lines; screenshots print many. */
+const MAX_REGIONS = 40;
+/** Mean line confidence below which the view is read again turned by 180°. */
+const FLIP_TRY_BELOW = 0.85;
+
+/** Crops taller than wide are turned to run left to right (a vertical line's crop). */
+function upright(r: Raster): Raster {
+  return r.height > r.width * 1.5 ? rotateRaster(r, 270) : r;
+}
+
+function meanConfidence(lines: readonly RecognizedLine[]): number {
+  let n = 0;
+  let s = 0;
+  for (const l of lines) {
+    n += l.charConfidences.length;
+    s += l.charConfidences.reduce((a, b) => a + b, 0);
+  }
+  return n === 0 ? 0 : s / n;
+}
+
+/** Detects, crops and recognises the lines of one view. */
+export async function readViewLearned(
+  view: View,
+  detector: TextDetector,
+  recognizer: LineRecognizer,
+  options: { maxSide?: number; variant?: string; flip?: boolean } = {},
+): Promise<LearnedReading> {
+  const t0 = performance.now();
+  const found = await detector.detect(view.raster, options.maxSide === undefined ? {} : { maxSide: options.maxSide });
+  const t1 = performance.now();
+  const regions = found
+    .map((r) => ({ r, g: lineGeometry(r.quad) }))
+    .filter(({ g }) => g.height >= 6 && g.length >= g.height * 0.8)
+    .sort((a, b) => b.g.length * b.g.height - a.g.length * a.g.height)
+    .slice(0, MAX_REGIONS)
+    .map(({ r }) => r);
+  const source = `${recognizer.name}@${view.id}${options.variant ? `/${options.variant}` : ''}`;
+  if (regions.length === 0) {
+    return { view, regions, lines: [], angle: 0, flipped: false, source, timingsMs: { detect: t1 - t0, recognize: 0 } };
+  }
+  const crops = regions.map((r) => upright(cropQuad(view.raster, r.quad)));
+  let recs = await recognizer.recognize(crops);
+  let flipped = false;
+  const conf = meanConfidence(recs);
+  if (options.flip === true || (options.flip === undefined && conf < FLIP_TRY_BELOW)) {
+    const turned = await recognizer.recognize(crops.map((c) => rotateRaster(c, 180)));
+    if (options.flip === true || meanConfidence(turned) > conf + 0.05) {
+      recs = turned;
+      flipped = true;
+    }
+  }
+  const t2 = performance.now();
+  const angle = textAngle(regions) ?? 0;
+  const lines = buildRows(regions, recs, angle, flipped, source);
+  return { view, regions, lines, angle, flipped, source, timingsMs: { detect: t1 - t0, recognize: t2 - t1 } };
+}
+
+/**
+ * Reads chosen lines again from a different crop (padded around the region, another height):
+ * a second, independent reading of the same print for fusion. Keeps the first reading's
+ * direction.
+ */
+export async function rereadLines(
+  reading: LearnedReading,
+  lines: readonly ReadLine[],
+  recognizer: LineRecognizer,
+  variant: { name: string; pad: number; height: number },
+): Promise<ReadLine[]> {
+  if (lines.length === 0) return [];
+  const crops = lines.map((l) => {
+    const c = upright(cropQuad(reading.view.raster, unionQuad(l.quads), variant.height, { padding: variant.pad }));
+    return reading.flipped ? rotateRaster(c, 180) : c;
+  });
+  const recs = await recognizer.recognize(crops);
+  const source = `${recognizer.name}@${reading.view.id}/${variant.name}`;
+  return lines.map((l, i) => {
+    const r = recs[i]!;
+    return { ...l, text: r.text, confidence: r.confidence, charConfidences: r.charConfidences, source };
+  });
+}
+
+/** Lines as extract/ takes them. */
+export function toTextLines(lines: readonly ReadLine[]): TextLine[] {
+  return lines.filter((l) => l.text.trim().length > 0).map((l) => ({ text: l.text, confidence: l.confidence, role: 'any' as const }));
+}
+
+/** Groups recognised regions into printed rows, in reading order, plus stacked-number lines. */
+function buildRows(regions: readonly TextRegion[], recs: readonly RecognizedLine[], angle: number, flipped: boolean, source: string): ReadLine[] {
+  const frame = readingFrame(angle, flipped);
+  const pieces: ReadLine[] = [];
+  regions.forEach((r, i) => {
+    const rec = recs[i];
+    if (!rec || rec.text.trim().length === 0) return;
+    const g = lineGeometry(r.quad);
+    const p = frame({ x: g.cx, y: g.cy });
+    pieces.push({
+      text: rec.text.trim(),
+      confidence: rec.confidence,
+      charConfidences: rec.charConfidences,
+      quads: [r.quad],
+      across: p.across,
+      along: p.along - g.length / 2,
+      extent: g.length,
+      height: g.height,
+      source,
+    });
+  });
+  pieces.sort((a, b) => a.across - b.across);
+  // Join pieces of one row: level with each other, of similar height, close along the line.
+  const rows: ReadLine[][] = [];
+  for (const p of pieces) {
+    const row = rows.find((rw) => {
+      const last = rw[rw.length - 1]!;
+      const h = Math.max(last.height, p.height);
+      return Math.abs(last.across - p.across) < 0.5 * h && Math.max(last.height, p.height) / Math.min(last.height, p.height) < 1.5;
+    });
+    if (row) row.push(p);
+    else rows.push([p]);
+  }
+  const out: ReadLine[] = [];
+  for (const row of rows) {
+    row.sort((a, b) => a.along - b.along);
+    // Split the row where the gap is too wide to be one printed line (the name and a date on one level).
+    let seg: ReadLine[] = [];
+    const flush = () => {
+      if (seg.length > 0) out.push(join(seg, source));
+      seg = [];
+    };
+    for (const p of row) {
+      const prev = seg[seg.length - 1];
+      if (prev) {
+        const prevEnd = prev.along + prev.extent;
+        if (p.along - prevEnd > 2.5 * Math.max(prev.height, p.height)) flush();
+      }
+      seg.push(p);
+    }
+    flush();
+  }
+  out.sort((a, b) => a.across - b.across || a.along - b.along);
+  return [...out, ...stackedNumbers(out, source)];
+}
+
+function join(seg: readonly ReadLine[], source: string): ReadLine {
+  if (seg.length === 1) return seg[0]!;
+  const first = seg[0]!;
+  const last = seg[seg.length - 1]!;
+  const charConfidences: number[] = [];
+  seg.forEach((p, i) => {
+    if (i > 0) charConfidences.push(Math.min(p.confidence, seg[i - 1]!.confidence));
+    charConfidences.push(...p.charConfidences);
+  });
+  const line: ReadLine = {
+    text: seg.map((p) => p.text).join(' '),
+    confidence: charConfidences.reduce((a, b) => a + b, 0) / Math.max(1, charConfidences.length),
+    charConfidences,
+    quads: seg.flatMap((p) => p.quads),
+    across: seg.reduce((a, p) => a + p.across, 0) / seg.length,
+    along: first.along,
+    height: Math.max(...seg.map((p) => p.height)),
+    source,
+    extent: last.along + last.extent - first.along,
+  };
+  return line;
+}
+
+/**
+ * A number printed as a column of 4-digit groups (some card designs and scanner test cards):
+ * 3–5 consecutive rows of exactly four digits, of one size and left-aligned, one below the
+ * other, read as one number line.
+ */
+function stackedNumbers(rows: readonly ReadLine[], source: string): ReadLine[] {
+  const groups = rows.filter((r) => {
+    const d = repairDigits(r.text.replace(/\s+/g, ''));
+    return d !== null && d.digits.length === 4;
+  });
+  const out: ReadLine[] = [];
+  let run: ReadLine[] = [];
+  const flush = () => {
+    if (run.length >= 3 && run.length <= 5) {
+      const line = join(run, source);
+      out.push({ ...line, text: run.map((r) => r.text.replace(/\s+/g, '')).join(' '), across: run[0]!.across });
+    }
+    run = [];
+  };
+  for (const g of groups) {
+    const prev = run[run.length - 1];
+    if (
+      prev &&
+      g.across - prev.across < 2.6 * prev.height &&
+      Math.abs(g.along - prev.along) < 1.5 * prev.height &&
+      Math.max(g.height, prev.height) / Math.min(g.height, prev.height) < 1.3
+    ) {
+      run.push(g);
+      continue;
+    }
+    flush();
+    run = [g];
+  }
+  flush();
+  return out;
+}
+
+/** The bounding quad (in the first quad's orientation) of several quads of one row. */
+export function unionQuad(quads: readonly Quad[]): Quad {
+  const q0 = quads[0]!;
+  if (quads.length === 1) return q0;
+  const g = lineGeometry(q0);
+  const ux = g.ux, uy = g.uy;
+  const vx = -uy, vy = ux;
+  let a0 = Infinity, a1 = -Infinity, b0 = Infinity, b1 = -Infinity;
+  for (const q of quads) {
+    for (const p of q) {
+      const a = p.x * ux + p.y * uy;
+      const b = p.x * vx + p.y * vy;
+      a0 = Math.min(a0, a);
+      a1 = Math.max(a1, a);
+      b0 = Math.min(b0, b);
+      b1 = Math.max(b1, b);
+    }
+  }
+  const pt = (a: number, b: number) => ({ x: a * ux + b * vx, y: a * uy + b * vy });
+  return [pt(a0, b0), pt(a1, b0), pt(a1, b1), pt(a0, b1)];
+}
