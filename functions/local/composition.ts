@@ -165,7 +165,13 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
         ...(options.ocrRecycleAfter ? { recycleAfter: options.ocrRecycleAfter } : {}),
       }),
     }));
-  const preprocess: PreprocessFn = compute?.preprocess ?? options.preprocess ?? ((bytes) => preprocessPhoto(bytes, options.limits));
+  const preprocess: PreprocessFn =
+    compute?.preprocess ??
+    options.preprocess ??
+    (async (bytes) => {
+      const card = await preprocessPhoto(bytes, options.limits);
+      return { image: card.image, timingsMs: card.timingsMs, hints: { view: card.geometry.view } };
+    });
   const context = { objects, results, log, claimMs: Math.floor(options.leaseMs / 2) };
   const preprocessDeps: PreprocessDeps = { ...context, preprocess, jobs: queue, retentionDays: options.retentionDays };
   const readDeps: ReadDeps = { ...context, reader };

@@ -10,7 +10,8 @@ import { Worker } from 'node:worker_threads';
 import type { ImageLimits } from '../reader/decode.js';
 import { CardOcrError, ERROR_CODES, ImageInputError, NoCardError, OcrEngineError, type ErrorCode } from '../core/errors.js';
 import type { Log } from '../core/log.js';
-import type { NormalisedReader, PreprocessFn, ReadView } from '../core/stages.js';
+import type { ReadHints } from '../core/record.js';
+import type { NormalisedReader, Preprocessed, PreprocessFn, ReadView } from '../core/stages.js';
 import type { ComputeReply, ComputeRequest } from './compute-thread.js';
 
 export interface ComputePoolOptions {
@@ -25,6 +26,7 @@ export interface ComputePoolOptions {
 interface Task {
   readonly op: 'preprocess' | 'read';
   readonly bytes: Uint8Array;
+  readonly hints?: ReadHints;
   resolve(value: unknown): void;
   reject(err: Error): void;
 }
@@ -71,12 +73,11 @@ export class ComputePool {
   }
 
   /** The preprocess step, as the stages take it. */
-  readonly preprocess: PreprocessFn = (bytes) =>
-    this.#run('preprocess', bytes) as Promise<{ image: Uint8Array; timingsMs: Record<string, number> }>;
+  readonly preprocess: PreprocessFn = (bytes) => this.#run('preprocess', bytes) as Promise<Preprocessed>;
 
   /** The read step, as the stages take it. */
   readonly reader: NormalisedReader & { close(): Promise<void> } = {
-    readNormalised: (png) => this.#run('read', png) as Promise<ReadView>,
+    readNormalised: (png, hints) => this.#run('read', png, hints) as Promise<ReadView>,
     close: () => this.close(),
   };
 
@@ -118,10 +119,10 @@ export class ComputePool {
     return slot;
   }
 
-  #run(op: 'preprocess' | 'read', bytes: Uint8Array): Promise<unknown> {
+  #run(op: 'preprocess' | 'read', bytes: Uint8Array, hints?: ReadHints): Promise<unknown> {
     if (this.#closed) return Promise.reject(new OcrEngineError('the compute pool is closed'));
     return new Promise((resolve, reject) => {
-      this.#queue.push({ op, bytes, resolve, reject });
+      this.#queue.push({ op, bytes, resolve, reject, ...(hints ? { hints } : {}) });
       this.#pump();
     });
   }
@@ -140,7 +141,7 @@ export class ComputePool {
       }, deadline);
       timer.unref();
       slot.task = { ...task, id, timer };
-      slot.worker.postMessage({ id, op: task.op, bytes: task.bytes } satisfies ComputeRequest);
+      slot.worker.postMessage({ id, op: task.op, bytes: task.bytes, ...(task.hints ? { hints: task.hints } : {}) } satisfies ComputeRequest);
     }
   }
 

@@ -10,14 +10,17 @@ import { toCardOcrError } from '../core/errors.js';
 import { preprocessPhoto } from '../reader/preprocess.js';
 import { createReaderEngines } from '../adapters/ocr/reader-engines.js';
 import { createCardReader, type CardReader } from '../reader/reader.js';
-import type { ReadView } from '../core/stages.js';
+import type { ReadHints } from '../core/record.js';
+import type { Preprocessed, ReadView } from '../core/stages.js';
 
 /** A request from the pool. */
-export type ComputeRequest = { id: number; op: 'preprocess' | 'read'; bytes: Uint8Array } | { id: number; op: 'close' };
+export type ComputeRequest =
+  | { id: number; op: 'preprocess' | 'read'; bytes: Uint8Array; hints?: ReadHints }
+  | { id: number; op: 'close' };
 
 /** A reply to the pool. */
 export type ComputeReply =
-  | { id: number; ok: true; value: { image: Uint8Array; timingsMs: Record<string, number> } | ReadView | null }
+  | { id: number; ok: true; value: Preprocessed | ReadView | null }
   | { id: number; ok: false; error: { code: string; message: string; retryable: boolean } };
 
 const { limits, recycleAfter } = workerData as { limits: ImageLimits; recycleAfter?: number };
@@ -38,13 +41,12 @@ async function handle(msg: ComputeRequest): Promise<void> {
     if (msg.op === 'preprocess') {
       const card = await preprocessPhoto(msg.bytes, limits);
       const image = new Uint8Array(card.image); // own buffer, safe to transfer
-      port.postMessage({ id: msg.id, ok: true, value: { image, timingsMs: { ...card.timingsMs } } } satisfies ComputeReply, [
-        image.buffer,
-      ]);
+      const value: Preprocessed = { image, timingsMs: { ...card.timingsMs }, hints: { view: card.geometry.view } };
+      port.postMessage({ id: msg.id, ok: true, value } satisfies ComputeReply, [image.buffer]);
       return;
     }
     reader ??= createCardReader({ workers: 1, limits, engines: createReaderEngines({ workers: 1, ...(recycleAfter ? { recycleAfter } : {}) }) });
-    const r = await (await reader).readNormalised(msg.bytes);
+    const r = await (await reader).readNormalised(msg.bytes, msg.hints);
     const { pan, last4, brand, expiry, name } = r.card;
     const view: ReadView = {
       status: r.status,

@@ -11,4 +11,8 @@ import { createPreprocessHandler } from './stage-lambda.js';
 const runtime = createAwsRuntime({ service: 'preprocess' });
 
 /** SQS handler with partial batch responses. */
-export const handler = createPreprocessHandler(runtime, (bytes) => preprocessPhoto(bytes, runtime.config.limits));
+export const handler = createPreprocessHandler(runtime, async (bytes) => {
+  const card = await preprocessPhoto(bytes, runtime.config.limits);
+  // The hint travels on the record to the read stage: a card view or the whole frame.
+  return { image: card.image, timingsMs: card.timingsMs, hints: { view: card.geometry.view } };
+});
