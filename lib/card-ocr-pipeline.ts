@@ -32,7 +32,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { LAMBDA_MODEL_DIR } from './lambda-bundling.js';
 import { acknowledgePipelineFindings } from './nag-acknowledgements.js';
-import { ENV, METRICS_NAMESPACE, NODE_OPTIONS, POWERTOOLS_ENV } from './pipeline-env.js';
+import { ENV, METRICS_NAMESPACE, NODE_OPTIONS, ORT_DISABLE_TELEMETRY, POWERTOOLS_ENV } from './pipeline-env.js';
 import type { PipelineFunctionDefaults } from './pipeline-function.js';
 import { PipelineStorage, PROCESSED_PREFIX, UPLOADS_PREFIX, type PipelineStorageProps } from './pipeline-storage.js';
 import { ResultEvents } from './result-events.js';
@@ -227,7 +227,14 @@ export class CardOcrPipeline extends Construct {
       ...props.read,
       kind: 'read',
       description: 'Card OCR: read the normalised card, store masked fields, delete the images',
-      environment: { ...stageEnv, [ENV.ocrWorkers]: '1', [ENV.modelDir]: LAMBDA_MODEL_DIR },
+      environment: {
+        ...stageEnv,
+        [ENV.ocrWorkers]: '1',
+        // The learned readers' models travel inside the asset (lib/lambda-bundling.ts).
+        [ENV.modelDir]: LAMBDA_MODEL_DIR,
+        // No onnxruntime telemetry: no files in /tmp, no uploads to third parties.
+        [ORT_DISABLE_TELEMETRY]: '1',
+      },
       functionDefaults,
       // OCR of up to 2 cards plus model load on a cold start.
       defaults: { memorySize: 2048, timeout: Duration.seconds(90), batchSize: 2 },

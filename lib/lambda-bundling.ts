@@ -71,9 +71,13 @@ export const READ_MODEL_FILES: readonly string[] = Object.freeze([
  * - the `*-lstm` cores: tesseract.js 7.0.0 on Node never loads them. Its worker calls
  *   `getCore(lstmOnly, ...)` with a boolean where `getCore` compares against OEM numbers, so
  *   it always picks the full core (`tesseract-core[-simd|-relaxedsimd]`), which reads LSTM
- *   models too. Which of the three depends on the runtime's WASM features, so all three stay.
- *   (Trimming the full cores instead made Tesseract fail to start in the asset: the
- *   artifact test starts it there.)
+ *   models too. (Trimming the full cores instead made Tesseract fail to start in the asset:
+ *   the artifact test starts it there.)
+ * - the plain `tesseract-core` (no SIMD): `getCore` takes it only when WebAssembly SIMD is
+ *   missing, and every Node.js since 16.4 has it. Node 22 on Lambda has relaxed SIMD too
+ *   (→ `-relaxedsimd`); Node 20, where the artifact test runs, does not (→ `-simd`): both stay.
+ * - `zlibjs`: tesseract.js requires it only in its browser worker; on Node it gunzips with
+ *   `node:zlib`.
  */
 export const TRIMMED_PATHS: readonly string[] = Object.freeze([
   'node_modules/@tesseract.js-data/eng/4.0.0',
@@ -84,6 +88,9 @@ export const TRIMMED_PATHS: readonly string[] = Object.freeze([
   'node_modules/tesseract.js-core/tesseract-core-simd-lstm.wasm',
   'node_modules/tesseract.js-core/tesseract-core-relaxedsimd-lstm.js',
   'node_modules/tesseract.js-core/tesseract-core-relaxedsimd-lstm.wasm',
+  'node_modules/tesseract.js-core/tesseract-core.js',
+  'node_modules/tesseract.js-core/tesseract-core.wasm',
+  'node_modules/zlibjs',
 ]);
 
 /** npm's name for the Lambda CPU, as used by `--cpu` and sharp's `@img/sharp-linux-<cpu>`. */

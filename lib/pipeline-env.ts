@@ -7,3 +7,10 @@ export { ENV, METRICS_NAMESPACE, POWERTOOLS_ENV } from '../functions/core/env-na
 
 /** Node's own options variable (source maps in stack traces). */
 export const NODE_OPTIONS = 'NODE_OPTIONS';
+
+/**
+ * onnxruntime-node's own switch for the telemetry SDK its Linux build carries (Microsoft 1DS):
+ * unset, creating a session writes `.ses` and `mat-debug-<pid>.log` into TMPDIR and starts an
+ * uploader. The read function must neither leave files in /tmp nor talk to third parties.
+ */
+export const ORT_DISABLE_TELEMETRY = 'ORT_DISABLE_TELEMETRY';

@@ -123,13 +123,24 @@ describe('command hooks (run in a shell like local bundling does)', () => {
       'node_modules/tesseract.js-core/tesseract-core-simd-lstm.wasm',
       'node_modules/tesseract.js-core/tesseract-core-simd-lstm.wasm.js',
       'node_modules/tesseract.js-core/tesseract-core-simd.wasm',
+      'node_modules/tesseract.js-core/tesseract-core-simd.js',
+      'node_modules/tesseract.js-core/tesseract-core-relaxedsimd.wasm',
       'node_modules/tesseract.js-core/tesseract-core.js',
+      'node_modules/tesseract.js-core/tesseract-core.wasm',
+      'node_modules/zlibjs/bin/node-zlib.js',
+      'node_modules/tesseract.js/src/index.js',
     ]);
     run(commandHooksFor(Architecture.ARM_64, 'read').afterBundling(input, out));
     const left = (dir: string) => readdirSync(join(out, dir)).sort();
     expect(readdirSync(out).sort()).toEqual(['index.mjs', MODEL_DIR_IN_ASSET, 'node_modules']);
     expect(left('node_modules/@tesseract.js-data/eng')).toEqual(['4.0.0_best_int']);
-    expect(left('node_modules/tesseract.js-core')).toEqual(['tesseract-core-simd.wasm', 'tesseract-core.js']);
+    // The SIMD cores stay (Node 20 / Node 22 pick one each); the no-SIMD core and the browser-only zlibjs go.
+    expect(left('node_modules/tesseract.js-core')).toEqual([
+      'tesseract-core-relaxedsimd.wasm',
+      'tesseract-core-simd.js',
+      'tesseract-core-simd.wasm',
+    ]);
+    expect(left('node_modules')).toEqual(['@tesseract.js-data', 'onnxruntime-common', 'onnxruntime-node', 'tesseract.js', 'tesseract.js-core']);
     // onnxruntime: its JS and the linux/arm64 binaries only; no maps, types, sources or install script.
     expect(listTree(join(out, 'node_modules/onnxruntime-node'))).toEqual([
       'bin/napi-v6/linux/arm64/libonnxruntime.so.1',

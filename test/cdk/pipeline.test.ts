@@ -339,6 +339,8 @@ describe('functions', () => {
     expect(env('Read')[ENV.modelDir]).toBe(LAMBDA_MODEL_DIR);
     expect(LAMBDA_MODEL_DIR).toBe(`/var/task/${MODEL_DIR_IN_ASSET}`);
     expect(env('Preprocess')[ENV.modelDir]).toBeUndefined();
+    // onnxruntime's telemetry SDK stays off (it would write to /tmp and upload).
+    expect(env('Read').ORT_DISABLE_TELEMETRY).toBe('1');
     expect(env('Api')).toMatchObject({
       [ENV.apiAuth]: 'gateway',
       [ENV.uploadExpiresSeconds]: '300',
@@ -346,7 +348,7 @@ describe('functions', () => {
       [ENV.uploadOrigins]: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [bucketId(), 'RegionalDomainName'] }]] },
     });
     // Every name set is one the runtime declares (or Powertools/Node read themselves).
-    const known = new Set<string>([...Object.values(ENV), 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'NODE_OPTIONS']);
+    const known = new Set<string>([...Object.values(ENV), 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'NODE_OPTIONS', 'ORT_DISABLE_TELEMETRY']);
     for (const name of ['Preprocess', 'Read', 'Api'] as const) {
       for (const key of Object.keys(env(name))) expect(known, `${name} ${key}`).toContain(key);
     }
