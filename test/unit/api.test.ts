@@ -2,7 +2,7 @@ import { handle } from 'hono/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createApiApp, type ApiAppDeps } from '../../functions/handlers/api/app.js';
 import { configDefaults, loadConfig } from '../../functions/core/config.js';
-import { MemoryObjectStore, MemoryResultStore, makeRecord } from './api-fakes.js';
+import { MemoryObjectStore, MemoryResultStore, makeRecord } from '../support/memory-fakes.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
 const AUTH = { Authorization: `Bearer ${TOKEN}` };

@@ -8,7 +8,7 @@ import { openSqlite } from '../../functions/adapters/local/sqlite.js';
 import { ConflictError, NotFoundError } from '../../functions/core/errors.js';
 import { isScanId } from '../../functions/core/ids.js';
 import { createScanService } from '../../functions/core/scan-service.js';
-import { MemoryObjectStore, MemoryResultStore, makeRecord } from './api-fakes.js';
+import { MemoryObjectStore, MemoryResultStore, makeRecord } from '../support/memory-fakes.js';
 
 const NOW = new Date('2026-03-04T05:06:07.000Z');
 
