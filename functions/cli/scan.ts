@@ -8,6 +8,7 @@
  * usage error.
  */
 import { readFileSync } from 'node:fs';
+import pLimit from 'p-limit';
 import { ReadResult } from '../core/card.js';
 import type { CardReader, CardReaderOptions } from '../reader/reader.js';
 import { CardOcrError, toCardOcrError } from '../core/errors.js';
@@ -136,23 +137,20 @@ export async function runScan(
     progress.tick(finished);
   };
 
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < inputs.length) {
-      const index = next++;
-      const input = inputs[index] as ScanInput;
-      const result = await readOne(input);
-      lines[index] = toScanLine(input.file, result, opts.reveal);
-      counts[result.status] = (counts[result.status] ?? 0) + 1;
-      finished++;
-      flush();
-    }
+  const readInto = async (input: ScanInput, index: number): Promise<void> => {
+    const result = await readOne(input);
+    lines[index] = toScanLine(input.file, result, opts.reveal);
+    counts[result.status] = (counts[result.status] ?? 0) + 1;
+    finished++;
+    flush();
   };
+  // One photo more in flight than the reader's slots: the reader lets `concurrency` photos into
+  // its main-thread stages at a time, so the extra photo is read from disk and decoded
+  // (libvips, off the main thread) while the others are processed, rather than after them.
+  // p-limit starts them in input order.
+  const limit = pLimit(opts.concurrency + 1);
   try {
-    // One lane more than the reader's slots: the reader lets `concurrency` photos into its
-    // main-thread stages at a time, so the extra photo is read from disk and decoded (libvips,
-    // off the main thread) while the others are processed, rather than after them.
-    await Promise.all(Array.from({ length: Math.min(opts.concurrency + 1, inputs.length) }, lane));
+    await Promise.all(inputs.map((input, index) => limit(() => readInto(input, index))));
   } finally {
     progress.done();
     await reader.close();

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Log } from '../core/log.js';
 import type { NormalisedReader, PreprocessFn } from '../core/stages.js';
 import { createApiApp } from '../handlers/api/app.js';
@@ -84,6 +85,7 @@ export async function startLocalPipeline(options: StartLocalPipelineOptions = {}
       objects: runtime.objects,
       results: runtime.results,
       auth: { mode: 'bearer', token },
+      clientAddress: (c) => getConnInfo(c).remote.address ?? 'unknown',
       config: { api: config.api, limits },
       log,
     });

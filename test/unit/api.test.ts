@@ -14,7 +14,7 @@ function setup(overrides: Partial<ApiAppDeps> = {}) {
   const results = new MemoryResultStore();
   const errors: unknown[][] = [];
   const log = { debug() {}, info() {}, warn() {}, error: (...a: unknown[]) => void errors.push(a) };
-  const app = createApiApp({ objects, results, auth: { mode: 'bearer', token: TOKEN }, log, ...overrides });
+  const app = createApiApp({ objects, results, auth: { mode: 'bearer', token: TOKEN }, clientAddress: () => '203.0.113.7', log, ...overrides });
   return { app, objects, results, errors };
 }
 

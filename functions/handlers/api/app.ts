@@ -4,6 +4,7 @@
  * shape the response. Errors are mapped once, in error-mapping.ts.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Log } from '../../core/log.js';
@@ -28,6 +29,8 @@ export interface ApiAppDeps {
   readonly objects: ObjectStore;
   readonly results: ResultStore;
   readonly auth: AuthOptions;
+  /** The caller's network address (the runtime's `getConnInfo`): the rate limiter's client key. */
+  readonly clientAddress: (c: Context) => string;
   /** The `api` and `limits` sections of the config; their defaults apply when omitted. */
   readonly config?: { readonly api: ApiConfig; readonly limits: LimitsConfig };
   readonly log?: Log;
@@ -124,6 +127,7 @@ export function createApiApp(deps: ApiAppDeps): OpenAPIHono<ApiEnv> {
     rateLimit({
       burst: config.api.rateLimitBurst,
       perSecond: config.api.rateLimitRps,
+      clientKey: deps.clientAddress,
       ...deps.rateLimit,
     }),
   );

@@ -1,12 +1,12 @@
 /**
  * Authentication of /v1 routes. Two modes, one per runtime:
- * - `bearer` (local): a shared token, compared in constant time;
+ * - `bearer` (local): a shared token, checked by `hono/bearer-auth` (constant-time compare);
  * - `gateway` (AWS): API Gateway's JWT authorizer has verified the caller before the Lambda
  *   runs; the app still refuses any request that arrives without the authorizer's claims,
  *   so a route deployed without the authorizer fails closed instead of going anonymous.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
+import { bearerAuth } from 'hono/bearer-auth';
 import { errorResponse } from './error-mapping.js';
 
 export type AuthOptions =
@@ -23,18 +23,11 @@ export interface AuthVariables {
   principal: string;
 }
 
-const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
-
-/** Constant-time comparison: hashing first makes the inputs equal-length, so no length leak either. */
-export function tokensMatch(given: string, expected: string): boolean {
-  return timingSafeEqual(digest(given), digest(expected));
-}
-
 /**
  * The JWT authorizer's subject from an API Gateway HTTP API (payload v2) event, as passed by
  * `hono/aws-lambda` in `c.env.event`.
  */
-export function jwtSubjectFromGatewayEvent(c: Context): string | null {
+function jwtSubjectFromGatewayEvent(c: Context): string | null {
   const env: unknown = c.env;
   const event = isObject(env) ? env['event'] : undefined;
   const requestContext = isObject(event) ? event['requestContext'] : undefined;
@@ -51,24 +44,28 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /** Middleware that rejects unauthenticated requests with 401 and sets `principal`. */
 export function authMiddleware(options: AuthOptions): MiddlewareHandler<{ Variables: AuthVariables }> {
-  if (options.mode === 'bearer' && options.token.length < 16) {
-    throw new RangeError('the API token must be at least 16 characters');
+  if (options.mode === 'bearer') {
+    if (options.token.length < 16) throw new RangeError('the API token must be at least 16 characters');
+    // One answer for a missing header, another scheme and a wrong token: 401 with the API's error body.
+    const deny = (c: Context) =>
+      errorResponse(c, 'unauthorized', 'a valid bearer token is required', { 'WWW-Authenticate': 'Bearer realm="cardocr"' });
+    const check = bearerAuth<{ Variables: AuthVariables }>({
+      token: options.token,
+      realm: 'cardocr',
+      noAuthenticationHeader: { message: deny },
+      invalidAuthenticationHeader: { message: deny },
+      invalidToken: { message: deny },
+    });
+    return async (c, next) =>
+      check(c, async () => {
+        c.set('principal', 'token');
+        await next();
+      });
   }
   return async (c, next) => {
-    if (options.mode === 'bearer') {
-      const header = c.req.header('authorization') ?? '';
-      const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-      if (!match?.[1] || !tokensMatch(match[1], options.token)) {
-        return errorResponse(c, 'unauthorized', 'a valid bearer token is required', {
-          'WWW-Authenticate': 'Bearer realm="cardocr"',
-        });
-      }
-      c.set('principal', 'token');
-    } else {
-      const principal = (options.principalFrom ?? jwtSubjectFromGatewayEvent)(c);
-      if (!principal) return errorResponse(c, 'unauthorized', 'the request carries no verified caller');
-      c.set('principal', principal);
-    }
+    const principal = (options.principalFrom ?? jwtSubjectFromGatewayEvent)(c);
+    if (!principal) return errorResponse(c, 'unauthorized', 'the request carries no verified caller');
+    c.set('principal', principal);
     await next();
   };
 }

@@ -47,6 +47,8 @@ export function errorResponse(c: Context, code: ErrorCode, message: string, head
 /** Converts anything thrown by a route into an error response; logs only server-side faults. */
 export function toErrorResponse(err: unknown, c: Context, log: Log): Response {
   if (err instanceof HTTPException) {
+    // A middleware that built its own response (bearer auth's 401 with WWW-Authenticate) answers as is.
+    if (err.res) return err.getResponse();
     const code = CODE_BY_STATUS[err.status];
     if (code) return errorResponse(c, code, err.message || 'request rejected');
   }

@@ -10,8 +10,11 @@ export interface RateLimitOptions {
   readonly burst: number;
   /** Refill rate, requests per second. */
   readonly perSecond: number;
-  /** Identifies the client; defaults to its network address. */
-  readonly clientKey?: (c: Context) => string;
+  /**
+   * Identifies the client: its network address, from the runtime's `getConnInfo` (the
+   * composition root passes it; forwarding headers are never trusted, any client can forge them).
+   */
+  readonly clientKey: (c: Context) => string;
   /** Injectable clock (ms) for tests. */
   readonly now?: () => number;
   /** Most clients tracked at once; full buckets are dropped first when exceeded. */
@@ -23,30 +26,11 @@ interface Bucket {
   at: number;
 }
 
-/**
- * The caller's address: the socket's remote address on Node (`@hono/node-server` puts the
- * request in `c.env.incoming`), the source IP on API Gateway (`c.env.event`). Forwarding
- * headers are ignored: any client can forge them.
- */
-export function clientAddress(c: Context): string {
-  const env: unknown = c.env;
-  if (typeof env === 'object' && env !== null) {
-    const incoming = (env as { incoming?: { socket?: { remoteAddress?: unknown } } }).incoming;
-    const remote = incoming?.socket?.remoteAddress;
-    if (typeof remote === 'string') return remote;
-    const event = (env as { event?: { requestContext?: { http?: { sourceIp?: unknown }; identity?: { sourceIp?: unknown } } } })
-      .event;
-    const ip = event?.requestContext?.http?.sourceIp ?? event?.requestContext?.identity?.sourceIp;
-    if (typeof ip === 'string') return ip;
-  }
-  return 'unknown';
-}
-
 /** Middleware answering 429 with Retry-After once a client's bucket is empty. */
 export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
   const buckets = new Map<string, Bucket>();
   const now = options.now ?? Date.now;
-  const keyOf = options.clientKey ?? clientAddress;
+  const keyOf = options.clientKey;
   const maxClients = options.maxClients ?? 10_000;
 
   const refill = (bucket: Bucket, t: number): void => {

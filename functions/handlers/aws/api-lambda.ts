@@ -4,7 +4,7 @@
  * upstream, and the app refuses requests that arrive without its claims (fails closed).
  */
 import type { Context } from 'aws-lambda';
-import { handle } from 'hono/aws-lambda';
+import { getConnInfo, handle } from 'hono/aws-lambda';
 import { loadConfig } from '../../core/config.js';
 import { createApiApp } from '../api/app.js';
 import { createAwsRuntime } from './composition.js';
@@ -15,6 +15,7 @@ const app = createApiApp({
   objects: runtime.objects,
   results: runtime.results,
   auth: { mode: 'gateway' },
+  clientAddress: (c) => getConnInfo(c).remote.address ?? 'unknown',
   config: { api: loadConfig(['api']).api, limits: runtime.config.limits },
   log: runtime.log,
 });
