@@ -1,7 +1,7 @@
 /**
  * The web page markup (served at `/`).
- * Kept as a string module so the page ships inside the app (no static files, no build step,
- * nothing for esbuild or tsc to copy). No backticks or dollar-braces inside: it is a raw template.
+ * Kept as a string module so the page ships inside the app (no static files to copy into
+ * the Lambda asset). No backticks or dollar-braces inside: it is a raw template.
  */
 export const INDEX_HTML = String.raw`<!doctype html>
 <html lang="en">

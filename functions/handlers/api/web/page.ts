@@ -1,10 +1,11 @@
 /**
- * Serves the web page: markup, script, styles and icon, all from strings in this folder,
+ * Serves the web page: markup, styles and icon from strings in this folder, and the script
+ * bundled from typed TypeScript (client/app.ts) by esbuild at build time (app-bundle.gen.ts),
  * under a strict Content-Security-Policy (scripts and styles from this origin only, no
  * inline code; uploads may go to this origin and to the configured upload origins).
  */
 import type { Env, Hono } from 'hono';
-import { APP_SCRIPT } from './app-script.js';
+import { APP_SCRIPT } from './app-bundle.gen.js';
 import { INDEX_HTML } from './index-html.js';
 import { STYLES } from './styles.js';
 

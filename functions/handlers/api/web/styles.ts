@@ -1,7 +1,7 @@
 /**
  * The web page styles (served at `/assets/app.css`).
- * Kept as a string module so the page ships inside the app (no static files, no build step,
- * nothing for esbuild or tsc to copy). No backticks or dollar-braces inside: it is a raw template.
+ * Kept as a string module so the page ships inside the app (no static files to copy into
+ * the Lambda asset). No backticks or dollar-braces inside: it is a raw template.
  */
 export const STYLES = String.raw`:root {
   --bg: #f5f6f8;
