@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { UsageError } from './usage.js';
 
 /** File name endings picked up when a directory is given. */
-export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp'] as const;
+const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp'] as const;
 
 /** One photo to read. `file` is what the output shows: the path as given, or dir + name. */
 export interface ScanInput {

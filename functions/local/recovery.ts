@@ -45,7 +45,7 @@ async function* working(results: ResultStore): AsyncGenerator<ScanRecord> {
 }
 
 /** Hands one working scan back to its stage; returns what was done. */
-export async function requeueScan(
+async function requeueScan(
   deps: RecoveryDeps,
   record: ScanRecord,
   options: { clearLease: boolean },

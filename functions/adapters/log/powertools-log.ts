@@ -26,7 +26,7 @@ export function redactLogValue(value: unknown, depth = 0): unknown {
 }
 
 /** Powertools' standard keys, with every attribute redacted on the way out. */
-export class RedactingLogFormatter extends LogFormatter {
+class RedactingLogFormatter extends LogFormatter {
   override formatAttributes(attributes: UnformattedAttributes, additional: LogAttributes): LogItem {
     const ctx = attributes.lambdaContext;
     const base: LogAttributes = {

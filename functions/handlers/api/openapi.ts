@@ -6,7 +6,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Env } from 'hono';
 
 /** Version of the HTTP API described by the document. */
-export const API_VERSION = '1.0.0';
+const API_VERSION = '1.0.0';
 
 /** Registers the security scheme and serves the document at `/openapi.json`. */
 export function registerOpenApi<E extends Env>(app: OpenAPIHono<E>): void {
