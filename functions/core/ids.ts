@@ -15,7 +15,7 @@ export const UPLOADS_PREFIX = 'uploads/';
 export const PROCESSED_PREFIX = 'processed/';
 
 /** Image types accepted for upload, with the key extension used for each. */
-export const UPLOAD_CONTENT_TYPES: Readonly<Record<string, string>> = Object.freeze({
+const UPLOAD_CONTENT_TYPES: Readonly<Record<string, string>> = Object.freeze({
   'image/jpeg': 'jpg',
   'image/png': 'png',
   'image/webp': 'webp',

@@ -13,7 +13,7 @@ export const UPLOAD_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
 export type UploadContentType = (typeof UPLOAD_TYPES)[number];
 
 /** The type assumed when a client declares none: keys always carry an extension (see ids.ts). */
-export const DEFAULT_UPLOAD_TYPE: UploadContentType = 'image/jpeg';
+const DEFAULT_UPLOAD_TYPE: UploadContentType = 'image/jpeg';
 
 /** Statuses during which the pipeline is working on the scan's images. */
 const IN_FLIGHT: readonly ScanStatus[] = ['queued', 'preprocessing', 'reading'];

@@ -13,7 +13,7 @@ import { redactPans } from '../../core/mask.js';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 /** Masks card-number-like runs in every string of a log value, to a bounded depth. */
-export function redactLogValue(value: unknown, depth = 0): unknown {
+function redactLogValue(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return redactPans(value);
   if (value instanceof Error) {
     const code = (value as { code?: unknown }).code;

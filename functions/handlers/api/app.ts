@@ -53,7 +53,7 @@ const MAX_JSON_BYTES = 16 * 1024;
  * through `redactPans` once more, so that even a store holding a full PAN by mistake could
  * not send it out.
  */
-export function toScanView(record: ScanRecord): ScanView {
+function toScanView(record: ScanRecord): ScanView {
   const card = record.card;
   return {
     id: record.id,

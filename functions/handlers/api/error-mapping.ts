@@ -11,7 +11,7 @@ import { redactPans } from '../../core/mask.js';
 import type { Log } from '../../core/log.js';
 
 /** HTTP status for each error code. */
-export const STATUS_BY_CODE: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
+const STATUS_BY_CODE: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
   invalid_image: 400,
   unsupported_format: 415,
   too_large: 413,

@@ -59,7 +59,7 @@ export interface AwsRuntime {
 }
 
 /** SDK settings for the configured endpoints (real AWS when none is set). */
-export function clientConfigsFor(config: Config['aws']): { s3: S3ClientConfig; dynamo: DynamoDBClientConfig; sqs: SQSClientConfig } {
+function clientConfigsFor(config: Config['aws']): { s3: S3ClientConfig; dynamo: DynamoDBClientConfig; sqs: SQSClientConfig } {
   const s3: S3ClientConfig = { region: config.region };
   if (config.s3Endpoint) {
     Object.assign(s3, {

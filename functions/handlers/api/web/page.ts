@@ -20,7 +20,7 @@ const ICON_SVG =
   'rx="1" fill="#fff"/></svg>';
 
 /** The page's Content-Security-Policy. */
-export function pageCsp(uploadOrigins: readonly string[] = []): string {
+function pageCsp(uploadOrigins: readonly string[] = []): string {
   const origins = uploadOrigins.map((o) => new URL(o).origin);
   return [
     "default-src 'none'",
