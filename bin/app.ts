@@ -7,6 +7,7 @@
  * - `removalPolicy`: `retain` (default) or `destroy` (empties and deletes buckets and tables)
  * - `allowedOrigins`: comma-separated browser origins for CORS
  * - `alarmEmail`: address subscribed to the alarm topic
+ * - `monthlyBudgetUsd`: monthly cost budget alerting the alarm topic (default 50; 0 turns it off)
  * - `jwtIssuer` + `jwtAudience` (comma-separated): use an existing identity provider instead
  *   of the Cognito user pool the stack creates
  * - `stackName`: default `CardOcr`
@@ -56,7 +57,12 @@ const pipeline: CardOcrPipelineProps = {
   },
 };
 
-new CardOcrStack(app, context('stackName') ?? 'CardOcr', { pipeline, ...(alarmEmail ? { alarmEmail } : {}) });
+const budget = context('monthlyBudgetUsd');
+new CardOcrStack(app, context('stackName') ?? 'CardOcr', {
+  pipeline,
+  ...(alarmEmail ? { alarmEmail } : {}),
+  ...(budget !== undefined ? { monthlyBudgetUsd: Number(budget) } : {}),
+});
 
 if (context('nag') !== 'false') {
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));

@@ -4,6 +4,8 @@
  * `cdk synth` needs no credentials.
  */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as budgets from 'aws-cdk-lib/aws-budgets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
@@ -22,6 +24,14 @@ export interface CardOcrStackProps extends StackProps {
    * @default - no subscription; the topic can be subscribed to later
    */
   readonly alarmEmail?: string;
+  /**
+   * Monthly cost budget, USD, alerting the alarm topic at 80 % of actual and 100 % of
+   * forecast spend. It covers the whole account's cost (a budget filtered on a stack tag sees
+   * nothing until that tag is activated for cost allocation, which would silence it). 0 turns
+   * it off.
+   * @default 50
+   */
+  readonly monthlyBudgetUsd?: number;
 }
 
 export class CardOcrStack extends Stack {
@@ -40,6 +50,41 @@ export class CardOcrStack extends Stack {
     acknowledgeStackFindings({ alarmTopic, ...(emailSubscription ? { emailSubscription } : {}) });
 
     this.pipeline = new CardOcrPipeline(this, 'Pipeline', { ...props.pipeline, alarmTopic });
+
+    const budgetUsd = props.monthlyBudgetUsd ?? 50;
+    if (!(Number.isFinite(budgetUsd) && budgetUsd >= 0)) {
+      throw new Error(`CardOcrStack: monthlyBudgetUsd must be a non-negative number of USD (0 turns the budget off), got ${budgetUsd}`);
+    }
+    if (budgetUsd > 0) {
+      // AWS Budgets publishes to the topic as a service principal of this account only.
+      alarmTopic.addToResourcePolicy(
+        new iam.PolicyStatement({
+          principals: [new iam.ServicePrincipal('budgets.amazonaws.com')],
+          actions: ['SNS:Publish'],
+          resources: [alarmTopic.topicArn],
+          conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+        }),
+      );
+      const subscribers = [{ subscriptionType: 'SNS', address: alarmTopic.topicArn }];
+      new budgets.CfnBudget(this, 'MonthlyBudget', {
+        budget: {
+          budgetName: `${this.stackName}-monthly`,
+          budgetType: 'COST',
+          timeUnit: 'MONTHLY',
+          budgetLimit: { amount: budgetUsd, unit: 'USD' },
+        },
+        notificationsWithSubscribers: [
+          {
+            notification: { notificationType: 'ACTUAL', comparisonOperator: 'GREATER_THAN', threshold: 80, thresholdType: 'PERCENTAGE' },
+            subscribers,
+          },
+          {
+            notification: { notificationType: 'FORECASTED', comparisonOperator: 'GREATER_THAN', threshold: 100, thresholdType: 'PERCENTAGE' },
+            subscribers,
+          },
+        ],
+      });
+    }
 
     const p = this.pipeline;
     const outputs: Array<[string, string, string]> = [

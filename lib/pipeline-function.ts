@@ -56,8 +56,21 @@ export interface PipelineFunctionOptions {
 }
 
 /**
- * A bundled Node.js function with its own log group (`<id>Logs`). Returns the concrete
- * class so its owner can grant and wire it; owners expose it as `IFunction`.
+ * CloudWatch Logs data protection for every log group of the pipeline: the managed card
+ * number, security code and expiry identifiers are masked (and audited) on ingestion. The
+ * handlers already redact; this catches what a future log line might let through.
+ */
+export function cardDataProtection(): logs.DataProtectionPolicy {
+  return new logs.DataProtectionPolicy({
+    name: 'card-ocr-card-data',
+    description: 'Mask card numbers, security codes and expiry dates in the pipeline logs',
+    identifiers: [logs.DataIdentifier.CREDITCARDNUMBER, logs.DataIdentifier.CREDITCARDSECURITYCODE, logs.DataIdentifier.CREDITCARDEXPIRATION],
+  });
+}
+
+/**
+ * A bundled Node.js function with its own log group (`<id>Logs`, card data masked). Returns
+ * the concrete class so its owner can grant and wire it; owners expose it as `IFunction`.
  */
 export function createPipelineFunction(
   scope: Construct,
@@ -68,6 +81,7 @@ export function createPipelineFunction(
   const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
     retention: defaults.logRetention,
     removalPolicy: defaults.removalPolicy,
+    dataProtectionPolicy: cardDataProtection(),
   });
   return new NodejsFunction(scope, id, {
     description: options.description,

@@ -15,7 +15,7 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { AlarmSet } from './alarms.js';
-import { createPipelineFunction, type PipelineFunctionDefaults } from './pipeline-function.js';
+import { cardDataProtection, createPipelineFunction, type PipelineFunctionDefaults } from './pipeline-function.js';
 
 /** GET routes served without the JWT authorizer. */
 export const PUBLIC_ROUTES: readonly string[] = Object.freeze(['/healthz', '/openapi.json', '/', '/assets/{proxy+}']);
@@ -149,6 +149,7 @@ export class ScanApi extends Construct {
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: props.logRetention,
       removalPolicy: props.removalPolicy,
+      dataProtectionPolicy: cardDataProtection(),
     });
     const stage = new apigw.HttpStage(this, 'Stage', {
       httpApi,

@@ -511,10 +511,50 @@ describe('operations', () => {
     }
   });
 
-  it('every log group has a retention', () => {
+  it('every log group has a retention and masks card data (managed CreditCardNumber, security code, expiry)', () => {
     const groups = idsOf('AWS::Logs::LogGroup');
     expect(groups).toHaveLength(4);
-    for (const id of groups) expect(resources[id]!.Properties.RetentionInDays, id).toBeGreaterThan(0);
+    for (const id of groups) {
+      const p = resources[id]!.Properties;
+      expect(p.RetentionInDays, id).toBeGreaterThan(0);
+      const statements = p.DataProtectionPolicy.Statement as Array<{ DataIdentifier: string[]; Operation: Record<string, unknown> }>;
+      const masked = statements.find((s) => 'Deidentify' in s.Operation);
+      expect(masked?.Operation).toEqual({ Deidentify: { MaskConfig: {} } });
+      expect(masked?.DataIdentifier.map((d) => String(JSON.stringify(d)))).toEqual(
+        expect.arrayContaining([expect.stringContaining(':dataprotection::aws:data-identifier/CreditCardNumber')]),
+      );
+      expect(statements.some((s) => 'Audit' in s.Operation)).toBe(true);
+    }
+  });
+
+  it('monthly budget (default 50 USD) alerts the alarm topic at 80 % actual and 100 % forecast; Budgets may publish there', () => {
+    const budget = resources[only('AWS::Budgets::Budget', 'MonthlyBudget')]!.Properties;
+    expect(budget.Budget).toMatchObject({ BudgetType: 'COST', TimeUnit: 'MONTHLY', BudgetLimit: { Amount: 50, Unit: 'USD' } });
+    const topic = only('AWS::SNS::Topic', 'AlarmTopic');
+    expect(
+      (budget.NotificationsWithSubscribers as Array<{ Notification: Record<string, unknown>; Subscribers: unknown[] }>).map((n) => [
+        n.Notification.NotificationType,
+        n.Notification.Threshold,
+        n.Subscribers,
+      ]),
+    ).toEqual([
+      ['ACTUAL', 80, [{ SubscriptionType: 'SNS', Address: { Ref: topic } }]],
+      ['FORECASTED', 100, [{ SubscriptionType: 'SNS', Address: { Ref: topic } }]],
+    ]);
+    const topicPolicy = Object.values(resources).find((r) => r.Type === 'AWS::SNS::TopicPolicy')!.Properties.PolicyDocument;
+    expect(topicPolicy.Statement).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Effect: 'Allow',
+          Principal: { Service: 'budgets.amazonaws.com' },
+          Action: 'SNS:Publish',
+          Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+        }),
+      ]),
+    );
+    const none = synthStack({ monthlyBudgetUsd: 0 }).template;
+    none.resourceCountIs('AWS::Budgets::Budget', 0);
+    expect(() => synthStack({ monthlyBudgetUsd: -1 })).toThrow(/monthlyBudgetUsd must be a non-negative number/);
   });
 
   it('outputs: API URL, bucket, table, user pool and client, alarm topic, DLQs, result bus', () => {
