@@ -59,6 +59,9 @@ describe('extractPan: what is read', () => {
     { name: 'OCR dropped one space (boundaries still the brand\'s)', lines: [line('4111 11111111 1111')], pan: '4111111111111111' },
     { name: 'inside a longer line, next to words', lines: [line('CARD NO 4111 1111 1111 1111 VALID')], pan: '4111111111111111' },
     { name: 'edge punctuation on a group', lines: [line('4111 1111 1111 1111.')], pan: '4111111111111111' },
+    { name: 'a date beside the number ends the run (its digits are no group)', lines: [line('4111 1111 1111 1111 12/28')], pan: '4111111111111111' },
+    { name: 'a wide gap read as a slash', lines: [line('4111/111111111111')], pan: '4111111111111111' },
+    { name: 'a wide gap read as a dot', lines: [line('4111 1111 1111.1111')], pan: '4111111111111111' },
   ];
   it.each(cases)('$name', ({ lines, pan, brand }) => {
     const r = extractPan(lines);
@@ -79,6 +82,7 @@ describe('extractPan: what is refused', () => {
     { name: 'all zeros: Luhn-valid but no network\'s IIN', lines: [line('0000 0000 0000 0000')], reason: 'unknown_iin' },
     { name: 'a 16-digit part of an 18-digit run is never cut out', lines: [line('4111 1111 1111 1111 12')], reason: 'bad_grouping' },
     { name: 'a fifth group after a valid 4-4-4-4 run (whole run only)', lines: [line('4111 1111 1111 1111 4111')], reason: 'not_found' },
+    { name: 'an amount is not split into groups', lines: [line('$25.00 4111 1111')], reason: 'not_found' },
     { name: 'many letters: not number-like', lines: [line('SSSS 5555 SSSS HHHH', 'number')], reason: 'not_found' },
   ];
   it.each(cases)('$name', ({ lines, reason, unverified }) => {
@@ -170,6 +174,10 @@ describe('extractPan: groups in separate boxes', () => {
     // A fifth group continuing the row: the run is not a card number as printed.
     const longer = [...row, learned('7777', box(610, 200, 110, 40))];
     expect(extractPan(longer).pan).toBeNull();
+  });
+  it('joins boxes of several groups each on one row (#### ######## ####)', () => {
+    const row = [learned('4111', box(50, 200, 110, 40)), learned('11111111', box(180, 200, 230, 40)), learned('1111', box(430, 202, 110, 38))];
+    expect(extractPan(row).pan).toBe('4111111111111111');
   });
   it('never stitches digits across unrelated lines', () => {
     // 4111 1111 on the number row, 1111 1111 at the bottom of the card: not one number.
@@ -319,6 +327,8 @@ describe('extractName', () => {
     { name: 'too many words', text: 'ONE TWO THREE FOUR FIVE' },
     { name: 'longer than a track allows', text: 'MAXIMILIANO ALEJANDRO FERNANDEZ' },
     { name: 'consonant noise', text: 'XKCD BRRT' },
+    { name: 'a slogan of common words', text: 'EVERYWHERE YOU ARE' },
+    { name: 'screen text', text: 'INFORMATION PROPERTY LIST' },
     { name: 'a phone line', text: 'CALL 1 800 432 1000' },
   ];
   it.each(refused)('not a name: $name', ({ text }) => {

@@ -49,6 +49,11 @@ const NOT_A_NAME = new Set([
   'USE', 'ELECTRONIC', 'INTERNATIONAL', 'PAYMENT', 'PROTECTION', 'CALL', 'PHONE', 'TEL', 'WWW', 'COM', 'HTTP',
   'HTTPS', 'THE', 'OF', 'AND', 'FOR', 'YOUR', 'SIGN', 'HERE', 'ISSUED', 'BY',
   'ACCOUNT', 'NUMBER', 'CVV', 'CVC', 'SECURITY', 'CODE', 'HOLOGRAM', 'PLUS',
+  // slogan and screen words (EVERYWHERE YOU ARE, INFORMATION PROPERTY LIST): English function
+  // words and common marketing words that no holder name is made of
+  'YOU', 'ARE', 'WE', 'OUR', 'IS', 'IT', 'WITH', 'IN', 'ON', 'AT', 'BE', 'MORE', 'WHERE', 'EVERYWHERE', 'ANYWHERE',
+  'WELCOME', 'THANK', 'THANKS', 'PLEASE', 'INFORMATION', 'PROPERTY', 'LIST', 'PAY', 'MONEY', 'SAVE', 'SCAN',
+  'SETTINGS', 'OPEN', 'ALLOW', 'CANCEL', 'PRIORITY', 'PASS', 'FREE', 'NEW', 'LIFE', 'WORLDWIDE', 'ACCEPTED',
 ]);
 
 // Words a card prints in the holder's slot on specimens and some real cards (LEE CARDHOLDER,
