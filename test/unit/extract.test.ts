@@ -231,6 +231,7 @@ describe('extractExpiry', () => {
     { name: '有效期', lines: [line('有效期 11/30')], expiry: '11/30' },
     { name: '月/年 label line above the date', lines: [line('月/年'), line('11/30')], expiry: '11/30' },
     { name: 'no label', lines: [line('11/30')], expiry: '11/30' },
+    { name: 'labels read without spaces', lines: [line('MEMBERSINCE 08/10'), line('GOODTHRU 05/16')], expiry: '05/16' },
     { name: 'VALID FROM then THRU on one line', lines: [line('VALID FROM 10/25 VALID THRU 05/29')], expiry: '05/29' },
     { name: 'THRU date before the FROM date', lines: [line('THRU 05/29 FROM 10/25')], expiry: '05/29' },
     { name: 'MEMBER SINCE and an unlabelled date', lines: [line('MEMBER SINCE 08/10'), line('05/16')], expiry: '05/16' },
@@ -247,6 +248,7 @@ describe('extractExpiry', () => {
   const refused: Array<{ name: string; lines: TextLine[]; reason: string }> = [
     { name: 'only VALID FROM', lines: [line('VALID FROM 10/25')], reason: 'only_valid_from' },
     { name: 'FROM alone', lines: [line('FROM 10/25')], reason: 'only_valid_from' },
+    { name: 'VALIDFROM glued', lines: [line('VALIDFROM 10/25')], reason: 'only_valid_from' },
     { name: 'a date before MEMBER SINCE', lines: [line('MEMBER SINCE 09/24'), line('08/23')], reason: 'only_valid_from' },
     { name: 'impossible month 13', lines: [line('VALID THRU 13/28')], reason: 'impossible_month' },
     { name: 'impossible month 00', lines: [line('VALID THRU 00/28')], reason: 'impossible_month' },
@@ -301,6 +303,9 @@ describe('extractName', () => {
     { name: 'stray punctuation at word edges', lines: [line('. JOHN E OKAFOR ,', 'name')], expected: 'JOHN E OKAFOR' },
     { name: 'accented Latin letters', lines: [line('ÉLODIE MÜLLER')], expected: 'ÉLODIE MÜLLER' },
     { name: 'the name-region line wins', lines: [line('METRO FIRST', 'any', 0.99), line('LEILA MULLER', 'name', 0.8)], expected: 'LEILA MULLER' },
+    { name: 'gaps a recogniser dropped: initial with a dot', lines: [line('JOHNT.SAMPLE')], expected: 'JOHN T. SAMPLE' },
+    { name: 'gaps a recogniser dropped: Title Case', lines: [line("I.Don'tBuyit")], expected: "I. DON'T BUYIT" },
+    { name: 'McDonald keeps its capital', lines: [line('Anna McDonald')], expected: 'ANNA MCDONALD' },
     { name: 'a specimen holder word beside a name', lines: [line('LEE CARDHOLDER')], expected: 'LEE CARDHOLDER' },
     { name: 'capitals win over Title Case', lines: [line('Thank You', 'any', 0.99), line('ANNA ADLER', 'any', 0.8)], expected: 'ANNA ADLER' },
   ];
@@ -328,6 +333,8 @@ describe('extractName', () => {
     { name: 'longer than a track allows', text: 'MAXIMILIANO ALEJANDRO FERNANDEZ' },
     { name: 'consonant noise', text: 'XKCD BRRT' },
     { name: 'a slogan of common words', text: 'EVERYWHERE YOU ARE' },
+    { name: 'a slogan read without spaces', text: 'PaymentProtection' },
+    { name: 'capitals without spaces cannot be split', text: 'MAXMUSTERMANN' },
     { name: 'screen text', text: 'INFORMATION PROPERTY LIST' },
     { name: 'a phone line', text: 'CALL 1 800 432 1000' },
   ];
