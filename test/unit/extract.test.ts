@@ -60,6 +60,7 @@ describe('extractPan: what is read', () => {
     { name: 'inside a longer line, next to words', lines: [line('CARD NO 4111 1111 1111 1111 VALID')], pan: '4111111111111111' },
     { name: 'edge punctuation on a group', lines: [line('4111 1111 1111 1111.')], pan: '4111111111111111' },
     { name: 'a date beside the number ends the run (its digits are no group)', lines: [line('4111 1111 1111 1111 12/28')], pan: '4111111111111111' },
+    { name: 'Persian digits', lines: [line('۴۱۱۱ ۱۱۱۱ ۱۱۱۱ ۱۱۱۱')], pan: '4111111111111111' },
     { name: 'a wide gap read as a slash', lines: [line('4111/111111111111')], pan: '4111111111111111' },
     { name: 'a wide gap read as a dot', lines: [line('4111 1111 1111.1111')], pan: '4111111111111111' },
   ];

@@ -229,7 +229,12 @@ function lineTokens(line: TextLine): Array<Group | null> {
   // Spaces and dashes separate groups; so does a / . , between two runs of three or more
   // digits (OCR reads a wide gap as a mark: 6297/3245…, 4000.1234) — never the mark of a date
   // (12/28) or an amount (25.00). One character for one keeps per-character confidences aligned.
-  const text = line.text.replace(/(?<=\d{3})[/.,](?=\d{3})/g, ' ');
+  // Full-width and Eastern Arabic / Persian digits count as digits (char for char, so aligned too).
+  const text = line.text
+    .replace(/[\uff10-\uff19]/g, (d) => String(d.charCodeAt(0) - 0xff10))
+    .replace(/[\u0660-\u0669]/g, (d) => String(d.charCodeAt(0) - 0x0660))
+    .replace(/[\u06f0-\u06f9]/g, (d) => String(d.charCodeAt(0) - 0x06f0))
+    .replace(/(?<=\d{3})[/.,](?=\d{3})/g, ' ');
   const conf = line.charConfidences && line.charConfidences.length === text.length ? line.charConfidences : null;
   const out: Array<Group | null> = [];
   const re = /[^\s\-–—]+/g;
