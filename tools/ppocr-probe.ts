@@ -185,6 +185,7 @@ async function main(): Promise<void> {
   }
   await detector.close();
   await recognizer.close();
+  console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
 }
 
 await main();

@@ -23,11 +23,11 @@ import type { Gray } from './readers/glyph/glyphs.js';
 import { readNameWithOcr } from './readers/glyph/name-ocr.js';
 import { readGlyphHypotheses, type GlyphResult } from './readers/glyph/hypotheses.js';
 import { readViewLearned, rereadLines, toTextLines, type LearnedReading } from './readers/learned.js';
-import type { LineRecognizer, OcrEngine, TextDetector } from '../core/ports.js';
+import type { LineRecognizer, OcrEngine, Raster, TextDetector } from '../core/ports.js';
 import type { LineDiagnostic, ReadDiagnostics, ViewDiagnostic } from './diagnostics.js';
 import { fusePan, needsMoreReadings, panReadings, type PanFusion, type PanReading } from './fuse.js';
 import { cropQuad } from './image/crop-quad.js';
-import { frameRaster, grayRaster, type View } from './views.js';
+import { frameRaster, grayRaster, regionsBox, zoomRaster, type View } from './views.js';
 import { breathe, CARD_HEIGHT, CARD_WIDTH, locateCard, workingCopy } from './preprocess.js';
 
 export interface CardReader {
@@ -127,6 +127,8 @@ const DETECT_SIDE = 960;
 const DETECT_SIDE_2 = 1280;
 /** The second crop of a number line: wider margin, taller (another view of the same print for fusion). */
 const REREAD = { name: 'pad', pad: 0.3, height: 64 } as const;
+/** A frame whose print covers less than this fraction is read again from a closer view. */
+const ZOOM_BELOW = 0.3;
 
 const digitsOf = (t: string): string => t.replace(/\D/g, '');
 
@@ -180,7 +182,7 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
   };
 
   /** Runs the readers on the views, cheapest first, until the number is settled. */
-  async function readViews(card: View | null, frame: View | null): Promise<Reading> {
+  async function readViews(card: View | null, frame: View | null, source: Raster | null): Promise<Reading> {
     const timings: Record<string, number> = {};
     const add = (k: string, ms: number) => (timings[k] = (timings[k] ?? 0) + ms);
     const readings: PanReading[] = [];
@@ -236,9 +238,10 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
       const order: View[] = [];
       if (card) order.push(card);
       if (frame) order.push(frame);
-      for (const view of order) {
+      for (let i = 0; i < order.length; i++) {
+        const view = order[i]!;
         if (settled(fused) && fused.candidates.length > 0 && (learnedReads.length > 0 || !wantFields())) break;
-        if (view === frame && card && learnedReads.some((l) => l.lines.length > 0) && fused.candidates.length > 0) break;
+        if (view === frame && card && !card.fullFrame && learnedReads.some((l) => l.lines.length > 0) && fused.candidates.length > 0) break;
         const lr = await readViewLearned(view, learned.detector, rec, { maxSide: DETECT_SIDE });
         add('detect', lr.timingsMs.detect);
         add('recognize', lr.timingsMs.recognize);
@@ -256,6 +259,15 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
             if (again.length > 0) fused = take(toTextLines(again), again[0]!.source);
             if (settled(fused)) break;
           }
+        }
+        const box = view.kind === 'frame' && source && !settled(fused) ? regionsBox(lr.regions, view.raster.width, view.raster.height) : null;
+        if (box && box.width * box.height < ZOOM_BELOW * view.raster.width * view.raster.height) {
+          // The print covers a small part of the frame (a card held far away): look closer.
+          const t0 = performance.now();
+          const raster = await zoomRaster(source!, view.raster, box);
+          add('views', performance.now() - t0);
+          order.splice(i + 1, 0, { id: `${view.id}-zoom`, kind: 'frame', raster, rotation: view.rotation });
+          continue;
         }
         if (!settled(fused)) {
           // Another scale: the detector's second pass finds other line boxes for the same print.
@@ -279,29 +291,29 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
     const t0 = performance.now();
     const base = glyph?.fields ?? extractFields([], { now: now() });
     const sources: FieldSources = {};
-    const chosen =
-      learnedReads.find((l) => fused.sources.includes(l.source)) ??
-      learnedReads.find((l) => l.lines.length > 0) ??
-      null;
-    const learnedFields = chosen ? extractFields(toTextLines(chosen.lines), { now: now() }) : null;
+    // The reading that settled the number first, then the others.
+    const ranked = [...learnedReads].sort((a, b) => Number(fused.sources.includes(b.source)) - Number(fused.sources.includes(a.source)));
+    const learnedFields = ranked.map((l) => ({ source: l.source, f: extractFields(toTextLines(l.lines), { now: now() }) }));
     let expiry = base.expiry;
     let expiryConf = base.confidence.expiry;
     let expiryMissing = base.missing.expiry;
+    const withExpiry = learnedFields.find((l) => l.f.expiry);
     if (expiry) sources.expiry = ['glyph@card'];
-    else if (learnedFields?.expiry && chosen) {
-      expiry = learnedFields.expiry;
-      expiryConf = learnedFields.confidence.expiry;
-      sources.expiry = [chosen.source];
-    } else if (learnedFields) expiryMissing = learnedFields.missing.expiry ?? expiryMissing;
+    else if (withExpiry) {
+      expiry = withExpiry.f.expiry;
+      expiryConf = withExpiry.f.confidence.expiry;
+      sources.expiry = [withExpiry.source];
+    } else if (learnedFields[0]) expiryMissing = learnedFields[0].f.missing.expiry ?? expiryMissing;
     let name = base.name;
     let nameConf = base.confidence.name;
     let nameMissing = base.missing.name;
+    const withName = learnedFields.find((l) => l.f.name);
     if (name) sources.name = ['glyph@card'];
-    else if (learnedFields?.name && chosen) {
-      name = learnedFields.name;
-      nameConf = learnedFields.confidence.name;
-      sources.name = [chosen.source];
-    } else if (learnedFields) nameMissing = learnedFields.missing.name ?? nameMissing;
+    else if (withName) {
+      name = withName.f.name;
+      nameConf = withName.f.confidence.name;
+      sources.name = [withName.source];
+    } else if (learnedFields[0]) nameMissing = learnedFields[0].f.missing.name ?? nameMissing;
     add('extract', performance.now() - t0);
 
     const haveNumber = fused.pan !== null || fused.panUnverified !== null;
@@ -412,7 +424,7 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
   }
 
   /** A grey card (upright, text dark) as a card view. */
-  const cardView = (g: Gray): View => ({ id: 'card', kind: 'card', raster: grayRaster(g), card: g, rotation: 0 });
+  const cardView = (g: Gray, fullFrame: boolean): View => ({ id: 'card', kind: 'card', raster: grayRaster(g), card: g, rotation: 0, fullFrame });
 
   return {
     async readPhoto(bytes: Uint8Array): Promise<ReadResult> {
@@ -442,8 +454,9 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
         const card = 'pixels' in found ? found : null;
         // The frame view is read only when the card view does not settle the number; a card
         // that fills the frame (fullFrame) is the frame already.
-        const frame: View | null = card?.geometry.fullFrame ? null : { id: 'frame', kind: 'frame', raster: frameRgb, rotation: 0 };
-        const reading = await readViews(card ? cardView(card.pixels) : null, frame);
+        const frame: View = { id: 'frame', kind: 'frame', raster: frameRgb, rotation: 0 };
+        const source: Raster = { width: decoded.width, height: decoded.height, channels: 3, data: decoded.data };
+        const reading = await readViews(card ? cardView(card.pixels, card.geometry.fullFrame) : null, frame, source);
         result = toResult(
           reading,
           { decode: t1 - t0, preprocess: t2 - t1 + (t4 - t3), total: performance.now() - t0 - waitedMs },
@@ -475,10 +488,11 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
             .raw()
             .toBuffer();
           const card: Gray = { width: CARD_WIDTH, height: CARD_HEIGHT, data: new Uint8Array(gray.buffer, gray.byteOffset, gray.length) };
-          reading = await readViews(cardView(card), null);
+          reading = await readViews(cardView(card, false), null, null);
         } else {
           const raster = await frameRaster(decoded);
-          reading = await readViews(null, { id: 'frame', kind: 'frame', raster, rotation: hints.rotation ?? 0 });
+          const source: Raster = { width: decoded.width, height: decoded.height, channels: 3, data: decoded.data };
+          reading = await readViews(null, { id: 'frame', kind: 'frame', raster, rotation: hints.rotation ?? 0 }, source);
         }
         result = toResult(reading, { decode: t1 - t0, total: performance.now() - t0 }, null);
       } catch (err) {

@@ -24,6 +24,8 @@ export interface View {
   readonly card?: Gray;
   /** Clockwise degrees applied to the source to get this view. */
   readonly rotation: number;
+  /** Card views: the whole frame taken as the card (no outline was found). */
+  readonly fullFrame?: boolean;
 }
 
 /** Longest side of a frame view, px: big enough for a 300-px-wide card's digits, small enough for a fast detector. */
@@ -140,4 +142,48 @@ export function readingFrame(angle: number, flip: boolean): (p: { x: number; y: 
   const ux = Math.cos(t), uy = Math.sin(t);
   const s = flip ? -1 : 1;
   return (p) => ({ along: s * (p.x * ux + p.y * uy), across: s * (-p.x * uy + p.y * ux) });
+}
+
+/** An axis-aligned box, px. */
+export interface PixelBox {
+  readonly left: number;
+  readonly top: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** The bounding box of detected regions, grown by `margin` × its larger side and clipped to `w`×`h`. */
+export function regionsBox(regions: readonly TextRegion[], w: number, h: number, margin = 0.12): PixelBox | null {
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (const r of regions) for (const p of r.quad) {
+    x0 = Math.min(x0, p.x);
+    y0 = Math.min(y0, p.y);
+    x1 = Math.max(x1, p.x);
+    y1 = Math.max(y1, p.y);
+  }
+  if (!Number.isFinite(x0)) return null;
+  const m = margin * Math.max(x1 - x0, y1 - y0);
+  const left = Math.max(0, Math.floor(x0 - m)), top = Math.max(0, Math.floor(y0 - m));
+  const right = Math.min(w, Math.ceil(x1 + m)), bottom = Math.min(h, Math.ceil(y1 + m));
+  return right - left >= 8 && bottom - top >= 8 ? { left, top, width: right - left, height: bottom - top } : null;
+}
+
+/**
+ * A closer view of part of the source (a card small in the frame): `box` in `view` pixels is
+ * cut from `source` (the full-resolution photo the view was scaled from) and scaled so its
+ * longer side is `maxSide` (upscaled up to 2×: the detector wants glyphs of ≥ 10 px).
+ */
+export async function zoomRaster(source: Raster, view: Raster, box: PixelBox, maxSide = FRAME_MAX_SIDE): Promise<Raster> {
+  const sx = source.width / view.width, sy = source.height / view.height;
+  const left = Math.max(0, Math.floor(box.left * sx)), top = Math.max(0, Math.floor(box.top * sy));
+  const width = Math.max(1, Math.min(source.width - left, Math.round(box.width * sx)));
+  const height = Math.max(1, Math.min(source.height - top, Math.round(box.height * sy)));
+  const s = Math.min(2, maxSide / Math.max(width, height));
+  const w = Math.max(1, Math.round(width * s)), h = Math.max(1, Math.round(height * s));
+  const out = await sharp(source.data, { raw: { width: source.width, height: source.height, channels: source.channels } })
+    .extract({ left, top, width, height })
+    .resize(w, h, { fit: 'fill', kernel: 'lanczos3' })
+    .raw()
+    .toBuffer();
+  return { width: w, height: h, channels: source.channels, data: new Uint8Array(out.buffer, out.byteOffset, out.length) };
 }

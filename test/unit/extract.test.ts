@@ -59,6 +59,10 @@ describe('extractPan: what is read', () => {
     { name: 'OCR dropped one space (boundaries still the brand\'s)', lines: [line('4111 11111111 1111')], pan: '4111111111111111' },
     { name: 'inside a longer line, next to words', lines: [line('CARD NO 4111 1111 1111 1111 VALID')], pan: '4111111111111111' },
     { name: 'edge punctuation on a group', lines: [line('4111 1111 1111 1111.')], pan: '4111111111111111' },
+    { name: 'a date beside the number ends the run (its digits are no group)', lines: [line('4111 1111 1111 1111 12/28')], pan: '4111111111111111' },
+    { name: 'Persian digits', lines: [line('۴۱۱۱ ۱۱۱۱ ۱۱۱۱ ۱۱۱۱')], pan: '4111111111111111' },
+    { name: 'a wide gap read as a slash', lines: [line('4111/111111111111')], pan: '4111111111111111' },
+    { name: 'a wide gap read as a dot', lines: [line('4111 1111 1111.1111')], pan: '4111111111111111' },
   ];
   it.each(cases)('$name', ({ lines, pan, brand }) => {
     const r = extractPan(lines);
@@ -79,6 +83,7 @@ describe('extractPan: what is refused', () => {
     { name: 'all zeros: Luhn-valid but no network\'s IIN', lines: [line('0000 0000 0000 0000')], reason: 'unknown_iin' },
     { name: 'a 16-digit part of an 18-digit run is never cut out', lines: [line('4111 1111 1111 1111 12')], reason: 'bad_grouping' },
     { name: 'a fifth group after a valid 4-4-4-4 run (whole run only)', lines: [line('4111 1111 1111 1111 4111')], reason: 'not_found' },
+    { name: 'an amount is not split into groups', lines: [line('$25.00 4111 1111')], reason: 'not_found' },
     { name: 'many letters: not number-like', lines: [line('SSSS 5555 SSSS HHHH', 'number')], reason: 'not_found' },
   ];
   it.each(cases)('$name', ({ lines, reason, unverified }) => {
@@ -171,6 +176,10 @@ describe('extractPan: groups in separate boxes', () => {
     const longer = [...row, learned('7777', box(610, 200, 110, 40))];
     expect(extractPan(longer).pan).toBeNull();
   });
+  it('joins boxes of several groups each on one row (#### ######## ####)', () => {
+    const row = [learned('4111', box(50, 200, 110, 40)), learned('11111111', box(180, 200, 230, 40)), learned('1111', box(430, 202, 110, 38))];
+    expect(extractPan(row).pan).toBe('4111111111111111');
+  });
   it('never stitches digits across unrelated lines', () => {
     // 4111 1111 on the number row, 1111 1111 at the bottom of the card: not one number.
     const lines = [learned('4111 1111', box(50, 200, 250, 40)), learned('1111 1111', box(50, 420, 250, 40))];
@@ -223,6 +232,7 @@ describe('extractExpiry', () => {
     { name: '有效期', lines: [line('有效期 11/30')], expiry: '11/30' },
     { name: '月/年 label line above the date', lines: [line('月/年'), line('11/30')], expiry: '11/30' },
     { name: 'no label', lines: [line('11/30')], expiry: '11/30' },
+    { name: 'labels read without spaces', lines: [line('MEMBERSINCE 08/10'), line('GOODTHRU 05/16')], expiry: '05/16' },
     { name: 'VALID FROM then THRU on one line', lines: [line('VALID FROM 10/25 VALID THRU 05/29')], expiry: '05/29' },
     { name: 'THRU date before the FROM date', lines: [line('THRU 05/29 FROM 10/25')], expiry: '05/29' },
     { name: 'MEMBER SINCE and an unlabelled date', lines: [line('MEMBER SINCE 08/10'), line('05/16')], expiry: '05/16' },
@@ -239,6 +249,7 @@ describe('extractExpiry', () => {
   const refused: Array<{ name: string; lines: TextLine[]; reason: string }> = [
     { name: 'only VALID FROM', lines: [line('VALID FROM 10/25')], reason: 'only_valid_from' },
     { name: 'FROM alone', lines: [line('FROM 10/25')], reason: 'only_valid_from' },
+    { name: 'VALIDFROM glued', lines: [line('VALIDFROM 10/25')], reason: 'only_valid_from' },
     { name: 'a date before MEMBER SINCE', lines: [line('MEMBER SINCE 09/24'), line('08/23')], reason: 'only_valid_from' },
     { name: 'impossible month 13', lines: [line('VALID THRU 13/28')], reason: 'impossible_month' },
     { name: 'impossible month 00', lines: [line('VALID THRU 00/28')], reason: 'impossible_month' },
@@ -293,6 +304,9 @@ describe('extractName', () => {
     { name: 'stray punctuation at word edges', lines: [line('. JOHN E OKAFOR ,', 'name')], expected: 'JOHN E OKAFOR' },
     { name: 'accented Latin letters', lines: [line('ÉLODIE MÜLLER')], expected: 'ÉLODIE MÜLLER' },
     { name: 'the name-region line wins', lines: [line('METRO FIRST', 'any', 0.99), line('LEILA MULLER', 'name', 0.8)], expected: 'LEILA MULLER' },
+    { name: 'gaps a recogniser dropped: initial with a dot', lines: [line('JOHNT.SAMPLE')], expected: 'JOHN T. SAMPLE' },
+    { name: 'gaps a recogniser dropped: Title Case', lines: [line("I.Don'tBuyit")], expected: "I. DON'T BUYIT" },
+    { name: 'McDonald keeps its capital', lines: [line('Anna McDonald')], expected: 'ANNA MCDONALD' },
     { name: 'a specimen holder word beside a name', lines: [line('LEE CARDHOLDER')], expected: 'LEE CARDHOLDER' },
     { name: 'capitals win over Title Case', lines: [line('Thank You', 'any', 0.99), line('ANNA ADLER', 'any', 0.8)], expected: 'ANNA ADLER' },
   ];
@@ -319,6 +333,10 @@ describe('extractName', () => {
     { name: 'too many words', text: 'ONE TWO THREE FOUR FIVE' },
     { name: 'longer than a track allows', text: 'MAXIMILIANO ALEJANDRO FERNANDEZ' },
     { name: 'consonant noise', text: 'XKCD BRRT' },
+    { name: 'a slogan of common words', text: 'EVERYWHERE YOU ARE' },
+    { name: 'a slogan read without spaces', text: 'PaymentProtection' },
+    { name: 'capitals without spaces cannot be split', text: 'MAXMUSTERMANN' },
+    { name: 'screen text', text: 'INFORMATION PROPERTY LIST' },
     { name: 'a phone line', text: 'CALL 1 800 432 1000' },
   ];
   it.each(refused)('not a name: $name', ({ text }) => {

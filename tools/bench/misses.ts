@@ -9,6 +9,7 @@
  * Pure; the detail strings hold masked numbers only (first 6 + last 4 at most).
  */
 import { maskPan } from '../../functions/core/mask.js';
+import { judgeLine } from '../../functions/reader/extract/index.js';
 import { countedPan, isTruePan, levenshtein, type Reading, type TruthEntry } from './score.js';
 
 /** The slice of the reader's ReadDiagnostics the bench uses (structural: older readers may send less). */
@@ -49,7 +50,11 @@ export function classifyPanMiss(t: TruthEntry, r: Reading, diag: BenchDiagnostic
   }
   if (hit) return { file, class: 'rejected', detail: `right number was a candidate: ${hit.verdict}, read by ${hit.sources.join(', ') || 'no source'}; ${reason}` };
   const line = lines.find((l) => right(l.digits) || (truth !== undefined && l.digits.includes(truth)));
-  if (line) return { file, class: 'rejected', detail: `a line from ${line.source} had the right digits${line.digits === truth ? '' : ' (with more around them)'}, no candidate made of it; ${reason}` };
+  if (line) {
+    // What the field checks say about those digits on their own (IIN, length, Luhn).
+    const verdict = line.digits === truth ? (judgeLine({ text: line.digits, confidence: 1 })[0]?.verdict ?? 'not a run') : 'more digits around them';
+    return { file, class: 'rejected', detail: `a line from ${line.source} had the right digits (checks: ${verdict}), no candidate made of it; ${reason}` };
+  }
   // Split over several lines of one source (a stack or separate boxes), in reading order.
   if (truth !== undefined) {
     const bySource = new Map<string, string>();

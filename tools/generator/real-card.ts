@@ -132,8 +132,12 @@ export function drawDesign(rng: Rng, o: { pan: string | null; brand: FixtureBran
         secondLight: rng.chance(0.5) ? rng.float(0, 360) : null,
       }
     : null;
-  const ink = dark ? rng.pick(['#f2f2f2', '#e8e8e8', '#d9c27a', '#cfd5dc']) : rng.pick(['#151515', '#1f2a44', '#2b2b2b', '#ffffff', '#3a3a3a']);
-  const inkOnLight = !dark && ink === '#ffffff' ? '#151515' : ink;
+  const art = rng.pick(['gradient', 'gradient', 'texture', 'photo', 'pattern', 'metal', 'solid'] as const);
+  let ink = dark ? rng.pick(['#f2f2f2', '#e8e8e8', '#d9c27a', '#cfd5dc']) : rng.pick(['#151515', '#1f2a44', '#2b2b2b', '#3a3a3a']);
+  // Issuers keep the number legible: light print over photos, and never ink close to the
+  // face's own tone (the darkest and lightest of its colours both have to stand apart).
+  if (art === 'photo') ink = rng.pick(['#ffffff', '#f2f2f2', '#ffe9a8']);
+  else if (Math.min(...colors.map((c) => contrast(c, ink))) < 2.2) ink = Math.max(...colors.map(luminance)) > 0.35 ? '#111111' : '#f5f5f5';
   return {
     side: o.side,
     orientation: o.orientation,
@@ -146,7 +150,7 @@ export function drawDesign(rng: Rng, o: { pan: string | null; brand: FixtureBran
     dateFace: o.emboss ? 'farrington' : rng.chance(0.3) ? 'ocrb' : rng.chance(0.6) && typeof numberFace !== 'string' ? numberFace : rng.pick(FLAT_FONTS),
     nameFace: o.emboss ? rng.pick(EMBOSS_NAME_FONTS) : rng.chance(0.5) && typeof numberFace !== 'string' ? numberFace : rng.pick(FLAT_FONTS),
     relief,
-    ink: inkOnLight,
+    ink,
     expiry: o.expiry,
     expiryLabel: rng.pick(EXPIRY_LABELS),
     secondDate: o.secondDate ? { label: rng.pick(['VALID FROM', 'MEMBER SINCE', 'MEMBER\nSINCE', 'VALID\nFROM'] as const), date: o.secondDate } : null,
@@ -154,7 +158,7 @@ export function drawDesign(rng: Rng, o: { pan: string | null; brand: FixtureBran
     bank: rng.pick(BANKS),
     bankFont: rng.pick(BANK_FONTS),
     product: rng.chance(0.6) ? rng.pick(PRODUCTS) : null,
-    art: rng.pick(['gradient', 'gradient', 'texture', 'photo', 'pattern', 'metal', 'solid'] as const),
+    art,
     colors,
     dark,
     hologram: rng.chance(0.3),
@@ -164,6 +168,20 @@ export function drawDesign(rng: Rng, o: { pan: string | null; brand: FixtureBran
     layout: rng.pick(['classic', 'classic', 'name-expiry-row', 'low-number'] as const),
     artSeed: rng.int(1, 100000),
   };
+}
+
+/** Relative luminance (WCAG) of a #rrggbb colour. */
+export function luminance(hex: string): number {
+  const n = parseInt(hex.slice(1), 16);
+  const lin = (c: number): number => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+  const [r, g, b] = [(n >> 16) & 255, (n >> 8) & 255, n & 255].map((c) => lin(c / 255)) as [number, number, number];
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+/** WCAG contrast ratio of two colours (1–21). */
+export function contrast(a: string, b: string): number {
+  const [la, lb] = [luminance(a), luminance(b)];
+  return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05);
 }
 
 /** Lightens (k > 0) or darkens (k < 0) a #rrggbb colour. */
@@ -412,6 +430,16 @@ async function drawDates(b: FaceBuilder, d: CardDesign, x: number, y: number, si
   await b.text({ ...dateOpts, text: d.expiry, role: 'expiry', x: dx, y });
 }
 
+/** Plastic sheen over the whole face and a thin bevel at its edge, drawn last. */
+function finishSurface(b: FaceBuilder, rng: Rng): void {
+  const id = b.id('sheen');
+  const a = rng.float(0, 1).toFixed(2);
+  b.def(`<linearGradient id="${id}" x1="0" y1="${a}" x2="1" y2="${(1 - Number(a)).toFixed(2)}"><stop offset="0" stop-color="#fff" stop-opacity="0"/><stop offset="${rng.float(0.3, 0.7).toFixed(2)}" stop-color="#fff" stop-opacity="${rng.float(0.04, 0.14).toFixed(2)}"/><stop offset="1" stop-color="#fff" stop-opacity="0"/></linearGradient>`);
+  b.draw(`<rect width="${b.width}" height="${b.height}" fill="url(#${id})"/>`);
+  b.draw(`<rect x="1.5" y="1.5" width="${b.width - 3}" height="${b.height - 3}" rx="${b.radius - 1.5}" fill="none" stroke="#ffffff" stroke-opacity="0.28" stroke-width="3"/>`);
+  b.draw(`<rect x="0.75" y="0.75" width="${b.width - 1.5}" height="${b.height - 1.5}" rx="${b.radius}" fill="none" stroke="#000000" stroke-opacity="0.35" stroke-width="1.5"/>`);
+}
+
 /** Draws the card face. */
 export async function drawCard(d: CardDesign, rng: Rng): Promise<Face> {
   const portrait = d.orientation === 'portrait';
@@ -419,9 +447,10 @@ export async function drawCard(d: CardDesign, rng: Rng): Promise<Face> {
   const h = portrait ? CARD_LONG : CARD_SHORT;
   const b = new FaceBuilder(w, h, 36);
   drawArt(b, d, rng);
-  const labelInk = d.dark ? '#d9d9d9' : '#3c3c3c';
+  const lightInk = luminance(d.ink) > 0.4;
+  const labelInk = lightInk ? '#d9d9d9' : '#3c3c3c';
   const labelFont: FontSpec = rng.pick([{ family: 'DejaVu Sans' }, { family: 'Roboto' }, { family: 'Liberation Sans Narrow' }, { family: 'Roboto Condensed', weight: 700 }]);
-  const bankInk = d.dark ? '#ffffff' : rng.pick(['#1b1b1b', '#13315c', '#7a1010']);
+  const bankInk = lightInk ? '#ffffff' : rng.pick(['#1b1b1b', '#13315c', '#7a1010']);
   const nameSize = rng.float(30, 40);
   const numSize = d.emboss ? rng.float(44, 54) : typeof d.numberFace === 'string' ? rng.float(38, 50) : rng.float(46, 64);
   const dateSize = d.emboss ? numSize * rng.float(0.62, 0.72) : rng.float(26, 36);
@@ -452,6 +481,7 @@ export async function drawCard(d: CardDesign, rng: Rng): Promise<Face> {
     await b.text({ ...small, text: `This card is property of ${d.bank}.`, x: portrait ? w * 0.32 : w * 0.06, y: textY + 22 });
     if (d.hologram) drawHologram(b, portrait ? w * 0.5 : w * 0.74, portrait ? h * 0.55 : h * 0.36, 110, 70, d.artSeed);
     await drawBrand(b, d.brand, w - 40, h - 34, 0.75, d.dark);
+    finishSurface(b, rng);
     return b.build();
   }
   // Front.
@@ -472,6 +502,7 @@ export async function drawCard(d: CardDesign, rng: Rng): Promise<Face> {
     await drawDates(b, d, 50, h - 250, dateSize, labelFont, labelInk);
     if (d.name) await b.text({ ...nameOpts, text: d.name, x: 50, y: h - 170, size: Math.min(nameSize, 34) });
     await drawBrand(b, d.brand, w - 50, h - 50, 0.8, d.dark);
+    finishSurface(b, rng);
     return b.build();
   }
   const chipY = rng.float(0.3, 0.38) * h;
@@ -485,6 +516,7 @@ export async function drawCard(d: CardDesign, rng: Rng): Promise<Face> {
     await drawDates(b, d, 70, h - 150, dateSize, labelFont, labelInk);
     if (d.name) await b.text({ ...nameOpts, text: d.name, x: 70, y: h - 65, size: nameSize });
     await drawBrand(b, d.brand, w - 200, h - 40, 0.7, d.dark);
+    finishSurface(b, rng);
     return b.build();
   }
   const numY = d.layout === 'low-number' ? h * 0.7 : h * rng.float(0.58, 0.64);
@@ -503,5 +535,6 @@ export async function drawCard(d: CardDesign, rng: Rng): Promise<Face> {
     if (d.name) await b.text({ ...nameOpts, text: d.name, x: 70, y: h - 50, size: nameSize });
   }
   await drawBrand(b, d.brand, w - 45, h - 38, rng.float(0.7, 0.95), d.dark);
-  return b.build();
+  finishSurface(b, rng);
+    return b.build();
 }

@@ -40,6 +40,9 @@ export interface ExpiryResult {
 const FROM_WORD = /^(FROM|FR0M|SINCE|S1NCE|ISSUED?|MEMBER|START|DESDE|VALIDFROM)$/;
 const EXPIRY_WORD =
   /^(THRU|THR|THRU:|TRHU|THUR|THROUGH|EXP|EXP\.|EXPS|EXPIRES?|EXPIRY|EXPIRATION|EXPIRE|EXPIRA|END|UNTIL|UNT1L|GOOD|MONTH\/YEAR|MONTH|YEAR|VALIDTHRU|GOODTHRU|HASTA|VENCE|VENC|VENCIMIENTO|BIS|FIN|VALIDADE|SCAD|SCADENZA|有效期|有效期至|月\/年|有效期限)$/;
+// Labels read without their spaces (PP-OCR drops them): MEMBERSINCE, GOODTHRU, VALIDUNTIL.
+const GLUED_FROM = /^[A-Z]{2,}(FROM|SINCE)$/;
+const GLUED_EXPIRY = /^[A-Z]{2,}(THRU|UNTIL|EXPIRES|EXPIRY|END)$|^(EXPIRES|EXPIRY|EXPIRATION)[A-Z]+$/;
 // Words that are part of a label but decide nothing (VALID THRU: THRU decides).
 const LABEL_FILLER = /^(VALID|VAL|VALIDO|VÁLIDO|OF|TO|DATE|DATA|DE|CARD|END)$/;
 
@@ -73,8 +76,8 @@ type Label = 'expiry' | 'from' | null;
 function labelOf(words: readonly string[]): Label {
   for (let i = words.length - 1; i >= 0; i--) {
     const w = words[i]!.toUpperCase().replace(/[:.,]+$/, '');
-    if (FROM_WORD.test(w)) return 'from';
-    if (EXPIRY_WORD.test(w)) return 'expiry';
+    if (FROM_WORD.test(w) || GLUED_FROM.test(w)) return 'from';
+    if (EXPIRY_WORD.test(w) || GLUED_EXPIRY.test(w)) return 'expiry';
     if (!LABEL_FILLER.test(w)) break;
   }
   return null;
@@ -86,7 +89,7 @@ export function labelOnly(text: string): Label {
   if (words.length === 0 || words.length > 4) return null;
   if (words.some((w) => /\d/.test(w))) return null;
   const upper = words.map((w) => w.toUpperCase());
-  if (!upper.every((w) => FROM_WORD.test(w) || EXPIRY_WORD.test(w) || LABEL_FILLER.test(w))) return null;
+  if (!upper.every((w) => FROM_WORD.test(w) || EXPIRY_WORD.test(w) || GLUED_FROM.test(w) || GLUED_EXPIRY.test(w) || LABEL_FILLER.test(w))) return null;
   return labelOf(upper);
 }
 

@@ -49,6 +49,11 @@ const NOT_A_NAME = new Set([
   'USE', 'ELECTRONIC', 'INTERNATIONAL', 'PAYMENT', 'PROTECTION', 'CALL', 'PHONE', 'TEL', 'WWW', 'COM', 'HTTP',
   'HTTPS', 'THE', 'OF', 'AND', 'FOR', 'YOUR', 'SIGN', 'HERE', 'ISSUED', 'BY',
   'ACCOUNT', 'NUMBER', 'CVV', 'CVC', 'SECURITY', 'CODE', 'HOLOGRAM', 'PLUS',
+  // slogan and screen words (EVERYWHERE YOU ARE, INFORMATION PROPERTY LIST): English function
+  // words and common marketing words that no holder name is made of
+  'YOU', 'ARE', 'WE', 'OUR', 'IS', 'IT', 'WITH', 'IN', 'ON', 'AT', 'BE', 'MORE', 'WHERE', 'EVERYWHERE', 'ANYWHERE',
+  'WELCOME', 'THANK', 'THANKS', 'PLEASE', 'INFORMATION', 'PROPERTY', 'LIST', 'PAY', 'MONEY', 'SAVE', 'SCAN',
+  'SETTINGS', 'OPEN', 'ALLOW', 'CANCEL', 'PRIORITY', 'PASS', 'FREE', 'NEW', 'LIFE', 'WORLDWIDE', 'ACCEPTED',
 ]);
 
 // Words a card prints in the holder's slot on specimens and some real cards (LEE CARDHOLDER,
@@ -60,7 +65,8 @@ const HOLDER_WORDS = new Set(['HOLDER', 'CARDHOLDER', 'MEMBER', 'NAME']);
 const PARTICLES = new Set(['DE', 'LA', 'DEL', 'DA', 'DOS', 'DAS', 'DI', 'VAN', 'VON', 'DER', 'DEN', 'LE', 'BIN', 'BINTI', 'AL', 'EL', 'Y', 'E']);
 
 const UPPER_WORD = /^\p{Lu}(?:[\p{Lu}'-]*\p{Lu})?\.?$/u;
-const TITLE_WORD = /^\p{Lu}(?:[\p{Ll}]*(?:['-]\p{L}[\p{Ll}]*)*)\.?$/u;
+// Capitalised word; one inner capital after a short prefix (McDonald, MacLeod), apostrophes and hyphens.
+const TITLE_WORD = /^\p{Lu}\p{Ll}*(?:\p{Lu}\p{Ll}+)?(?:['-]\p{L}\p{Ll}*)*\.?$/u;
 const VOWEL = /[AEIOUYÀ-ÆÈ-ÏÒ-ÖØ-ÜÝ]/;
 /** Floor on each letter's own confidence, when the reader gives them: a weak letter is likely a wrong letter. */
 export const NAME_CHAR_CONFIDENCE_FLOOR = 0.5;
@@ -91,8 +97,22 @@ export function nonLatinText(text: string): boolean {
   return foreign >= Math.ceil(letters.length / 2);
 }
 
+/**
+ * Restores word gaps a recogniser dropped (PP-OCR's Chinese-trained model often reads Latin
+ * print without spaces), where the print itself shows them: a Title Case word starting after
+ * two or more lower-case letters (`Don'tBuyit` → `Don't Buyit`; `McDonald` stays), and an
+ * initial's dot between letters (`JOHNT.SAMPLE` → `JOHN T. SAMPLE`, `I.Don't` → `I. Don't`).
+ * An all-capitals run without a dot cannot be split by rule (MAXMUSTERMANN stays one word).
+ */
+export function restoreWordGaps(text: string): string {
+  return text
+    .replace(/(\p{Ll}['’]?\p{Ll})(?=\p{Lu})/gu, '$1 ')
+    .replace(/(\p{L})\.(?=\p{L})/gu, '$1. ')
+    .replace(/(?<=\p{Lu}{2})(\p{Lu})\.(?=\s|$)/gu, ' $1.');
+}
+
 function parseName(text: string): NameWords | null {
-  const raw = tokens(normaliseDigits(text).replace(/[‘’`´]/g, "'"))
+  const raw = tokens(restoreWordGaps(normaliseDigits(text).replace(/[‘’`´]/g, "'")))
     // Tolerate stray punctuation at word edges (specks read as . or ,), nothing inside words.
     .map((w) => w.replace(/^[^\p{L}\d]+|[^\p{L}\d.]+$/gu, '').replace(/\.{2,}$/, '.'))
     .filter((w) => w.length > 0);

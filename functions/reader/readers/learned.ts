@@ -49,9 +49,11 @@ export interface LearnedReading {
 }
 
 /** Regions read per view at most (largest first): a card prints fewer lines; screenshots print many. */
-const MAX_REGIONS = 40;
+const MAX_REGIONS = 28;
 /** Mean line confidence below which the view is read again turned by 180°. */
 const FLIP_TRY_BELOW = 0.85;
+/** Crops read turned by 180° to decide the view's direction. */
+const FLIP_PROBE = 6;
 
 /** Crops taller than wide are turned to run left to right (a vertical line's crop). */
 function upright(r: Raster): Raster {
@@ -91,11 +93,17 @@ export async function readViewLearned(
   const crops = regions.map((r) => upright(cropQuad(view.raster, r.quad)));
   let recs = await recognizer.recognize(crops);
   let flipped = false;
-  const conf = meanConfidence(recs);
-  if (options.flip === true || (options.flip === undefined && conf < FLIP_TRY_BELOW)) {
-    const turned = await recognizer.recognize(crops.map((c) => rotateRaster(c, 180)));
-    if (options.flip === true || meanConfidence(turned) > conf + 0.05) {
-      recs = turned;
+  if (options.flip === true) {
+    recs = await recognizer.recognize(crops.map((c) => rotateRaster(c, 180)));
+    flipped = true;
+  } else if (options.flip === undefined && meanConfidence(recs) < FLIP_TRY_BELOW) {
+    // Upside down? Ask on the largest few crops first (regions are sorted by size): the
+    // whole view is read again turned only when those read clearly better that way.
+    const k = Math.min(FLIP_PROBE, crops.length);
+    const probe = await recognizer.recognize(crops.slice(0, k).map((c) => rotateRaster(c, 180)));
+    if (meanConfidence(probe) > meanConfidence(recs.slice(0, k)) + 0.05) {
+      const rest = await recognizer.recognize(crops.slice(k).map((c) => rotateRaster(c, 180)));
+      recs = [...probe, ...rest];
       flipped = true;
     }
   }
@@ -117,21 +125,53 @@ export async function rereadLines(
   variant: { name: string; pad: number; height: number },
 ): Promise<ReadLine[]> {
   if (lines.length === 0) return [];
-  const crops = lines.map((l) => {
-    const c = upright(cropQuad(reading.view.raster, unionQuad(l.quads), variant.height, { padding: variant.pad }));
-    return reading.flipped ? rotateRaster(c, 180) : c;
-  });
+  // Each printed piece is cropped on its own (a row's groups, a stack's lines), then joined again.
+  const crops: Raster[] = [];
+  for (const l of lines) {
+    for (const q of l.quads) {
+      const c = upright(cropQuad(reading.view.raster, q, variant.height, { padding: variant.pad }));
+      crops.push(reading.flipped ? rotateRaster(c, 180) : c);
+    }
+  }
   const recs = await recognizer.recognize(crops);
   const source = `${recognizer.name}@${reading.view.id}/${variant.name}`;
-  return lines.map((l, i) => {
-    const r = recs[i]!;
-    return { ...l, text: r.text, confidence: r.confidence, charConfidences: r.charConfidences, source };
+  let k = 0;
+  return lines.map((l) => {
+    const parts = recs.slice(k, k + l.quads.length);
+    k += l.quads.length;
+    const charConfidences: number[] = [];
+    parts.forEach((p, i) => {
+      if (i > 0) charConfidences.push(Math.min(p.confidence, parts[i - 1]!.confidence));
+      charConfidences.push(...p.charConfidences);
+    });
+    const text = parts.map((p) => p.text.trim()).join(' ');
+    const confidence = charConfidences.reduce((a, b) => a + b, 0) / Math.max(1, charConfidences.length);
+    return { ...l, text, confidence, charConfidences, source };
   });
 }
 
-/** Lines as extract/ takes them. */
+/** Lines as extract/ takes them: text, per-character confidences, where (view pixels) and who read it. */
 export function toTextLines(lines: readonly ReadLine[]): TextLine[] {
-  return lines.filter((l) => l.text.trim().length > 0).map((l) => ({ text: l.text, confidence: l.confidence, role: 'any' as const }));
+  return lines
+    .filter((l) => l.text.trim().length > 0)
+    .map((l) => {
+      let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+      for (const q of l.quads) for (const p of q) {
+        x0 = Math.min(x0, p.x);
+        y0 = Math.min(y0, p.y);
+        x1 = Math.max(x1, p.x);
+        y1 = Math.max(y1, p.y);
+      }
+      const line: TextLine = {
+        text: l.text,
+        confidence: l.confidence,
+        role: 'any',
+        source: l.source,
+        ...(l.charConfidences.length === l.text.length ? { charConfidences: l.charConfidences } : {}),
+        ...(Number.isFinite(x0) ? { box: { left: x0, top: y0, width: x1 - x0, height: y1 - y0 } } : {}),
+      };
+      return line;
+    });
 }
 
 /** Groups recognised regions into printed rows, in reading order, plus stacked-number lines. */

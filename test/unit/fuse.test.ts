@@ -1,0 +1,94 @@
+/**
+ * Fusion table: which readings of a card number become the PAN, `panUnverified`, or nothing.
+ * Numbers are networks' published test numbers (Luhn-valid) and specimen numbers (Luhn-failing).
+ */
+import { describe, expect, it } from 'vitest';
+import { fusePan, needsMoreReadings, panReadings, reading, type PanReading } from '../../functions/reader/fuse.js';
+
+const VISA = '4111111111111111';
+const VISA_2 = '4012888888881881';
+const SPECIMEN = '4000123456789010'; // printed on issuer specimens, fails Luhn
+const r = (digits: string, source: string, confidence = 0.95): PanReading => {
+  const x = reading(digits, [4, 4, 4, 4], source, confidence);
+  if (!x) throw new Error(`test number ${digits} does not pass IIN/length`);
+  return x;
+};
+
+describe('fusePan', () => {
+  it('reports a number two independent readers agree on', () => {
+    const f = fusePan([r(VISA, 'glyph@card'), r(VISA, 'ppocr-rec-v4@card/row')]);
+    expect(f.pan).toBe(VISA);
+    expect(f.brand).toBe('visa');
+    expect(f.sources).toEqual(['glyph@card', 'ppocr-rec-v4@card/row']);
+    expect(f.candidates).toEqual([expect.objectContaining({ digits: VISA, verdict: 'reported' })]);
+    expect(needsMoreReadings(f)).toBe(false);
+  });
+
+  it('counts one reader on two views or crops as two readings, the same source twice as one', () => {
+    expect(fusePan([r(VISA, 'rec@frame'), r(VISA, 'rec@frame/pad')]).pan).toBe(VISA);
+    const once = fusePan([r(VISA, 'rec@frame'), r(VISA, 'rec@frame')]);
+    expect(once.pan).toBeNull();
+    expect(once.reason).toBe('single_reading');
+    expect(once.candidates[0]!.verdict).toBe('single_reading');
+    expect(needsMoreReadings(once)).toBe(true);
+  });
+
+  it('reports nothing when another valid reading conflicts, even if the first is agreed', () => {
+    const f = fusePan([r(VISA, 'a'), r(VISA, 'b'), r(VISA_2, 'c')]);
+    expect(f.pan).toBeNull();
+    expect(f.panUnverified).toBeNull();
+    expect(f.reason).toBe('conflicting_readings');
+    expect(f.candidates.map((c) => c.verdict).sort()).toEqual(['conflict', 'conflict']);
+    expect(needsMoreReadings(f)).toBe(false);
+  });
+
+  it('a longer valid number containing the agreed one is a rival (the agreed one may have lost digits)', () => {
+    // Fusion takes checked readings as given: a 19-digit reading that passed the checks.
+    const long: PanReading = { digits: `${VISA}123`, groups: [4, 4, 4, 4, 3], source: 'c', confidence: 0.95, luhnValid: true, brand: 'visa' };
+    const f = fusePan([r(VISA, 'a'), r(VISA, 'b'), long]);
+    expect(f.pan).toBeNull();
+    expect(f.reason).toBe('conflicting_readings');
+    // A fragment of the agreed number read by the same sources is part of it, not a rival.
+    const fragment: PanReading = { ...long, digits: VISA.slice(0, 13), groups: [4, 4, 4, 1], source: 'a' };
+    expect(fusePan([r(VISA, 'a'), r(VISA, 'b'), fragment]).pan).toBe(VISA);
+  });
+
+  it('a Luhn-failing specimen read the same way twice is panUnverified; once, it is dropped', () => {
+    const twice = fusePan([r(SPECIMEN, 'rec@frame'), r(SPECIMEN, 'rec@frame/pad')]);
+    expect(twice.pan).toBeNull();
+    expect(twice.panUnverified).toBe(SPECIMEN);
+    expect(twice.reason).toBe('luhn_failed');
+    expect(twice.candidates[0]!.verdict).toBe('unverified');
+
+    const once = fusePan([r(SPECIMEN, 'rec@frame')]);
+    expect(once.panUnverified).toBeNull();
+    expect(once.candidates[0]!.verdict).toBe('failed_checks');
+
+    const unsure = fusePan([r(SPECIMEN, 'a', 0.5), r(SPECIMEN, 'b', 0.5)]);
+    expect(unsure.panUnverified).toBeNull();
+  });
+
+  it('a valid reading wins over a Luhn-failing misread of it, but still needs its second reading', () => {
+    const misread = '4111111111111112';
+    expect(fusePan([r(VISA, 'a'), r(VISA, 'b'), r(misread, 'c')]).pan).toBe(VISA);
+    expect(fusePan([r(VISA, 'a'), r(misread, 'b'), r(misread, 'c')]).pan).toBeNull();
+  });
+
+  it('nothing read → not_found', () => {
+    const f = fusePan([]);
+    expect(f).toMatchObject({ pan: null, panUnverified: null, reason: 'not_found', candidates: [] });
+    expect(needsMoreReadings(f)).toBe(false);
+  });
+
+  it('panReadings takes number lines only, tagged with their source', () => {
+    const rs = panReadings(
+      [
+        { text: '4111 1111 1111 1111', confidence: 0.9, role: 'any' },
+        { text: '4111 1111 1111 1111', confidence: 0.9, role: 'name' },
+        { text: 'VALID THRU 07/30', confidence: 0.9, role: 'any' },
+      ],
+      'rec@frame',
+    );
+    expect(rs).toEqual([expect.objectContaining({ digits: VISA, source: 'rec@frame', luhnValid: true })]);
+  });
+});
