@@ -19,7 +19,13 @@ const reader = await createCardReader({
   workers: ocr.workers,
   limits,
   log: runtime.log,
-  engines: createReaderEngines({ workers: ocr.workers, recycleAfter: ocr.recycleAfter, log: runtime.log }),
+  engines: createReaderEngines({
+    workers: ocr.workers,
+    recycleAfter: ocr.recycleAfter,
+    log: runtime.log,
+    // The models travel inside the asset (CARDOCR_MODEL_DIR=/var/task/models, set by lib/).
+    ...(ocr.modelDir === undefined ? {} : { modelDir: ocr.modelDir }),
+  }),
 });
 
 /** SQS handler with partial batch responses. */
