@@ -119,3 +119,5 @@ export const ScanListSchema = z
 export const HealthSchema = z.object({ status: z.literal('ok') }).openapi('Health');
 
 export type ScanView = z.infer<typeof ScanSchema>;
+export type CreatedScanView = z.infer<typeof CreatedScanSchema>;
+export type ScanListView = z.infer<typeof ScanListSchema>;

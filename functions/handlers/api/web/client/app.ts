@@ -5,30 +5,10 @@
  * recent scans. Only masked card fields ever reach this page; the API's own response types
  * (schemas.ts) type what it reads.
  */
-import type { ScanView } from '../../schemas.js';
+import type { CreatedScanView as CreatedScan, ScanListView as ScanList, ScanView } from '../../schemas.js';
 
 type ScanStatus = ScanView['status'];
-
-/** What POST /v1/scans answers (CreatedScanSchema). */
-interface CreatedScan {
-  readonly id: string;
-  readonly status: 'awaiting_upload';
-  readonly upload: UploadTarget;
-}
-
-interface UploadTarget {
-  readonly url: string;
-  readonly method: 'POST' | 'PUT';
-  readonly fields?: Readonly<Record<string, string>>;
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly expiresAt: string;
-  readonly maxBytes: number;
-}
-
-interface ScanList {
-  readonly items: ScanView[];
-  readonly nextCursor: string | null;
-}
+type UploadTarget = CreatedScan['upload'];
 
 const TOKEN_KEY = 'cardocr.token';
 const ACCEPTED = ['image/jpeg', 'image/png', 'image/webp'];
