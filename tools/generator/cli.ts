@@ -31,6 +31,8 @@ export interface RealRun {
   maxSide?: number;
   /** Lower the JPEG quality in steps until a photo fits, where possible. */
   maxBytes?: number;
+  /** Report progress (counts only) on stderr every 25 photos. */
+  progress?: boolean;
 }
 
 /** Renders a run: photos in order with their truth entries. */
@@ -46,6 +48,7 @@ export async function generateReal(run: RealRun): Promise<Array<{ bytes: Buffer;
       r = await renderReal(seed, run.profile, { ...(run.maxSide ? { maxSide: run.maxSide } : {}), quality: q });
     }
     out.push({ bytes: r.bytes, truth: { file: `${prefix}-${String(i).padStart(3, '0')}.jpg`, ...r.truth } });
+    if (run.progress && (i + 1) % 25 === 0) process.stderr.write(`${run.profile}: ${i + 1}/${run.count} photos\n`);
   }
   return out;
 }
@@ -84,7 +87,7 @@ export const BENCH_RUNS: readonly RealRun[] = [
 
 async function runAll(runs: readonly RealRun[], dir: string): Promise<number> {
   const items: Array<{ bytes: Buffer; truth: RealTruth }> = [];
-  for (const run of runs) items.push(...(await generateReal(run)));
+  for (const run of runs) items.push(...(await generateReal({ ...run, progress: true })));
   await writeReal(dir, items);
   return items.length;
 }
@@ -151,6 +154,7 @@ async function main(): Promise<void> {
     ...(values.prefix ? { prefix: values.prefix } : {}),
     ...(values['max-side'] ? { maxSide: Number(values['max-side']) } : {}),
     ...(values['max-bytes'] ? { maxBytes: Number(values['max-bytes']) } : {}),
+    progress: true,
   });
   await writeReal(resolve(values.out), items);
   process.stdout.write(`wrote ${items.length} photos and truth.json to ${values.out}\n`);

@@ -91,6 +91,12 @@ export interface Camera {
   tint: [number, number, number];
   vignette: number;
   quality: number;
+  /** Depth of field: blur of the background behind a hand-held card (sigma, px), 0 = none. */
+  bgBlur: number;
+  /** A soft shadow across part of the frame (the phone or a hand between lamp and card). */
+  shade: { angle: number; at: number; soft: number; strength: number } | null;
+  /** Phone-style sharpening (halos around edges). */
+  sharpen: boolean;
 }
 
 /** One text line of the photo, in output pixels. */
@@ -251,7 +257,7 @@ function mix(a: string, b: string, t: number): string {
  * tip at `b`, shaded across its width (lit side, shadowed side), soft-edged, with a crease
  * and optionally the nail (the thumb lies nail-up over the card; fingers behind it show pads).
  */
-function fingerSvg(id: string, a: Point, b: Point, r: number, skin: string, nail: boolean): string {
+function fingerSvg(id: string, a: Point, b: Point, r: number, skin: string, nail: boolean, crease = true): string {
   const dx = b.x - a.x, dy = b.y - a.y;
   const len = Math.hypot(dx, dy) || 1;
   const ux = dx / len, uy = dy / len;
@@ -269,7 +275,7 @@ function fingerSvg(id: string, a: Point, b: Point, r: number, skin: string, nail
     `<filter id="${id}t" x="0" y="0" width="100%" height="100%"><feTurbulence type="fractalNoise" baseFrequency="${(0.9 / Math.max(2, r / 12)).toFixed(3)}" numOctaves="2" seed="7"/><feColorMatrix type="matrix" values="0 0 0 0 0.3  0 0 0 0 0.18  0 0 0 0 0.1  0 0 0 0.18 0"/><feComposite in2="SourceGraphic" operator="in"/></filter>`;
   let s = `<defs>${defs}</defs><g filter="url(#${id}b)"><path d="${path}" fill="url(#${id}g)"/><path d="${path}" fill="#000" filter="url(#${id}t)"/>`;
   // Knuckle crease across the finger, a little way back from the tip.
-  for (const k of [1.7, 1.95]) {
+  for (const k of crease ? [1.7, 1.95] : []) {
     const cx = b.x - ux * r * k, cy = b.y - uy * r * k;
     s += `<path d="M${f(cx + nx * r * 0.6)} ${f(cy + ny * r * 0.6)} Q${f(cx - ux * r * 0.18)} ${f(cy - uy * r * 0.18)} ${f(cx - nx * r * 0.6)} ${f(cy - ny * r * 0.6)}" stroke="${dark}" stroke-opacity="0.35" stroke-width="${f(r * 0.05)}" fill="none"/>`;
   }
@@ -283,16 +289,6 @@ function fingerSvg(id: string, a: Point, b: Point, r: number, skin: string, nail
     s += `<path d="M${f(ex + nx * r * 0.4 - ux * r * 0.12)} ${f(ey + ny * r * 0.4 - uy * r * 0.12)} Q${f(ex)} ${f(ey)} ${f(ex - nx * r * 0.4 - ux * r * 0.12)} ${f(ey - ny * r * 0.4 - uy * r * 0.12)}" stroke="#fffaf5" stroke-opacity="0.5" stroke-width="${f(r * 0.09)}" fill="none"/>`;
   }
   return s + '</g>';
-}
-
-/** The palm and the rest of the hand behind the card: a big soft blob, darker at its rim. */
-function palmSvg(id: string, a: Point, b: Point, r: number, skin: string): string {
-  const dark = mix(skin, '#2e180d', 0.5);
-  const cx = (a.x + b.x) / 2, cy = (a.y + b.y) / 2;
-  const len = Math.hypot(b.x - a.x, b.y - a.y);
-  const ang = (Math.atan2(b.y - a.y, b.x - a.x) * 180) / Math.PI;
-  return `<defs><radialGradient id="${id}"><stop offset="0" stop-color="${mix(skin, '#fff4ea', 0.15)}"/><stop offset="0.75" stop-color="${skin}"/><stop offset="1" stop-color="${dark}"/></radialGradient><filter id="${id}f" x="-20%" y="-20%" width="140%" height="140%"><feGaussianBlur stdDeviation="${(r * 0.03).toFixed(1)}"/></filter></defs>` +
-    `<ellipse cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" rx="${(len / 2 + r).toFixed(1)}" ry="${r.toFixed(1)}" transform="rotate(${ang.toFixed(1)} ${cx.toFixed(1)} ${cy.toFixed(1)})" fill="url(#${id})" filter="url(#${id}f)"/>`;
 }
 
 /** Renders a face raster about the size it takes in the frame. */
@@ -347,7 +343,11 @@ export async function renderScene(
   rng: Rng,
 ): Promise<{ bytes: Buffer; lines: PhotoLine[] }> {
   const { width: W, height: H } = cam;
-  const frame = await svgLayer(backgroundSvg(cam, rng), W, H);
+  let frame = await svgLayer(backgroundSvg(cam, rng), W, H);
+  if (cam.bgBlur >= 0.3) {
+    const { data } = await sharp(Buffer.from(frame.buffer, frame.byteOffset, frame.length), { raw: { width: W, height: H, channels: 4 } }).blur(cam.bgBlur).raw().toBuffer({ resolveWithObject: true });
+    frame = new Uint8Array(data.buffer, data.byteOffset, data.length);
+  }
   const lines: PhotoLine[] = [];
   const all = [...clutter, ...(main ? [main] : [])];
   const shadowSvg = (p: Placed, i: number): string =>
@@ -373,7 +373,7 @@ export async function renderScene(
       let behind = '';
       if (hand.palm) {
         const c = cap(hand.palm);
-        behind += palmSvg('palm', c.a, c.b, c.r, hand.skin);
+        behind += fingerSvg('palm', c.a, c.b, c.r, hand.skin, false, false);
       }
       for (const [k, f] of hand.fingers.entries()) {
         const c = cap(f);
@@ -421,6 +421,12 @@ export async function renderScene(
     over += `<filter id="ts" x="-50%" y="-50%" width="200%" height="200%"><feGaussianBlur stdDeviation="${(c.r * 0.25).toFixed(1)}"/></filter><path d="M${c.a.x} ${c.a.y} L${c.b.x + c.r * 0.15} ${c.b.y + c.r * 0.2}" stroke="#000" stroke-opacity="0.35" stroke-width="${2 * c.r}" stroke-linecap="round" filter="url(#ts)"/>`;
     over += fingerSvg('th', c.a, c.b, c.r, hand.skin, true);
   }
+  if (cam.shade) {
+    const { angle, at, soft, strength } = cam.shade;
+    const a = (angle * Math.PI) / 180;
+    const x1 = 0.5 - Math.cos(a) / 2, y1 = 0.5 - Math.sin(a) / 2;
+    over += `<defs><linearGradient id="shade" x1="${x1.toFixed(2)}" y1="${y1.toFixed(2)}" x2="${(1 - x1).toFixed(2)}" y2="${(1 - y1).toFixed(2)}"><stop offset="0" stop-color="#000" stop-opacity="${strength.toFixed(2)}"/><stop offset="${at.toFixed(2)}" stop-color="#000" stop-opacity="${strength.toFixed(2)}"/><stop offset="${Math.min(1, at + soft).toFixed(2)}" stop-color="#000" stop-opacity="0"/></linearGradient></defs><rect width="${W}" height="${H}" fill="url(#shade)"/>`;
+  }
   if (cam.vignette > 0) {
     over += `<defs><radialGradient id="vg" cx="0.5" cy="0.5" r="0.75"><stop offset="0.55" stop-color="#000" stop-opacity="0"/><stop offset="1" stop-color="#000" stop-opacity="${cam.vignette.toFixed(2)}"/></radialGradient></defs><rect width="${W}" height="${H}" fill="url(#vg)"/>`;
   }
@@ -447,6 +453,7 @@ export async function renderScene(
     buf = await sharp(buf).convolve({ width: n, height: n, kernel, scale: kernel.reduce((a, v) => a + v, 0) }).png().toBuffer();
   }
   if (cam.blur >= 0.3) buf = await sharp(buf).blur(cam.blur).png().toBuffer();
+  if (cam.sharpen) buf = await sharp(buf).sharpen({ sigma: 1.2, m1: 0.5, m2: 2.5 }).png().toBuffer();
   if (cam.noise > 0) buf = await sharp(buf).composite([{ ...grain(rng, W, H, cam.noise), blend: 'overlay' }]).png().toBuffer();
   const bytes = await sharp(buf).jpeg({ quality: cam.quality, chromaSubsampling: '4:2:0' }).toBuffer();
   return { bytes, lines };

@@ -166,6 +166,9 @@ function drawCamera(rng: Rng, w: number, h: number, scene: Scene, hard: boolean)
     tint: [1 + warm, 1, 1 - warm],
     vignette: flat ? 0 : rng.chance(0.5) ? rng.float(0.1, 0.4) : 0,
     quality: hard ? rng.int(22, 50) : rng.int(55, 92),
+    bgBlur: scene === 'hand' && rng.chance(0.6) ? round1(rng.float(1.5, 6) * (Math.max(w, h) / 1280)) : 0,
+    shade: !flat && rng.chance(0.25) ? { angle: rng.int(0, 359), at: rng.float(0.1, 0.45), soft: rng.float(0.1, 0.35), strength: rng.float(0.2, 0.45) } : null,
+    sharpen: !flat && rng.chance(0.35),
   };
 }
 
@@ -218,12 +221,17 @@ function drawHand(rng: Rng, fw: number, fh: number, keepClear: Array<[Point, Poi
     const cand = { base, tip, r };
     if (keepClear.every((q) => capsuleCoverage(q, [{ ...cand, r: r * 1.35 }]) === 0)) thumb = cand;
   }
-  const palmR = short * rng.float(0.45, 0.6);
+  // The rest of the hand comes in from outside: a wide shape from under the card's holding edge
+  // out past the frame (like a hand and wrist entering the picture), not a blob that ends in view.
+  const palmR = short * rng.float(0.38, 0.5);
+  const tilt = rng.float(-0.5, 0.5);
   const palm = edge === 'left'
-    ? { base: { x: -fw * 0.9, y: fh * 0.8 }, tip: { x: fw * 0.05, y: fh * 0.6 }, r: palmR }
+    ? { tip: { x: fw * 0.12, y: fh * rng.float(0.45, 0.75) }, dir: { x: -1, y: tilt } }
     : edge === 'right'
-      ? { base: { x: fw * 1.9, y: fh * 0.8 }, tip: { x: fw * 0.95, y: fh * 0.6 }, r: palmR }
-      : { base: { x: fw * 0.5, y: fh * 2.2 }, tip: { x: fw * 0.5, y: fh * 0.95 }, r: palmR };
+      ? { tip: { x: fw * 0.88, y: fh * rng.float(0.45, 0.75) }, dir: { x: 1, y: tilt } }
+      : { tip: { x: fw * rng.float(0.35, 0.65), y: fh * 0.8 }, dir: { x: tilt, y: 1 } };
+  const dl = Math.hypot(palm.dir.x, palm.dir.y);
+  const palmCap = { base: { x: palm.tip.x + (palm.dir.x / dl) * fw * 4, y: palm.tip.y + (palm.dir.y / dl) * fw * 4 }, tip: palm.tip, r: palmR };
   const fingers: Hand['fingers'] = [];
   const n = rng.int(0, 3);
   for (let i = 0; i < n; i++) {
@@ -239,7 +247,7 @@ function drawHand(rng: Rng, fw: number, fh: number, keepClear: Array<[Point, Poi
       fingers.push({ base: { x: x + (edge === 'left' ? -1 : 1) * fw * 0.05, y: fh / 2 }, tip: { x, y: top ? -short * rng.float(0.04, 0.16) : fh + short * rng.float(0.04, 0.16) }, r: fr });
     }
   }
-  return { skin, thumb, fingers, palm };
+  return { skin, thumb, fingers, palm: palmCap };
 }
 
 /** Renders one real-world photo and its truth (file name filled in by the caller). */
@@ -345,6 +353,9 @@ export async function renderReal(seed: number, profile: RealProfile, opts: { max
     soften: cam.soften,
     exposure: cam.exposure,
     quality: cam.quality,
+    bgBlur: cam.bgBlur,
+    shade: cam.shade ? round1(cam.shade.strength) : 0,
+    sharpen: cam.sharpen,
     roll: round1(pose.roll),
     pitch: round1(pose.pitch),
     yaw: round1(pose.yaw),
