@@ -6,7 +6,7 @@
 import { ConflictError, NotFoundError } from './errors.js';
 import { PROCESSED_PREFIX, UPLOADS_PREFIX, newScanId, uploadKeyFor } from './ids.js';
 import type { ListScansQuery, ObjectStore, ResultStore, UploadTarget } from './ports.js';
-import { newScanRecord, type ScanRecord, type ScanStatus } from './record.js';
+import { IN_FLIGHT_STATUSES, newScanRecord, type ScanRecord } from './record.js';
 
 /** Image types a client may declare for an upload. */
 export const UPLOAD_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
@@ -15,8 +15,6 @@ export type UploadContentType = (typeof UPLOAD_TYPES)[number];
 /** The type assumed when a client declares none: keys always carry an extension (see ids.ts). */
 const DEFAULT_UPLOAD_TYPE: UploadContentType = 'image/jpeg';
 
-/** Statuses during which the pipeline is working on the scan's images. */
-const IN_FLIGHT: readonly ScanStatus[] = ['queued', 'preprocessing', 'reading'];
 
 /** Limits of the signed upload targets handed to clients. */
 export interface UploadLimits {
@@ -120,7 +118,7 @@ export function createScanService(deps: ScanServiceDeps): ScanService {
 
     async deleteScan(id) {
       const record = await getScan(id);
-      if (IN_FLIGHT.includes(record.status)) {
+      if (IN_FLIGHT_STATUSES.includes(record.status)) {
         throw new ConflictError(`scan ${id} is ${record.status}; delete it once it is done or failed`);
       }
       // Images first: if that fails the record is still there and the delete can be retried.
