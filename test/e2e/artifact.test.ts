@@ -46,12 +46,24 @@ import { encodeS3EventKey, sqsEvent, sqsRecord } from '../support/lambda-events.
 type Kind = 'preprocess' | 'read' | 'api';
 const KINDS: readonly Kind[] = ['preprocess', 'read', 'api'];
 
-/** Fixture photos taken through the whole flow; the first is the cold start. */
-const FIXTURES = ['card-000.jpg', 'card-001.jpg', 'card-002.jpg'];
-const truths = JSON.parse(readFileSync(new URL('../fixtures/cards/truth.json', import.meta.url), 'utf8')) as Array<{
-  file: string;
-  pan?: string;
-}>;
+/**
+ * Fixture photos taken through the whole flow (folder/file under test/fixtures); the first is
+ * the cold start. Clean synthetic cards, then the largest hand-held-like ones (a hand, a
+ * vertical card, a flat print), so the read function's peak RSS is measured on the hard kind.
+ */
+const FIXTURES = [
+  'cards/card-000.jpg',
+  'cards/card-001.jpg',
+  'cards/card-002.jpg',
+  'real-world/hand-2029-000.jpg',
+  'real-world/vertical-2031-001.jpg',
+  'real-world/flat-2028-000.jpg',
+];
+const truths = ['cards', 'real-world'].flatMap((set) =>
+  (JSON.parse(readFileSync(new URL(`../fixtures/${set}/truth.json`, import.meta.url), 'utf8')) as Array<{ file: string; pan?: string | null }>).map(
+    (t) => ({ file: `${set}/${t.file}`, pan: t.pan ?? undefined }),
+  ),
+);
 /**
  * Zipped size budget of the read function's asset for the deploy target (arm64). The target
  * was 30 MB; measured, the parts alone exceed it: PP-OCRv4 det + rec float32 weights 14.0 MB,
@@ -61,6 +73,9 @@ const truths = JSON.parse(readFileSync(new URL('../fixtures/cards/truth.json', i
  * is there from growing (a second platform's binary or an unused model adds 10+ MB).
  */
 const READ_ASSET_BUDGET_BYTES = 40 * 1024 * 1024;
+
+/** The preprocess event source's batch size in the stack (lib/card-ocr-pipeline.ts). */
+const PREPROCESS_BATCH = 5;
 
 const scratch = mkdtempSync(join(tmpdir(), 'cardocr-artifact-'));
 // Handlers may run as another user: every directory on their way must be traversable.
@@ -178,6 +193,13 @@ function synthesise(outdir: string): Synthesised {
       memoryMb: props.MemorySize ?? 128,
     });
   }
+
+  // The batches below are the size the stack's event source delivers.
+  const preprocessId = stack.resolve(stack.getLogicalId(fns.preprocess.node.defaultChild as CfnElement)) as string;
+  const mapping = Object.values(template.Resources).find(
+    (r) => r.Type === 'AWS::Lambda::EventSourceMapping' && JSON.stringify(r.Properties['FunctionName']) === JSON.stringify({ Ref: preprocessId }),
+  );
+  expect(mapping?.Properties['BatchSize']).toBe(PREPROCESS_BATCH);
 
   // Only what CreateTable takes; encryption, PITR and TTL are not the emulator's business.
   const tableDef = (construct: { node: { defaultChild?: unknown } }, name: string): CreateTableCommandInput => {
@@ -621,21 +643,27 @@ describe('bundled Lambda handlers from cdk.out', () => {
         expect(policy.conditions).toContainEqual({ key: `uploads/${scan.id}.jpg` });
 
         // 2. The client uploads the photo with that form.
-        const photo = readFileSync(new URL(`../fixtures/cards/${fixture}`, import.meta.url));
+        const photo = readFileSync(new URL(`../fixtures/${fixture}`, import.meta.url));
         const form = new FormData();
         for (const [k, v] of Object.entries(scan.upload.fields)) form.append(k, v);
-        form.append('file', new Blob([photo], { type: 'image/jpeg' }), fixture);
+        form.append('file', new Blob([photo], { type: 'image/jpeg' }), basename(fixture));
         const uploaded = await fetch(scan.upload.url, { method: 'POST', body: form });
         expect(uploaded.status).toBeLessThan(300);
         scans.push({ id: scan.id, key: scan.upload.fields['key']!, pan: truths.find((t) => t.file === fixture)?.pan });
       }
 
-      // 3. S3 → SQS → preprocess: the photos' notifications arrive as one batch.
+      // 3. S3 → SQS → preprocess: the photos' notifications arrive in batches of the stage's batch size.
       const records = await Promise.all(scans.map(async (s) => sqsRecord(await eventFor(s.key))));
-      const pre = await invoke('preprocess', sqsEvent(...records));
+      const batches: ReturnType<typeof sqsEvent>[] = [];
+      for (let i = 0; i < records.length; i += PREPROCESS_BATCH) batches.push(sqsEvent(...records.slice(i, i + PREPROCESS_BATCH)));
+      const pre = await invokeAll('preprocess', batches);
       outputs.push(pre.output);
-      expect(pre.result, pre.output.slice(-3000)).toEqual({ batchItemFailures: [] });
+      for (const result of pre.results) expect(result, pre.output.slice(-3000)).toEqual({ batchItemFailures: [] });
       expect(pre.tmpLeft).toEqual([]);
+      console.log(
+        `[artifact] preprocess (${arch()}): batches of ${PREPROCESS_BATCH}: ${pre.invokeMs.map((ms) => Math.round(ms)).join(', ')} ms; ` +
+          `peak RSS ${mb(pre.maxRssBytes)} MB of ${assets.get('preprocess')!.memoryMb} MB`,
+      );
 
       // 4. The one explicit hop: exactly one `read {id}` message per photo, carrying no key or card data.
       const messages = await drainReadQueue(scans.length);
