@@ -19,7 +19,7 @@ import { createPipelineFunction, type PipelineFunctionDefaults } from './pipelin
 export interface SqsStageOptions {
   /**
    * Memory of the stage function, MB. Lambda CPU grows with memory.
-   * @default 1024 (preprocess), 2048 (read)
+   * @default 1024 (preprocess), 1769 (read: one vCPU)
    */
   readonly memorySize?: number;
   /**

@@ -306,7 +306,7 @@ describe('flow: S3 uploads/ → SQS → preprocess → one message → SQS → r
 describe('functions', () => {
   it.each([
     ['Preprocess', 1024, 60],
-    ['Read', 2048, 90],
+    ['Read', 1769, 90],
     ['Api', 512, 10],
   ] as const)('%s: nodejs22.x on arm64, %i MB, %i s, no X-Ray by default, JSON logs in its own log group', (name, memory, timeout) => {
     const fn = resources[fnId(name)]!.Properties;

@@ -36,6 +36,7 @@ import { startFauxqs } from 'fauxqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../functions/core/env-names.js';
 import { maskPan } from '../../functions/core/mask.js';
+import { READ_MEMORY_MB } from '../../lib/card-ocr-pipeline.js';
 import { CardOcrStack } from '../../lib/card-ocr-stack.js';
 import { MODEL_DIR_IN_ASSET, READ_MODEL_FILES } from '../../lib/lambda-bundling.js';
 import { createPipelineFunction } from '../../lib/pipeline-function.js';
@@ -234,7 +235,7 @@ function synthesiseArm64Read(outdir: string): string {
     stack,
     'Read',
     { architecture: Architecture.ARM_64, logRetention: RetentionDays.ONE_DAY, removalPolicy: RemovalPolicy.DESTROY, tracing: Tracing.DISABLED },
-    { kind: 'read', description: 'arm64 read asset', memorySize: 2048, timeout: Duration.seconds(90), environment: {} },
+    { kind: 'read', description: 'arm64 read asset', memorySize: READ_MEMORY_MB, timeout: Duration.seconds(90), environment: {} },
   );
   const template = app.synth().getStackArtifact(stack.artifactId).template as { Resources: Record<string, TemplateResource> };
   const props = template.Resources[stack.resolve(stack.getLogicalId(fn.node.defaultChild as CfnElement)) as string]!.Properties;
