@@ -5,7 +5,8 @@
  * Settings come from CDK context (`-c key=value` or `cdk.json`), never from the shell:
  * - `architecture`: `arm64` (default) or `x86_64`
  * - `removalPolicy`: `retain` (default) or `destroy` (empties and deletes buckets and tables)
- * - `allowedOrigins`: comma-separated browser origins for CORS
+ * - `allowedOrigins`: comma-separated extra browser origins for CORS (default none; e.g.
+ *   `http://localhost:3000` to let a local page call a deployed API)
  * - `alarmEmail`: address subscribed to the alarm topic
  * - `monthlyBudgetUsd`: monthly cost budget alerting the alarm topic (default 50; 0 turns it off)
  * - `jwtIssuer` + `jwtAudience` (comma-separated): use an existing identity provider instead

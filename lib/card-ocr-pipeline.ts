@@ -118,7 +118,7 @@ export interface CardOcrPipelineProps {
   readonly read?: SqsStageOptions;
   /**
    * The HTTP API: memory, CORS origins, identity provider, throttling.
-   * @default - 512 MB, a Cognito user pool, 20 req/s (burst 40), origin http://localhost:3000
+   * @default - 512 MB, a Cognito user pool, 20 req/s (burst 40), no cross-origin callers (the web page the API serves is same-origin)
    */
   readonly api?: ScanApiOptions;
   /**
@@ -195,7 +195,7 @@ export class CardOcrPipeline extends Construct {
       tracing: this.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
     };
     // Origins are checked here (before they reach the bucket's CORS) as well as in ScanApi.
-    const allowedOrigins = [...(props.api?.allowedOrigins ?? ['http://localhost:3000'])];
+    const allowedOrigins = [...(props.api?.allowedOrigins ?? [])];
     if (allowedOrigins.includes('*')) throw new Error("CardOcrPipeline: list exact api.allowedOrigins; '*' is not accepted");
 
     // ---- Storage -------------------------------------------------------------------------

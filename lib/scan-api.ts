@@ -36,9 +36,11 @@ export interface ScanApiOptions {
    */
   readonly memorySize?: number;
   /**
-   * Browser origins allowed to call the API and to POST uploads to the bucket (CORS).
-   * Use exact origins such as `https://cards.example.com`.
-   * @default ['http://localhost:3000'] (the local runner's web page)
+   * Other browser origins allowed to call the API and to POST uploads to the bucket (CORS),
+   * exact ones such as `https://cards.example.com`. The web page the API serves needs none
+   * (same origin; the bucket always accepts uploads from the API's own origin). A deployed
+   * stack never trusts `http://localhost` unless it is listed here.
+   * @default [] (no cross-origin callers)
    */
   readonly allowedOrigins?: readonly string[];
   /**
@@ -111,7 +113,7 @@ export class ScanApi extends Construct {
   constructor(scope: Construct, id: string, props: ScanApiProps) {
     super(scope, id);
     validate(props);
-    this.allowedOrigins = Object.freeze([...(props.allowedOrigins ?? ['http://localhost:3000'])]);
+    this.allowedOrigins = Object.freeze([...(props.allowedOrigins ?? [])]);
 
     this.#fn = createPipelineFunction(this, 'Function', props.functionDefaults, {
       kind: 'api',
@@ -138,12 +140,18 @@ export class ScanApi extends Construct {
     const httpApi = new apigw.HttpApi(this, 'HttpApi', {
       description: 'Card OCR results API',
       createDefaultStage: false,
-      corsPreflight: {
-        allowOrigins: [...this.allowedOrigins],
-        allowMethods: [apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST, apigw.CorsHttpMethod.DELETE],
-        allowHeaders: ['authorization', 'content-type'],
-        maxAge: Duration.hours(1),
-      },
+      // No CORS configuration at all without cross-origin callers: browsers then refuse
+      // cross-origin calls outright.
+      ...(this.allowedOrigins.length > 0
+        ? {
+            corsPreflight: {
+              allowOrigins: [...this.allowedOrigins],
+              allowMethods: [apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST, apigw.CorsHttpMethod.DELETE],
+              allowHeaders: ['authorization', 'content-type'],
+              maxAge: Duration.hours(1),
+            },
+          }
+        : {}),
     });
     this.httpApi = httpApi;
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', {

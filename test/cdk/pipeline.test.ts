@@ -90,7 +90,7 @@ describe('storage', () => {
     expect(bucket.VersioningConfiguration).toBeUndefined();
   });
 
-  it('upload bucket: uploads/ and processed/ expire after one day; CORS allows browser POST uploads', () => {
+  it('upload bucket: uploads/ and processed/ expire after one day; CORS allows browser POST uploads from the API origin only', () => {
     const bucket = resources[bucketId()]!.Properties;
     const rules = bucket.LifecycleConfiguration.Rules as Array<Record<string, unknown>>;
     expect(rules).toEqual(
@@ -99,9 +99,8 @@ describe('storage', () => {
         expect.objectContaining({ Prefix: 'processed/', ExpirationInDays: 1, Status: 'Enabled' }),
       ]),
     );
+    // Only the web page served by the API posts photos to the bucket: no localhost, no other origin by default.
     expect(bucket.CorsConfiguration.CorsRules).toEqual([
-      expect.objectContaining({ AllowedMethods: ['POST'], AllowedOrigins: ['http://localhost:3000'] }),
-      // The web page served by the API posts photos to the bucket too.
       expect.objectContaining({
         AllowedMethods: ['POST'],
         AllowedOrigins: [{ 'Fn::GetAtt': [only('AWS::ApiGatewayV2::Api', 'PipelineApiHttpApi'), 'ApiEndpoint'] }],
@@ -390,16 +389,20 @@ describe('functions', () => {
 });
 
 describe('API', () => {
-  it('HTTP API with CORS for the allowed origins', () => {
+  it('HTTP API without CORS by default (no localhost in a deployed stack); CORS for exactly the origins given', () => {
     template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
-    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
-      ProtocolType: 'HTTP',
-      CorsConfiguration: Match.objectLike({
-        AllowOrigins: ['http://localhost:3000'],
-        AllowMethods: Match.arrayWith(['GET', 'POST', 'DELETE']),
-        AllowHeaders: Match.arrayWith(['authorization']),
-      }),
-    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP', CorsConfiguration: Match.absent() });
+    expect(JSON.stringify(template.toJSON())).not.toContain('localhost');
+    synthStack({ pipeline: { api: { allowedOrigins: ['http://localhost:3000'] } } }).template.hasResourceProperties(
+      'AWS::ApiGatewayV2::Api',
+      {
+        CorsConfiguration: Match.objectLike({
+          AllowOrigins: ['http://localhost:3000'],
+          AllowMethods: Match.arrayWith(['GET', 'POST', 'DELETE']),
+          AllowHeaders: Match.arrayWith(['authorization']),
+        }),
+      },
+    );
   });
 
   it('routes: /v1/{proxy+} behind the JWT authorizer; health, OpenAPI and the web page public; all to the api function', () => {
