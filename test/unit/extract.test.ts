@@ -276,6 +276,12 @@ describe('extractExpiry', () => {
     const swapped = extractExpiry([learned('GOOD THRU', box(100, 300, 120, 14)), learned('05/24', box(105, 316, 70, 22)), learned('VALID FROM', box(300, 300, 110, 14)), learned('10/25', box(300, 316, 70, 22))], NOW);
     expect(swapped.reason).toBe('only_valid_from');
   });
+  it('a date with a doubted digit is unreadable, not a guess', () => {
+    const c = Array.from('VALID THRU 05/36', () => 0.97);
+    c[14] = 0.51; // the 3
+    expect(extractExpiry([learned('VALID THRU 05/36', box(0, 0, 200, 20), c)], NOW)).toMatchObject({ expiry: null, reason: 'unreadable' });
+    expect(extractExpiry([learned('VALID THRU 05/16', box(0, 0, 200, 20), 0.97)], NOW).expiry).toBe('05/16');
+  });
   it('tells label-only lines', () => {
     expect(labelOnly('VALID THRU')).toBe('expiry');
     expect(labelOnly('MEMBER SINCE')).toBe('from');

@@ -104,6 +104,7 @@ const twoDigitYear = (yy: number, now: Date): number => {
  */
 export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = null): DateCandidate[] {
   const toks = prepare(line.text);
+  const weak = weakDateDigits(line);
   // Digits of the line outside any date: a line holding a card number never yields a dashed date.
   const numberLike = toks.filter((t) => /^\d+$/.test(t)).join('').length >= 12;
   const out: DateCandidate[] = [];
@@ -142,6 +143,11 @@ export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = nu
       const yearDigits = yy.digits;
       const subs = mm.substitutions + yy.substitutions;
       const confidence = line.confidence * Math.pow(0.8, subs);
+      // A date with a digit the reader doubted is a date seen but not read (see DATE_CHAR_CONFIDENCE_FLOOR).
+      if (weak) {
+        out.push({ month: NaN, year: NaN, label, confidence: 0 });
+        continue;
+      }
       if (yearDigits.length === 4) {
         const year = Number(yearDigits);
         if (year >= 1300 && year < 1500) {
@@ -160,6 +166,27 @@ export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = nu
     if (labelWindow.length > 3) labelWindow.shift();
   }
   return out;
+}
+
+/**
+ * Floor on each digit's own confidence in a date, when the reader gives per-character
+ * confidences: the PAN's measured floor (misread digits scored 0.34–0.57, right ones rarely
+ * under 0.6). A doubted digit makes the date unreadable rather than a guess (05/16 read 05/36).
+ */
+export const DATE_CHAR_CONFIDENCE_FLOOR = 0.6;
+
+/** Whether a date-like run of the line (digits around / \ -) has a digit under the floor. */
+function weakDateDigits(line: TextLine): boolean {
+  const c = line.charConfidences;
+  if (!c || c.length !== line.text.length) return false;
+  const re = /[0-9A-Za-z]{1,4}\s*[/\\-]\s*[0-9A-Za-z]{2,4}/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(line.text)) !== null) {
+    for (let i = m.index; i < m.index + m[0].length; i++) {
+      if (/[0-9]/.test(line.text[i]!) && (c[i] ?? 0) < DATE_CHAR_CONFIDENCE_FLOOR) return true;
+    }
+  }
+  return false;
 }
 
 function withValidity(d: DateCandidate & { yy: string }): DateCandidate {
