@@ -171,7 +171,7 @@ async function main(): Promise<void> {
       } else if (truth) verdict = 'no PAN expected';
       console.log(
         `${basename(file)}  ${image.width}x${image.height}  lines ${lines.length}  det ${dMs.toFixed(0)} ms  crop ${cMs.toFixed(0)} ms  ` +
-          `rec ${rMs.toFixed(0)} ms  ${verdict}`,
+          `rec ${rMs.toFixed(0)} ms  rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB  ${verdict}`,
       );
       if (!args.quiet) {
         for (const l of lines) if (l.text) console.log(`    ${maskLine(l.text)}  (${l.confidence.toFixed(2)})`);
