@@ -358,6 +358,11 @@ describe('extractName', () => {
     const lines = [learned('FIRST CEDAR', box(40, 30, 300, 40)), learned('ANNA ADLER', box(40, 300, 240, 30), 0.9)];
     expect(extractName(lines, { panBox: pan, panSources: ['ppocr'] }).name).toBe('ANNA ADLER');
   });
+  it('prefers the line beside the expiry', () => {
+    const lines = [learned('CEDAR SAVERS', box(40, 40, 300, 30), 0.99), learned('JOHN R SAMPLE', box(40, 300, 260, 30), 0.9), learned('05/29', box(420, 300, 80, 30))];
+    expect(extractFields(lines, { now: NOW }).name).toBe('JOHN R SAMPLE');
+    expect(extractName(lines.slice(0, 2)).name).toBe('CEDAR SAVERS'); // without the date, confidence decides
+  });
   it('refuses a name with a weak letter', () => {
     const c = Array.from('ANNA ADLER', () => 0.95);
     c[6] = 0.2;

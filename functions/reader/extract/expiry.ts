@@ -26,6 +26,8 @@ export interface DateCandidate {
   readonly invalid?: 'impossible_month' | 'non_gregorian' | 'placeholder';
   /** Two-digit year as printed. */
   readonly yy?: string;
+  /** The box of the line the date was read on, when known. */
+  readonly box?: LineBox;
 }
 
 export interface ExpiryResult {
@@ -33,6 +35,8 @@ export interface ExpiryResult {
   readonly expiry: string | null;
   readonly confidence: number | null;
   readonly reason: string | null;
+  /** The box of the line the expiry was read on, when known (the name is often beside it). */
+  readonly box?: LineBox | null;
 }
 
 // Label words, matched loosely because small label print is read with errors. The last label
@@ -228,7 +232,7 @@ function outerLabelFor(lines: readonly TextLine[], index: number): Label {
 /** Picks the expiry date from all lines (lines read as the number or the name are ignored). */
 export function extractExpiry(lines: readonly TextLine[], now: Date = new Date()): ExpiryResult {
   const usableLines = lines.filter((l) => l.role !== 'number' && l.role !== 'name');
-  const found = usableLines.flatMap((l, i) => dateCandidates(l, now, outerLabelFor(usableLines, i)));
+  const found = usableLines.flatMap((l, i) => dateCandidates(l, now, outerLabelFor(usableLines, i)).map((d) => (l.box ? { ...d, box: l.box } : d)));
   const invalid = found.filter((d) => d.invalid !== undefined);
   const all = found.filter((d) => Number.isFinite(d.month) && d.invalid === undefined);
   // A date that was seen but not read, and is not a start date, may be the expiry: unless
@@ -259,5 +263,5 @@ export function extractExpiry(lines: readonly TextLine[], now: Date = new Date()
   // Readings of the same date from several hypotheses reinforce each other.
   const agreeing = pool.filter((d) => ordinal(d) === ordinal(top));
   const confidence = Math.max(...agreeing.map((d) => d.confidence));
-  return { expiry: fmt(top), confidence, reason: null };
+  return { expiry: fmt(top), confidence, reason: null, box: top.box ?? null };
 }

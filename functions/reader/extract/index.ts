@@ -54,8 +54,8 @@ export function hasAnyField(f: ExtractedFields): boolean {
 export function extractFields(lines: readonly TextLine[], options: { now?: Date } = {}): ExtractedFields {
   const pan = extractPan(lines);
   const expiry = extractExpiry(lines, options.now ?? new Date());
-  // The name is looked for below the number the PAN came from (when boxes say where that is).
-  const name = extractName(lines, { panBox: pan.chosen?.box ?? null, panSources: pan.chosen?.sources ?? [] });
+  // The name is looked for below the number the PAN came from, and beside the expiry (when boxes say where those are).
+  const name = extractName(lines, { panBox: pan.chosen?.box ?? null, panSources: pan.chosen?.sources ?? [], expiryBox: expiry.box ?? null });
   const confidence: FieldConfidence = {};
   const missing: MissingReasons = {};
   if (pan.pan && pan.confidence !== null) confidence.pan = round(pan.confidence);
