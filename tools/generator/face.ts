@@ -36,6 +36,8 @@ export interface Relief {
   shadow: number;
   /** A second, weaker light from another side (ceiling lamp + window). */
   secondLight: number | null;
+  /** Flat print with a printed drop shadow (the "embossed look" of many card designs), not raised. */
+  printed?: boolean;
 }
 
 /** One text line in face coordinates. */
@@ -216,7 +218,7 @@ export class FaceBuilder {
     const c = Math.cos((rot * Math.PI) / 180);
     const sn = Math.sin((rot * Math.PI) / 180);
     const quad = local.map((p) => ({ x: o.x + p.x * c - p.y * sn, y: o.y + p.x * sn + p.y * c })) as Quad;
-    if (o.record !== false && !o.dry) this.lines.push({ text: o.text, role: o.role, quad, font: fontLabel(o.font), emboss: !!r });
+    if (o.record !== false && !o.dry) this.lines.push({ text: o.text, role: o.role, quad, font: fontLabel(o.font), emboss: !!r && !r.printed });
     return quad;
   }
 
