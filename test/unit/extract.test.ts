@@ -282,6 +282,11 @@ describe('extractExpiry', () => {
     expect(extractExpiry([learned('VALID THRU 05/36', box(0, 0, 200, 20), c)], NOW)).toMatchObject({ expiry: null, reason: 'unreadable' });
     expect(extractExpiry([learned('VALID THRU 05/16', box(0, 0, 200, 20), 0.97)], NOW).expiry).toBe('05/16');
   });
+  it('a date-shaped token with non-digits blocks a guess from the other date', () => {
+    // MEMBER SINCE unread, VALID THRU read as 05/1日: 08/10 must not become the expiry.
+    expect(extractExpiry([line('08/10'), line('05/1日')], NOW)).toMatchObject({ expiry: null, reason: 'unreadable' });
+    expect(extractExpiry([line('08/10'), line('THRU 05/1日'), line('GOOD THRU 05/16')], NOW).expiry).toBe('05/16');
+  });
   it('tells label-only lines', () => {
     expect(labelOnly('VALID THRU')).toBe('expiry');
     expect(labelOnly('MEMBER SINCE')).toBe('from');

@@ -54,6 +54,8 @@ const SLASH_DATE = /^([0-9A-Za-z]{1,2})[/\\]([0-9A-Za-z]{2}|[0-9A-Za-z]{4})$/;
 const DASH_DATE = /^(\d{1,2})-(\d{2}|\d{4})$/;
 /** Year first: Solar Hijri cards print 1403/01 (YYYY/MM). */
 const YEAR_FIRST = /^(\d{4})[/\\-](\d{1,2})$/;
+/** Date-shaped: one or two characters, a slash, two to four characters. */
+const LOOSE_DATE = /^[^\s/\\]{1,2}[/\\][^\s/\\]{2,4}$/u;
 /** A date the reader located but could not read, e.g. `??/29`. */
 const UNREADABLE_DATE = /^[0-9?]{2}[/\\][0-9?]{2}$/;
 
@@ -163,6 +165,15 @@ export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = nu
         continue;
       }
       out.push(withValidity({ month, year: twoDigitYear(Number(yearDigits), now), label, confidence, yy: yearDigits }));
+      continue;
+    }
+    // A date-shaped token with characters that are no digit (05/1日, 0口/29): a date seen but
+    // not read. It may be the expiry, so it must block a guess from the other dates.
+    const loose = raw.replace(/^[.,:;()[\]]+|[.,:;()[\]]+$/g, '');
+    if (LOOSE_DATE.test(loose) && (loose.match(/\d/g) ?? []).length >= 2) {
+      labelWindow = [];
+      first = false;
+      out.push({ month: NaN, year: NaN, label, confidence: 0 });
       continue;
     }
     // Keep only the last few words before a date as its label.
