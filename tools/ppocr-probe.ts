@@ -1,7 +1,7 @@
 /**
  * Dev probe for the PP-OCR engine: for every image in a folder, detect text lines, crop each
  * one upright, recognise it, and print per image the line count, per-stage milliseconds and the
- * line shapes with digits masked (a line of 12+ digits keeps its first 6 and last 4, every other
+ * line shapes with digits masked (a line of 13–19 digits keeps its first 6 and last 4, every other
  * digit is •). With a truth.json next to the images (the real-dev-v1 format), it also says whether
  * some line, or a run of adjacent lines joined, reads exactly the truth card number, without
  * printing it, and ends with the recall over the payment cards.
@@ -66,13 +66,18 @@ function parseArgs(argv: string[]): Args {
   };
 }
 
-/** Digits masked: a long digit run keeps first 6 and last 4 (the PAN masking rule), all else is •. */
+/**
+ * Digits masked: a line holding a whole card number's worth of digits (13–19) keeps its first 6
+ * and last 4 (the PAN masking rule); every other digit is •, so that the groups of a split number
+ * never add up to more than that across lines.
+ */
 export function maskLine(text: string): string {
   const digits = text.replace(/\D/g, '').length;
+  const whole = digits >= 13 && digits <= 19;
   let seen = 0;
   return text.replace(/\d/g, (d) => {
     const i = seen++;
-    return digits >= 12 && (i < 6 || i >= digits - 4) ? d : '•';
+    return whole && (i < 6 || i >= digits - 4) ? d : '•';
   });
 }
 
@@ -171,7 +176,7 @@ async function main(): Promise<void> {
       } else if (truth) verdict = 'no PAN expected';
       console.log(
         `${basename(file)}  ${image.width}x${image.height}  lines ${lines.length}  det ${dMs.toFixed(0)} ms  crop ${cMs.toFixed(0)} ms  ` +
-          `rec ${rMs.toFixed(0)} ms  ${verdict}`,
+          `rec ${rMs.toFixed(0)} ms  rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB  ${verdict}`,
       );
       if (!args.quiet) {
         for (const l of lines) if (l.text) console.log(`    ${maskLine(l.text)}  (${l.confidence.toFixed(2)})`);

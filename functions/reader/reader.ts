@@ -279,6 +279,17 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
         }
         if (fused.pan || fused.panUnverified) break;
       }
+      // No date in what was read (a small date the 960-px pass merged or missed): one closer
+      // pass at the detector's larger input over the view that held the card's text.
+      const withText = learnedReads.find((l) => l.lines.length > 0);
+      const hasDate = Boolean(glyph?.fields.expiry) || learnedReads.some((l) => extractFields(toTextLines(l.lines), { now: now() }).expiry);
+      if (withText && !hasDate && (fused.candidates.length > 0) && !learnedReads.some((l) => l.view === withText.view && l.source.endsWith(`/det${DETECT_SIDE_2}`))) {
+        const lr2 = await readViewLearned(withText.view, learned.detector, rec, { maxSide: DETECT_SIDE_2, variant: `det${DETECT_SIDE_2}`, flip: withText.flipped });
+        add('detect', lr2.timingsMs.detect);
+        add('recognize', lr2.timingsMs.recognize);
+        learnedReads.push(lr2);
+        fused = take(toTextLines(lr2.lines), lr2.source);
+      }
     } catch (err) {
       // What was read so far stands: a learned engine failure costs only its readings.
       const e = toCardOcrError(err);

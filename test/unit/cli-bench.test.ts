@@ -65,7 +65,10 @@ describe('bench scoring', () => {
         ['n.png', reading({ panUnverified: '1234567898765432' })],
       ]),
     );
-    expect(a).toMatchObject({ cards: 3, expiryCards: 2, nameCards: 2, negativesWithPan: 1, expiryInvented: 1 });
+    expect(a).toMatchObject({ cards: 3, expiryCards: 2, nameCards: 2, negativesWithPan: 1, expiryInvented: 1, wrongUnverified: 0 });
+    // A misread offered as unverified (one digit off) is counted as a wrong offer.
+    const off = score(real.slice(2, 3), new Map([['v.png', reading({ panUnverified: '4929123456781244' })]]));
+    expect(off).toMatchObject({ wrongUnverified: 1, panExact: 0, wrongPan: 0 });
     expect(a.panExact).toBeCloseTo(2 / 3);
     expect(a.noPan).toBeCloseTo(1 / 3);
     expect(a.expiryExact).toBe(1);
@@ -117,7 +120,7 @@ describe('bench arguments and report', () => {
       dir: 'd',
       concurrency: 1,
       accuracy: {
-        photos: 1, cards: 1, negatives: 0, panExact: 0, wrongPan: 1, noPan: 0, expiryCards: 1, expiryExact: 1, expiryWrong: 0, expiryInvented: 0,
+        photos: 1, cards: 1, negatives: 0, panExact: 0, wrongPan: 1, noPan: 0, wrongUnverified: 0, expiryCards: 1, expiryExact: 1, expiryWrong: 0, expiryInvented: 0,
         nameCards: 1, nameExact: 1, nameCharAccuracy: 1, brand: 1, negativesWithPan: 0, failed: 0, statuses: { ok: 1 },
       },
       misses: [{ file: 'a.jpg', field: 'pan', expected: VISA, got: '4929123456781244' }],

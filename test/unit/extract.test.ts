@@ -276,6 +276,17 @@ describe('extractExpiry', () => {
     const swapped = extractExpiry([learned('GOOD THRU', box(100, 300, 120, 14)), learned('05/24', box(105, 316, 70, 22)), learned('VALID FROM', box(300, 300, 110, 14)), learned('10/25', box(300, 316, 70, 22))], NOW);
     expect(swapped.reason).toBe('only_valid_from');
   });
+  it('a date with a doubted digit is unreadable, not a guess', () => {
+    const c = Array.from('VALID THRU 05/36', () => 0.97);
+    c[14] = 0.51; // the 3
+    expect(extractExpiry([learned('VALID THRU 05/36', box(0, 0, 200, 20), c)], NOW)).toMatchObject({ expiry: null, reason: 'unreadable' });
+    expect(extractExpiry([learned('VALID THRU 05/16', box(0, 0, 200, 20), 0.97)], NOW).expiry).toBe('05/16');
+  });
+  it('a date-shaped token with non-digits blocks a guess from the other date', () => {
+    // MEMBER SINCE unread, VALID THRU read as 05/1日: 08/10 must not become the expiry.
+    expect(extractExpiry([line('08/10'), line('05/1日')], NOW)).toMatchObject({ expiry: null, reason: 'unreadable' });
+    expect(extractExpiry([line('08/10'), line('THRU 05/1日'), line('GOOD THRU 05/16')], NOW).expiry).toBe('05/16');
+  });
   it('tells label-only lines', () => {
     expect(labelOnly('VALID THRU')).toBe('expiry');
     expect(labelOnly('MEMBER SINCE')).toBe('from');
@@ -351,6 +362,11 @@ describe('extractName', () => {
     const pan = box(40, 200, 560, 50);
     const lines = [learned('FIRST CEDAR', box(40, 30, 300, 40)), learned('ANNA ADLER', box(40, 300, 240, 30), 0.9)];
     expect(extractName(lines, { panBox: pan, panSources: ['ppocr'] }).name).toBe('ANNA ADLER');
+  });
+  it('prefers the line beside the expiry', () => {
+    const lines = [learned('CEDAR SAVERS', box(40, 40, 300, 30), 0.99), learned('JOHN R SAMPLE', box(40, 300, 260, 30), 0.9), learned('05/29', box(420, 300, 80, 30))];
+    expect(extractFields(lines, { now: NOW }).name).toBe('JOHN R SAMPLE');
+    expect(extractName(lines.slice(0, 2)).name).toBe('CEDAR SAVERS'); // without the date, confidence decides
   });
   it('refuses a name with a weak letter', () => {
     const c = Array.from('ANNA ADLER', () => 0.95);

@@ -139,7 +139,11 @@ describe('real-world generator', () => {
       expect([t.pan, t.brand, t.expiry, t.name, t.pan_length]).toEqual([null, null, null, null, null]);
       expect(t.lines.filter((l) => l.role === 'number' || l.role === 'expiry')).toEqual([]);
       // No digit run on a negative may pass for a card number.
-      for (const l of t.lines) for (const run of l.text.replace(/[ -]/g, '').match(/\d{12,19}/g) ?? []) expect(cardValidator.number(run).isValid, l.text).toBe(false);
+      // Grouped digits count as one run (a reader joins 4-4-4-4 groups).
+      for (const l of t.lines) for (const run of l.text.match(/\d[\d -]*\d/g) ?? []) {
+        const d = run.replace(/\D/g, '');
+        if (d.length >= 12 && d.length <= 19) expect(luhn10(d), `negative prints a Luhn-valid run: ${l.text.replace(/\d/g, '#')}`).toBe(false);
+      }
       return;
     }
     const pan = t.pan ?? '';
@@ -187,7 +191,6 @@ describe('real-world generator', () => {
   it('face line quads contain their ink: hiding a role changes pixels only inside its quads', async () => {
     const cases: Array<{ pan: string; groups: number[]; emboss: boolean; side: 'front' | 'back'; orientation: 'landscape' | 'portrait'; numberLayout: 'row' | 'stacked' | 'vertical' }> = [
       { pan: '4539578763621486', groups: [4, 4, 4, 4], emboss: true, side: 'front', orientation: 'landscape', numberLayout: 'row' },
-      { pan: '378282246310005', groups: [4, 6, 5], emboss: false, side: 'front', orientation: 'landscape', numberLayout: 'row' },
       { pan: '6250941006528599001', groups: [19], emboss: false, side: 'back', orientation: 'landscape', numberLayout: 'row' },
       { pan: '5555555555554444', groups: [4, 4, 4, 4], emboss: false, side: 'front', orientation: 'portrait', numberLayout: 'stacked' },
     ];

@@ -320,6 +320,7 @@ export function formatReport(r: BenchReport): string {
     `  PAN exact          ${pct(a.panExact)} ${of(a.panExact, a.cards)}`,
     `  wrong PAN          ${pct(a.wrongPan)} ${of(a.wrongPan, a.cards)}`,
     `  no PAN             ${pct(a.noPan)} ${of(a.noPan, a.cards)}`,
+    `  unverified number offered that is not the card's (masked, for a person to confirm): ${a.wrongUnverified}`,
     `  expiry exact       ${pct(a.expiryExact)} ${of(a.expiryExact, a.expiryCards)}   wrong ${Math.round(a.expiryWrong * a.expiryCards)}, reported where none is printed ${a.expiryInvented}`,
     `  name exact         ${pct(a.nameExact)} ${of(a.nameExact, a.nameCards)}   character accuracy ${pct(a.nameCharAccuracy)}`,
     `  brand              ${pct(a.brand)} ${of(a.brand, a.cards)}`,

@@ -63,6 +63,8 @@ export interface Accuracy {
   panExact: number;
   wrongPan: number;
   noPan: number;
+  /** Cards offered a `panUnverified` (for a person to confirm) that is not the printed number: a count, not a rate. */
+  wrongUnverified: number;
   /** Cards whose truth has a valid MM/YY expiry (the expiry denominator). */
   expiryCards: number;
   expiryExact: number;
@@ -138,6 +140,7 @@ export function score(truth: readonly TruthEntry[], readings: ReadonlyMap<string
     panExact: 0,
     wrongPan: 0,
     noPan: 0,
+    wrongUnverified: 0,
     expiryCards: 0,
     expiryExact: 0,
     expiryWrong: 0,
@@ -166,6 +169,7 @@ export function score(truth: readonly TruthEntry[], readings: ReadonlyMap<string
   for (const t of cards) {
     const r = get(t.file);
     const pan = countedPan(t, r);
+    if (r.pan === null && r.panUnverified && !isTruePan(t, r.panUnverified)) acc.wrongUnverified++;
     if (pan !== null && isTruePan(t, pan)) acc.panExact++;
     else {
       if (pan !== null) acc.wrongPan++;

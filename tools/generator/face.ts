@@ -12,6 +12,7 @@
 import sharp from 'sharp';
 import { strokeText, type StrokeFace } from './farrington.js';
 import type { Point, Quad } from './warp.js';
+import { GeneratorError } from './errors.js';
 
 /** What a printed line is, for the readers' training crops. */
 export type LineRole = 'number' | 'expiry' | 'name' | 'label' | 'other';
@@ -36,6 +37,8 @@ export interface Relief {
   shadow: number;
   /** A second, weaker light from another side (ceiling lamp + window). */
   secondLight: number | null;
+  /** Flat print with a printed drop shadow (the "embossed look" of many card designs), not raised. */
+  printed?: boolean;
 }
 
 /** One text line in face coordinates. */
@@ -122,8 +125,8 @@ async function measure(fragment: string, size: number, chars: number): Promise<{
       }
     }
   }
-  if (x1 < 0) throw new Error(`text measured empty (font missing?): expected ink for a ${chars}-character line; install the fonts in .ci/run`);
-  if (x1 >= info.width - 1 || y1 >= info.height - 1) throw new Error('text measurement canvas too small for the line; widen it');
+  if (x1 < 0) throw new GeneratorError(`text measured empty (font missing?): expected ink for a ${chars}-character line; install the fonts in .ci/run`);
+  if (x1 >= info.width - 1 || y1 >= info.height - 1) throw new GeneratorError('text measurement canvas too small for the line; widen it');
   const box = { x0: x0 / scale - left, y0: y0 / scale - top, x1: (x1 + 1) / scale - left, y1: (y1 + 1) / scale - top };
   measureCache.set(fragment, box);
   return box;
@@ -216,7 +219,7 @@ export class FaceBuilder {
     const c = Math.cos((rot * Math.PI) / 180);
     const sn = Math.sin((rot * Math.PI) / 180);
     const quad = local.map((p) => ({ x: o.x + p.x * c - p.y * sn, y: o.y + p.x * sn + p.y * c })) as Quad;
-    if (o.record !== false && !o.dry) this.lines.push({ text: o.text, role: o.role, quad, font: fontLabel(o.font), emboss: !!r });
+    if (o.record !== false && !o.dry) this.lines.push({ text: o.text, role: o.role, quad, font: fontLabel(o.font), emboss: !!r && !r.printed });
     return quad;
   }
 

@@ -26,6 +26,9 @@ export function nonLuhnDigits(rng: Rng, n: number): string {
   }
 }
 
+/** Digits in groups of `n` (card-like grouping; the whole run is what must fail Luhn). */
+const grouped = (digits: string, n: number): string => digits.match(new RegExp(`.{1,${n}}`, 'g'))?.join(' ') ?? digits;
+
 const sentence = (rng: Rng, n: number): string => {
   const w = Array.from({ length: n }, () => rng.pick(WORDS));
   w[0] = w[0]!.charAt(0).toUpperCase() + w[0]!.slice(1);
@@ -57,7 +60,7 @@ export async function drawObject(kind: ObjectKind, rng: Rng): Promise<Face> {
         await b.text({ text: `${rng.int(1, 999)}.${dd(rng.int(0, 99))}`, role: 'other', x: 780, y, size: 21, font: rng.pick(MONO), fill: '#222', align: 'end' });
         y += 34;
       }
-      const iban = `${rng.pick(['DE', 'GB', 'FR', 'NL'])}${dd(rng.int(10, 99))} ${nonLuhnDigits(rng, 4)} ${nonLuhnDigits(rng, 4)} ${nonLuhnDigits(rng, 4)} ${nonLuhnDigits(rng, 4)} ${dd(rng.int(0, 99))}`;
+      const iban = `${rng.pick(['DE', 'GB', 'FR', 'NL'])}${dd(rng.int(10, 99))} ${grouped(nonLuhnDigits(rng, 16), 4)} ${dd(rng.int(0, 99))}`;
       await b.text({ text: `IBAN ${iban}`, role: 'other', x: 70, y: y + 30, size: 21, font, fill: '#222' });
       await b.text({ text: `Phone ${rng.int(100, 999)} ${rng.int(100, 999)} ${rng.int(1000, 9999)}`, role: 'other', x: 70, y: y + 70, size: 21, font, fill: '#222' });
       return b.build();
@@ -91,7 +94,7 @@ export async function drawObject(kind: ObjectKind, rng: Rng): Promise<Face> {
       await b.text({ text: `${rng.int(7, 12)}:${dd(rng.int(0, 59))}`, role: 'other', x: 70, y: 80, size: 24, font: { ...font, weight: 700 }, fill: ink });
       await b.text({ text: rng.pick(['Order confirmed', 'Payment sent', 'Your tickets', 'Boarding pass', 'Two-factor code']), role: 'other', x: 60, y: 170, size: 34, font: { ...font, weight: 700 }, fill: ink });
       let y = 240;
-      const rows = [`Order no. ${nonLuhnDigits(rng, 10)}`, `Tracking ${nonLuhnDigits(rng, 4)} ${nonLuhnDigits(rng, 4)} ${nonLuhnDigits(rng, 4)} ${nonLuhnDigits(rng, 4)}`, `Paid with card ending ${nonLuhnDigits(rng, 4)}`, `Code ${nonLuhnDigits(rng, 6)}`, `Seat ${rng.int(1, 40)}${rng.pick(['A', 'C', 'F'])}  Gate ${rng.pick(['B', 'D'])}${rng.int(1, 40)}`, sentence(rng, 4), sentence(rng, 5), `Call ${rng.int(100, 999)} ${rng.int(1000, 9999)}`];
+      const rows = [`Order no. ${nonLuhnDigits(rng, 10)}`, `Tracking ${grouped(nonLuhnDigits(rng, 16), 4)}`, `Paid with card ending ${nonLuhnDigits(rng, 4)}`, `Code ${nonLuhnDigits(rng, 6)}`, `Seat ${rng.int(1, 40)}${rng.pick(['A', 'C', 'F'])}  Gate ${rng.pick(['B', 'D'])}${rng.int(1, 40)}`, sentence(rng, 4), sentence(rng, 5), `Call ${rng.int(100, 999)} ${rng.int(1000, 9999)}`];
       for (const r of rows) {
         await b.text({ text: r, role: 'other', x: 60, y, size: 24, font, fill: '#333' });
         y += 58;
@@ -135,7 +138,10 @@ export async function drawObject(kind: ObjectKind, rng: Rng): Promise<Face> {
       const font = rng.pick(SANS);
       await b.text({ text: rng.pick(['ALEX MORGAN', 'Priya Raman', 'JONAS WEBER', 'Mei Tanaka']), role: 'other', x: 70, y: 160, size: 54, font: { ...font, weight: 700 }, fill: ink });
       await b.text({ text: rng.pick(['Senior Architect', 'Sales Director', 'Dental Surgeon', 'Photographer']), role: 'other', x: 70, y: 215, size: 30, font, fill: '#555' });
-      await b.text({ text: `+${rng.int(1, 49)} ${nonLuhnDigits(rng, 4)} ${nonLuhnDigits(rng, 6)}`, role: 'other', x: 70, y: 460, size: 30, font, fill: ink });
+      let phone = '';
+      do phone = `+${rng.int(1, 49)} ${nonLuhnDigits(rng, 4)} ${nonLuhnDigits(rng, 6)}`;
+      while (luhnValid(phone.replace(/\D/g, '')));
+      await b.text({ text: phone, role: 'other', x: 70, y: 460, size: 30, font, fill: ink });
       await b.text({ text: `${rng.pick(['alex', 'info', 'hello'])}@example.org`, role: 'other', x: 70, y: 510, size: 30, font, fill: ink });
       return b.build();
     }

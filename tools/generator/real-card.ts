@@ -89,6 +89,8 @@ export interface CardDesign {
   name: string | null;
   bank: string;
   bankFont: FontSpec;
+  /** A drawn issuer logo before the bank name, or none. */
+  bankLogo: 'globe' | 'star' | 'swoosh' | 'tile' | null;
   product: string | null;
   art: 'gradient' | 'texture' | 'photo' | 'pattern' | 'metal' | 'solid';
   colors: [string, string, string];
@@ -119,7 +121,9 @@ export function drawDesign(rng: Rng, o: { pan: string | null; brand: FixtureBran
   const dark = rng.chance(0.5);
   const colors = rng.pick(dark ? DARK : LIGHT);
   const flatFont = rng.pick(FLAT_FONTS);
-  const numberFace: FontSpec | StrokeFace = o.emboss ? 'farrington' : rng.chance(0.15) ? 'ocrb' : flatFont;
+  // Flat print also uses the Farrington-like strokes (the "emboss look" of many designs and specimen renders).
+  const u = rng.next();
+  const numberFace: FontSpec | StrokeFace = o.emboss ? 'farrington' : u < 0.15 ? 'ocrb' : u < 0.32 ? 'farrington' : flatFont;
   const foil = o.emboss ? rng.pick(['plain', 'plain', 'gold', 'silver', 'white', 'black'] as const) : 'plain';
   const cardTone = dark ? colors[1] : colors[0];
   const relief: Relief | null = o.emboss
@@ -131,13 +135,16 @@ export function drawDesign(rng: Rng, o: { pan: string | null; brand: FixtureBran
         shadow: rng.float(0.45, 0.85),
         secondLight: rng.chance(0.5) ? rng.float(0, 360) : null,
       }
-    : null;
+    : rng.chance(0.3)
+      ? { light: rng.float(60, 150), depth: rng.float(1, 2.2), body: 'ink', highlight: rng.float(0, 0.3), shadow: rng.float(0.3, 0.6), secondLight: null, printed: true }
+      : null;
   const art = rng.pick(['gradient', 'gradient', 'texture', 'photo', 'pattern', 'metal', 'solid'] as const);
   let ink = dark ? rng.pick(['#f2f2f2', '#e8e8e8', '#d9c27a', '#cfd5dc']) : rng.pick(['#151515', '#1f2a44', '#2b2b2b', '#3a3a3a']);
   // Issuers keep the number legible: light print over photos, and never ink close to the
   // face's own tone (the darkest and lightest of its colours both have to stand apart).
   if (art === 'photo') ink = rng.pick(['#ffffff', '#f2f2f2', '#ffe9a8']);
   else if (Math.min(...colors.map((c) => contrast(c, ink))) < 2.2) ink = Math.max(...colors.map(luminance)) > 0.35 ? '#111111' : '#f5f5f5';
+  if (relief?.body === 'ink') relief.body = ink;
   return {
     side: o.side,
     orientation: o.orientation,
@@ -157,6 +164,7 @@ export function drawDesign(rng: Rng, o: { pan: string | null; brand: FixtureBran
     name: o.name,
     bank: rng.pick(BANKS),
     bankFont: rng.pick(BANK_FONTS),
+    bankLogo: rng.chance(0.4) ? rng.pick(['globe', 'star', 'swoosh', 'tile'] as const) : null,
     product: rng.chance(0.6) ? rng.pick(PRODUCTS) : null,
     art,
     colors,
@@ -295,6 +303,33 @@ function drawContactless(b: FaceBuilder, x: number, y: number, s: number, ink: s
   let p = '';
   for (let i = 1; i <= 4; i++) p += `<path d="M${x + i * s * 0.22} ${y - i * s * 0.2} A${i * s * 0.28} ${i * s * 0.28} 0 0 1 ${x + i * s * 0.22} ${y + i * s * 0.2}"/>`;
   b.draw(`<g stroke="${ink}" stroke-width="${s * 0.07}" fill="none" stroke-linecap="round" opacity="0.85">${p}</g>`);
+}
+
+/** A made-up issuer logo in front of the bank name: globe, star, swoosh or monogram tile. */
+function drawBankLogo(b: FaceBuilder, kind: NonNullable<CardDesign['bankLogo']>, x: number, y: number, s: number, ink: string): void {
+  const c = { x: x + s / 2, y: y + s / 2 };
+  const r = s / 2;
+  switch (kind) {
+    case 'globe':
+      b.draw(`<g fill="none" stroke="${ink}" stroke-width="${(s * 0.06).toFixed(1)}"><circle cx="${c.x}" cy="${c.y}" r="${r}"/><ellipse cx="${c.x}" cy="${c.y}" rx="${r * 0.45}" ry="${r}"/><path d="M${c.x - r} ${c.y} H${c.x + r} M${c.x - r * 0.85} ${c.y - r * 0.5} H${c.x + r * 0.85} M${c.x - r * 0.85} ${c.y + r * 0.5} H${c.x + r * 0.85}"/></g>`);
+      return;
+    case 'star': {
+      let d = '';
+      for (let i = 0; i < 10; i++) {
+        const a = -Math.PI / 2 + (i * Math.PI) / 5;
+        const rr = i % 2 ? r * 0.42 : r;
+        d += `${i ? 'L' : 'M'}${(c.x + rr * Math.cos(a)).toFixed(1)} ${(c.y + rr * Math.sin(a)).toFixed(1)} `;
+      }
+      b.draw(`<path d="${d}Z" fill="${ink}"/>`);
+      return;
+    }
+    case 'swoosh':
+      b.draw(`<path d="M${x} ${c.y + r * 0.3} Q${c.x} ${y - r * 0.4} ${x + s} ${c.y - r * 0.2} Q${c.x} ${y + r * 0.5} ${x} ${c.y + r * 0.3} Z" fill="${ink}"/><path d="M${x} ${c.y + r * 0.9} Q${c.x} ${c.y} ${x + s} ${c.y + r * 0.5} Q${c.x} ${c.y + r * 0.55} ${x} ${c.y + r * 0.9} Z" fill="${ink}" fill-opacity="0.7"/>`);
+      return;
+    case 'tile':
+      b.draw(`<rect x="${x}" y="${y}" width="${s}" height="${s}" rx="${s * 0.2}" fill="${ink}"/><path d="M${x + s * 0.25} ${y + s * 0.75} L${c.x} ${y + s * 0.22} L${x + s * 0.75} ${y + s * 0.75}" fill="none" stroke="${ink === '#ffffff' ? '#1b1b1b' : '#ffffff'}" stroke-width="${(s * 0.1).toFixed(1)}"/>`);
+      return;
+  }
 }
 
 /** Brand mark drawn from shapes and text (no real logos); `x, y` is its bottom-right corner. */
@@ -486,7 +521,12 @@ export async function drawCard(d: CardDesign, rng: Rng): Promise<Face> {
   }
   // Front.
   const bankSize = rng.float(34, 52);
-  await b.text({ text: d.bank, role: 'other', x: portrait ? 50 : 62, y: portrait ? 100 : 50 + bankSize, size: bankSize, font: d.bankFont, fill: bankInk });
+  let bankX = portrait ? 50 : 62;
+  if (d.bankLogo) {
+    drawBankLogo(b, d.bankLogo, bankX, (portrait ? 100 : 50 + bankSize) - bankSize * 0.85, bankSize * 1.1, bankInk);
+    bankX += bankSize * 1.35;
+  }
+  await b.text({ text: d.bank, role: 'other', x: bankX, y: portrait ? 100 : 50 + bankSize, size: bankSize, font: d.bankFont, fill: bankInk });
   if (d.product) await b.text({ text: d.product, role: 'other', x: w - 60, y: portrait ? 160 : 70 + bankSize, size: bankSize * 0.6, font: d.bankFont, fill: bankInk, align: 'end' });
   if (portrait) {
     if (d.chip) drawChip(b, w - 200, 240, 118, 90, rng.chance(0.3));

@@ -333,7 +333,7 @@ export async function renderReal(seed: number, profile: RealProfile, opts: { max
     background: cam.background,
     object: placed.object,
     emboss: design?.emboss ?? false,
-    relief: design?.relief ? (typeof design.relief.body === 'string' && design.relief.body.startsWith('#') ? 'uninked' : String(design.relief.body)) : null,
+    relief: design?.relief ? (design.relief.printed ? 'printed-shadow' : design.relief.body.startsWith('#') ? 'uninked' : design.relief.body) : null,
     light: design?.relief ? Math.round(design.relief.light) : null,
     numberFace: design ? fontLabel(design.numberFace) : null,
     dateFace: design ? fontLabel(design.dateFace) : null,

@@ -26,6 +26,8 @@ export interface DateCandidate {
   readonly invalid?: 'impossible_month' | 'non_gregorian' | 'placeholder';
   /** Two-digit year as printed. */
   readonly yy?: string;
+  /** The box of the line the date was read on, when known. */
+  readonly box?: LineBox;
 }
 
 export interface ExpiryResult {
@@ -33,6 +35,8 @@ export interface ExpiryResult {
   readonly expiry: string | null;
   readonly confidence: number | null;
   readonly reason: string | null;
+  /** The box of the line the expiry was read on, when known (the name is often beside it). */
+  readonly box?: LineBox | null;
 }
 
 // Label words, matched loosely because small label print is read with errors. The last label
@@ -50,6 +54,8 @@ const SLASH_DATE = /^([0-9A-Za-z]{1,2})[/\\]([0-9A-Za-z]{2}|[0-9A-Za-z]{4})$/;
 const DASH_DATE = /^(\d{1,2})-(\d{2}|\d{4})$/;
 /** Year first: Solar Hijri cards print 1403/01 (YYYY/MM). */
 const YEAR_FIRST = /^(\d{4})[/\\-](\d{1,2})$/;
+/** Date-shaped: one or two characters, a slash, two to four characters. */
+const LOOSE_DATE = /^[^\s/\\]{1,2}[/\\][^\s/\\]{2,4}$/u;
 /** A date the reader located but could not read, e.g. `??/29`. */
 const UNREADABLE_DATE = /^[0-9?]{2}[/\\][0-9?]{2}$/;
 
@@ -104,6 +110,7 @@ const twoDigitYear = (yy: number, now: Date): number => {
  */
 export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = null): DateCandidate[] {
   const toks = prepare(line.text);
+  const weak = weakDateDigits(line);
   // Digits of the line outside any date: a line holding a card number never yields a dashed date.
   const numberLike = toks.filter((t) => /^\d+$/.test(t)).join('').length >= 12;
   const out: DateCandidate[] = [];
@@ -142,6 +149,11 @@ export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = nu
       const yearDigits = yy.digits;
       const subs = mm.substitutions + yy.substitutions;
       const confidence = line.confidence * Math.pow(0.8, subs);
+      // A date with a digit the reader doubted is a date seen but not read (see DATE_CHAR_CONFIDENCE_FLOOR).
+      if (weak) {
+        out.push({ month: NaN, year: NaN, label, confidence: 0 });
+        continue;
+      }
       if (yearDigits.length === 4) {
         const year = Number(yearDigits);
         if (year >= 1300 && year < 1500) {
@@ -155,11 +167,41 @@ export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = nu
       out.push(withValidity({ month, year: twoDigitYear(Number(yearDigits), now), label, confidence, yy: yearDigits }));
       continue;
     }
+    // A date-shaped token with characters that are no digit (05/1日, 0口/29): a date seen but
+    // not read. It may be the expiry, so it must block a guess from the other dates.
+    const loose = raw.replace(/^[.,:;()[\]]+|[.,:;()[\]]+$/g, '');
+    if (LOOSE_DATE.test(loose) && (loose.match(/\d/g) ?? []).length >= 2) {
+      labelWindow = [];
+      first = false;
+      out.push({ month: NaN, year: NaN, label, confidence: 0 });
+      continue;
+    }
     // Keep only the last few words before a date as its label.
     labelWindow.push(tok);
     if (labelWindow.length > 3) labelWindow.shift();
   }
   return out;
+}
+
+/**
+ * Floor on each digit's own confidence in a date, when the reader gives per-character
+ * confidences: the PAN's measured floor (misread digits scored 0.34–0.57, right ones rarely
+ * under 0.6). A doubted digit makes the date unreadable rather than a guess (05/16 read 05/36).
+ */
+export const DATE_CHAR_CONFIDENCE_FLOOR = 0.6;
+
+/** Whether a date-like run of the line (digits around / \ -) has a digit under the floor. */
+function weakDateDigits(line: TextLine): boolean {
+  const c = line.charConfidences;
+  if (!c || c.length !== line.text.length) return false;
+  const re = /[0-9A-Za-z]{1,4}\s*[/\\-]\s*[0-9A-Za-z]{2,4}/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(line.text)) !== null) {
+    for (let i = m.index; i < m.index + m[0].length; i++) {
+      if (/[0-9]/.test(line.text[i]!) && (c[i] ?? 0) < DATE_CHAR_CONFIDENCE_FLOOR) return true;
+    }
+  }
+  return false;
 }
 
 function withValidity(d: DateCandidate & { yy: string }): DateCandidate {
@@ -201,7 +243,7 @@ function outerLabelFor(lines: readonly TextLine[], index: number): Label {
 /** Picks the expiry date from all lines (lines read as the number or the name are ignored). */
 export function extractExpiry(lines: readonly TextLine[], now: Date = new Date()): ExpiryResult {
   const usableLines = lines.filter((l) => l.role !== 'number' && l.role !== 'name');
-  const found = usableLines.flatMap((l, i) => dateCandidates(l, now, outerLabelFor(usableLines, i)));
+  const found = usableLines.flatMap((l, i) => dateCandidates(l, now, outerLabelFor(usableLines, i)).map((d) => (l.box ? { ...d, box: l.box } : d)));
   const invalid = found.filter((d) => d.invalid !== undefined);
   const all = found.filter((d) => Number.isFinite(d.month) && d.invalid === undefined);
   // A date that was seen but not read, and is not a start date, may be the expiry: unless
@@ -232,5 +274,5 @@ export function extractExpiry(lines: readonly TextLine[], now: Date = new Date()
   // Readings of the same date from several hypotheses reinforce each other.
   const agreeing = pool.filter((d) => ordinal(d) === ordinal(top));
   const confidence = Math.max(...agreeing.map((d) => d.confidence));
-  return { expiry: fmt(top), confidence, reason: null };
+  return { expiry: fmt(top), confidence, reason: null, box: top.box ?? null };
 }

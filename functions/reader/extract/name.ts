@@ -26,6 +26,8 @@ export interface NameResult {
 export interface NameContext {
   readonly panBox?: LineBox | null;
   readonly panSources?: readonly string[];
+  /** Where the expiry was read: a name on its row, left of it, is likely the holder's. */
+  readonly expiryBox?: LineBox | null;
 }
 
 // Words that mark a line as something other than a person's name: networks, products, bank
@@ -151,6 +153,12 @@ function rank(l: TextLine, n: NameWords, ctx: NameContext): number {
     const below = l.box.top - (pan.top + pan.height);
     if (below >= -pan.height * 0.3 && below <= pan.height * 5) r += 0.5;
     else if (l.box.top + l.box.height <= pan.top) r -= 0.4; // above the number: bank names live there
+  }
+  const exp = ctx.expiryBox;
+  if (exp && l.box) {
+    const h = Math.max(exp.height, l.box.height);
+    const sameRow = Math.abs(l.box.top + l.box.height / 2 - (exp.top + exp.height / 2)) <= h * 0.6;
+    if (sameRow && l.box.left + l.box.width <= exp.left + h) r += 0.3;
   }
   return r;
 }
