@@ -11,10 +11,24 @@ import { Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import type { IConstruct } from 'constructs';
-import type { CardOcrPipeline } from './card-ocr-pipeline.js';
-import { PROCESSED_PREFIX, UPLOADS_PREFIX } from './pipeline-storage.js';
-import { PUBLIC_ROUTES } from './scan-api.js';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { PROCESSED_PREFIX, UPLOADS_PREFIX, type PipelineStorage } from './pipeline-storage.js';
+import type { ResultEvents } from './result-events.js';
+import { PUBLIC_ROUTES, type ScanApi } from './scan-api.js';
 import type { SqsStage } from './sqs-stage.js';
+
+/** The parts of a `CardOcrPipeline` the acknowledgements look at (structural: no import cycle with it). */
+export interface PipelineParts extends IConstruct {
+  readonly storage: PipelineStorage;
+  readonly bucket: s3.IBucket;
+  readonly resultsTable: dynamodb.ITable;
+  readonly preprocess: SqsStage;
+  readonly read: SqsStage;
+  readonly api: ScanApi;
+  readonly resultEvents?: ResultEvents;
+  readonly tracing: boolean;
+}
 
 function ack(scope: IConstruct, id: string, reason: string): void {
   Validations.of(scope).acknowledge({ id, reason });
@@ -50,7 +64,7 @@ const GRANTS_REASON =
 const DLQ_REASON = 'This queue is itself a dead-letter queue.';
 
 /** Findings on one function (role, policy, runtime, tracing). */
-function acknowledgeFunction(pipeline: CardOcrPipeline, fn: IConstruct & { role?: IConstruct | undefined }, wildcards: string[]) {
+function acknowledgeFunction(pipeline: PipelineParts, fn: IConstruct & { role?: IConstruct | undefined }, wildcards: string[]) {
   const role = fn.role as IConstruct;
   const policy = role.node.tryFindChild('DefaultPolicy') ?? role;
   for (const finding of wildcards) ack(policy, `AwsSolutions-IAM5[${finding}]`, GRANTS_REASON);
@@ -99,7 +113,7 @@ function acknowledgeStage(stage: SqsStage): void {
 }
 
 /** Acknowledges the accepted findings of one pipeline (called at the end of its constructor). */
-export function acknowledgePipelineFindings(pipeline: CardOcrPipeline): void {
+export function acknowledgePipelineFindings(pipeline: PipelineParts): void {
   const stack = Stack.of(pipeline);
   const { storage } = pipeline;
   if (storage.accessLogBucket) {

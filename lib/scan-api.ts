@@ -68,6 +68,13 @@ export interface ScanApiOptions {
    * @default 40
    */
   readonly burstLimit?: number;
+  /**
+   * Rate limit of each public route (health, OpenAPI, web page), requests per second. Separate
+   * from the `/v1` limits, so an anonymous flood of public routes cannot use up the
+   * authenticated users' share.
+   * @default 5 (burst 10)
+   */
+  readonly publicRateLimit?: number;
 }
 
 /** Everything the API is built from (set by {@link CardOcrPipeline}). */
@@ -85,6 +92,9 @@ function validate(props: ScanApiOptions): void {
   }
   if (props.allowedOrigins?.some((o) => o === '*')) {
     throw new Error("CardOcrPipeline: list exact api.allowedOrigins; '*' is not accepted");
+  }
+  if (props.publicRateLimit !== undefined && !(props.publicRateLimit > 0)) {
+    throw new Error(`CardOcrPipeline: api.publicRateLimit must be a positive number of requests per second, got ${props.publicRateLimit}`);
   }
   const expires = props.uploadExpires?.toSeconds();
   if (expires !== undefined && (expires < 30 || expires > 3600)) {
@@ -184,6 +194,12 @@ export class ScanApi extends Construct {
     // Public by design, no data behind them: health, the API description and the web page
     // (static HTML/JS/CSS; the page asks for a token and calls /v1 with it).
     for (const path of PUBLIC_ROUTES) httpApi.addRoutes({ path, methods: [apigw.HttpMethod.GET], integration });
+    // Per-route throttles for the public routes (the L2 stage sets only the default route settings).
+    // RouteSettings is untyped JSON in the L1, so it is written in CloudFormation's own casing.
+    const publicRate = props.publicRateLimit ?? 5;
+    (stage.node.defaultChild as apigw.CfnStage).routeSettings = Object.fromEntries(
+      PUBLIC_ROUTES.map((path) => [`GET ${path}`, { ThrottlingRateLimit: publicRate, ThrottlingBurstLimit: Math.max(1, 2 * publicRate) }]),
+    );
 
     const period = Duration.minutes(5);
     this.alarms = new AlarmSet(this);

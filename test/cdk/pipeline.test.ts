@@ -466,6 +466,16 @@ describe('API', () => {
     expect(stage.StageName).toBe('$default');
     expect(stage.AutoDeploy).toBe(true);
     expect(stage.DefaultRouteSettings).toEqual({ ThrottlingBurstLimit: 40, ThrottlingRateLimit: 20 });
+    // Public routes have their own, lower limits: an anonymous flood cannot use up the /v1 share.
+    expect(stage.RouteSettings).toEqual({
+      'GET /': { ThrottlingBurstLimit: 10, ThrottlingRateLimit: 5 },
+      'GET /healthz': { ThrottlingBurstLimit: 10, ThrottlingRateLimit: 5 },
+      'GET /openapi.json': { ThrottlingBurstLimit: 10, ThrottlingRateLimit: 5 },
+      'GET /assets/{proxy+}': { ThrottlingBurstLimit: 10, ThrottlingRateLimit: 5 },
+    });
+    // Every throttled route key is a route of the API.
+    const routeKeys = idsOf('AWS::ApiGatewayV2::Route').map((id) => resources[id]!.Properties.RouteKey as string);
+    for (const key of Object.keys(stage.RouteSettings as object)) expect(routeKeys).toContain(key);
     const format = JSON.parse(stage.AccessLogSettings.Format as string) as Record<string, string>;
     expect(format.requestId).toBe('$context.requestId');
     expect(Object.values(format).join(' ')).not.toMatch(/body|querystring/i);
@@ -678,6 +688,7 @@ describe('props', () => {
     [{ read: { timeout: Duration.minutes(16) } }, /read\.timeout must be 1 s to 15 minutes/],
     [{ api: { allowedOrigins: ['*'] } }, /exact api\.allowedOrigins/],
     [{ api: { uploadExpires: Duration.hours(2) } }, /api\.uploadExpires must be 30 s to 1 hour/],
+    [{ api: { publicRateLimit: 0 } }, /api\.publicRateLimit must be a positive number/],
     [{ resultEvents: false, onResult: {} as never }, /onResult needs resultEvents/],
   ] as const)('rejects invalid props %#', (pipeline, message) => {
     expect(() => new CardOcrStack(testApp(), 'Bad', { pipeline: pipeline as never })).toThrow(message);
