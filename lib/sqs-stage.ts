@@ -12,7 +12,7 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { AlarmSet } from './alarms.js';
-import { ENV } from './pipeline-env.js';
+import { ENV, METRICS_NAMESPACE } from './pipeline-env.js';
 import { createPipelineFunction, type PipelineFunctionDefaults } from './pipeline-function.js';
 
 /** Tuning of one stage (nested under `preprocess` / `read` in the pipeline props). */
@@ -62,6 +62,9 @@ export interface SqsStageProps extends SqsStageOptions {
   /** The kind's defaults for the options left unset. */
   readonly defaults: { readonly memorySize: number; readonly timeout: Duration; readonly batchSize: number };
 }
+
+/** Failures (of any code) per 5 minutes that raise a stage's failures alarm. */
+export const FAILURES_THRESHOLD = 5;
 
 /** Valid ranges, checked at synth so a wrong value fails before deploy. */
 function validate(props: SqsStageProps): void {
@@ -153,6 +156,17 @@ export class SqsStage extends Construct {
       metric: this.#fn.metricErrors({ period, statistic: cloudwatch.Stats.SUM }),
       threshold: 1,
       description: `The ${name} function failed (uncaught error or timeout).`,
+    });
+    // The handlers' own `Failures` metric (dimensions stage, service, errorCode), summed over
+    // every error code with a Metrics Insights query: any reason a scan failed, bad input included.
+    this.alarms.add('FailuresAlarm', {
+      metric: new cloudwatch.MathExpression({
+        expression: `SELECT SUM(Failures) FROM "${METRICS_NAMESPACE}" WHERE stage = '${name}'`,
+        period,
+        label: `${name} failures`,
+      }),
+      threshold: FAILURES_THRESHOLD,
+      description: `${FAILURES_THRESHOLD} or more ${name} failures (any error code) in 5 minutes.`,
     });
     this.alarms.add('ThrottlesAlarm', {
       metric: this.#fn.metricThrottles({ period, statistic: cloudwatch.Stats.SUM }),

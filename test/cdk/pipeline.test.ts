@@ -495,7 +495,7 @@ describe('operations', () => {
     });
 
   it('alarms: DLQ depth, oldest message age (both stages); errors and throttles (all functions); duration near timeout (stages); API 5xx', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 13);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 15);
     for (const stage of ['Preprocess', 'Read'] as const) {
       expect(alarmsOn('ApproximateNumberOfMessagesVisible', 'QueueName', dlqId(stage))).toHaveLength(1);
       expect(alarmsOn('ApproximateAgeOfOldestMessage', 'QueueName', `"${queueId(stage)}"`)).toHaveLength(1);
@@ -509,6 +509,14 @@ describe('operations', () => {
     for (const fn of ['Preprocess', 'Read', 'Api'] as const) {
       expect(alarmsOn('Errors', 'FunctionName', fnId(fn))).toHaveLength(1);
       expect(alarmsOn('Throttles', 'FunctionName', fnId(fn))).toHaveLength(1);
+    }
+    // The handlers' Failures metric, every error code, per stage (a Metrics Insights query).
+    for (const stage of ['preprocess', 'read'] as const) {
+      const failures = idsOf('AWS::CloudWatch::Alarm').filter((id) =>
+        JSON.stringify(resources[id]!.Properties.Metrics ?? []).includes(`SELECT SUM(Failures) FROM \\"CardOcr\\" WHERE stage = '${stage}'`),
+      );
+      expect(failures, stage).toHaveLength(1);
+      expect(resources[failures[0]!]!.Properties.Threshold).toBe(5);
     }
     // The Hono app turns its exceptions into 500s, which only the API's 5xx metric sees.
     expect(alarmsOn('5xx', 'ApiId', only('AWS::ApiGatewayV2::Api', 'PipelineApiHttpApi'))).toHaveLength(1);
