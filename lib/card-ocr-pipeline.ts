@@ -64,6 +64,7 @@ export const IDEMPOTENCY_TABLE_ACTIONS = Object.freeze([
   'dynamodb:DeleteItem',
 ]);
 
+/** Settings of a {@link CardOcrPipeline}; every one optional. */
 export interface CardOcrPipelineProps {
   /**
    * CPU architecture of the three functions; sharp's and onnxruntime's native binaries are
@@ -164,6 +165,7 @@ class QueueNotification implements s3.IBucketNotificationDestination {
 
 /** The card-reading pipeline: storage, two SQS-driven stages, the HTTP API, alarms and result events. */
 export class CardOcrPipeline extends Construct {
+  /** Bucket, results table and idempotency table (created or brought). */
   public readonly storage: PipelineStorage;
   /** Photos (`uploads/`) and normalised cards (`processed/`), both transient. */
   public readonly bucket: s3.IBucket;
@@ -171,8 +173,11 @@ export class CardOcrPipeline extends Construct {
   public readonly resultsTable: dynamodb.ITable;
   /** Powertools idempotency records of the two stages. */
   public readonly idempotencyTable: dynamodb.ITable;
+  /** Decode, find and normalise the card: fed by the bucket's `uploads/` notification. */
   public readonly preprocess: SqsStage;
+  /** Read the normalised card: fed by one message per photo from the preprocess function. */
   public readonly read: SqsStage;
+  /** The HTTP API and its identity provider. */
   public readonly api: ScanApi;
   /** The bus that receives "Scan Finished" events; undefined with `resultEvents: false`. */
   public readonly resultBus?: events.IEventBus;

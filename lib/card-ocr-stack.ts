@@ -34,8 +34,11 @@ export interface CardOcrStackProps extends StackProps {
   readonly monthlyBudgetUsd?: number;
 }
 
+/** The `CardOcr` stack of `bin/app.ts`: the pipeline, its alarm topic and budget, and the outputs. */
 export class CardOcrStack extends Stack {
+  /** The pipeline construct (storage, stages, API, result events). */
   public readonly pipeline: CardOcrPipeline;
+  /** Receives every alarm's ALARM and OK, and the budget alerts. */
   public readonly alarmTopic: sns.ITopic;
 
   constructor(scope: Construct, id: string, props: CardOcrStackProps = {}) {

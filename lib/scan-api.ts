@@ -104,7 +104,9 @@ function validate(props: ScanApiOptions): void {
 
 /** HTTP API + JWT authorizer + the API function (+ a Cognito user pool by default). */
 export class ScanApi extends Construct {
+  /** The API function (the Hono app). */
   public readonly function: lambda.IFunction;
+  /** The HTTP API: `/v1/{proxy+}` behind the JWT authorizer, the public routes without. */
   public readonly httpApi: apigw.IHttpApi;
   /** The `$default` stage. */
   public readonly stage: apigw.IHttpStage;
@@ -114,6 +116,7 @@ export class ScanApi extends Construct {
   public readonly allowedOrigins: readonly string[];
   /** The user pool behind the default JWT authorizer; undefined with `jwt`. */
   public readonly userPool?: cognito.IUserPool;
+  /** The public app client of `userPool` (its id is the JWT audience); undefined with `jwt`. */
   public readonly userPoolClient?: cognito.IUserPoolClient;
   /** Function errors and throttles, API 5xx. */
   public readonly alarms: AlarmSet;

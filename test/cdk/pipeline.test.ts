@@ -884,6 +884,14 @@ describe('real handler wiring (NodejsFunction, bundling skipped by context)', ()
     }
   });
 
+  it('lib/index.ts exports the constructs for use in other stacks', async () => {
+    const lib = await import('../../lib/index.js');
+    for (const name of ['CardOcrPipeline', 'CardOcrStack', 'PipelineStorage', 'SqsStage', 'ScanApi', 'ResultEvents']) {
+      expect(typeof (lib as Record<string, unknown>)[name], name).toBe('function');
+    }
+    expect(lib.CardOcrPipeline).toBe(CardOcrPipeline);
+  });
+
   it('entry files exist for every handler', async () => {
     const { existsSync } = await import('node:fs');
     const { HANDLER_ENTRIES } = await import('../../lib/card-ocr-pipeline.js');
