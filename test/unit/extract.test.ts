@@ -238,7 +238,8 @@ describe('extractExpiry', () => {
     { name: 'MEMBER SINCE and an unlabelled date', lines: [line('MEMBER SINCE 08/10'), line('05/16')], expiry: '05/16' },
     { name: 'two unlabelled dates: the later', lines: [line('06/21 02/26')], expiry: '02/26' },
     { name: 'a labelled expiry beats a later unlabelled date', lines: [line('GOOD THRU 03/29'), line('12/31')], expiry: '03/29' },
-    { name: 'a year printed as 99 stays as printed', lines: [line('VALID THRU 12/99')], expiry: '12/99' },
+    { name: 'a year printed as 99 stays as printed when labelled', lines: [line('VALID THRU 12/99')], expiry: '12/99' },
+    { name: 'an unlabelled date 16 years back is not taken over a plausible one', lines: [line('08/10'), line('05/29')], expiry: '05/29' },
     { name: 'OCR letter confusions in a date', lines: [line('THRU O5/2S')], expiry: '05/25' },
     { name: 'full-width digits and slash', lines: [line('有效期 １１／３０')], expiry: '11/30' },
   ];
@@ -255,6 +256,8 @@ describe('extractExpiry', () => {
     { name: 'impossible month 00', lines: [line('VALID THRU 00/28')], reason: 'impossible_month' },
     { name: 'placeholder 00/00', lines: [line('EXPIRATION: END OF 00/00')], reason: 'placeholder' },
     { name: 'placeholder with a start date beside it', lines: [line('VALID FROM 01/20'), line('VALID THRU 00/00')], reason: 'placeholder' },
+    { name: 'only an unlabelled date 16 years back (a MEMBER SINCE whose label was lost)', lines: [line('08/10')], reason: 'implausible_date' },
+    { name: 'only an unlabelled date 30 years ahead', lines: [line('04/56')], reason: 'implausible_date' },
     { name: 'Solar Hijri 1403/01', lines: [line('1403/01')], reason: 'non_gregorian' },
     { name: 'Solar Hijri in Persian digits', lines: [line('۱۴۰۳/۰۱')], reason: 'non_gregorian' },
     { name: 'Solar Hijri MM/YYYY', lines: [line('EXP 01/1403')], reason: 'non_gregorian' },

@@ -245,7 +245,7 @@ export function extractExpiry(lines: readonly TextLine[], now: Date = new Date()
   const usableLines = lines.filter((l) => l.role !== 'number' && l.role !== 'name');
   const found = usableLines.flatMap((l, i) => dateCandidates(l, now, outerLabelFor(usableLines, i)).map((d) => (l.box ? { ...d, box: l.box } : d)));
   const invalid = found.filter((d) => d.invalid !== undefined);
-  const all = found.filter((d) => Number.isFinite(d.month) && d.invalid === undefined);
+  let all = found.filter((d) => Number.isFinite(d.month) && d.invalid === undefined);
   // A date that was seen but not read, and is not a start date, may be the expiry: unless
   // another date is labelled as the expiry, which one is cannot be told, so report none.
   const unreadable = found.some((d) => !Number.isFinite(d.month) && d.label !== 'from');
@@ -259,6 +259,13 @@ export function extractExpiry(lines: readonly TextLine[], now: Date = new Date()
     const bad = invalid.find((d) => d.label === 'expiry') ?? invalid.find((d) => d.label === null);
     if (bad?.invalid) return { expiry: null, confidence: null, reason: bad.invalid };
   }
+  // Without a label, a date far outside a card's life (more than 15 years back or 20 ahead) is
+  // more likely a MEMBER SINCE whose label was not read than the expiry; a date labelled as
+  // the expiry is taken as printed (templates print VALID THRU 12/99).
+  const thisYear = now.getUTCFullYear();
+  const implausible = (d: DateCandidate): boolean => d.label !== 'expiry' && (d.year < thisYear - 15 || d.year > thisYear + 20);
+  if (all.length > 0 && all.every(implausible)) return { expiry: null, confidence: null, reason: 'implausible_date' };
+  all = all.filter((d) => !implausible(d) || d.label === 'from');
   const from = all.filter((d) => d.label === 'from');
   const latestFrom = from.length > 0 ? Math.max(...from.map(ordinal)) : -Infinity;
   // An expiry cannot precede the card's start date.
