@@ -100,6 +100,14 @@ export function reading(digits: string, groups: readonly number[], source: strin
   return c ? { digits, groups, source, confidence, luhnValid: c.luhnValid, brand: c.brand } : null;
 }
 
+/**
+ * The detection a source's reading came from: a re-crop of the same detected line (`/pad`,
+ * `/tight`, `/line`) shares its box, so shares a box-cut error too.
+ */
+export function detectionOf(source: string): string {
+  return source.replace(/\/(pad|tight|line)$/, '');
+}
+
 /** Whether `a` is a run of `b`'s groups (a fragment of the same printed number, not a rival). */
 function partOf(a: string, b: string): boolean {
   return a !== b && b.includes(a);
@@ -111,8 +119,9 @@ function partOf(a: string, b: string): boolean {
  *    other valid number (that is not a fragment of it) read anywhere → `reported`.
  * 2. Valid numbers that contradict each other → every one `conflict`, nothing reported.
  * 3. A valid number read by one source only → `single_reading`, nothing reported.
- * 4. With no valid number at all: a Luhn-failing number read the same way by ≥ 2 sources,
- *    each sure, with no rival read twice → `unverified`.
+ * 4. With no valid number at all: a Luhn-failing number read the same way by ≥ 2
+ *    detections (not two crops of one detected line), each sure, with no rival → `unverified`;
+ *    read by one detection only → `single_reading` (more readings may settle it).
  */
 export function fusePan(readings: readonly PanReading[]): PanFusion {
   const byDigits = new Map<string, { r: PanReading; best: Map<string, number> }>();
@@ -162,7 +171,11 @@ export function fusePan(readings: readonly PanReading[]): PanFusion {
     }
   } else {
     const failing = whole.filter((c) => !c.luhnValid).sort(rank);
-    const sure = failing.filter((c) => c.sources.length >= 2 && c.confidence >= UNVERIFIED_MIN_CONFIDENCE);
+    // Nothing catches a misread digit in a number that fails Luhn anyway, so its two readings
+    // must come from two detections (or readers), not two crops of one detected line.
+    const sure = failing.filter(
+      (c) => new Set(c.sources.map(detectionOf)).size >= 2 && c.confidence >= UNVERIFIED_MIN_CONFIDENCE,
+    );
     const top = sure[0];
     if (top && rivalsOf(top, sure).length === 0) {
       unverified = top;
@@ -171,6 +184,10 @@ export function fusePan(readings: readonly PanReading[]): PanFusion {
     } else if (top) {
       for (const c of sure) verdicts.set(c.digits, 'conflict');
       reason = 'conflicting_readings';
+    } else if (failing.some((c) => c.sources.length >= 1 && c.confidence >= UNVERIFIED_MIN_CONFIDENCE)) {
+      // Read, but not yet by two detections: more readings may settle it.
+      for (const c of failing) verdicts.set(c.digits, 'single_reading');
+      reason = 'single_reading';
     } else reason = whole.length > 0 ? 'luhn_failed' : 'not_found';
   }
   const candidates: PanCandidateVerdict[] = all.map((c) => ({

@@ -126,7 +126,10 @@ function once(fn: () => void): () => void {
 const DETECT_SIDE = 960;
 const DETECT_SIDE_2 = 1280;
 /** The second crop of a number line: wider margin, taller (another view of the same print for fusion). */
-const REREAD = { name: 'pad', pad: 0.3, height: 64 } as const;
+const REREADS = [
+  { name: 'pad', pad: 0.3, height: 64 },
+  { name: 'tight', pad: 0.12, height: 48 },
+] as const;
 /** A frame whose print covers less than this fraction is read again from a closer view. */
 const ZOOM_BELOW = 0.3;
 
@@ -203,6 +206,25 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
       return f;
     };
     const settled = (f: PanFusion) => !needsMoreReadings(f);
+    /** A second, independent reading of a learned reading's number-like lines: other crops, other recognisers. */
+    const reread = async (lr: LearnedReading, f: PanFusion): Promise<PanFusion> => {
+      const learned = await getLearned();
+      if (!learned || settled(f)) return f;
+      const numberLines = lr.lines.filter((l) => panReadings(toTextLines([l]), '').length > 0);
+      const [rec, ...others] = learned.recognizers as [LineRecognizer, ...LineRecognizer[]];
+      const passes: Array<[LineRecognizer, { name: string; pad: number; height: number }]> = [
+        ...REREADS.map((v) => [rec, v] as [LineRecognizer, typeof v]),
+        ...others.map((r) => [r, { name: 'line', pad: 0.08, height: 48 }] as [LineRecognizer, { name: string; pad: number; height: number }]),
+      ];
+      for (const [r, variant] of passes) {
+        const t0 = performance.now();
+        const again = await rereadLines(lr, numberLines, r, variant);
+        add('recognize', performance.now() - t0);
+        if (again.length > 0) f = take(toTextLines(again), again[0]!.source);
+        if (settled(f)) break;
+      }
+      return f;
+    };
 
     let glyph: GlyphResult | null = null;
     let fused = fusePan([]);
@@ -241,7 +263,6 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
       for (let i = 0; i < order.length; i++) {
         const view = order[i]!;
         if (settled(fused) && fused.candidates.length > 0 && (learnedReads.length > 0 || !wantFields())) break;
-        if (view === frame && card && !card.fullFrame && learnedReads.some((l) => l.lines.length > 0) && fused.candidates.length > 0) break;
         const lr = await readViewLearned(view, learned.detector, rec, { maxSide: DETECT_SIDE });
         add('detect', lr.timingsMs.detect);
         add('recognize', lr.timingsMs.recognize);
@@ -249,17 +270,7 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
         if (view !== card) viewDiags.push({ id: view.id, kind: view.kind, rotation: view.rotation + (lr.flipped ? 180 : 0), width: view.raster.width, height: view.raster.height, regions: lr.regions.length });
         fused = take(toTextLines(lr.lines), lr.source);
         await breathe();
-        if (!settled(fused)) {
-          // A second, independent reading of the number-like lines: another crop of the same print.
-          const numberLines = lr.lines.filter((l) => panReadings(toTextLines([l]), '').length > 0);
-          for (const r of [rec, ...others]) {
-            const t0 = performance.now();
-            const again = await rereadLines(lr, numberLines, r, r === rec ? REREAD : { name: 'line', pad: 0.08, height: 48 });
-            add('recognize', performance.now() - t0);
-            if (again.length > 0) fused = take(toTextLines(again), again[0]!.source);
-            if (settled(fused)) break;
-          }
-        }
+        fused = await reread(lr, fused);
         const box = view.kind === 'frame' && source && !settled(fused) ? regionsBox(lr.regions, view.raster.width, view.raster.height) : null;
         if (box && box.width * box.height < ZOOM_BELOW * view.raster.width * view.raster.height) {
           // The print covers a small part of the frame (a card held far away): look closer.
@@ -269,13 +280,15 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
           order.splice(i + 1, 0, { id: `${view.id}-zoom`, kind: 'frame', raster, rotation: view.rotation });
           continue;
         }
-        if (!settled(fused)) {
-          // Another scale: the detector's second pass finds other line boxes for the same print.
+        if (!settled(fused) || (fused.candidates.length === 0 && lr.lines.length > 0)) {
+          // Another scale: the detector's second pass finds other line boxes for the same print
+          // (and small print the first pass merged or missed, when it found text but no number).
           const lr2 = await readViewLearned(view, learned.detector, rec, { maxSide: DETECT_SIDE_2, variant: `det${DETECT_SIDE_2}`, flip: lr.flipped });
           add('detect', lr2.timingsMs.detect);
           add('recognize', lr2.timingsMs.recognize);
           learnedReads.push(lr2);
           fused = take(toTextLines(lr2.lines), lr2.source);
+          fused = await reread(lr2, fused);
         }
         if (fused.pan || fused.panUnverified) break;
       }

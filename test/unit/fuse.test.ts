@@ -53,19 +53,26 @@ describe('fusePan', () => {
     expect(fusePan([r(VISA, 'a'), r(VISA, 'b'), fragment]).pan).toBe(VISA);
   });
 
-  it('a Luhn-failing specimen read the same way twice is panUnverified; once, it is dropped', () => {
-    const twice = fusePan([r(SPECIMEN, 'rec@frame'), r(SPECIMEN, 'rec@frame/pad')]);
+  it('a Luhn-failing specimen read the same way by two detections is panUnverified; by one, it is not', () => {
+    const twice = fusePan([r(SPECIMEN, 'rec@frame'), r(SPECIMEN, 'rec@frame/det1280')]);
     expect(twice.pan).toBeNull();
     expect(twice.panUnverified).toBe(SPECIMEN);
     expect(twice.reason).toBe('luhn_failed');
     expect(twice.candidates[0]!.verdict).toBe('unverified');
 
+    // Two crops of one detected line share its box: not independent enough when Luhn cannot check.
+    const oneBox = fusePan([r(SPECIMEN, 'rec@frame'), r(SPECIMEN, 'rec@frame/pad')]);
+    expect(oneBox.panUnverified).toBeNull();
+    expect(oneBox.candidates[0]!.verdict).toBe('single_reading');
+    expect(needsMoreReadings(oneBox)).toBe(true);
+
     const once = fusePan([r(SPECIMEN, 'rec@frame')]);
     expect(once.panUnverified).toBeNull();
-    expect(once.candidates[0]!.verdict).toBe('failed_checks');
+    expect(once.reason).toBe('single_reading');
 
     const unsure = fusePan([r(SPECIMEN, 'a', 0.5), r(SPECIMEN, 'b', 0.5)]);
     expect(unsure.panUnverified).toBeNull();
+    expect(unsure.candidates[0]!.verdict).toBe('failed_checks');
   });
 
   it('a valid reading wins over a Luhn-failing misread of it, but still needs its second reading', () => {

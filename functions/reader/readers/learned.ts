@@ -134,7 +134,9 @@ export async function rereadLines(
     }
   }
   const recs = await recognizer.recognize(crops);
-  const source = `${recognizer.name}@${reading.view.id}/${variant.name}`;
+  // The first reading's view and variant (e.g. `/det1280`), then this crop's: `rec@frame/det1280/pad`.
+  const at = reading.source.slice(reading.source.indexOf('@') + 1);
+  const source = `${recognizer.name}@${at}/${variant.name}`;
   let k = 0;
   return lines.map((l) => {
     const parts = recs.slice(k, k + l.quads.length);
