@@ -324,7 +324,7 @@ export class CardOcrPipeline extends Construct {
     }
 
     // ---- Operations ----------------------------------------------------------------------
-    const alarmSets = [this.preprocess.alarms, this.read.alarms, this.api.alarms];
+    const alarmSets = [this.preprocess.alarms, this.read.alarms, this.api.alarms, ...(this.resultEvents ? [this.resultEvents.alarms] : [])];
     this.alarms = alarmSets.flatMap((set) => set.all);
     if (props.alarmTopic) {
       const action = new SnsAction(props.alarmTopic);

@@ -186,6 +186,8 @@ export function acknowledgePipelineFindings(pipeline: PipelineParts): void {
   }
 
   if (pipeline.resultEvents) {
+    ack(pipeline.resultEvents.deadLetterQueue, 'AwsSolutions-SQS3', DLQ_REASON);
+    ack(pipeline.resultEvents.deadLetterQueue, 'Serverless-SQSRedrivePolicy', DLQ_REASON);
     const role = pipeline.resultEvents.node.findChild('PipeRole');
     const policy = role.node.tryFindChild('DefaultPolicy') ?? role;
     ack(

@@ -10,15 +10,19 @@
  * The events come from the results table's DynamoDB stream through an EventBridge Pipe that
  * keeps only the change into a final status and reshapes it to the id and status: no card
  * field (not even the masked ones) leaves the table this way. Consumers fetch the result with
- * the access `CardOcrPipeline.grantReadResults()` gives them. Delivery is at least once.
+ * the access `CardOcrPipeline.grantReadResults()` gives them. Delivery is at least once; what the
+ * bus refuses after the retries is parked in a dead-letter queue (alarmed).
  */
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as pipes from 'aws-cdk-lib/aws-pipes';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { RESULT_TABLE } from '../functions/adapters/aws/result-table-schema.js';
+import { AlarmSet } from './alarms.js';
 
 const ID = RESULT_TABLE.partitionKey;
 const STATUS = RESULT_TABLE.indexes.byStatus.partitionKey;
@@ -46,6 +50,10 @@ export class ResultEvents extends Construct {
   public readonly eventBus: events.IEventBus;
   /** The pattern that matches the pipeline's result events (for `new events.Rule`). */
   public readonly eventPattern: events.EventPattern;
+  /** Stream records the pipe could not deliver after its retries (kept 14 days, alarmed). */
+  public readonly deadLetterQueue: sqs.IQueue;
+  /** Depth of the dead-letter queue. */
+  public readonly alarms: AlarmSet;
 
   constructor(scope: Construct, id: string, props: ResultEventsProps) {
     super(scope, id);
@@ -67,6 +75,20 @@ export class ResultEvents extends Construct {
     });
     props.table.grantStreamRead(role);
     this.eventBus.grantPutEventsTo(role);
+    // An event the bus refuses after the retries is parked here, not dropped: the scan's result
+    // stays in the table either way, and the record tells an operator which scan it was.
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.deadLetterQueue.grantSendMessages(role);
+    this.alarms = new AlarmSet(this);
+    this.alarms.add('DlqDepthAlarm', {
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
+      threshold: 1,
+      description: 'Result events the pipe could not put on the bus: consumers missed these scans.',
+    });
 
     const pipe = new pipes.CfnPipe(this, 'Pipe', {
       description: 'Card OCR: results table changes into a final status → Scan Finished events',
@@ -76,9 +98,9 @@ export class ResultEvents extends Construct {
         dynamoDbStreamParameters: {
           startingPosition: 'LATEST',
           batchSize: 10,
-          // A poison record must not block the shard: give up on it after a few tries (the
-          // scan's result stays in the table either way).
+          // A poison record must not block the shard: after a few tries it goes to the DLQ.
           maximumRetryAttempts: 3,
+          deadLetterConfig: { arn: this.deadLetterQueue.queueArn },
         },
         filterCriteria: {
           filters: [

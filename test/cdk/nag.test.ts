@@ -102,6 +102,8 @@ const EXPECTED_ACKNOWLEDGMENTS = [
   'CardOcrNag/Pipeline/Api/HttpApi/GET--openapi.json: AwsSolutions-APIG4',
   'CardOcrNag/Pipeline/Api/UserPool: AwsSolutions-COG8',
   'CardOcrNag/Pipeline/Results/PipeRole/DefaultPolicy: AwsSolutions-IAM5[Resource::*]',
+  'CardOcrNag/Pipeline/Results/DeadLetterQueue: AwsSolutions-SQS3',
+  'CardOcrNag/Pipeline/Results/DeadLetterQueue: Serverless-SQSRedrivePolicy',
 ].sort();
 
 describe('cdk-nag AwsSolutions + Serverless', () => {

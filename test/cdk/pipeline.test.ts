@@ -163,14 +163,14 @@ describe('storage', () => {
 });
 
 describe('flow: S3 uploads/ → SQS → preprocess → one message → SQS → read', () => {
-  it('four queues, all SQS-managed encryption (no KMS key: S3 could not deliver) and TLS only', () => {
-    expect(idsOf('AWS::SQS::Queue')).toHaveLength(4);
+  it('five queues (two stages + DLQs, the result events DLQ), all SQS-managed encryption (no KMS key: S3 could not deliver) and TLS only', () => {
+    expect(idsOf('AWS::SQS::Queue')).toHaveLength(5);
     for (const id of idsOf('AWS::SQS::Queue')) {
       expect(resources[id]!.Properties.SqsManagedSseEnabled, id).toBe(true);
       expect(resources[id]!.Properties.KmsMasterKeyId, id).toBeUndefined();
     }
     const policies = idsOf('AWS::SQS::QueuePolicy');
-    expect(policies).toHaveLength(4);
+    expect(policies).toHaveLength(5);
     for (const id of policies) {
       expect(resources[id]!.Properties.PolicyDocument.Statement).toEqual(
         expect.arrayContaining([
@@ -495,7 +495,7 @@ describe('operations', () => {
     });
 
   it('alarms: DLQ depth, oldest message age (both stages); errors and throttles (all functions); duration near timeout (stages); API 5xx', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 15);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 16);
     for (const stage of ['Preprocess', 'Read'] as const) {
       expect(alarmsOn('ApproximateNumberOfMessagesVisible', 'QueueName', dlqId(stage))).toHaveLength(1);
       expect(alarmsOn('ApproximateAgeOfOldestMessage', 'QueueName', `"${queueId(stage)}"`)).toHaveLength(1);
@@ -805,6 +805,15 @@ describe('result events (onResult hook)', () => {
     const transform = pipe.TargetParameters.InputTemplate as string;
     expect(transform).toBe('{"scanId": "<$.dynamodb.Keys.id.S>", "status": "<$.dynamodb.NewImage.status.S>"}');
     expect(transform).not.toMatch(/card|pan|last4|name|NewImage\.(?!status)/);
+    // Undeliverable records are parked, not dropped, and alarmed.
+    const dlq = only('AWS::SQS::Queue', 'PipelineResultsDeadLetterQueue');
+    expect(pipe.SourceParameters.DynamoDBStreamParameters).toMatchObject({
+      MaximumRetryAttempts: 3,
+      DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlq, 'Arn'] } },
+    });
+    expect(
+      idsOf('AWS::CloudWatch::Alarm', 'PipelineResultsDlqDepthAlarm').map((id) => JSON.stringify(resources[id]!.Properties.Dimensions)),
+    ).toEqual([expect.stringContaining(dlq)]);
     const filters = (pipe.SourceParameters.FilterCriteria.Filters as Array<{ Pattern: string }>).map((f) => JSON.parse(f.Pattern));
     expect(filters).toEqual([
       {
@@ -857,6 +866,7 @@ describe('result events (onResult hook)', () => {
     expect(byAction['events:PutEvents']).toEqual({ 'Fn::GetAtt': [only('AWS::Events::EventBus', 'PipelineResultsBus'), 'Arn'] });
     expect(byAction['dynamodb:GetRecords']).toEqual({ 'Fn::GetAtt': [tableId(), 'StreamArn'] });
     expect(byAction['dynamodb:ListStreams']).toBe('*');
+    expect(byAction['sqs:SendMessage']).toEqual({ 'Fn::GetAtt': [only('AWS::SQS::Queue', 'PipelineResultsDeadLetterQueue'), 'Arn'] });
     expect(Object.keys(byAction).filter((a) => /dynamodb:(Get|Put|Update|Delete|Query|Scan)Item|Scan|Query/.test(a) && a !== 'dynamodb:GetRecords' && a !== 'dynamodb:GetShardIterator')).toEqual([]);
   });
 
