@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHARSET, LINE_FACES, LINE_HEIGHT, MAX_WIDTH, renderLine, writeLines } from '../../tools/train/make-lines.js';
+import { CARD_CRNN_CHARSET, CARD_CRNN_HEIGHT, CARD_CRNN_MAX_WIDTH } from '../../functions/adapters/ocr/crnn/crnn-recognizer.js';
 
 /** Standard deviation of the pixel values: a blank crop (nothing drawn) is near 0. */
 function spread(data: Uint8Array): number {
@@ -32,6 +33,10 @@ describe('card-line crop generator', () => {
   });
 
   it('renders every face at the model height with truth in the model alphabet', async () => {
+    // The generator and the adapter must agree on what the model sees and says.
+    expect(CHARSET).toBe(CARD_CRNN_CHARSET);
+    expect(LINE_HEIGHT).toBe(CARD_CRNN_HEIGHT);
+    expect(MAX_WIDTH).toBe(CARD_CRNN_MAX_WIDTH);
     for (const [i, face] of LINE_FACES.entries()) {
       const s = await renderLine(123_000 + i, { face, fonts: 'ci', role: 'number' });
       expect(s.face).toBe(face);

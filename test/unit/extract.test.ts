@@ -371,6 +371,14 @@ describe('extractName', () => {
     expect(extractFields(lines, { now: NOW }).name).toBe('JOHN R SAMPLE');
     expect(extractName(lines.slice(0, 2)).name).toBe('CEDAR SAVERS'); // without the date, confidence decides
   });
+  it('joins words a detector boxed one by one, not fields far apart', () => {
+    const words = [learned('HENRY', box(108, 551, 137, 37)), learned('MARIN', box(280, 551, 141, 37))];
+    expect(extractName(words).name).toBe('HENRY MARIN');
+    const far = [learned('HENRY', box(108, 551, 137, 37)), learned('MARIN', box(600, 551, 141, 37))];
+    expect(extractName(far).name).toBeNull();
+    const otherReader = [learned('HENRY', box(108, 551, 137, 37), 0.98, 'a'), learned('MARIN', box(280, 551, 141, 37), 0.98, 'b')];
+    expect(extractName(otherReader).name).toBeNull();
+  });
   it('refuses a name with a weak letter', () => {
     const c = Array.from('ANNA ADLER', () => 0.95);
     c[6] = 0.2;

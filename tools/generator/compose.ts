@@ -281,9 +281,13 @@ function fingerSvg(id: string, a: Point, b: Point, r: number, skin: string, nail
   }
   if (nail) {
     const ang = (Math.atan2(dy, dx) * 180) / Math.PI;
-    const cx = b.x - ux * r * 0.42, cy = b.y - uy * r * 0.42;
-    const nailFill = mix(skin, '#f3c9c0', 0.55);
-    s += `<ellipse cx="${f(cx)}" cy="${f(cy)}" rx="${f(r * 0.62)}" ry="${f(r * 0.5)}" transform="rotate(${ang.toFixed(1)} ${f(cx)} ${f(cy)})" fill="${nailFill}" fill-opacity="0.7" stroke="${dark}" stroke-opacity="0.3" stroke-width="${f(r * 0.04)}"/>`;
+    // A thumbnail is about two thirds of the finger's width and reaches the tip; the cuticle
+    // at its base is a darker crescent.
+    const cx = b.x - ux * r * 0.5, cy = b.y - uy * r * 0.5;
+    const nailFill = mix(skin, '#f3c9c0', 0.45);
+    s += `<ellipse cx="${f(cx)}" cy="${f(cy)}" rx="${f(r * 0.72)}" ry="${f(r * 0.66)}" transform="rotate(${ang.toFixed(1)} ${f(cx)} ${f(cy)})" fill="${nailFill}" fill-opacity="0.8" stroke="${dark}" stroke-opacity="0.35" stroke-width="${f(r * 0.05)}"/>`;
+    const kx = b.x - ux * r * 1.15, ky = b.y - uy * r * 1.15;
+    s += `<path d="M${f(kx + nx * r * 0.55)} ${f(ky + ny * r * 0.55)} Q${f(kx + ux * r * 0.3)} ${f(ky + uy * r * 0.3)} ${f(kx - nx * r * 0.55)} ${f(ky - ny * r * 0.55)}" stroke="${dark}" stroke-opacity="0.4" stroke-width="${f(r * 0.08)}" fill="none"/>`;
     // The free edge of the nail catches the light.
     const ex = b.x - ux * r * 0.05, ey = b.y - uy * r * 0.05;
     s += `<path d="M${f(ex + nx * r * 0.4 - ux * r * 0.12)} ${f(ey + ny * r * 0.4 - uy * r * 0.12)} Q${f(ex)} ${f(ey)} ${f(ex - nx * r * 0.4 - ux * r * 0.12)} ${f(ey - ny * r * 0.4 - uy * r * 0.12)}" stroke="#fffaf5" stroke-opacity="0.5" stroke-width="${f(r * 0.09)}" fill="none"/>`;

@@ -53,6 +53,15 @@ def load_lines(folder):
     return items
 
 
+def load_train(specs):
+    """Training packs; `DIR*N` repeats a pack N times (a small pack of detector crops among many rendered ones)."""
+    items = []
+    for spec in specs:
+        folder, _, times = spec.partition("*")
+        items.extend(load_lines(folder) * (int(times) if times else 1))
+    return items
+
+
 class CardCRNN(nn.Module):
     """Conv stack (height 32 -> 1, width / 4) + BiGRU + per-frame classifier (~0.5 M parameters)."""
 
@@ -247,8 +256,8 @@ def main():
     ap.add_argument("--steps", type=int, default=3000)
     ap.add_argument("--minutes", type=float, default=0, help="wall-clock budget; overrides --steps when > 0")
     ap.add_argument("--export-only", action="store_true", help="evaluate and export --init without training")
-    ap.add_argument("--batch", type=int, default=64)
-    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=1.5e-3)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--init", default=None, help="start from a saved state_dict (.pt)")
@@ -260,7 +269,7 @@ def main():
     rng = random.Random(args.seed)
 
     t_load = time.time()
-    train = [it for folder in args.train for it in load_lines(folder)]
+    train = load_train(args.train)
     val = load_lines(args.val)
     print(f"train {len(train)} crops, val {len(val)} crops (loaded in {time.time() - t_load:.1f} s)", flush=True)
 
@@ -294,7 +303,7 @@ def main():
     done = False
     while not done:
         # Packs may still be growing (make-lines writes as it renders): take what is there each epoch.
-        grown = [it for folder in args.train for it in load_lines(folder)]
+        grown = load_train(args.train)
         if len(grown) > len(train):
             print(f"train set grew to {len(grown)} crops", flush=True)
             train = grown

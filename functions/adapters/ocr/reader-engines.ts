@@ -2,6 +2,7 @@
  * The reader's engines as the composition roots build them (CLI, local compute thread, read
  * Lambda, bench). The reader itself never imports an adapter: it receives these factories.
  */
+import { toCardOcrError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
 import type { LineRecognizer, OcrEngine, TextDetector } from '../../core/ports.js';
 
@@ -24,8 +25,8 @@ export interface ReaderEngineFactories {
   /** The learned text-line detector (PP-OCRv4 DB). Created on first call, the same one after; the caller closes it. */
   readonly detector: () => Promise<TextDetector>;
   /**
-   * The learned line recognisers, best first (PP-OCRv4 rec; the project's own card-line model is
-   * appended here when it ships). Created on first call, the same ones after; the caller closes them.
+   * The learned line recognisers, best first (PP-OCRv4 rec, then the project's own card-line model
+   * `card-crnn-v1`). Created on first call, the same ones after; the caller closes them.
    */
   readonly recognizers: () => Promise<LineRecognizer[]>;
 }
@@ -66,7 +67,16 @@ export function createReaderEngines(options: ReaderEngineOptions = {}): ReaderEn
     }),
     recognizers: once(async () => {
       const { createPpocrRecognizer } = await import('./ppocr/ppocr-recognizer.js');
-      return [await createPpocrRecognizer(learned)];
+      const recognizers: LineRecognizer[] = [await createPpocrRecognizer(learned)];
+      // The project's own card-line model: an independent second reader (other data, other architecture).
+      // Its file ships in the source tree; a bundle that lacks it keeps PP-OCR rather than losing both.
+      try {
+        const { createCardCrnnRecognizer } = await import('./crnn/crnn-recognizer.js');
+        recognizers.push(await createCardCrnnRecognizer(options.threads === undefined ? {} : { threads: options.threads }));
+      } catch (err) {
+        options.log?.warn('card-line model card-crnn-v1 failed to load; lines are read by PP-OCR alone', { code: toCardOcrError(err).code });
+      }
+      return recognizers;
     }),
   };
 }

@@ -172,9 +172,59 @@ function lineConfidence(l: TextLine): number | null {
   return Math.min(l.confidence, letters.reduce((s, x) => s + x.c, 0) / letters.length);
 }
 
+/**
+ * Words a detector boxed one by one (HENRY | MARIN) joined into the line they were printed as:
+ * boxes of letters of one reader, level (centres within a third of a height), of one print
+ * size, each gap under 1.2 heights (word spacing; the gap to another field is wider).
+ */
+export function joinWordBoxes(lines: readonly TextLine[]): TextLine[] {
+  const words = lines.filter((l): l is TextLine & { box: LineBox } => l.box !== undefined && /^[\p{L}.'’-]+$/u.test(l.text.trim()));
+  const byLeft = [...words].sort((a, b) => a.box.left - b.box.left);
+  const next = (a: LineBox, b: LineBox): boolean => {
+    const h = Math.min(a.height, b.height);
+    const gap = b.left - (a.left + a.width);
+    return (
+      Math.abs(a.top + a.height / 2 - (b.top + b.height / 2)) <= h / 3 &&
+      Math.max(a.height, b.height) <= 1.3 * h &&
+      gap >= -h / 3 &&
+      gap <= 1.2 * h
+    );
+  };
+  const right = new Map<TextLine, TextLine & { box: LineBox }>();
+  const hasLeft = new Set<TextLine>();
+  for (const a of byLeft) {
+    const b = byLeft.find((x) => x !== a && !hasLeft.has(x) && (x.source ?? '') === (a.source ?? '') && x.box.left > a.box.left && next(a.box, x.box));
+    if (b) {
+      right.set(a, b);
+      hasLeft.add(b);
+    }
+  }
+  const out: TextLine[] = [];
+  for (const start of byLeft) {
+    if (hasLeft.has(start) || !right.has(start)) continue;
+    const row: Array<TextLine & { box: LineBox }> = [start];
+    for (let cur = right.get(start); cur && row.length < 6; cur = right.get(cur)) row.push(cur);
+    const text = row.map((l) => l.text.trim()).join(' ');
+    const haveChars = row.every((l) => l.charConfidences?.length === l.text.trim().length);
+    const left = Math.min(...row.map((l) => l.box.left));
+    const top = Math.min(...row.map((l) => l.box.top));
+    const joined: TextLine = {
+      text,
+      confidence: Math.min(...row.map((l) => l.confidence)),
+      box: { left, top, width: Math.max(...row.map((l) => l.box.left + l.box.width)) - left, height: Math.max(...row.map((l) => l.box.top + l.box.height)) - top },
+      ...(haveChars ? { charConfidences: row.flatMap((l, i) => [...(i > 0 ? [1] : []), ...(l.charConfidences ?? [])]) } : {}),
+      ...(start.source ? { source: start.source } : {}),
+      ...(start.role ? { role: start.role } : {}),
+    };
+    out.push(joined);
+  }
+  return out;
+}
+
 /** Picks the cardholder name: lines read from the name region first, then any unassigned line. */
 export function extractName(lines: readonly TextLine[], ctx: NameContext = {}): NameResult {
-  const usable = lines.filter((l) => l.role === 'name' || l.role === 'any' || l.role === undefined);
+  const given = lines.filter((l) => l.role === 'name' || l.role === 'any' || l.role === undefined);
+  const usable = [...given, ...joinWordBoxes(given)];
   let lowConfidence = false;
   const found: Array<{ name: string; confidence: number; rank: number }> = [];
   for (const l of usable) {

@@ -1,0 +1,156 @@
+/**
+ * Compares line recognisers on a held-out set of generated card lines: the project's card-line
+ * model (`card-crnn-v1`) against PP-OCRv4's recogniser, free and constrained to the card
+ * alphabet. Crops are the colour, camera-resolution crops make-lines draws (`camera: true`),
+ * from seeds far from the training ones, so every recogniser scales them its own way.
+ *
+ * Reports per face (embossed, foil, flat, OCR-A, OCR-B-like) and per role: character accuracy
+ * (1 − edit distance / truth length), whole-line accuracy, and for number lines the share whose
+ * digits are exactly right (what a card number needs, spacing aside); plus ms per line.
+ *
+ * `tsx tools/train/evaluate.ts [--per-face 100] [--seed 70000000] [--out report.json] [--model PATH]`
+ */
+import { createHash } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import type { LineRecognizer, Raster } from '../../functions/core/ports.js';
+import { createCardCrnnRecognizer } from '../../functions/adapters/ocr/crnn/crnn-recognizer.js';
+import { createPpocrRecognizer } from '../../functions/adapters/ocr/ppocr/ppocr-recognizer.js';
+import { CHARSET, LINE_FACES, renderLine, type LineFace, type LineSample } from './make-lines.js';
+
+/** Levenshtein distance (small strings). */
+export function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur.push(Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    }
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/** Both readers' output compared the same way: upper case, runs of spaces as one, trimmed. */
+export const normalise = (s: string): string => s.toUpperCase().replace(/\s+/g, ' ').trim();
+
+interface Tally {
+  lines: number;
+  exact: number;
+  chars: number;
+  errors: number;
+  numberLines: number;
+  digitsExact: number;
+}
+
+export interface Scores {
+  lines: number;
+  charAcc: number;
+  lineAcc: number;
+  /** Number lines only: digits (spaces ignored) exactly right. */
+  numberDigitsAcc: number | null;
+}
+
+const finish = (t: Tally): Scores => ({
+  lines: t.lines,
+  charAcc: Math.max(0, 1 - t.errors / Math.max(1, t.chars)),
+  lineAcc: t.exact / Math.max(1, t.lines),
+  numberDigitsAcc: t.numberLines ? t.digitsExact / t.numberLines : null,
+});
+
+/** Scores one recogniser's readings against the samples' truth, per group. */
+export function score(samples: readonly LineSample[], texts: readonly string[]): Record<string, Scores> {
+  const groups = new Map<string, Tally>();
+  samples.forEach((s, i) => {
+    const got = normalise(texts[i] ?? '');
+    const want = s.text;
+    for (const key of ['all', `face:${s.face}`, `role:${s.role}`]) {
+      const t = groups.get(key) ?? { lines: 0, exact: 0, chars: 0, errors: 0, numberLines: 0, digitsExact: 0 };
+      t.lines++;
+      t.exact += got === want ? 1 : 0;
+      t.chars += want.length;
+      t.errors += editDistance(got, want);
+      if (s.role === 'number') {
+        t.numberLines++;
+        t.digitsExact += got.replace(/ /g, '') === want.replace(/ /g, '') ? 1 : 0;
+      }
+      groups.set(key, t);
+    }
+  });
+  return Object.fromEntries([...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, t]) => [k, finish(t)]));
+}
+
+/** The held-out crops: `perFace` of each face, from `seed` on. */
+export async function heldOutLines(perFace: number, seed: number): Promise<LineSample[]> {
+  const out: LineSample[] = [];
+  for (const [f, face] of LINE_FACES.entries()) {
+    for (let i = 0; i < perFace; i++) out.push(await renderLine(seed + f * 1_000_000 + i, { face, camera: true }));
+  }
+  return out;
+}
+
+async function timed(rec: LineRecognizer, lines: readonly Raster[]): Promise<{ texts: string[]; msPerLine: number; cpuMsPerLine: number }> {
+  await rec.recognize(lines.slice(0, 4)); // warm-up (first run allocates)
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const res = await rec.recognize(lines);
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(c0);
+  // CPU time as well as wall time: on a shared machine the wall clock mostly measures the neighbours.
+  const n = Math.max(1, lines.length);
+  return { texts: res.map((r) => r.text), msPerLine: ms / n, cpuMsPerLine: (cpu.user + cpu.system) / 1000 / n };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      'per-face': { type: 'string', default: '100' },
+      seed: { type: 'string', default: '70000000' },
+      out: { type: 'string' },
+      model: { type: 'string' },
+      'no-ppocr': { type: 'boolean', default: false },
+    },
+  });
+  sharp.concurrency(1);
+  const samples = await heldOutLines(Number(values['per-face']), Number(values.seed));
+  const rasters: Raster[] = samples.map((s) => ({ width: s.width, height: s.height, channels: s.channels, data: s.data }));
+  const report: Record<string, unknown> = { lines: samples.length, perFace: Number(values['per-face']), seed: Number(values.seed) };
+  const recognisers: Array<() => Promise<LineRecognizer>> = [
+    async () => {
+      if (!values.model) return createCardCrnnRecognizer({ timeoutMs: 0 });
+      // A candidate model: its own checksum is expected (the committed one's would refuse it).
+      const bytes = await readFile(values.model);
+      return createCardCrnnRecognizer({ timeoutMs: 0, modelPath: values.model, expect: { sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.byteLength } });
+    },
+  ];
+  if (!values['no-ppocr']) {
+    recognisers.push(() => createPpocrRecognizer({ timeoutMs: 0 }));
+    recognisers.push(() => createPpocrRecognizer({ timeoutMs: 0, charset: CHARSET, name: 'ppocr-rec-v4 (card charset)' }));
+  }
+  for (const make of recognisers) {
+    const rec = await make();
+    try {
+      const { texts, msPerLine, cpuMsPerLine } = await timed(rec, rasters);
+      report[rec.name] = { msPerLine: Number(msPerLine.toFixed(2)), cpuMsPerLine: Number(cpuMsPerLine.toFixed(2)), scores: score(samples, texts) };
+      const all = score(samples, texts)['all']!;
+      process.stderr.write(`${rec.name}: char ${all.charAcc.toFixed(4)} line ${all.lineAcc.toFixed(4)} number-digits ${all.numberDigitsAcc?.toFixed(4)} ${msPerLine.toFixed(2)} ms/line wall, ${cpuMsPerLine.toFixed(2)} ms/line CPU\n`);
+      for (const face of LINE_FACES as readonly LineFace[]) {
+        const s = score(samples, texts)[`face:${face}`]!;
+        process.stderr.write(`  ${face.padEnd(9)} char ${s.charAcc.toFixed(4)} line ${s.lineAcc.toFixed(4)} number-digits ${s.numberDigitsAcc?.toFixed(4)}\n`);
+      }
+    } finally {
+      await rec.close();
+    }
+  }
+  const json = JSON.stringify(report, null, 1);
+  if (values.out) await writeFile(values.out, json + '\n');
+  else process.stdout.write(json + '\n');
+}
+
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,151 @@
+/**
+ * `npm run train`: the whole recipe of the card-line model in one command.
+ *
+ *   1. lines       — rendered training and validation crops (tools/train/make-lines.ts, fixed seeds);
+ *   2. detector    — crops PP-OCR's detector cuts from generated card photos (tools/train/detector-lines.ts);
+ *   3. train       — tools/train/train.py under Debian's /usr/bin/python3 (python3-torch, python3-onnx),
+ *                    single-threaded, for a wall-clock budget, on the rendered crops;
+ *   4. fine-tune   — the same model, lower learning rate, detector crops mixed in (×4); exports ONNX;
+ *   5. install     — copies the model to functions/adapters/ocr/crnn/, writes its checksum to model-file.ts,
+ *                    and evaluates it against PP-OCRv4 on held-out generated lines (tools/train/evaluate.ts);
+ *   6. model card  — functions/adapters/ocr/crnn/MODEL_CARD.md from the reports.
+ *
+ * Options: `--train-count 24000 --val-count 1500 --det-photos 320 --minutes 42 --finetune-minutes 25 --work .tmp/crnn --skip-lines`
+ * (`--skip-lines` reuses crops already in the work folder; `--install-from RUN --lines-seconds S` installs,
+ * evaluates and describes a model trained earlier by the same steps). Not part of `npm test`.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import { writeLines } from './make-lines.js';
+import { writeDetectorLines } from './detector-lines.js';
+import { writeModelCard, type TrainReport } from './model-card.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const CRNN_DIR = join(ROOT, 'functions', 'adapters', 'ocr', 'crnn');
+const PYTHON = '/usr/bin/python3';
+
+/** Training and validation seeds: disjoint ranges, and far from the evaluation (70 M+) and test (31 M+) seeds. */
+export const TRAIN_SEED = 1;
+export const VAL_SEED = 900_000;
+/** Generated card photos the detector crops come from (the generator's own seeds, not line seeds). */
+export const DET_SEED = 500_000;
+
+function run(cmd: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: 'inherit' });
+    child.on('error', (err) =>
+      reject(new Error(`${cmd} could not start: ${err.message}. Training needs Debian's python with torch and onnx: apt-get install python3-torch python3-onnx libopenblas0-openmp`)),
+    );
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}`))));
+  });
+}
+
+/** Writes model-file.ts for the model now in functions/adapters/ocr/crnn/. */
+export async function writeModelFile(modelPath: string): Promise<{ sha256: string; bytes: number }> {
+  const bytes = await readFile(modelPath);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const src = `/**
+ * The committed card-line model file and its checksum. Written by \`npm run train\`
+ * (tools/train/pipeline.ts) together with the model: a retrained model comes with its own line here.
+ */
+
+/** \`card-crnn-v1.onnx\`: name, sha256 and size the adapter checks before loading it. */
+export const CARD_CRNN_MODEL = {
+  name: 'card-crnn-v1.onnx',
+  sha256: '${sha256}',
+  bytes: ${bytes.byteLength},
+} as const;
+`;
+  await writeFile(join(CRNN_DIR, 'model-file.ts'), src);
+  return { sha256, bytes: bytes.byteLength };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      'train-count': { type: 'string', default: '24000' },
+      'val-count': { type: 'string', default: '1500' },
+      'det-photos': { type: 'string', default: '320' },
+      minutes: { type: 'string', default: '42' },
+      'finetune-minutes': { type: 'string', default: '25' },
+      work: { type: 'string', default: join(ROOT, '.tmp', 'crnn') },
+      'skip-lines': { type: 'boolean', default: false },
+      'eval-per-face': { type: 'string', default: '100' },
+      'install-from': { type: 'string' },
+      'lines-seconds': { type: 'string' },
+    },
+  });
+  sharp.concurrency(1);
+  const work = values.work!;
+  await mkdir(work, { recursive: true });
+  const t0 = Date.now();
+  let onnx = join(work, 'card-crnn-v1.onnx');
+  const reports: string[] = [];
+  let linesS = Number(values['lines-seconds'] ?? 0);
+  if (values['install-from']) {
+    // A run trained earlier by these same steps (done one by one): install, evaluate and describe it.
+    const from = values['install-from'];
+    onnx = join(from, 'card-crnn-v1.onnx');
+    for (const r of ['train-report.json', 'finetune-report.json']) if (existsSync(join(from, r))) reports.push(join(from, r));
+  } else {
+    if (!values['skip-lines']) {
+      process.stderr.write('train: 1/6 rendering line crops\n');
+      await writeLines(join(work, 'val'), Number(values['val-count']), VAL_SEED);
+      await writeLines(join(work, 'train'), Number(values['train-count']), TRAIN_SEED);
+      process.stderr.write('train: 2/6 cutting detector crops from generated card photos\n');
+      if (Number(values['det-photos']) > 0) await writeDetectorLines(join(work, 'det'), Number(values['det-photos']), DET_SEED);
+      linesS = (Date.now() - t0) / 1000;
+    }
+    process.stderr.write('train: 3/6 training on rendered lines\n');
+    const phase1 = join(work, 'phase1.onnx');
+    reports.push(join(work, 'train-report.json'));
+    await run(PYTHON, [
+      join('tools', 'train', 'train.py'), '--train', join(work, 'train'), '--val', join(work, 'val'),
+      '--out', phase1, '--report', reports[0]!, '--minutes', values.minutes!, '--threads', '1', '--batch', '32', '--lr', '1.5e-3',
+    ]);
+    onnx = phase1;
+    if (Number(values['finetune-minutes']) > 0 && existsSync(join(work, 'det', 'lines.jsonl'))) {
+      process.stderr.write('train: 4/6 fine-tuning with the detector crops mixed in\n');
+      reports.push(join(work, 'finetune-report.json'));
+      onnx = join(work, 'card-crnn-v1.onnx');
+      await run(PYTHON, [
+        join('tools', 'train', 'train.py'), '--train', join(work, 'train'), `${join(work, 'det')}*4`, '--val', join(work, 'val'),
+        '--init', `${phase1}.pt`, '--out', onnx, '--report', reports[1]!, '--minutes', values['finetune-minutes']!, '--threads', '1',
+        '--batch', '32', '--lr', '5e-4', '--seed', '8',
+      ]);
+    }
+  }
+  process.stderr.write('train: 5/6 installing the model and evaluating it against PP-OCR\n');
+  const modelPath = join(CRNN_DIR, 'card-crnn-v1.onnx');
+  await copyFile(onnx, modelPath);
+  const file = await writeModelFile(modelPath);
+  const evalReport = join(work, 'eval-report.json');
+  await run(process.execPath, [
+    '--import', 'tsx', join('tools', 'train', 'evaluate.ts'), '--per-face', values['eval-per-face']!, '--out', evalReport, '--model', modelPath,
+  ]);
+  process.stderr.write('train: 6/6 model card\n');
+  const phases = await Promise.all(reports.map(async (r) => JSON.parse(await readFile(r, 'utf8')) as TrainReport));
+  const trainS = phases.reduce((a, p) => a + p.train_seconds, 0);
+  await writeModelCard({
+    phases,
+    evaluation: JSON.parse(await readFile(evalReport, 'utf8')),
+    file,
+    linesSeconds: linesS,
+    totalSeconds: (Date.now() - t0) / 1000 + (values['install-from'] ? linesS + trainS : 0),
+    trainCount: Number(values['train-count']),
+    valCount: Number(values['val-count']),
+  });
+  process.stderr.write(`train: done in ${((Date.now() - t0) / 60000).toFixed(1)} min\n`);
+}
+
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}
