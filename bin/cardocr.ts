@@ -5,10 +5,16 @@
  * costs only what that command needs (the speed bar is whole-process wall clock).
  */
 import { CardOcrError } from '../functions/core/errors.js';
-import { EXIT, USAGE, UsageError } from '../functions/cli/usage.js';
+import { EXIT, packageVersion, USAGE, usageOf, UsageError, wantsHelp } from '../functions/cli/usage.js';
+
+const COMMANDS = ['scan', 'serve'];
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command && COMMANDS.includes(command) && wantsHelp(rest)) {
+    process.stdout.write(usageOf(command));
+    return EXIT.ok;
+  }
   switch (command) {
     case 'scan': {
       const { runScan } = await import('../functions/cli/scan.js');
@@ -20,13 +26,23 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'help':
     case '--help':
-    case '-h':
-      process.stdout.write(USAGE);
+    case '-h': {
+      const topic = rest[0];
+      if (command === 'help' && topic !== undefined && !COMMANDS.includes(topic)) throw new UsageError(`no help for "${topic}": the commands are ${COMMANDS.join(', ')}`);
+      process.stdout.write(usageOf(command === 'help' ? topic : undefined));
+      return EXIT.ok;
+    }
+    case 'version':
+    case '--version':
+    case '-V':
+      process.stdout.write(`cardocr ${packageVersion()}\n`);
       return EXIT.ok;
     case undefined:
-      throw new UsageError('no command given');
+      // Bare `cardocr`: the usage, on stderr (nothing was done: exit 2, like any usage error).
+      process.stderr.write(USAGE);
+      return EXIT.usage;
     default:
-      throw new UsageError(`unknown command "${command}"`);
+      throw new UsageError(command.startsWith('-') ? `unknown option "${command}" (options go after the command)` : `unknown command "${command}"`);
   }
 }
 
@@ -38,7 +54,9 @@ try {
   code = await main(process.argv.slice(2));
 } catch (err) {
   if (err instanceof UsageError) {
-    process.stderr.write(`cardocr: ${err.message}\nRun "cardocr help" for usage.\n`);
+    const command = err.command ?? (COMMANDS.includes(process.argv[2] ?? '') ? process.argv[2] : undefined);
+    const hint = err.hint ? `Run "cardocr ${command ? `${command} ` : ''}--help" for usage.\n` : '';
+    process.stderr.write(`cardocr: ${err.message}\n${hint}`);
     code = EXIT.usage;
   } else if (err instanceof CardOcrError) {
     // Messages of typed errors are written for users and already PAN-redacted.

@@ -2,7 +2,9 @@
  * What `cardocr scan` prints for each photo: one NDJSON object (`--json`) or one table row.
  * The PAN is the masked one from ReadResult unless the caller asked for `--reveal`.
  */
-import type { ReadResult } from '../core/card.js';
+import { basename } from 'node:path';
+import type { MissingReasons, ReadResult } from '../core/card.js';
+import { reasonOf, type Reason } from './reasons.js';
 
 /** The JSON line of one photo, in the documented shape and key order. */
 export interface ScanLine {
@@ -11,71 +13,211 @@ export interface ScanLine {
   /** `panUnverified`: a printed number that failed Luhn, read the same way twice (only when there is one). */
   card: { pan: string | null; brand: string | null; expiry: string | null; name: string | null; panUnverified?: string };
   confidence: ReadResult['confidence'];
+  /** Why each field that was not reported is missing (reader codes: `not_found`, `single_reading`, …). */
+  missing?: MissingReasons;
+  /** What to do about a photo without a verified card number, in words (absent when `ok`). */
+  reason?: string;
   error?: { code: string; message: string };
   timingsMs: Record<string, number>;
 }
 
-/** Builds the JSON object of one photo. `error` appears only for `failed`. */
+/** Builds the JSON object of one photo. `missing` when a field is, `reason` unless `ok`, `error` only for `failed`. */
 export function toScanLine(file: string, result: ReadResult, reveal: boolean): ScanLine {
   const { total, ...stages } = result.timingsMs;
-  const line: ScanLine = {
-    file,
-    status: result.status,
-    card: {
-      pan: reveal ? (result.revealPan() ?? result.card.pan) : result.card.pan,
-      brand: result.card.brand,
-      expiry: result.card.expiry,
-      name: result.card.name,
-    },
-    confidence: result.confidence,
-    timingsMs: { total: total ?? 0, ...stages },
+  const card: ScanLine['card'] = {
+    pan: reveal ? (result.revealPan() ?? result.card.pan) : result.card.pan,
+    brand: result.card.brand,
+    expiry: result.card.expiry,
+    name: result.card.name,
   };
   if (result.card.panUnverified) {
-    line.card.panUnverified = reveal ? (result.revealPanUnverified() ?? result.card.panUnverified.pan) : result.card.panUnverified.pan;
+    card.panUnverified = reveal ? (result.revealPanUnverified() ?? result.card.panUnverified.pan) : result.card.panUnverified.pan;
   }
-  if (result.status === 'failed' && result.error) {
-    // Re-order so `error` sits before `timingsMs`, as documented.
-    const { timingsMs, ...head } = line;
-    return { ...head, error: { code: result.error.code, message: result.error.message }, timingsMs };
-  }
+  const line: ScanLine = { file, status: result.status, card, confidence: result.confidence, timingsMs: { total: total ?? 0 } };
+  const missing: MissingReasons = { ...result.missing };
+  // A photo that failed outright has no per-field verdicts: its error is why the number is missing.
+  if (card.pan === null && missing.pan === undefined) missing.pan = result.error?.code ?? 'not_found';
+  if (Object.keys(missing).length > 0) line.missing = missing;
+  const reason = reasonOf(result);
+  if (reason) line.reason = reason.advice;
+  if (result.status === 'failed' && result.error) line.error = { code: result.error.code, message: result.error.message };
+  // Stages last, after `total`, as documented (assigned here so the key order is fixed).
+  const { timingsMs } = line;
+  delete (line as Partial<ScanLine>).timingsMs;
+  line.timingsMs = { ...timingsMs, ...stages };
   return line;
 }
 
-const COLUMNS = ['FILE', 'STATUS', 'PAN', 'BRAND', 'EXPIRY', 'NAME', 'MS'] as const;
+/** One column of the table: its header, width, and the order in which it gives way to a narrow terminal. */
+interface Column {
+  readonly key: 'STATUS' | 'PAN' | 'EXPIRY' | 'NAME' | 'BRAND' | 'MS';
+  readonly width: number;
+  /** Dropped when the terminal is too narrow, lowest first; undefined = always kept. */
+  readonly drop?: number;
+}
 
-// Fixed widths (the file column is sized to the inputs) so rows can be printed as they finish.
-const WIDTH = { STATUS: 8, PAN: 20, BRAND: 11, EXPIRY: 6, NAME: 22, MS: 7 } as const;
+// Fixed widths (the file column is sized to the inputs and the terminal) so rows can be printed
+// as they finish. PAN: a masked 19-digit number; STATUS: `no_card`. Narrow, least useful columns
+// give way first: the time, then the brand (it follows from the number), the expiry, the name.
+const COLUMNS: readonly Column[] = [
+  { key: 'STATUS', width: 7 },
+  { key: 'PAN', width: 19 },
+  { key: 'EXPIRY', width: 6, drop: 3 },
+  { key: 'NAME', width: 20, drop: 4 },
+  { key: 'BRAND', width: 11, drop: 2 },
+  { key: 'MS', width: 6, drop: 1 },
+];
 
-const cell = (text: string, width: number): string =>
-  text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width, ' ');
+const GAP = '  ';
+/** Below this the file column is too cramped to tell photos apart: columns give way instead. */
+const FILE_COMFORT = 24;
+const FILE_MIN = 8;
 
-/** A human-readable table, one row per photo, printed as results arrive. */
+/** Cuts `text` to `width` characters with an ellipsis at the end. */
+export function endEllipsis(text: string, width: number): string {
+  const chars = [...text];
+  if (chars.length <= width) return text;
+  return width <= 0 ? '' : `${chars.slice(0, width - 1).join('')}…`;
+}
+
+/**
+ * Cuts `text` to `width` characters keeping its start and end (`public-0…-017.jpg`): photo
+ * names differ at the end (numbers, extension) as often as at the start.
+ */
+export function middleEllipsis(text: string, width: number): string {
+  const chars = [...text];
+  if (chars.length <= width) return text;
+  if (width <= 1) return width === 1 ? '…' : '';
+  const tail = Math.ceil((width - 1) / 2);
+  const head = width - 1 - tail;
+  return `${chars.slice(0, head).join('')}…${chars.slice(chars.length - tail).join('')}`;
+}
+
+/** Advice cut at a clause (`, ` or ` — `) when it does not fit, else with an ellipsis. */
+function fitAdvice(text: string, width: number): string {
+  if ([...text].length <= width) return text;
+  let best = '';
+  for (const m of text.matchAll(/,\s| — /g)) {
+    const cut = text.slice(0, m.index);
+    if ([...cut].length <= width && cut.length > best.length) best = cut;
+  }
+  return best.length >= Math.min(12, width) ? best : endEllipsis(text, width);
+}
+
+const pad = (text: string, width: number): string => text + ' '.repeat(Math.max(0, width - [...text].length));
+
+/**
+ * How each photo is named in the table: its base name, or as many trailing path parts as it
+ * takes to tell two photos with one base name apart (`a/card.jpg`, `b/card.jpg`).
+ */
+export function displayNames(files: readonly string[]): string[] {
+  const parts = files.map((f) => f.split(/[\\/]+/).filter(Boolean));
+  const depth = files.map(() => 1);
+  const name = (i: number): string => (parts[i] ?? []).slice(-(depth[i] ?? 1)).join('/') || basename(files[i] ?? '');
+  for (let round = 0; round < 8; round++) {
+    const seen = new Map<string, number[]>();
+    files.forEach((_, i) => seen.set(name(i), [...(seen.get(name(i)) ?? []), i]));
+    let changed = false;
+    for (const idx of seen.values()) {
+      if (idx.length < 2) continue;
+      for (const i of idx) {
+        if ((depth[i] ?? 1) < (parts[i]?.length ?? 1)) {
+          depth[i] = (depth[i] ?? 1) + 1;
+          changed = true;
+        }
+      }
+    }
+    if (!changed) break;
+  }
+  return files.map((_, i) => name(i));
+}
+
+const distinct = (names: readonly string[], width: number): boolean =>
+  new Set(names.map((n) => middleEllipsis(n, width))).size === new Set(names).size;
+
+/**
+ * A human-readable table, one row per photo, printed as results arrive, never wider than
+ * the terminal: base names (middle-ellipsis when long; the full path is in `--json`), and
+ * the narrow, least useful columns dropped first when the terminal is narrow. A photo
+ * without a card number shows why: a short label in the PAN column, or the advice across
+ * the row when nothing was read at all.
+ */
 export class Table {
+  readonly #width: number;
   readonly #fileWidth: number;
+  readonly #columns: readonly Column[];
+  readonly #names = new Map<string, string>();
 
-  constructor(files: readonly string[]) {
-    this.#fileWidth = Math.min(48, Math.max(4, ...files.map((f) => f.length)));
+  /** `files` as given to `row()`; `width`: the terminal's columns (80 when it is not a terminal). */
+  constructor(files: readonly string[], width = 80) {
+    this.#width = Math.max(40, width);
+    const names = displayNames(files);
+    files.forEach((f, i) => this.#names.set(f, names[i] ?? f));
+    const longest = Math.max(4, ...names.map((n) => [...n].length));
+    const want = Math.min(longest, 48);
+    const droppable = COLUMNS.filter((c) => c.drop !== undefined).sort((a, b) => (a.drop ?? 0) - (b.drop ?? 0));
+    let columns = [...COLUMNS];
+    const room = (cols: readonly Column[]): number => this.#width - cols.reduce((sum, c) => sum + c.width + GAP.length, 0);
+    // Give way column by column until the names fit comfortably and stay distinguishable.
+    for (const next of [...droppable, null]) {
+      const fileWidth = Math.min(want, room(columns));
+      if (fileWidth >= Math.min(want, FILE_COMFORT) && distinct(names, fileWidth)) break;
+      if (!next) break;
+      columns = columns.filter((c) => c !== next);
+    }
+    this.#columns = columns;
+    this.#fileWidth = Math.max(FILE_MIN, Math.min(want, room(columns)));
+  }
+
+  /** The cells joined, trailing blanks trimmed, and never wider than the terminal. */
+  #line(cells: string[]): string {
+    return endEllipsis(cells.join(GAP).trimEnd(), this.#width);
   }
 
   header(): string {
-    const [file, ...rest] = COLUMNS;
-    return [cell(file, this.#fileWidth), ...rest.map((c) => (c === 'MS' ? c.padStart(WIDTH.MS) : cell(c, WIDTH[c])))].join('  ').trimEnd();
+    return this.#line([pad('FILE', this.#fileWidth), ...this.#columns.map((c) => (c.key === 'MS' ? c.key.padStart(c.width) : pad(c.key, c.width)))]);
   }
 
   row(line: ScanLine): string {
-    const dash = (v: string | null): string => v ?? '-';
-    const cells = [
-      cell(line.file, this.#fileWidth),
-      cell(line.status, WIDTH.STATUS),
-      cell(dash(line.card.pan), WIDTH.PAN),
-      cell(dash(line.card.brand), WIDTH.BRAND),
-      cell(dash(line.card.expiry), WIDTH.EXPIRY),
-      cell(dash(line.card.name), WIDTH.NAME),
-      String(Math.round(line.timingsMs.total ?? 0)).padStart(WIDTH.MS),
-    ];
-    const note = line.error ? `  ${line.error.code}: ${line.error.message}` : '';
-    return cells.join('  ').trimEnd() + note;
+    const file = pad(middleEllipsis(this.#names.get(line.file) ?? basename(line.file), this.#fileWidth), this.#fileWidth);
+    const status = pad(line.status, 7);
+    const reason: Reason | null = line.status === 'ok' && line.card.pan ? null : reasonFromLine(line);
+    const { card } = line;
+    if (reason && !card.expiry && !card.name && !card.brand) {
+      // Nothing was read: the advice gets the rest of the row.
+      const used = [...file].length + GAP.length + status.length + GAP.length;
+      return this.#line([file, status, fitAdvice(line.reason ?? reason.advice, this.#width - used)]);
+    }
+    const value = (v: string | null, width: number): string => pad(endEllipsis(v ?? '-', width), width);
+    const cells = this.#columns.map((c) => {
+      switch (c.key) {
+        case 'STATUS':
+          return status;
+        case 'PAN':
+          return value(card.pan ?? reason?.short ?? null, c.width);
+        case 'EXPIRY':
+          return value(card.expiry, c.width);
+        case 'NAME':
+          return value(card.name, c.width);
+        case 'BRAND':
+          return value(card.brand, c.width);
+        case 'MS':
+          return String(Math.round(line.timingsMs.total ?? 0)).padStart(c.width);
+      }
+    });
+    return this.#line([file, ...cells]);
   }
+}
+
+/** The reason of a printed line (its `reason` advice, with the short label looked up again). */
+function reasonFromLine(line: ScanLine): Reason {
+  const r = reasonOf({
+    status: line.status,
+    card: { pan: line.card.pan, last4: null, brand: line.card.brand, expiry: line.card.expiry, name: line.card.name },
+    missing: line.missing ?? {},
+    error: (line.error as ReadResult['error']) ?? null,
+  });
+  return r ?? { short: 'no number', advice: line.reason ?? 'no card number' };
 }
 
 /** One closing line: counts per status and the wall-clock time. */

@@ -1,11 +1,11 @@
 /**
- * `cardocr scan <file|dir>... [--json] [--reveal] [--concurrency N]`.
+ * `cardocr scan <file|dir>... [--json] [--reveal] [--concurrency N] [--strict | --fail-on S,...]`.
  *
  * Reads every photo with one card reader (N OCR workers, N photos being read and one more
  * being decoded ahead) and prints one result per photo, in input order, as soon as it and
  * every earlier one are done. Exit code 0 when every photo was processed (whatever it held:
- * a card, no card, a corrupt file), 1 when the reader itself broke on some photo, 2 on a
- * usage error.
+ * a card, no card, a corrupt file) unless `--strict`/`--fail-on` names its status, 1 when
+ * such a photo was seen or the reader itself broke on some photo, 2 on a usage error.
  */
 import { readFileSync } from 'node:fs';
 import pLimit from 'p-limit';
@@ -20,7 +20,8 @@ import { EXIT, parseCliArgs, positiveInt, UsageError } from './usage.js';
 
 /** Where the command writes (the process streams, or stand-ins in tests). */
 export interface ScanIo {
-  stdout: { write(chunk: string): boolean };
+  /** `columns`: the terminal's width, when stdout is one (the table is 80 wide otherwise). */
+  stdout: { write(chunk: string): boolean; isTTY?: boolean; columns?: number };
   stderr: ProgressStream;
 }
 
@@ -30,6 +31,22 @@ export interface ScanOptions {
   json: boolean;
   reveal: boolean;
   concurrency: number;
+  /** Statuses that make the run exit 1 (`--strict` = all but `ok`). */
+  failOn: ReadonlyArray<Exclude<ReadResult['status'], 'ok'>>;
+}
+
+const FAIL_STATUSES = ['failed', 'no_card', 'partial'] as const;
+type FailStatus = (typeof FAIL_STATUSES)[number];
+
+function parseFailOn(value: string | undefined, strict: boolean): FailStatus[] {
+  if (strict) return [...FAIL_STATUSES];
+  if (value === undefined) return [];
+  const list = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = list.filter((s) => !(FAIL_STATUSES as readonly string[]).includes(s));
+  if (list.length === 0 || bad.length > 0) {
+    throw new UsageError(`--fail-on takes ${FAIL_STATUSES.join(', ')} (comma-separated), got "${value}"`, { command: 'scan' });
+  }
+  return FAIL_STATUSES.filter((s) => list.includes(s));
 }
 
 /** Parses `scan` arguments (without the `scan` word itself). Throws UsageError. */
@@ -38,13 +55,19 @@ export function parseScanArgs(argv: readonly string[]): ScanOptions {
         json: { type: 'boolean', default: false },
         reveal: { type: 'boolean', default: false },
         concurrency: { type: 'string' },
-      });
+        strict: { type: 'boolean', default: false },
+        'fail-on': { type: 'string' },
+      }, 'scan');
   const { values, positionals } = parsed;
+  if (values.strict && values['fail-on'] !== undefined) {
+    throw new UsageError('use --strict or --fail-on, not both (--strict = --fail-on failed,no_card,partial)', { command: 'scan' });
+  }
   return {
     inputs: positionals,
     json: values.json,
     reveal: values.reveal,
     concurrency: positiveInt(values.concurrency, '--concurrency', 64) ?? 1,
+    failOn: parseFailOn(values['fail-on'], values.strict),
   };
 }
 
@@ -65,6 +88,8 @@ const defaultReaderFactory: ReaderFactory = async ({ recycleAfter, ...options })
   });
   return createCardReader({ ...options, engines });
 };
+
+const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 
 /** Runs the scan command and returns the exit code. Usage errors are thrown as UsageError. */
 export async function runScan(
@@ -88,7 +113,8 @@ export async function runScan(
     limits,
   });
 
-  const table = opts.json ? null : new Table(inputs.map((i) => i.file));
+  const columns = io.stdout.isTTY && io.stdout.columns ? io.stdout.columns : 80;
+  const table = opts.json ? null : new Table(inputs.map((i) => i.file), columns);
   const progress = createProgress(io.stderr, inputs.length);
   const out = (text: string): void => {
     progress.clear();
@@ -101,13 +127,17 @@ export async function runScan(
   let emitted = 0; // lines[0..emitted) are printed
   let finished = 0;
   let broken = false;
+  let flagged = false; // a photo whose status --strict / --fail-on names
 
   const readOne = async (input: ScanInput): Promise<ReadResult> => {
     if (input.size > limits.maxInputBytes) {
       // Refused without reading a byte of it into memory.
       return new ReadResult({
         status: 'failed',
-        error: { code: 'too_large', message: `file is ${input.size} bytes, the limit is ${limits.maxInputBytes}` },
+        error: {
+          code: 'too_large',
+          message: `expected at most ${mb(limits.maxInputBytes)} (${limits.maxInputBytes} bytes), the file is ${mb(input.size)} (${input.size} bytes): send a smaller photo`,
+        },
         timingsMs: { total: 0 },
       });
     }
@@ -141,6 +171,7 @@ export async function runScan(
     const result = await readOne(input);
     lines[index] = toScanLine(input.file, result, opts.reveal);
     counts[result.status] = (counts[result.status] ?? 0) + 1;
+    if ((opts.failOn as readonly string[]).includes(result.status)) flagged = true;
     finished++;
     flush();
   };
@@ -156,5 +187,5 @@ export async function runScan(
     await reader.close();
   }
   if (table) io.stdout.write(summary(counts, inputs.length, performance.now() - started) + '\n');
-  return broken ? EXIT.failure : EXIT.ok;
+  return broken || flagged ? EXIT.failure : EXIT.ok;
 }

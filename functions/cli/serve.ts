@@ -4,6 +4,7 @@
  * configuration (PORT, CARDOCR_DATA_DIR, CARDOCR_CONCURRENCY, CARDOCR_HOST), which
  * startLocalPipeline reads for everything not given here; it also prints the start-up banner.
  */
+import type { LocalPipeline, StartLocalPipelineOptions } from '../local/index.js';
 import { parseCliArgs, positiveInt, UsageError } from './usage.js';
 
 /** `serve` options given on the command line (absent = the configured default). */
@@ -21,12 +22,12 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions {
     'data-dir': { type: 'string' },
     concurrency: { type: 'string' },
     host: { type: 'string' },
-  });
-  if (positionals.length > 0) throw new UsageError(`serve takes no arguments, got "${positionals.join(' ')}"`);
+  }, 'serve');
+  if (positionals.length > 0) throw new UsageError(`serve takes no arguments, got "${positionals.join(' ')}"`, { command: 'serve' });
   const opts: ServeOptions = {};
   if (values.port !== undefined) {
     if (!/^\d+$/.test(values.port) || Number(values.port) > 65535) {
-      throw new UsageError(`--port must be a whole number from 0 to 65535, got "${values.port}"`);
+      throw new UsageError(`--port must be a whole number from 0 to 65535, got "${values.port}"`, { command: 'serve' });
     }
     opts.port = Number(values.port);
   }
@@ -37,11 +38,39 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions {
   return opts;
 }
 
+type StartPipeline = (options: StartLocalPipelineOptions) => Promise<LocalPipeline>;
+
+/**
+ * A port another program holds is the user's to resolve, not a crash: say which port and
+ * address, and how to pick another (a UsageError: exit 2, no stack).
+ */
+export function portInUse(err: unknown, opts: ServeOptions, env: Record<string, string | undefined>): UsageError | null {
+  const e = err as NodeJS.ErrnoException & { port?: number; address?: string };
+  if (e?.code !== 'EADDRINUSE' && e?.code !== 'EACCES') return null;
+  const port = e.port ?? opts.port ?? (env.PORT ? Number(env.PORT) : 3000);
+  const host = e.address ?? opts.host ?? env.CARDOCR_HOST ?? '127.0.0.1';
+  const why = e.code === 'EADDRINUSE' ? 'is already in use (another cardocr serve, or another server?)' : 'needs privileges this user lacks';
+  const other = port === 65535 || port === 0 ? 3001 : port + 1;
+  return new UsageError(`port ${port} on ${host} ${why}: stop that program, or pick another port with --port, e.g. cardocr serve --port ${other} (--port 0 picks a free one)`, {
+    cause: err,
+    command: 'serve',
+    hint: false,
+  });
+}
+
 /** Starts the local pipeline and resolves with the exit code once a signal has stopped it. */
-export async function runServe(argv: readonly string[]): Promise<number> {
+export async function runServe(
+  argv: readonly string[],
+  deps: { start?: StartPipeline; env?: Record<string, string | undefined> } = {},
+): Promise<number> {
   const opts = parseServeArgs(argv);
-  const { startLocalPipeline } = await import('../local/index.js');
-  const pipeline = await startLocalPipeline(opts);
+  const start: StartPipeline = deps.start ?? (async (o) => (await import('../local/index.js')).startLocalPipeline(o));
+  let pipeline: LocalPipeline;
+  try {
+    pipeline = await start(opts);
+  } catch (err) {
+    throw portInUse(err, opts, deps.env ?? process.env) ?? err;
+  }
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);

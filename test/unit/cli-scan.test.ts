@@ -48,12 +48,25 @@ async function tempDir(): Promise<string> {
 
 describe('scan arguments', () => {
   it('parses flags and positionals, with concurrency 1 by default', () => {
-    expect(parseScanArgs(['a.jpg', 'dir'])).toEqual({ inputs: ['a.jpg', 'dir'], json: false, reveal: false, concurrency: 1 });
-    expect(parseScanArgs(['--json', '--reveal', '--concurrency', '3', 'x'])).toEqual({ inputs: ['x'], json: true, reveal: true, concurrency: 3 });
+    expect(parseScanArgs(['a.jpg', 'dir'])).toEqual({ inputs: ['a.jpg', 'dir'], json: false, reveal: false, concurrency: 1, failOn: [] });
+    expect(parseScanArgs(['--json', '--reveal', '--concurrency', '3', 'x'])).toEqual({ inputs: ['x'], json: true, reveal: true, concurrency: 3, failOn: [] });
   });
 
-  it('rejects unknown flags and bad concurrency as usage errors', () => {
+  it('--strict fails on every status but ok; --fail-on takes a comma-separated subset', () => {
+    expect(parseScanArgs(['--strict', 'x']).failOn).toEqual(['failed', 'no_card', 'partial']);
+    expect(parseScanArgs(['--fail-on', 'no_card,failed', 'x']).failOn).toEqual(['failed', 'no_card']);
+    expect(parseScanArgs(['--fail-on', 'partial', 'x']).failOn).toEqual(['partial']);
+    for (const bad of ['ok', 'nope', '', 'failed,oops']) expect(() => parseScanArgs(['--fail-on', bad, 'x'])).toThrow(/--fail-on takes failed, no_card, partial/);
+    expect(() => parseScanArgs(['--strict', '--fail-on', 'failed', 'x'])).toThrow(/--strict or --fail-on/);
+  });
+
+  it('rejects unknown flags and bad concurrency as usage errors, in plain words', () => {
     expect(() => parseScanArgs(['--bogus', 'x'])).toThrow(UsageError);
+    expect(() => parseScanArgs(['--bogus', 'x'])).toThrow(/^unknown option "--bogus" \(a file name starting with "-" goes after "--"/);
+    expect(() => parseScanArgs(['x', '--concurrency'])).toThrow(/^option "--concurrency" needs a value$/);
+    expect(() => parseScanArgs(['--json=yes', 'x'])).toThrow(/^option "--json" takes no value$/);
+    // A file whose name starts with "-" is fine after "--".
+    expect(parseScanArgs(['--', '--odd.jpg']).inputs).toEqual(['--odd.jpg']);
     for (const bad of ['0', '-1', 'two', '1.5', '65']) {
       expect(() => parseScanArgs(['--concurrency', bad, 'x'])).toThrow(/--concurrency/);
     }
@@ -98,18 +111,43 @@ describe('output formats', () => {
   it('JSON line: full PAN only with reveal; error only when failed', () => {
     expect(toScanLine('a.jpg', okResult(), true).card.pan).toBe(PAN);
     const failed = toScanLine('bad.jpg', failedResult(), false);
-    expect(Object.keys(failed)).toEqual(['file', 'status', 'card', 'confidence', 'error', 'timingsMs']);
+    expect(Object.keys(failed)).toEqual(['file', 'status', 'card', 'confidence', 'missing', 'reason', 'error', 'timingsMs']);
     expect(failed.error).toEqual({ code: 'invalid_image', message: 'truncated JPEG' });
+    expect(failed.missing).toEqual({ pan: 'invalid_image' });
+    expect(failed.reason).toBe('not a readable image — the file is damaged or truncated');
     const noCard = new ReadResult({ status: 'no_card', error: { code: 'no_card', message: 'no card' }, timingsMs: { total: 9 } });
     expect('error' in toScanLine('n.jpg', noCard, false)).toBe(false);
   });
 
-  it('table rows show masked fields, dashes for missing ones and the error code of failures', () => {
-    const table = new Table(['photos/a.jpg', 'bad.jpg']);
-    expect(table.header()).toMatch(/^FILE\s+STATUS\s+PAN\s+BRAND\s+EXPIRY\s+NAME\s+MS$/);
+  it('JSON line: missing fields with their codes, and a reason for every photo without a verified PAN', () => {
+    const partial = new ReadResult({
+      status: 'partial',
+      expiry: '04/29',
+      missing: { pan: 'single_reading', brand: 'no_pan', name: 'not_found' },
+      timingsMs: { total: 30 },
+    });
+    const line = toScanLine('p.jpg', partial, false);
+    expect(Object.keys(line)).toEqual(['file', 'status', 'card', 'confidence', 'missing', 'reason', 'timingsMs']);
+    expect(line.missing).toEqual({ pan: 'single_reading', brand: 'no_pan', name: 'not_found' });
+    expect(line.reason).toBe('card number read only once, not confirmed — retake it sharper, in even light, without glare');
+    const noCard = new ReadResult({ status: 'no_card', error: { code: 'no_card', message: 'x' }, missing: { pan: 'not_found' }, timingsMs: { total: 9 } });
+    expect(toScanLine('n.jpg', noCard, false).reason).toMatch(/^no card found — fit the whole card in the frame/);
+    // An ok photo with a missing name: `missing` says so, no `reason` (the number was read).
+    const okNoName = new ReadResult({ status: 'ok', pan: PAN, brand: 'visa', missing: { name: 'non_latin' }, timingsMs: { total: 5 } });
+    const ok = toScanLine('o.jpg', okNoName, false);
+    expect(ok.missing).toEqual({ name: 'non_latin' });
+    expect('reason' in ok).toBe(false);
+    expect('missing' in toScanLine('a.jpg', okResult(), false)).toBe(false);
+  });
+
+  it('table rows show base names, masked fields, and the reason of photos without a number', () => {
+    const table = new Table(['photos/a.jpg', 'bad.jpg', 'p.jpg'], 120);
+    expect(table.header()).toMatch(/^FILE\s+STATUS\s+PAN\s+EXPIRY\s+NAME\s+BRAND\s+MS$/);
     const row = table.row(toScanLine('photos/a.jpg', okResult(), false));
-    expect(row).toMatch(/^photos\/a\.jpg\s+ok\s+492912••••••1236\s+visa\s+04\/29\s+ANNA ADLER\s+76$/);
-    expect(table.row(toScanLine('bad.jpg', failedResult(), false))).toMatch(/failed\s+-\s+-\s+-\s+-\s+2\s+invalid_image: truncated JPEG$/);
+    expect(row).toMatch(/^a\.jpg\s+ok\s+492912••••••1236\s+04\/29\s+ANNA ADLER\s+visa\s+76$/);
+    expect(table.row(toScanLine('bad.jpg', failedResult(), false))).toMatch(/^bad\.jpg\s+failed\s+not a readable image — the file is damaged or truncated$/);
+    const partial = new ReadResult({ status: 'partial', expiry: '04/29', missing: { pan: 'conflicting_readings' }, timingsMs: { total: 30 } });
+    expect(table.row(toScanLine('p.jpg', partial, false))).toMatch(/^p\.jpg\s+partial\s+readings disagree\s+04\/29\s+-\s+-\s+30$/);
   });
 });
 
@@ -182,6 +220,61 @@ describe('runScan with a stand-in reader', () => {
     const [big, boom] = stdout.text.trim().split('\n').map((l) => JSON.parse(l) as { status: string; error: { code: string; message: string } });
     expect(big?.error.code).toBe('too_large');
     expect(boom).toMatchObject({ status: 'failed', error: { code: 'internal', message: 'unexpected internal error' } });
+  });
+});
+
+describe('runScan exit codes for batch scripts', () => {
+  const scripted = (statuses: string[]): CardReader => ({
+    readPhoto: async (bytes) => {
+      const status = statuses[bytes[0] ?? 0];
+      if (status === 'failed') return failedResult();
+      if (status === 'no_card') return new ReadResult({ status: 'no_card', error: { code: 'no_card', message: 'x' }, missing: { pan: 'not_found' }, timingsMs: { total: 3 } });
+      if (status === 'partial') return new ReadResult({ status: 'partial', name: 'ANNA ADLER', missing: { pan: 'luhn_failed' }, timingsMs: { total: 3 } });
+      return okResult();
+    },
+    readNormalised: async () => okResult(),
+    close: async () => {},
+  });
+
+  async function scanWith(statuses: string[], flags: string[]): Promise<{ code: number; text: string }> {
+    const dir = await tempDir();
+    for (const i of statuses.keys()) await writeFile(join(dir, `${i}.jpg`), Buffer.from([i]));
+    const stdout = sink();
+    const code = await runScan([...flags, dir], { stdout, stderr: sink() }, { createReader: async () => scripted(statuses) });
+    return { code, text: stdout.text };
+  }
+
+  it('exits 0 by default whatever the photos held, 1 with --strict when any is not ok', async () => {
+    expect((await scanWith(['ok', 'no_card', 'failed'], [])).code).toBe(0);
+    expect((await scanWith(['ok', 'ok'], ['--strict'])).code).toBe(0);
+    for (const bad of ['partial', 'no_card', 'failed']) expect((await scanWith(['ok', bad], ['--strict'])).code, bad).toBe(1);
+  });
+
+  it('--fail-on exits 1 only for the statuses it names', async () => {
+    expect((await scanWith(['ok', 'partial', 'no_card'], ['--fail-on', 'failed'])).code).toBe(0);
+    expect((await scanWith(['ok', 'partial', 'failed'], ['--fail-on', 'failed'])).code).toBe(1);
+    expect((await scanWith(['no_card'], ['--fail-on', 'partial,no_card'])).code).toBe(1);
+    expect((await scanWith(['partial'], ['--json', '--fail-on', 'no_card'])).code).toBe(0);
+  });
+
+  it('prints every non-ok photo with its reason, in the table and in --json', async () => {
+    const { text } = await scanWith(['ok', 'partial', 'no_card', 'failed'], []);
+    const rows = text.trim().split('\n');
+    expect(rows[2]).toMatch(/^1\.jpg\s+partial\s+check digit failed\s+-\s+ANNA ADLER/);
+    expect(rows[3]).toMatch(/^2\.jpg\s+no_card\s+no card found — fit the whole card in the frame/);
+    expect(rows[4]).toMatch(/^3\.jpg\s+failed\s+not a readable image/);
+    expect(rows[5]).toMatch(/^4 photos: 1 ok, 1 partial, 1 no_card, 1 failed in/);
+    const json = (await scanWith(['ok', 'partial', 'no_card', 'failed'], ['--json'])).text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { status: string; reason?: string; missing?: Record<string, string> });
+    expect(json.map((l) => l.missing?.pan ?? null)).toEqual([null, 'luhn_failed', 'not_found', 'invalid_image']);
+    expect(json.map((l) => (l.reason ? l.reason.split(' — ')[0] : null))).toEqual([
+      null,
+      'card number fails its check digit',
+      'no card found',
+      'not a readable image',
+    ]);
   });
 });
 
