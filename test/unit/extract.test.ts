@@ -281,9 +281,12 @@ describe('extractExpiry', () => {
   });
   it('a date with a doubted digit is unreadable, not a guess', () => {
     const c = Array.from('VALID THRU 05/36', () => 0.97);
-    c[14] = 0.51; // the 3
+    c[14] = 0.45; // the 3
     expect(extractExpiry([learned('VALID THRU 05/36', box(0, 0, 200, 20), c)], NOW)).toMatchObject({ expiry: null, reason: 'unreadable' });
     expect(extractExpiry([learned('VALID THRU 05/16', box(0, 0, 200, 20), 0.97)], NOW).expiry).toBe('05/16');
+    const embossed = Array.from('05/15', () => 0.99);
+    embossed[3] = 0.51; // an embossed 1, read right with doubt
+    expect(extractExpiry([learned('05/15', box(0, 0, 80, 20), embossed)], NOW).expiry).toBe('05/15');
   });
   it('a date-shaped token with non-digits blocks a guess from the other date', () => {
     // MEMBER SINCE unread, VALID THRU read as 05/1日: 08/10 must not become the expiry.
