@@ -70,7 +70,7 @@ const COLUMNS: readonly Column[] = [
 
 const GAP = '  ';
 /** Below this the file column is too cramped to tell photos apart: columns give way instead. */
-const FILE_COMFORT = 24;
+const FILE_COMFORT = 20;
 const FILE_MIN = 8;
 
 /** Cuts `text` to `width` characters with an ellipsis at the end. */
@@ -132,8 +132,26 @@ export function displayNames(files: readonly string[]): string[] {
   return files.map((_, i) => name(i));
 }
 
-const distinct = (names: readonly string[], width: number): boolean =>
-  new Set(names.map((n) => middleEllipsis(n, width))).size === new Set(names).size;
+/** Long names cut to `width`: middle-ellipsis, or, when that merges two names, the prefix they all share dropped first. */
+function shorten(names: readonly string[], width: number): string[] {
+  const cut = names.map((n) => middleEllipsis(n, width));
+  if (new Set(cut).size === new Set(names).size || names.length < 2) return cut;
+  // `IMG_20261130_1422_card-07-front.jpg` …: what tells them apart is after the shared prefix.
+  const first = [...(names[0] ?? '')];
+  let common = first.length;
+  for (const n of names) {
+    const chars = [...n];
+    let i = 0;
+    while (i < common && chars[i] === first[i]) i++;
+    common = i;
+  }
+  return names.map((n) => {
+    const chars = [...n];
+    return chars.length <= width || common === 0 ? middleEllipsis(n, width) : `…${middleEllipsis(chars.slice(common).join(''), width - 1)}`;
+  });
+}
+
+const distinct = (names: readonly string[], width: number): boolean => new Set(shorten(names, width)).size === new Set(names).size;
 
 /**
  * A human-readable table, one row per photo, printed as results arrive, never wider than
@@ -146,13 +164,13 @@ export class Table {
   readonly #width: number;
   readonly #fileWidth: number;
   readonly #columns: readonly Column[];
+  /** The FILE cell of each input, already cut to the column. */
   readonly #names = new Map<string, string>();
 
   /** `files` as given to `row()`; `width`: the terminal's columns (80 when it is not a terminal). */
   constructor(files: readonly string[], width = 80) {
     this.#width = Math.max(40, width);
     const names = displayNames(files);
-    files.forEach((f, i) => this.#names.set(f, names[i] ?? f));
     const longest = Math.max(4, ...names.map((n) => [...n].length));
     const want = Math.min(longest, 48);
     const droppable = COLUMNS.filter((c) => c.drop !== undefined).sort((a, b) => (a.drop ?? 0) - (b.drop ?? 0));
@@ -167,6 +185,8 @@ export class Table {
     }
     this.#columns = columns;
     this.#fileWidth = Math.max(FILE_MIN, Math.min(want, room(columns)));
+    const shown = shorten(names, this.#fileWidth);
+    files.forEach((f, i) => this.#names.set(f, shown[i] ?? f));
   }
 
   /** The cells joined, trailing blanks trimmed, and never wider than the terminal. */
@@ -179,7 +199,7 @@ export class Table {
   }
 
   row(line: ScanLine): string {
-    const file = pad(middleEllipsis(this.#names.get(line.file) ?? basename(line.file), this.#fileWidth), this.#fileWidth);
+    const file = pad(this.#names.get(line.file) ?? middleEllipsis(basename(line.file), this.#fileWidth), this.#fileWidth);
     const status = pad(line.status, 7);
     const reason: Reason | null = line.status === 'ok' && line.card.pan ? null : reasonFromLine(line);
     const { card } = line;

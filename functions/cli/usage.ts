@@ -30,20 +30,23 @@ export const EXIT = Object.freeze({ ok: 0, failure: 1, usage: 2 });
 /** `cardocr scan --help`. */
 export const SCAN_USAGE = `usage: cardocr scan [options] <file|dir>...
 
-Read payment cards from photos (JPEG, PNG, WebP) on this machine: no server, no network.
-Directories expand to the image files directly inside them, sorted by name. Results are
-printed in input order; photos without a card number show why.
+Read payment cards from photos (JPEG, PNG, WebP) on this machine, offline.
+Directories expand to the image files directly inside them, sorted by name.
+Results come in input order; a photo without a card number says why.
 
 options:
-  --json                one JSON object per photo (NDJSON) instead of a table (default: table)
-  --reveal              print the full card number (default: first 6 + last 4 at most)
-  --concurrency N       OCR workers and photos in flight, 1-64 (default 1)
-  --strict              exit 1 when any photo is not "ok" (same as --fail-on failed,no_card,partial)
-  --fail-on STATUSES    exit 1 when any photo has one of these statuses, comma-separated:
-                        failed, no_card, partial (default: none)
-  -h, --help            show this help
+  --json              one JSON object per photo (NDJSON) (default: a table)
+  --reveal            print the full card number
+                      (default: masked, first 6 + last 4 at most)
+  --concurrency N     OCR workers and photos in flight, 1-64 (default 1)
+  --strict            exit 1 when any photo is not "ok"
+                      (= --fail-on failed,no_card,partial)
+  --fail-on LIST      exit 1 when any photo has one of these statuses,
+                      comma-separated: failed, no_card, partial (default: none)
+  -h, --help          show this help
 
-exit codes: 0 done, 1 a photo matched --strict/--fail-on or the reader broke, 2 usage error
+exit codes: 0 done; 1 a photo matched --strict/--fail-on, or the reader
+broke; 2 usage error
 
 example:
   cardocr scan --strict --concurrency 2 photos/
@@ -52,15 +55,18 @@ example:
 /** `cardocr serve --help`. */
 export const SERVE_USAGE = `usage: cardocr serve [options]
 
-Run the whole pipeline on this machine: HTTP API, web page, watched folder, workers.
-Stop it with Ctrl-C.
+Run the whole pipeline on this machine: HTTP API, web page, watched folder and
+workers. Stop it with Ctrl-C.
 
 options:
-  --port N              port to listen on, 0 = any free one (default: PORT or 3000)
-  --host H              address to listen on (default: CARDOCR_HOST or 127.0.0.1)
-  --data-dir DIR        where photos, results and the queue live (default: CARDOCR_DATA_DIR or .data)
-  --concurrency N       photos read at a time, 1-64 (default: CARDOCR_CONCURRENCY or the core count)
-  -h, --help            show this help
+  --port N            port to listen on, 0 = any free one
+                      (default: PORT or 3000)
+  --host H            address to listen on (default: CARDOCR_HOST or 127.0.0.1)
+  --data-dir DIR      photos, results and the queue
+                      (default: CARDOCR_DATA_DIR or .data)
+  --concurrency N     photos read at a time, 1-64
+                      (default: CARDOCR_CONCURRENCY or the number of cores)
+  -h, --help          show this help
 
 example:
   cardocr serve --port 8080 --data-dir /var/lib/cardocr
@@ -70,18 +76,19 @@ example:
 export const USAGE = `usage: cardocr <command> [options]
 
 commands:
-  scan <file|dir>...    read payment cards from photos and print a table (or NDJSON)
-      --json  --reveal  --concurrency N (default 1)  --strict  --fail-on failed|no_card|partial
+  scan <file|dir>...  read payment cards from photos: a table, or NDJSON
+      --json  --reveal  --concurrency N (default 1)
+      --strict  --fail-on failed,no_card,partial (default: exit 0)
       example: cardocr scan photo.jpg more-photos/
-  serve                 run the local pipeline: HTTP API + web page on http://127.0.0.1:3000
-      --port N (default 3000)  --host H (default 127.0.0.1)  --data-dir DIR (default .data)
-      --concurrency N (default: core count)
+  serve               run the local pipeline: HTTP API and web page
+      --port N (default 3000)  --host H (default 127.0.0.1)
+      --data-dir DIR (default .data)  --concurrency N (default: cores)
       example: cardocr serve --port 8080
-  help [command]        show this help, or a command's ("cardocr help scan")
+  help [command]      show this help, or a command's: cardocr help scan
 
 options:
-  -h, --help            show help (also after a command: "cardocr scan --help")
-  -V, --version         print the version
+  -h, --help          show help (also after a command: cardocr scan --help)
+  -V, --version       print the version
 
 Run "cardocr <command> --help" for every flag of a command.
 `;

@@ -1,11 +1,13 @@
 /**
  * The `cardocr` command as a user runs it: a real process (the TypeScript entry through tsx,
  * so the test needs no build), the real reader, committed fixtures and one hostile file.
- * Checks the documented NDJSON shape, masking, --reveal, the table, and exit codes.
+ * Checks the documented NDJSON shape, masking, --reveal, the table, help, version, the
+ * strict exit code, a busy port, and exit codes.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -21,11 +23,11 @@ interface Truth {
 }
 
 /** Runs `cardocr ...` and returns its exit code and output (never throws on a non-zero exit). */
-async function cardocr(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cardocr(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'bin/cardocr.ts', ...args], {
       cwd: ROOT,
-      env: { ...process.env, CARDOCR_LOG_LEVEL: 'silent' },
+      env: { ...process.env, CARDOCR_LOG_LEVEL: 'silent', ...env },
       timeout: 120_000,
       maxBuffer: 4 * 1024 * 1024,
     });
@@ -62,7 +64,10 @@ describe('cardocr scan (real process, real reader)', () => {
     expect(lines.map((l) => l.file)).toEqual([...files, hostile]);
     for (const line of lines) {
       const failed = line.status === 'failed';
-      expect(Object.keys(line)).toEqual(['file', 'status', 'card', 'confidence', ...(failed ? ['error'] : []), 'timingsMs']);
+      const ok = line.status === 'ok';
+      const keys = Object.keys(line).filter((k) => k !== 'missing' || !ok);
+      expect(keys).toEqual(['file', 'status', 'card', 'confidence', ...(ok ? [] : ['missing', 'reason']), ...(failed ? ['error'] : []), 'timingsMs']);
+      if (!ok) expect(line.reason).toEqual(expect.any(String));
       expect(Object.keys(line.card)).toEqual(['pan', 'brand', 'expiry', 'name']);
       expect(Object.keys(line.timingsMs)[0]).toBe('total');
       expect(typeof line.timingsMs.total).toBe('number');
@@ -75,6 +80,8 @@ describe('cardocr scan (real process, real reader)', () => {
     expect(amex?.card.brand).toBe('amex');
     expect(lines[3]?.status).toBe('no_card');
     expect(lines[3]?.card.pan).toBeNull();
+    expect(lines[3]?.reason).toMatch(/^no card found — fit the whole card in the frame/);
+    expect(lines[3]?.missing.pan).toEqual(expect.any(String));
     expect(lines[4]).toMatchObject({ status: 'failed', error: { code: 'unsupported_format' } });
     expect(lines[4]?.error.message).toEqual(expect.any(String));
     // No full card number anywhere in the output.
@@ -90,10 +97,13 @@ describe('cardocr scan (real process, real reader)', () => {
     const table = await cardocr(['scan', file, hostile]);
     expect(table.code).toBe(0);
     const [header, row, bad, summary] = table.stdout.trim().split('\n');
-    expect(header).toMatch(/^FILE\s+STATUS\s+PAN\s+BRAND\s+EXPIRY\s+NAME\s+MS$/);
+    // Not a terminal: 80 columns, base names.
+    expect(header).toMatch(/^FILE\s+STATUS\s+PAN\s+EXPIRY\s+NAME$/);
+    expect(row).toMatch(/^card-000\.jpg\s+ok\s/);
     expect(row).toContain(`${pan.slice(0, 6)}••••••${pan.slice(-4)}`);
     expect(table.stdout).not.toContain(pan);
-    expect(bad).toMatch(/failed.*unsupported_format/);
+    expect(bad).toMatch(/^invoice\.jpg\s+failed\s+not a JPEG, PNG or WebP photo$/);
+    for (const line of table.stdout.split('\n')) expect([...line].length).toBeLessThanOrEqual(80);
     expect(summary).toMatch(/^2 photos: 1 ok, 0 partial, 0 no_card, 1 failed in [\d.]+ s$/);
     // stderr is not a terminal here: no progress bar.
     expect(table.stderr).toBe('');
@@ -101,7 +111,10 @@ describe('cardocr scan (real process, real reader)', () => {
 
   it('exits 2 with a clear message on usage errors, before reading anything', async () => {
     const cases: Array<[string[], RegExp]> = [
-      [['scan', '--bogus', join(CARDS, 'card-000.jpg')], /Unknown option '--bogus'/],
+      [['scan', '--bogus', join(CARDS, 'card-000.jpg')], /^cardocr: unknown option "--bogus" .*\nRun "cardocr scan --help" for usage\.\n$/],
+      [['scan', CARDS, '--concurrency'], /^cardocr: option "--concurrency" needs a value\n/],
+      [['scan', '--fail-on', 'ok', CARDS], /--fail-on takes failed, no_card, partial/],
+      [['serve', '--port', 'x'], /^cardocr: --port must be a whole number from 0 to 65535, got "x"\nRun "cardocr serve --help"/],
       [['scan'], /no photos given/],
       [['scan', join(CARDS, 'missing.jpg')], /cannot read ".*missing\.jpg": no such file or directory/],
       [['scan', '--concurrency', '0', CARDS], /--concurrency must be a whole number/],
@@ -115,6 +128,66 @@ describe('cardocr scan (real process, real reader)', () => {
       expect(stderr).toMatch(message);
     }
     expect(help?.code).toBe(0);
-    expect(help?.stdout).toContain('cardocr scan <file|dir>...');
+    expect(help?.stdout).toMatch(/^usage: cardocr <command> \[options\]/);
+  });
+});
+
+describe('cardocr help and version (real process)', () => {
+  it('--help / -h on every command prints its usage and exits 0; bare cardocr prints the usage and exits 2', async () => {
+    const version = (JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    const cases: Array<[string[], RegExp]> = [
+      [['--help'], /^usage: cardocr <command>/],
+      [['-h'], /^usage: cardocr <command>/],
+      [['help', 'serve'], /^usage: cardocr serve \[options\]/],
+      [['scan', '--help'], /^usage: cardocr scan \[options\] <file\|dir>\.\.\./],
+      [['scan', '-h'], /^usage: cardocr scan /],
+      // Help wins over an unknown flag or missing inputs: the user asked how to call it.
+      [['scan', '--bogus', '-h'], /^usage: cardocr scan /],
+      [['serve', '--help'], /^usage: cardocr serve \[options\]/],
+      [['serve', '-h'], /^usage: cardocr serve /],
+      [['--version'], new RegExp(`^cardocr ${version.replace(/\./g, '\\.')}\n$`)],
+      [['-V'], new RegExp(`^cardocr ${version.replace(/\./g, '\\.')}\n$`)],
+    ];
+    const [bare, ...results] = await Promise.all([cardocr([]), ...cases.map(([args]) => cardocr(args))]);
+    for (const [i, [args, expected]] of cases.entries()) {
+      const r = results[i] ?? { code: -1, stdout: '', stderr: '' };
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.stdout, args.join(' ')).toMatch(expected);
+      expect(r.stderr, args.join(' ')).toBe('');
+    }
+    expect(bare?.code).toBe(2);
+    expect(bare?.stdout).toBe('');
+    expect(bare?.stderr).toMatch(/^usage: cardocr <command> \[options\]\n\ncommands:\n {2}scan /);
+  });
+
+  it('--strict exits 1 when a photo is not ok; --fail-on only for the statuses named', async () => {
+    const noCard = join(CARDS, 'card-021.jpg');
+    // (Without either flag the same photo exits 0: the first test above.)
+    const [strict, failOnFailed, failOnNoCard] = await Promise.all([
+      cardocr(['scan', '--strict', noCard]),
+      cardocr(['scan', '--json', '--fail-on', 'failed', noCard]),
+      cardocr(['scan', '--json', '--fail-on', 'no_card', noCard]),
+    ]);
+    expect(strict.code).toBe(1);
+    expect(strict.stdout).toMatch(/card-021\.jpg\s+no_card\s+no card found/);
+    expect(failOnFailed.code).toBe(0);
+    expect(failOnNoCard.code).toBe(1);
+  });
+
+  it('serve on a busy port names the port, suggests --port and exits 2 without a stack', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const dataDir = await mkdtemp(join(tmpdir(), 'cardocr-serve-'));
+      const r = await cardocr(['serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(
+        `cardocr: port ${port} on 127.0.0.1 is already in use (another cardocr serve, or another server?): stop that program, or pick another port with --port, e.g. cardocr serve --port ${port + 1} (--port 0 picks a free one)\n`,
+      );
+      expect(r.stderr).not.toMatch(/\s+at /);
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+    }
   });
 });
