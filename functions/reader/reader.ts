@@ -130,6 +130,8 @@ const REREADS = [
   { name: 'pad', pad: 0.3, height: 64 },
   { name: 'tight', pad: 0.12, height: 48 },
 ] as const;
+/** Longer side of the number-line close-up for its second detection, px. */
+const NUMBER_ZOOM_SIDE = 960;
 /** A frame whose print covers less than this fraction is read again from a closer view. */
 const ZOOM_BELOW = 0.3;
 
@@ -280,9 +282,31 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
           order.splice(i + 1, 0, { id: `${view.id}-zoom`, kind: 'frame', raster, rotation: view.rotation });
           continue;
         }
-        if (!settled(fused) || (fused.candidates.length === 0 && lr.lines.length > 0)) {
+        if (!settled(fused) && fused.reason !== 'conflicting_readings') {
+          // A second detection of the number line alone: its box from this reading, cut from the
+          // full-resolution photo and detected again — other line boxes for the same print, at
+          // a fraction of a whole-view pass.
+          const numberLines = lr.lines.filter((l) => panReadings(toTextLines([l]), '').length > 0);
+          const quads = numberLines.flatMap((l) => l.quads);
+          const nb = quads.length > 0 ? regionsBox(quads.map((quad) => ({ quad, score: 1 })), view.raster.width, view.raster.height, 0.15) : null;
+          if (nb) {
+            const t0 = performance.now();
+            const raster = source ? await zoomRaster(source, view.raster, nb, NUMBER_ZOOM_SIDE) : await zoomRaster(view.raster, view.raster, nb, NUMBER_ZOOM_SIDE);
+            add('views', performance.now() - t0);
+            const zoomView: View = { id: `${view.id}-number`, kind: view.kind, raster, rotation: view.rotation };
+            const side = Math.max(raster.width, raster.height);
+            const lz = await readViewLearned(zoomView, learned.detector, rec, { maxSide: Math.max(320, Math.ceil(side / 32) * 32), flip: lr.flipped });
+            add('detect', lz.timingsMs.detect);
+            add('recognize', lz.timingsMs.recognize);
+            fused = take(toTextLines(lz.lines), lz.source);
+            fused = await reread(lz, fused);
+          }
+        }
+        // Digits enough for a card number somewhere in the view, but no number read from them.
+        const digitsSeen = lr.lines.reduce((n, l) => n + digitsOf(l.text).length, 0) >= 12;
+        if (!settled(fused) || (fused.candidates.length === 0 && digitsSeen)) {
           // Another scale: the detector's second pass finds other line boxes for the same print
-          // (and small print the first pass merged or missed, when it found text but no number).
+          // (and digits the first pass merged or cut, when it saw digits but no number).
           const lr2 = await readViewLearned(view, learned.detector, rec, { maxSide: DETECT_SIDE_2, variant: `det${DETECT_SIDE_2}`, flip: lr.flipped });
           add('detect', lr2.timingsMs.detect);
           add('recognize', lr2.timingsMs.recognize);
