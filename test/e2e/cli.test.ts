@@ -5,7 +5,7 @@
  * strict exit code, a busy port, and exit codes.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -129,6 +129,48 @@ describe('cardocr scan (real process, real reader)', () => {
     }
     expect(help?.code).toBe(0);
     expect(help?.stdout).toMatch(/^usage: cardocr <command> \[options\]/);
+  });
+});
+
+describe('cardocr scan in an 80-column terminal (real pty via util-linux script)', () => {
+  it('fits every line in 80 columns, names every photo apart and gives every non-ok photo its reason', async () => {
+    // Photos under long, phone-style names in a long folder, differing only near the end.
+    const dir = join(await mkdtemp(join(tmpdir(), 'cardocr-pty-')), 'Pictures from the phone, November 2026');
+    await run('mkdir', ['-p', dir]);
+    const sources = ['card-000.jpg', 'card-004.jpg', 'card-011.jpg', 'card-021.jpg'].map((f) => join(ROOT, CARDS, f));
+    const names: string[] = [];
+    for (const [i, src] of [...sources, hostile].entries()) {
+      const name = `IMG_20261130_142233_holiday-card-photo-front-${i}.jpg`;
+      await symlink(src, join(dir, name));
+      names.push(name);
+    }
+    const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+    const command = `stty cols 80 rows 40; exec ${quote(process.execPath)} --import tsx bin/cardocr.ts scan ${quote(dir)}`;
+    const { stdout } = await run('script', ['-qec', command, '/dev/null'], {
+      cwd: ROOT,
+      env: { ...process.env, CARDOCR_LOG_LEVEL: 'silent' },
+      timeout: 120_000,
+    });
+    // What the terminal shows: the progress bar is redrawn with \r and wiped with ESC[K.
+    const screen = stdout
+      .split(/\r?\n/)
+      .map((line) => (line.split('\r').pop() ?? '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, ''))
+      .filter((line) => line.trim() !== '');
+    const [header, ...rest] = screen;
+    expect(header).toMatch(/^FILE\s+STATUS\s+PAN\s+EXPIRY\s+NAME$/);
+    const rows = rest.slice(0, names.length);
+    expect(rest[names.length]).toMatch(/^5 photos: /);
+    for (const line of screen) expect([...line].length, line).toBeLessThanOrEqual(80);
+    const cells = rows.map((r) => r.split(/ {2,}/)[0] ?? '');
+    expect(new Set(cells).size).toBe(names.length);
+    for (const [i, cell] of cells.entries()) expect(cell.endsWith(`-${i}.jpg`), cell).toBe(true);
+    for (const row of rows) {
+      const status = row.split(/ {2,}/)[1];
+      if (status === 'ok') expect(row).toMatch(/\d{6}•+\d{4}/);
+      else expect(row, row).toMatch(/(no card found|not a JPEG|number read once|readings disagree|check digit|no number found|number unclear|number cut off|unknown issuer)/);
+    }
+    expect(rows[3]).toMatch(/no_card\s+no card found — fit the whole card in the frame/);
+    expect(rows[4]).toMatch(/failed\s+not a JPEG, PNG or WebP photo/);
   });
 });
 
