@@ -35,7 +35,7 @@ const ERROR_REASONS: Record<string, Reason> = {
   no_card: { short: 'no card found', advice: `no card found — ${FRAME}, on a plain background` },
   invalid_image: { short: 'unreadable image', advice: 'not a readable image — the file is damaged or truncated' },
   unsupported_format: { short: 'not a photo', advice: 'not a JPEG, PNG or WebP photo' },
-  too_large: { short: 'file too large', advice: 'file too large — send a smaller photo (see CARDOCR_MAX_INPUT_BYTES)' },
+  too_large: { short: 'image too large', advice: 'image too large — send a smaller or lower-resolution photo' },
   timeout: { short: 'took too long', advice: 'image took too long to decode — send a smaller photo' },
   ocr_failed: { short: 'reader failed', advice: 'the text reader failed on this photo — run the scan again' },
   internal: { short: 'internal error', advice: 'internal error — run the scan again; report it if it persists' },

@@ -89,7 +89,8 @@ const defaultReaderFactory: ReaderFactory = async ({ recycleAfter, ...options })
   return createCardReader({ ...options, engines });
 };
 
-const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MB`;
+// Same unit and wording as the reader's own size check (functions/reader/decode.ts).
+const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
 /** Runs the scan command and returns the exit code. Usage errors are thrown as UsageError. */
 export async function runScan(
@@ -136,7 +137,7 @@ export async function runScan(
         status: 'failed',
         error: {
           code: 'too_large',
-          message: `expected at most ${mb(limits.maxInputBytes)} (${limits.maxInputBytes} bytes), the file is ${mb(input.size)} (${input.size} bytes): send a smaller photo`,
+          message: `expected at most ${mib(limits.maxInputBytes)} (${limits.maxInputBytes} bytes), got ${mib(input.size)} (${input.size} bytes)`,
         },
         timingsMs: { total: 0 },
       });

@@ -139,7 +139,7 @@ function plainMessage(err: unknown): string {
   const message = e.message ?? String(err);
   const option = /Option '(-{1,2}[^' ]+)/.exec(message)?.[1] ?? /option '(-{1,2}[^' ]+)'/i.exec(message)?.[1];
   if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-    return `unknown option "${option ?? '?'}" (a file name starting with "-" goes after "--": cardocr scan -- ${option ?? '-file'})`;
+    return `unknown option "${option ?? '?'}" (a file name starting with "-" goes after "--")`;
   }
   if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     return /does not take an argument/.test(message) ? `option "${option}" takes no value` : `option "${option}" needs a value`;

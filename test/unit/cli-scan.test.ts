@@ -218,7 +218,7 @@ describe('runScan with a stand-in reader', () => {
     expect(code).toBe(1);
     expect(seen).toEqual([1]);
     const [big, boom] = stdout.text.trim().split('\n').map((l) => JSON.parse(l) as { status: string; error: { code: string; message: string } });
-    expect(big?.error.code).toBe('too_large');
+    expect(big?.error).toEqual({ code: 'too_large', message: 'expected at most 0.0 MiB (1024 bytes), got 0.0 MiB (2048 bytes)' });
     expect(boom).toMatchObject({ status: 'failed', error: { code: 'internal', message: 'unexpected internal error' } });
   });
 });

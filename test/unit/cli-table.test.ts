@@ -101,7 +101,7 @@ describe('reasons', () => {
     expect(partial('luhn_failed')?.short).toBe('check digit failed');
     expect(partial('brand_new_code')).toEqual({ short: 'brand new code', advice: 'card number missing: brand new code' });
     expect(reasonOf(new ReadResult({ status: 'ok', pan: PAN }))).toBeNull();
-    expect(reasonOf(new ReadResult({ status: 'failed', error: { code: 'too_large', message: 'm' } }))?.advice).toMatch(/^file too large/);
+    expect(reasonOf(new ReadResult({ status: 'failed', error: { code: 'too_large', message: 'm' } }))?.advice).toMatch(/^image too large — /);
     for (const r of ['not_found', 'single_reading', 'conflicting_readings', 'luhn_failed', 'unknown_iin', 'bad_length', 'low_confidence']) {
       expect(width(partial(r)?.short ?? ''), r).toBeLessThanOrEqual(19);
     }
