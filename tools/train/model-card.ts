@@ -36,6 +36,8 @@ export interface ModelCardInput {
   phases: TrainReport[];
   evaluation: Record<string, unknown> & { lines: number; perFace: number; seed: number };
   file: { sha256: string; bytes: number };
+  /** tools/train/real-dev-check.ts on the real specimen photos (validation only), when available. */
+  realDev?: { photos: number; hits: Record<string, number>; both: number; either: number; wrongAgree: number };
   linesSeconds: number;
   totalSeconds: number;
   trainCount: number;
@@ -177,7 +179,14 @@ ${agText}
 Speed (one onnxruntime thread, all ${input.evaluation.lines} lines in one call, on this shared 2-core machine, so
 the CPU time is the fair figure and the wall time includes waiting for the neighbours): ${speed}.
 
-Reproduce: \`npm run train\` (all steps), or \`npx tsx tools/train/evaluate.ts --per-face 100\` for the
+${input.realDev ? `**Real specimen photos** (\`/work/shared/corpus/real-dev-v1\`, validation only — never trained on; \`tools/train/real-dev-check.ts\`):
+on the ${input.realDev.photos} photos with a card number, PP-OCRv4's detector boxes every line, boxes on one row are joined,
+and a photo counts when some line's digits are exactly the number: ${Object.entries(input.realDev.hits).map(([n, h]) => `${n} ${h}/${input.realDev!.photos}`).join(', ')};
+both ${input.realDev.both}, at least one ${input.realDev.either}; wrong digit strings of the number's length read alike by
+both: ${input.realDev.wrongAgree} (agreement alone is not proof: the reader's Luhn and layout checks stay needed). **The synthetic-to-real gap is large**: on real photos this model is well behind PP-OCR and is useful as the
+second, independent vote, not as the main reader.
+
+` : ''}Reproduce: \`npm run train\` (all steps), or \`npx tsx tools/train/evaluate.ts --per-face 100\` for the
 comparison alone.
 
 ## Known limits
