@@ -130,6 +130,11 @@ const REREADS = [
   { name: 'pad', pad: 0.3, height: 64 },
   { name: 'tight', pad: 0.12, height: 48 },
 ] as const;
+/**
+ * Words printed on payment cards, in capitals as cards print them (screens and receipts next to
+ * a long number mostly write `Card`, `Tracking`…); run-together readings (`CREDITCARD`) count.
+ */
+const CARD_WORDS = /VISA|MASTER ?CARD|MAESTRO|AMEX|AMERICAN EXPRESS|DISCOVER|UNION ?PAY|JCB|DINERS|VALID|THRU|EXPIRES|EXPIRY|MEMBER|DEBIT|CREDIT|CARD/;
 /** Longer side of the number-line close-up for its second detection, px. */
 const NUMBER_ZOOM_SIDE = 960;
 /** A frame whose print covers less than this fraction is read again from a closer view. */
@@ -390,6 +395,14 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
       add('tesseract', performance.now() - t1);
     }
 
+    // A number that fails Luhn has nothing but the photo to vouch for it being a card's: a
+    // tracking or order number on a screen or receipt reads the same way twice too. It is
+    // reported only with other card evidence: a card outline, a date, or card words.
+    let panUnverified = fused.pan ? null : fused.panUnverified;
+    if (panUnverified && !(card && !card.fullFrame) && !expiry && !learnedReads.some((l) => l.lines.some((x) => CARD_WORDS.test(x.text)))) {
+      panUnverified = null;
+      fused = { ...fused, panUnverified: null, reason: 'not_card_like' };
+    }
     if (fused.pan) sources.pan = fused.sources;
     if (fused.panUnverified) sources.panUnverified = fused.sources;
     const confidence: ExtractedFields['confidence'] = {};
@@ -405,7 +418,7 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
     else missing.name = nameMissing ?? 'not_found';
     const fields: ExtractedFields = {
       pan: fused.pan,
-      panUnverified: fused.pan ? null : fused.panUnverified,
+      panUnverified,
       brand: fused.pan ? fused.brand : null,
       expiry: expiry ?? null,
       name: name ?? null,

@@ -365,7 +365,8 @@ describe('PP-OCR engine (real models, onnxruntime-node)', () => {
     const good = createReaderEngines();
     const [a, b] = await Promise.all([good.recognizers(), good.recognizers()]);
     expect(a).toBe(b);
-    expect(a.map((r) => r.name)).toEqual(['ppocr-rec-v4']);
+    // PP-OCR first, then the project's own card-line model (an independent second reader for fusion).
+    expect(a.map((r) => r.name)).toEqual(['ppocr-rec-v4', 'card-crnn-v1']);
     const d = await good.detector();
     expect(await good.detector()).toBe(d);
     expect(d.name).toBe('ppocr-det-v4');

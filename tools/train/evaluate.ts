@@ -81,6 +81,36 @@ export function score(samples: readonly LineSample[], texts: readonly string[]):
   return Object.fromEntries([...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, t]) => [k, finish(t)]));
 }
 
+/** How two readers' digits relate on number lines: what fusion that demands agreement would get. */
+export interface Agreement {
+  numberLines: number;
+  /** Both read the same digits (spacing aside)… */
+  agree: number;
+  /** …and those digits are right. */
+  agreeRight: number;
+  /** …and those digits are wrong (a wrong number fusion would accept). */
+  agreeWrong: number;
+  /** At least one of the two has the digits right. */
+  eitherRight: number;
+}
+
+export function agreement(samples: readonly LineSample[], a: readonly string[], b: readonly string[]): Agreement {
+  const r: Agreement = { numberLines: 0, agree: 0, agreeRight: 0, agreeWrong: 0, eitherRight: 0 };
+  const digits = (t: string | undefined): string => normalise(t ?? '').replace(/ /g, '');
+  samples.forEach((s, i) => {
+    if (s.role !== 'number') return;
+    r.numberLines++;
+    const want = digits(s.text), da = digits(a[i]), db = digits(b[i]);
+    if (da === want || db === want) r.eitherRight++;
+    if (da === db && da !== '') {
+      r.agree++;
+      if (da === want) r.agreeRight++;
+      else r.agreeWrong++;
+    }
+  });
+  return r;
+}
+
 /** The held-out crops: `perFace` of each face, from `seed` on. */
 export async function heldOutLines(perFace: number, seed: number): Promise<LineSample[]> {
   const out: LineSample[] = [];
@@ -128,10 +158,12 @@ async function main(): Promise<void> {
     recognisers.push(() => createPpocrRecognizer({ timeoutMs: 0 }));
     recognisers.push(() => createPpocrRecognizer({ timeoutMs: 0, charset: CHARSET, name: 'ppocr-rec-v4 (card charset)' }));
   }
+  const readings: Record<string, string[]> = {};
   for (const make of recognisers) {
     const rec = await make();
     try {
       const { texts, msPerLine, cpuMsPerLine } = await timed(rec, rasters);
+      readings[rec.name] = texts;
       report[rec.name] = { msPerLine: Number(msPerLine.toFixed(2)), cpuMsPerLine: Number(cpuMsPerLine.toFixed(2)), scores: score(samples, texts) };
       const all = score(samples, texts)['all']!;
       process.stderr.write(`${rec.name}: char ${all.charAcc.toFixed(4)} line ${all.lineAcc.toFixed(4)} number-digits ${all.numberDigitsAcc?.toFixed(4)} ${msPerLine.toFixed(2)} ms/line wall, ${cpuMsPerLine.toFixed(2)} ms/line CPU\n`);
@@ -143,6 +175,9 @@ async function main(): Promise<void> {
       await rec.close();
     }
   }
+  const mine = readings['card-crnn-v1'];
+  const pp = readings['ppocr-rec-v4'];
+  if (mine && pp) report.agreement = agreement(samples, mine, pp);
   const json = JSON.stringify(report, null, 1);
   if (values.out) await writeFile(values.out, json + '\n');
   else process.stdout.write(json + '\n');

@@ -36,6 +36,8 @@ export interface ModelCardInput {
   phases: TrainReport[];
   evaluation: Record<string, unknown> & { lines: number; perFace: number; seed: number };
   file: { sha256: string; bytes: number };
+  /** tools/train/real-dev-check.ts on the real specimen photos (validation only), when available. */
+  realDev?: { photos: number; hits: Record<string, number>; both: number; either: number; wrongAgree: number };
   linesSeconds: number;
   totalSeconds: number;
   trainCount: number;
@@ -47,7 +49,7 @@ const FACES = ['embossed', 'foil', 'flat', 'ocr-a', 'ocr-b'];
 const ROLES = ['number', 'expiry', 'name', 'other'];
 
 function evalTable(input: ModelCardInput, keys: string[]): string {
-  const names = Object.keys(input.evaluation).filter((k) => typeof input.evaluation[k] === 'object' && input.evaluation[k] !== null);
+  const names = Object.keys(input.evaluation).filter((k) => typeof input.evaluation[k] === 'object' && input.evaluation[k] !== null && k !== 'agreement');
   let s = `| set | ${names.map((n) => `${n} char / line / number digits`).join(' | ')} |\n|---|${names.map(() => '---').join('|')}|\n`;
   for (const key of keys) {
     s += `| ${key.replace(/^(face|role):/, '')} | ${names
@@ -72,7 +74,13 @@ export async function writeModelCard(input: ModelCardInput, dir = join(import.me
     const g = t.val[key];
     return g ? `| ${key.replace(/^(face|role):/, '')} | ${g.lines} | ${pct(g.char_acc)} | ${pct(g.line_acc)} |` : `| ${key} | 0 | – | – |`;
   };
-  const names = Object.keys(input.evaluation).filter((k) => typeof input.evaluation[k] === 'object' && input.evaluation[k] !== null);
+  const names = Object.keys(input.evaluation).filter((k) => typeof input.evaluation[k] === 'object' && input.evaluation[k] !== null && k !== 'agreement');
+  const ag = input.evaluation['agreement'] as { numberLines: number; agree: number; agreeRight: number; agreeWrong: number; eitherRight: number } | undefined;
+  const agText = ag
+    ? `Both readers as fusion sees them (number lines, digits only): they agree on ${ag.agree} of ${ag.numberLines}; ` +
+      `${ag.agreeRight} of those are right and **${ag.agreeWrong} wrong** (a wrong number that agreement alone would let through); ` +
+      `at least one of the two is right on ${ag.eitherRight} (${pct(ag.eitherRight / Math.max(1, ag.numberLines))}).`
+    : '';
   const speed = names
     .map((n) => {
       const e = input.evaluation[n] as { msPerLine: number; cpuMsPerLine: number };
@@ -138,18 +146,18 @@ project's real-world generator (\`tools/generator/real-world.ts\`: Farrington-li
 flat faces, hands, desks, scans, glare; profiles cycled), PP-OCRv4's detector run on each, every truth line in
 this alphabet matched to the detected box with the best bounds IoU (≥ 0.5) and cut upright with the reader's own
 \`cropQuad\` — so the crops carry the detector's real box noise; lines the detector missed are cut from their truth
-quad with ±15% jitter; lines under 14 px high and occluded lines are left out. ${input.phases.length > 1 ? 'Used in fine-tuning.' : '**Not used by this model** (it was trained before the generator had line truth; the next run fine-tunes with them).'}
+quad with ±15% jitter; lines under 14 px high and occluded lines are left out. ${input.phases.length > 1 ? `Used in fine-tuning (this run: ${input.phases[1]!.train_crops - input.phases[0]!.train_crops} crop slots = detector crops ×4).` : '**Not used by this model** (it was trained before the generator had line truth; the next run fine-tunes with them).'}
 
 ## Training
 
 \`tools/train/train.py\` under Debian's \`/usr/bin/python3\` (python3-torch 1.13 CPU, python3-onnx;
-libopenblas0-openmp makes the GRU ~3× faster than the reference BLAS), CTC loss, Adam (warm-up then cosine over a
+libopenblas0-openmp: Debian's torch links the slow reference BLAS otherwise), CTC loss, Adam (warm-up then cosine over a
 wall-clock budget), batch ${t.batch} of similar-width crops, gradient clipping 5,
 fixed seeds, one thread (the machine is shared). ${input.phases.length > 1
     ? 'First on the rendered crops only (peak lr 1.5e-3), then fine-tuned at peak lr 5e-4 with the detector crops mixed in (repeated ×4).'
     : 'On the rendered crops only (peak lr 1.5e-3); no fine-tuning phase with detector crops in this run.'} This run: ${phaseText}
-(**${(totalTrainS / 60).toFixed(1)} min** of training, ${first.params.toLocaleString('en-US')} parameters); making the crops took ${(input.linesSeconds / 60).toFixed(1)} min; the whole
-\`npm run train\` took ${(input.totalSeconds / 60).toFixed(1)} min.
+(**${(totalTrainS / 60).toFixed(1)} min** of training, ${first.params.toLocaleString('en-US')} parameters); rendering the line crops took ${(input.linesSeconds / 60).toFixed(1)} min; all steps of
+\`npm run train\` (lines, training, evaluation) add up to ${(input.totalSeconds / 60).toFixed(1)} min on this shared machine.
 
 ## Accuracy
 
@@ -166,10 +174,19 @@ ${input.evaluation.seed}; both readers scale the same crops their own way; outpu
 runs of spaces collapsed; "number digits" = number lines whose digits are exactly right, spacing aside):
 
 ${evalTable(input, ['all', ...FACES.map((f) => `face:${f}`), ...ROLES.map((r) => `role:${r}`)])}
+${agText}
+
 Speed (one onnxruntime thread, all ${input.evaluation.lines} lines in one call, on this shared 2-core machine, so
 the CPU time is the fair figure and the wall time includes waiting for the neighbours): ${speed}.
 
-Reproduce: \`npm run train\` (all steps), or \`npx tsx tools/train/evaluate.ts --per-face 100\` for the
+${input.realDev ? `**Real specimen photos** (\`/work/shared/corpus/real-dev-v1\`, validation only — never trained on; \`tools/train/real-dev-check.ts\`):
+on the ${input.realDev.photos} photos with a card number, PP-OCRv4's detector boxes every line, boxes on one row are joined,
+and a photo counts when some line's digits are exactly the number: ${Object.entries(input.realDev.hits).map(([n, h]) => `${n} ${h}/${input.realDev!.photos}`).join(', ')};
+both ${input.realDev.both}, at least one ${input.realDev.either}; wrong digit strings of the number's length read alike by
+both: ${input.realDev.wrongAgree} (agreement alone is not proof: the reader's Luhn and layout checks stay needed). **The synthetic-to-real gap is large**: on real photos this model is well behind PP-OCR and is useful as the
+second, independent vote, not as the main reader.
+
+` : ''}Reproduce: \`npm run train\` (all steps), or \`npx tsx tools/train/evaluate.ts --per-face 100\` for the
 comparison alone.
 
 ## Known limits

@@ -128,12 +128,18 @@ async function main(): Promise<void> {
   await run(process.execPath, [
     '--import', 'tsx', join('tools', 'train', 'evaluate.ts'), '--per-face', values['eval-per-face']!, '--out', evalReport, '--model', modelPath,
   ]);
+  // Validation on real specimen photos when the shared corpus is on this machine (never used for training).
+  const realDir = '/work/shared/corpus/real-dev-v1';
+  const realReport = join(work, 'real-dev-report.json');
+  const hasReal = existsSync(join(realDir, 'truth.json'));
+  if (hasReal) await run(process.execPath, ['--import', 'tsx', join('tools', 'train', 'real-dev-check.ts'), realDir, '--out', realReport]);
   process.stderr.write('train: 6/6 model card\n');
   const phases = await Promise.all(reports.map(async (r) => JSON.parse(await readFile(r, 'utf8')) as TrainReport));
   const trainS = phases.reduce((a, p) => a + p.train_seconds, 0);
   await writeModelCard({
     phases,
     evaluation: JSON.parse(await readFile(evalReport, 'utf8')),
+    ...(hasReal ? { realDev: JSON.parse(await readFile(realReport, 'utf8')) } : {}),
     file,
     linesSeconds: linesS,
     totalSeconds: (Date.now() - t0) / 1000 + (values['install-from'] ? linesS + trainS : 0),

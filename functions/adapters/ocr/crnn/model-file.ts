@@ -6,6 +6,6 @@
 /** `card-crnn-v1.onnx`: name, sha256 and size the adapter checks before loading it. */
 export const CARD_CRNN_MODEL = {
   name: 'card-crnn-v1.onnx',
-  sha256: 'ae56f674f79cbf6596da912d4328cbafe53a36f3a18702f9d9c0632103d28d70',
+  sha256: '51a96f61742996fd1f01c64704698ffb7fdcdbc53a5cbddd032d6ded2747cf13',
   bytes: 1976818,
 } as const;
