@@ -6,7 +6,7 @@
  * some line, or a run of adjacent lines joined, reads exactly the truth card number, without
  * printing it, and ends with the recall over the payment cards.
  *
- *   npx tsx tools/ppocr-probe.ts /work/shared/corpus/real-dev-v1 [--max-side 960,1280] [--charset card] [--unclip 1.5] [--pad 0.08] [--quiet]
+ *   npx tsx tools/ppocr-probe.ts ../shared/corpus/real-dev-v1 [--max-side 960,1280] [--charset card] [--unclip 1.5] [--pad 0.08] [--quiet]
  *
  * Runs the detector on the whole image (no card finding first), so it measures the engine alone.
  */

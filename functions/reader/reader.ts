@@ -12,6 +12,7 @@
  * Never throws for bad input: bad images come back `failed` with the error code, photos
  * without card-like text as `no_card`.
  */
+import pLimit from 'p-limit';
 import sharp from 'sharp';
 import { ReadResult, type FieldSources, type ReadStatus } from '../core/card.js';
 import { DEFAULT_IMAGE_LIMITS, decodeImage, withTimeout, type ImageLimits } from './decode.js';
@@ -90,26 +91,18 @@ const TESSERACT_NAME_MIN_CONFIDENCE = 0.55;
 const round1 = (n: number): number => Math.round(n * 10) / 10;
 
 /**
- * At most `slots` holders at a time, first come first served. The reader's main-thread
- * work (preprocess, glyph OCR, name OCR) goes through one of these so a caller may keep
- * more photos in flight than that: the extra ones are decoded (by libvips, off the main
- * thread) while earlier photos are read, instead of waiting idle.
+ * At most `slots` holders at a time, first come first served (p-limit's queue). The reader's
+ * main-thread work (preprocess, glyph OCR, learned reading) goes through one of these so a
+ * caller may keep more photos in flight than that: the extra ones are decoded (by libvips, off
+ * the main thread) while earlier photos are read, instead of waiting idle. Returns a function
+ * that waits for a slot and resolves to its release.
  */
 function createGate(slots: number): () => Promise<() => void> {
-  let free = Math.max(1, slots);
-  const waiting: Array<() => void> = [];
-  const release = (): void => {
-    const next = waiting.shift();
-    if (next) next();
-    else free++;
-  };
-  return () => {
-    if (free > 0) {
-      free--;
-      return Promise.resolve(once(release));
-    }
-    return new Promise((resolve) => waiting.push(() => resolve(once(release))));
-  };
+  const limit = pLimit(Math.max(1, slots));
+  return () =>
+    new Promise((entered) => {
+      void limit(() => new Promise<void>((release) => entered(once(release))));
+    });
 }
 
 function once(fn: () => void): () => void {

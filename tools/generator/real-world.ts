@@ -2,7 +2,7 @@
  * Real-world profiles: photos of cards as people take them (in a hand, on a desk, scanned or
  * tightly cropped, tilted, in poor light, small, partly out of frame) and photos without a
  * card. One call renders one photo from one seed; truth follows the shared corpus schema
- * (`/work/shared/corpus/* /truth.json`) plus `lines`: every visible printed line with its
+ * (`../shared/corpus/* /truth.json`) plus `lines`: every visible printed line with its
  * text, role and quad in the output photo's pixels.
  */
 import type { FontSpec } from './face.js';

@@ -179,7 +179,7 @@ ${agText}
 Speed (one onnxruntime thread, all ${input.evaluation.lines} lines in one call, on this shared 2-core machine, so
 the CPU time is the fair figure and the wall time includes waiting for the neighbours): ${speed}.
 
-${input.realDev ? `**Real specimen photos** (\`/work/shared/corpus/real-dev-v1\`, validation only — never trained on; \`tools/train/real-dev-check.ts\`):
+${input.realDev ? `**Real specimen photos** (\`../shared/corpus/real-dev-v1\`, validation only — never trained on; \`tools/train/real-dev-check.ts\`):
 on the ${input.realDev.photos} photos with a card number, PP-OCRv4's detector boxes every line, boxes on one row are joined,
 and a photo counts when some line's digits are exactly the number: ${Object.entries(input.realDev.hits).map(([n, h]) => `${n} ${h}/${input.realDev!.photos}`).join(', ')};
 both ${input.realDev.both}, at least one ${input.realDev.either}; wrong digit strings of the number's length read alike by

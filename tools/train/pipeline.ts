@@ -129,7 +129,7 @@ async function main(): Promise<void> {
     '--import', 'tsx', join('tools', 'train', 'evaluate.ts'), '--per-face', values['eval-per-face']!, '--out', evalReport, '--model', modelPath,
   ]);
   // Validation on real specimen photos when the shared corpus is on this machine (never used for training).
-  const realDir = '/work/shared/corpus/real-dev-v1';
+  const realDir = '../shared/corpus/real-dev-v1';
   const realReport = join(work, 'real-dev-report.json');
   const hasReal = existsSync(join(realDir, 'truth.json'));
   if (hasReal) await run(process.execPath, ['--import', 'tsx', join('tools', 'train', 'real-dev-check.ts'), realDir, '--out', realReport]);

@@ -1,6 +1,6 @@
 /**
  * Validation only (never training): how often each line recogniser reads the card number of a
- * real specimen photo in /work/shared/corpus/real-dev-v1, given the same PP-OCRv4 detector boxes.
+ * real specimen photo in ../shared/corpus/real-dev-v1, given the same PP-OCRv4 detector boxes.
  * For every photo with a number in its truth, every detected line is cut upright (and also turned
  * 180°, for photos taken upside down), read by each recogniser, and counted as a hit when some
  * line's digits equal the truth number. Prints counts only: no number is ever printed.
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const outAt = args.indexOf('--out');
   const out = outAt >= 0 ? args[outAt + 1] : undefined;
-  const dir = args.find((a, i) => !a.startsWith('--') && (outAt < 0 || i !== outAt + 1)) ?? '/work/shared/corpus/real-dev-v1';
+  const dir = args.find((a, i) => !a.startsWith('--') && (outAt < 0 || i !== outAt + 1)) ?? '../shared/corpus/real-dev-v1';
   const truth = JSON.parse(await readFile(join(dir, 'truth.json'), 'utf8')) as Array<{ file: string; pan: string | null }>;
   sharp.concurrency(1);
   const detector = await createPpocrDetector({ timeoutMs: 0 });

@@ -151,14 +151,6 @@ function decodeIn(all: Map<string, number>[][]): LineRead {
 }
 
 /**
- * Distances of one glyph to each character of `charset` in one typeface, comparing only the
- * feature rows from `fromRow` down (see `distances`).
- */
-export function charDistances(g: GlyphInput, charset: string, font: number, fromRow = 0): Map<string, number> {
-  return distances(g, charset, fromRow, font)[font]!;
-}
-
-/**
  * Distances of the best placement of each character's templates (one typeface) inside a
  * wider feature canvas `wide` of `wideW` columns (same vertical scale), comparing rows from
  * `fromRow` down: for glyphs whose exact extent is unknown because other print touches them.

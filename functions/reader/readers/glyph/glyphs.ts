@@ -1,7 +1,7 @@
 /**
  * Glyph geometry on a normalised card: adaptive binarisation, connected components, and
  * the size-normalised feature vector a glyph classifier compares with its templates. The
- * same code turns rendered font templates into features (scripts/build-glyph-templates.ts),
+ * same code turns rendered font templates into features (tools/build-glyph-templates.ts),
  * so templates and card glyphs are measured identically.
  */
 

@@ -1,6 +1,6 @@
 /**
  * The web page script (served at `/assets/app.js`): typed browser TypeScript, no framework,
- * bundled by esbuild at build time (scripts/build-web.mjs → app-bundle.gen.ts). Pick, drop or
+ * bundled by esbuild at build time (tools/build-web.mjs → app-bundle.gen.ts). Pick, drop or
  * take a photo, upload it to the signed target, poll the scan, show the masked result and
  * recent scans. Only masked card fields ever reach this page; the API's own response types
  * (schemas.ts) type what it reads.
