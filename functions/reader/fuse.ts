@@ -3,8 +3,10 @@
  * agree on it and no other checked reading contradicts it. A single reading — however
  * confident — is never enough: one PP-OCR reading of a 19-digit number dropped a digit and
  * still passed Luhn and the IIN rules (conf 0.944), so the checks alone cannot catch a
- * misread. "Independent" means a different `source`: another reader, or the same reader on
- * another view / scale / crop (e.g. `ppocr-rec-v4@frame0` and `ppocr-rec-v4@frame0/h64`).
+ * misread. "Independent" means another reader, or the same reader on another detection (another
+ * view or detector scale, e.g. `ppocr-rec-v4@frame` and `ppocr-rec-v4@frame/det1280`). Two crops
+ * of one detected box (`/pad`, `/tight`, `/line`) share the box's cut and the reader's habits, so
+ * they count as one reading: that is how the dropped-digit 19-digit misread agreed with itself.
  *
  * Pure: no I/O, no engines. The verdicts are what the bench classifies misses by.
  */
@@ -115,10 +117,12 @@ function partOf(a: string, b: string): boolean {
 
 /**
  * Decides the PAN from all readings (see the file comment). Rules, in order:
- * 1. Luhn-valid numbers read by ≥ 2 sources are agreed; exactly one agreed number and no
+ * 1. Luhn-valid numbers read by ≥ 2 independent sources (two readers, or two detections; see
+ *    `detectionOf`) are agreed; exactly one agreed number and no
  *    other valid number (that is not a fragment of it) read anywhere → `reported`.
  * 2. Valid numbers that contradict each other → every one `conflict`, nothing reported.
- * 3. A valid number read by one source only → `single_reading`, nothing reported.
+ * 3. A valid number read by one source (or by crops of one detected box) only → `single_reading`,
+ *    nothing reported.
  * 4. With no valid number at all: a Luhn-failing number read the same way by ≥ 2
  *    detections (not two crops of one detected line), each sure, with no rival → `unverified`;
  *    read by one detection only → `single_reading` (more readings may settle it).
@@ -162,7 +166,7 @@ export function fusePan(readings: readonly PanReading[]): PanFusion {
     if (rivals.length > 0) {
       for (const c of [top, ...rivals]) verdicts.set(c.digits, 'conflict');
       reason = 'conflicting_readings';
-    } else if (top.sources.length >= 2) {
+    } else if (new Set(top.sources.map(detectionOf)).size >= 2) {
       pan = top;
       verdicts.set(top.digits, 'reported');
     } else {

@@ -24,8 +24,13 @@ describe('fusePan', () => {
     expect(needsMoreReadings(f)).toBe(false);
   });
 
-  it('counts one reader on two views or crops as two readings, the same source twice as one', () => {
-    expect(fusePan([r(VISA, 'rec@frame'), r(VISA, 'rec@frame/pad')]).pan).toBe(VISA);
+  it('counts one reader on two detections as two readings; two crops of one box or the same source twice as one', () => {
+    expect(fusePan([r(VISA, 'rec@frame'), r(VISA, 'rec@frame/det1280')]).pan).toBe(VISA);
+    expect(fusePan([r(VISA, 'rec@frame'), r(VISA, 'other@frame/line')]).pan).toBe(VISA);
+    const oneBox = fusePan([r(VISA, 'rec@frame'), r(VISA, 'rec@frame/pad'), r(VISA, 'rec@frame/tight')]);
+    expect(oneBox.pan).toBeNull();
+    expect(oneBox.reason).toBe('single_reading');
+    expect(needsMoreReadings(oneBox)).toBe(true);
     const once = fusePan([r(VISA, 'rec@frame'), r(VISA, 'rec@frame')]);
     expect(once.pan).toBeNull();
     expect(once.reason).toBe('single_reading');
