@@ -89,4 +89,16 @@ describe('log (Powertools Logger, redacting formatter)', () => {
     expect(all).not.toMatch(/5555 5555 5555 4444/);
     expect(all).toContain('1111');
   });
+
+  it('masks a card number logged as a number and never prints a value nested past its depth limit', () => {
+    const lines: string[] = [];
+    const log = createLog({ service: 'test', level: 'info', sink: (l) => lines.push(l) });
+    let deep: Record<string, unknown> = { note: 'card 4111111111111111' };
+    for (let i = 0; i < 10; i++) deep = { inner: deep };
+    log.info('deep', { deep, asNumber: 4111111111111111, count: 3 });
+    const all = lines.join('\n');
+    expect(all).not.toMatch(/4111111111111111/);
+    expect(all).toContain('nested too deep');
+    expect(JSON.parse(lines[0]!)).toMatchObject({ count: 3 });
+  });
 });

@@ -19,7 +19,15 @@ function redactLogValue(value: unknown, depth = 0): unknown {
     const code = (value as { code?: unknown }).code;
     return { name: value.name, message: redactPans(value.message), ...(typeof code === 'string' ? { code } : {}) };
   }
-  if (depth > 6 || value === null || typeof value !== 'object') return value;
+  if (typeof value === 'number' || typeof value === 'bigint') {
+    // A card number logged as a number is still a card number.
+    const text = String(value);
+    const masked = redactPans(text);
+    return masked === text ? value : masked;
+  }
+  if (value === null || typeof value !== 'object') return value;
+  // Deeper than any field the project logs: never let it through unread.
+  if (depth > 6) return '[nested too deep to log]';
   if (value instanceof Uint8Array) return `[${value.byteLength} bytes]`;
   if (Array.isArray(value)) return value.map((v) => redactLogValue(v, depth + 1));
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactLogValue(v, depth + 1)]));
