@@ -56,7 +56,13 @@ export function recognizerInputWidth(w: number, h: number, maxWidth: number): nu
  */
 export async function createPpocrRecognizer(options: PpocrRecognizerOptions = {}): Promise<LineRecognizer> {
   const modelDir = options.modelDir ?? defaultModelDir();
-  const [modelBytes, dictBytes] = await Promise.all([readModelFile(modelDir, REC_MODEL), readModelFile(modelDir, REC_DICT)]);
+  // Both files are read at once, but a failure names the model first when both are missing
+  // (Promise.all would name whichever read failed first: not the same message every time).
+  const [modelRead, dictRead] = await Promise.allSettled([readModelFile(modelDir, REC_MODEL), readModelFile(modelDir, REC_DICT)]);
+  if (modelRead.status === 'rejected') throw modelRead.reason;
+  if (dictRead.status === 'rejected') throw dictRead.reason;
+  const modelBytes = modelRead.value;
+  const dictBytes = dictRead.value;
   const table = parseDictionary(dictBytes).map(toAscii);
   const model = await createOnnxModel(modelBytes, REC_MODEL.name, options.threads === undefined ? {} : { threads: options.threads });
   const maxWidth = Math.max(32, options.maxWidth ?? 640);
