@@ -11,16 +11,14 @@
  * aspect (squeezed to 400 px when wider), batched by similar width with the crop's own edge
  * column as padding (as in training), and decoded greedily (one frame per 4 px).
  */
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { InferenceSession } from 'onnxruntime-node';
 import { OcrEngineError } from '../../../core/errors.js';
 import type { LineRecognizer, Raster, RecognizedLine } from '../../../core/ports.js';
 import { ctcGreedyDecode } from '../ppocr/ctc-decode.js';
-import { deadlineIn, loadOrt, runModel, type OnnxModel } from '../ppocr/onnx-session.js';
+import { createOnnxModel, deadlineIn, runModel } from '../ppocr/onnx-session.js';
+import { readVerifiedFile, type ModelFileAdvice } from '../ppocr/model-files.js';
 import { assertRaster, resizeIntoTensor } from '../ppocr/resample.js';
 import { CARD_CRNN_MODEL } from './model-file.js';
 
@@ -66,29 +64,12 @@ export function defaultCardCrnnModelPath(): string {
   return existsSync(inSource) ? inSource : beside;
 }
 
-/** Reads the model and checks its size and sha256 (a truncated or different file is refused). */
-async function readModel(path: string, want: { readonly sha256: string; readonly bytes: number }): Promise<Uint8Array> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new OcrEngineError(
-      `card-line model ${CARD_CRNN_MODEL.name} ${code === 'ENOENT' ? 'is missing' : `cannot be read (${code ?? 'error'})`} at ${path}: ` +
-        `expected the file committed in functions/adapters/ocr/crnn/. Restore it from git, or pass modelPath (a bundled Lambda ships it beside its code).`,
-      { cause: err },
-    );
-  }
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  if (sha256 !== want.sha256 || bytes.byteLength !== want.bytes) {
-    throw new OcrEngineError(
-      `card-line model at ${path} is corrupt or a different version: expected ${want.bytes} bytes with sha256 ` +
-        `${want.sha256}, found ${bytes.byteLength} bytes with sha256 ${sha256}. Restore the committed file; a retrained ` +
-        `model comes with its new checksum in model-file.ts (\`npm run train\` writes both).`,
-    );
-  }
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
+const CRNN_ADVICE: ModelFileAdvice = {
+  label: 'card-line model',
+  expected: 'the file committed in functions/adapters/ocr/crnn/',
+  restore: 'Restore it from git, or pass modelPath (a bundled Lambda ships it beside its code).',
+  replace: 'Restore the committed file; a retrained model comes with its new checksum in model-file.ts (`npm run train` writes both).',
+};
 
 /** A grey copy of an RGB raster (Rec. 601 luma, the weights the training crops were made with). */
 function toGrey(r: Raster): Raster {
@@ -114,28 +95,12 @@ const BIAS = [0, 0, 0] as const;
  */
 export async function createCardCrnnRecognizer(options: CardCrnnOptions = {}): Promise<LineRecognizer> {
   const path = options.modelPath ?? defaultCardCrnnModelPath();
-  const bytes = await readModel(path, options.expect ?? CARD_CRNN_MODEL);
-  const ort = await loadOrt();
-  let session: InferenceSession;
-  try {
-    session = await ort.InferenceSession.create(bytes, {
-      executionProviders: ['cpu'],
-      intraOpNumThreads: Math.max(1, Math.floor(options.threads ?? 1)),
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-      enableMemPattern: false,
-    });
-  } catch (err) {
-    throw new OcrEngineError(`card-line model ${path} could not be loaded by onnxruntime: expected a valid ONNX model. Restore the committed file.`, { cause: err });
-  }
-  const inputName = session.inputNames[0];
-  const outputName = session.outputNames[0];
-  if (inputName === undefined || outputName === undefined) {
-    await session.release().catch(() => undefined);
-    throw new OcrEngineError(`card-line model ${path} has no input or output: expected one of each.`);
-  }
-  const model: OnnxModel = { ort, session, inputName, outputName };
+  const bytes = await readVerifiedFile(path, { ...CARD_CRNN_MODEL, ...options.expect }, CRNN_ADVICE);
+  const model = await createOnnxModel(bytes, CARD_CRNN_MODEL.name, {
+    ...(options.threads === undefined ? {} : { threads: options.threads }),
+    label: CRNN_ADVICE.label,
+    restore: CRNN_ADVICE.restore,
+  });
   const batchSize = Math.max(1, options.batchSize ?? 8);
   const timeoutMs = options.timeoutMs ?? 10_000;
   const name = options.name ?? 'card-crnn-v1';
@@ -194,7 +159,7 @@ export async function createCardCrnnRecognizer(options: CardCrnnOptions = {}): P
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
-      await session.release();
+      await model.session.release();
     },
   };
 }

