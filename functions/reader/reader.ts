@@ -177,7 +177,9 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
       (err: unknown) => {
         // Retried on the next photo; this one is read without them.
         learnedEngines = null;
-        log.warn('learned OCR engines failed to load', { code: toCardOcrError(err).code });
+        // The message names the missing or corrupt model file and what to do (no card data in it).
+        const e = toCardOcrError(err);
+        log.warn('learned OCR engines failed to load', { code: e.code, error: redactPans(e.message).slice(0, 300) });
         return null;
       },
     ));
