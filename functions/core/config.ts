@@ -12,6 +12,9 @@ import { ValidationError } from './errors.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** Principal of the local operator's token (`CARDOCR_API_TOKEN`): an admin, owner of the scans it creates. */
+export const LOCAL_OPERATOR = 'local';
+
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 
 /** A field: the variable it comes from and its schema (with the default). */
@@ -62,6 +65,12 @@ const SECTIONS = {
         .transform((v) => v.split(/\s+/).filter(Boolean))
         .pipe(z.array(z.url({ protocol: /^https?$/ }))),
     ],
+    /** Gateway auth: members of this Cognito group (`cognito:groups` claim) see every user's scans. */
+    adminGroup: [ENV.adminGroup, z.string().min(1).max(128).default('cardocr-admin')],
+    /** Scans one user may create per minute (0: no per-minute quota). Store-backed: holds across instances. */
+    scanQuotaPerMinute: [ENV.scanQuotaPerMinute, int(10, 0, 100_000)],
+    /** Scans one user may create per UTC day (0: no daily quota). Bounds the spend one account can cause. */
+    scanQuotaPerDay: [ENV.scanQuotaPerDay, int(200, 0, 10_000_000)],
   },
   /** The Lambda functions. */
   aws: {
@@ -84,6 +93,35 @@ const SECTIONS = {
     host: [ENV.host, z.string().default('127.0.0.1')],
     dataDir: [ENV.dataDir, z.string().default('.data')],
     apiToken: [ENV.apiToken, z.string().min(16).optional()],
+    /**
+     * Extra users of the local API, each with a token of their own (`alice=<token> bob=<token>`):
+     * each sees only their own scans; the main token (`CARDOCR_API_TOKEN`) is the operator's and sees all.
+     */
+    apiUsers: [
+      ENV.apiUsers,
+      z
+        .string()
+        .default('')
+        .transform((v) =>
+          v
+            .split(/\s+/)
+            .filter(Boolean)
+            // At the first `=`: a token may itself hold `=` (base64 padding).
+            .map((pair) => (pair.includes('=') ? [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)] : [pair])),
+        )
+        .pipe(
+          z.array(
+            z.tuple([
+              z
+                .string()
+                .regex(/^[A-Za-z0-9._@-]{1,64}$/, 'a user name of letters, digits and ._@- (1–64), then = and the token')
+                .refine((name) => name !== LOCAL_OPERATOR, `"${LOCAL_OPERATOR}" is the operator (CARDOCR_API_TOKEN); pick another user name`),
+              z.string().min(16, 'each user token must be at least 16 characters'),
+            ]),
+          ),
+        )
+        .transform((pairs) => Object.freeze(Object.fromEntries(pairs)) as Readonly<Record<string, string>>),
+    ],
     /** Queue workers and compute threads. */
     concurrency: [ENV.concurrency, int(Math.max(1, cpus().length), 1, 64)],
     maxAttempts: [ENV.maxAttempts, int(3, 1, 20)],

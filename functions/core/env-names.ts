@@ -23,6 +23,11 @@ export const ENV = {
   rateLimitBurst: 'CARDOCR_RATE_LIMIT_BURST',
   rateLimitRps: 'CARDOCR_RATE_LIMIT_RPS',
   uploadOrigins: 'CARDOCR_UPLOAD_ORIGINS',
+  /** Cognito group whose members see every user's scans (AWS, `cognito:groups` claim). */
+  adminGroup: 'CARDOCR_ADMIN_GROUP',
+  /** Per-user quota on scan creation, per minute and per UTC day (0: off). */
+  scanQuotaPerMinute: 'CARDOCR_SCAN_QUOTA_PER_MINUTE',
+  scanQuotaPerDay: 'CARDOCR_SCAN_QUOTA_PER_DAY',
   // aws: the Lambda functions
   bucketName: 'BUCKET_NAME',
   tableName: 'TABLE_NAME',
@@ -38,6 +43,8 @@ export const ENV = {
   host: 'CARDOCR_HOST',
   dataDir: 'CARDOCR_DATA_DIR',
   apiToken: 'CARDOCR_API_TOKEN',
+  /** Extra local users, each with their own token: `alice=<token> bob=<token>`. */
+  apiUsers: 'CARDOCR_API_USERS',
   concurrency: 'CARDOCR_CONCURRENCY',
   maxAttempts: 'CARDOCR_MAX_ATTEMPTS',
   jobLeaseSeconds: 'CARDOCR_JOB_LEASE_SECONDS',
