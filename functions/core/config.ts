@@ -29,6 +29,10 @@ const SECTIONS = {
     maxInputBytes: [ENV.maxInputBytes, int(15 * 1024 * 1024, 1024, 100 * 1024 * 1024)],
     /** Largest accepted decoded image, pixels (guards against decompression bombs). */
     maxInputPixels: [ENV.maxInputPixels, int(50_000_000, 10_000, 268_402_689)],
+    /** Largest accepted width or height, pixels, checked from the header (a 1×9,999,999 strip passes the pixel cap). */
+    maxInputSide: [ENV.maxInputSide, int(16_384, 64, 65_535)],
+    /** Largest accepted ratio of the long side to the short one (a card photo is near 1.6:1; a 20:1 strip is not one). */
+    maxAspectRatio: [ENV.maxAspectRatio, int(20, 2, 1000)],
     /** Budget for decoding and preprocessing one photo, ms. */
     timeoutMs: [ENV.decodeTimeoutMs, int(10_000, 100, 120_000)],
     /** Days a record is kept (DynamoDB TTL / local expiry). */
@@ -65,6 +69,14 @@ const SECTIONS = {
         .transform((v) => v.split(/\s+/).filter(Boolean))
         .pipe(z.array(z.url({ protocol: /^https?$/ }))),
     ],
+    /**
+     * Sign-in of the web page (AWS): base URL of the OAuth 2.0 authorization server with the
+     * Cognito endpoint layout (`/oauth2/authorize`, `/oauth2/token`, `/logout`), e.g. the user
+     * pool's hosted UI domain. Unset: the page asks for a bearer token (local runner).
+     */
+    signInDomain: [ENV.signInDomain, z.url({ protocol: /^https?$/ }).optional()],
+    /** The public app client the page signs in with (authorization code + PKCE, no secret). */
+    signInClientId: [ENV.signInClientId, z.string().min(1).max(128).optional()],
     /** Gateway auth: members of this Cognito group (`cognito:groups` claim) see every user's scans. */
     adminGroup: [ENV.adminGroup, z.string().min(1).max(128).default('cardocr-admin')],
     /** Scans one user may create per minute (0: no per-minute quota). Store-backed: holds across instances. */
@@ -127,6 +139,22 @@ const SECTIONS = {
     maxAttempts: [ENV.maxAttempts, int(3, 1, 20)],
     /** How long a worker holds a job before it is redelivered, seconds (a stage's claim on a scan lasts half). */
     jobLeaseSeconds: [ENV.jobLeaseSeconds, int(120, 2, 3600)],
+    /** A file copied into `uploads/` is taken once its size and mtime have held this long, ms (an atomic rename into place is older already). */
+    uploadStableMs: [ENV.uploadStableMs, int(2000, 0, 600_000)],
+    /** Jobs waiting or running beyond which new scans are refused with 503 + Retry-After (folder drops wait in the folder). */
+    maxQueuedScans: [ENV.maxQueuedScans, int(500, 1, 1_000_000)],
+    /** First retry delay after a failure, ms; doubles per retry, with jitter. */
+    retryBaseMs: [ENV.retryBaseMs, int(1000, 10, 600_000)],
+    /** Longest delay between two retries, ms. */
+    retryMaxDelayMs: [ENV.retryMaxDelayMs, int(60_000, 100, 3_600_000)],
+    /** How long storage/database faults (EROFS, ENOSPC, EBUSY, SQLITE_BUSY...) are retried before a scan fails, seconds. */
+    transientRetrySeconds: [ENV.transientRetrySeconds, int(900, 1, 86_400)],
+    /** Age after which stray files (temp names, images of finished or deleted scans) are removed, seconds. */
+    orphanMaxAgeSeconds: [ENV.orphanMaxAgeSeconds, int(3600, 1, 30 * 86_400)],
+    /** SQLite busy timeout, ms: how long one statement may block the event loop waiting for a lock (then retried asynchronously). */
+    sqliteBusyTimeoutMs: [ENV.sqliteBusyTimeoutMs, int(20, 0, 1000)],
+    /** Period of the purge of finished queue rows and expired records, seconds. */
+    purgeIntervalSeconds: [ENV.purgeIntervalSeconds, int(600, 1, 86_400)],
   },
 } as const satisfies Record<string, Fields>;
 

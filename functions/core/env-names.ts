@@ -8,6 +8,8 @@ export const ENV = {
   // limits: untrusted input and record lifetime
   maxInputBytes: 'CARDOCR_MAX_INPUT_BYTES',
   maxInputPixels: 'CARDOCR_MAX_INPUT_PIXELS',
+  maxInputSide: 'CARDOCR_MAX_INPUT_SIDE',
+  maxAspectRatio: 'CARDOCR_MAX_ASPECT_RATIO',
   decodeTimeoutMs: 'CARDOCR_DECODE_TIMEOUT_MS',
   retentionDays: 'CARDOCR_RETENTION_DAYS',
   // ocr: the reader's engines
@@ -23,6 +25,9 @@ export const ENV = {
   rateLimitBurst: 'CARDOCR_RATE_LIMIT_BURST',
   rateLimitRps: 'CARDOCR_RATE_LIMIT_RPS',
   uploadOrigins: 'CARDOCR_UPLOAD_ORIGINS',
+  /** Sign-in of the web page on AWS: the Cognito hosted UI / managed login base URL and its public app client. */
+  signInDomain: 'CARDOCR_SIGNIN_DOMAIN',
+  signInClientId: 'CARDOCR_SIGNIN_CLIENT_ID',
   /** Cognito group whose members see every user's scans (AWS, `cognito:groups` claim). */
   adminGroup: 'CARDOCR_ADMIN_GROUP',
   /** Per-user quota on scan creation, per minute and per UTC day (0: off). */
@@ -48,6 +53,14 @@ export const ENV = {
   concurrency: 'CARDOCR_CONCURRENCY',
   maxAttempts: 'CARDOCR_MAX_ATTEMPTS',
   jobLeaseSeconds: 'CARDOCR_JOB_LEASE_SECONDS',
+  uploadStableMs: 'CARDOCR_UPLOAD_STABLE_MS',
+  maxQueuedScans: 'CARDOCR_MAX_QUEUED_SCANS',
+  retryBaseMs: 'CARDOCR_RETRY_BASE_MS',
+  retryMaxDelayMs: 'CARDOCR_RETRY_MAX_DELAY_MS',
+  transientRetrySeconds: 'CARDOCR_TRANSIENT_RETRY_SECONDS',
+  orphanMaxAgeSeconds: 'CARDOCR_ORPHAN_MAX_AGE_SECONDS',
+  sqliteBusyTimeoutMs: 'CARDOCR_SQLITE_BUSY_TIMEOUT_MS',
+  purgeIntervalSeconds: 'CARDOCR_PURGE_INTERVAL_SECONDS',
 } as const;
 
 /** One of the environment variable names above. */
