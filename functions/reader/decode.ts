@@ -17,13 +17,22 @@ export interface ImageLimits {
   maxInputPixels: number;
   /** Budget for decoding (and, in `preprocessPhoto`, preprocessing) one image, ms. */
   timeoutMs: number;
+  /**
+   * Largest accepted width or height, pixels, checked from the header. The pixel cap alone
+   * lets a 1×9,999,999 strip through, whose decode burns the whole time budget. Default 16,384.
+   */
+  maxInputSide?: number;
+  /** Largest accepted long-side : short-side ratio, checked from the header. Default 20. */
+  maxAspectRatio?: number;
 }
 
-/** Defaults, matching `functions/runtime/config.ts` (15 MiB, 50 MP, 10 s). */
-export const DEFAULT_IMAGE_LIMITS: Readonly<ImageLimits> = Object.freeze({
+/** Defaults, matching `functions/core/config.ts` (15 MiB, 50 MP, 10 s, 16,384 px a side, 20:1). */
+export const DEFAULT_IMAGE_LIMITS: Readonly<Required<ImageLimits>> = Object.freeze({
   maxInputBytes: 15 * 1024 * 1024,
   maxInputPixels: 50_000_000,
   timeoutMs: 10_000,
+  maxInputSide: 16_384,
+  maxAspectRatio: 20,
 });
 
 /** The formats the pipeline accepts. */
@@ -210,6 +219,22 @@ export async function decodeImage(bytes: Uint8Array, limits: ImageLimits = DEFAU
     }
     if ((meta.pages ?? 1) > 1) {
       throw new ImageInputError('unsupported_format', `expected a still ${FORMAT_NAME[format]} image, got an animated one with ${meta.pages} frames`);
+    }
+    // Shape gates before the pixel cap: both come from the header, so a refusal costs
+    // milliseconds instead of a decode that would run to the time budget.
+    const maxSide = limits.maxInputSide ?? DEFAULT_IMAGE_LIMITS.maxInputSide;
+    if (w > maxSide || h > maxSide) {
+      throw new ImageInputError(
+        'too_large',
+        `expected at most ${maxSide} px a side, got a ${w}×${h} ${FORMAT_NAME[format]}; scale the photo down and try again`,
+      );
+    }
+    const maxAspect = limits.maxAspectRatio ?? DEFAULT_IMAGE_LIMITS.maxAspectRatio;
+    if (Math.max(w, h) / Math.min(w, h) > maxAspect) {
+      throw new ImageInputError(
+        'invalid_image',
+        `expected a photo no more elongated than ${maxAspect}:1, got a ${w}×${h} ${FORMAT_NAME[format]}; send a photo of the card, not a strip`,
+      );
     }
     if (w * h > limits.maxInputPixels) {
       throw new ImageInputError(

@@ -230,8 +230,8 @@ describe('decodeImage accepts JPEG, PNG and WebP', () => {
   });
 
   it('defaults match the reader configuration', () => {
-    const { maxInputBytes, maxInputPixels, timeoutMs } = configDefaults('limits');
-    expect(DEFAULT_IMAGE_LIMITS).toEqual({ maxInputBytes, maxInputPixels, timeoutMs });
+    const { maxInputBytes, maxInputPixels, timeoutMs, maxInputSide, maxAspectRatio } = configDefaults('limits');
+    expect(DEFAULT_IMAGE_LIMITS).toEqual({ maxInputBytes, maxInputPixels, timeoutMs, maxInputSide, maxAspectRatio });
   });
 });
 
