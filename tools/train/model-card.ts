@@ -120,7 +120,8 @@ Conv 3×3 blocks 32-64-96-128 with batch norm and max-pooling (32 px high → 1,
 900000…${900000 + input.valCount - 1}). Each line is drawn as SVG and rendered by sharp/librsvg with the system fonts:
 
 - **Texts**: card numbers in every usual grouping (4-4-4-4, 4-6-5, 4-6-4, 4-4-4-4-3, 6-13, 4-4-5, unspaced 15/16/19)
-  with random digits, plus the pieces a detector makes when it splits a number and short digit runs;
+  with random digits, plus the pieces a detector makes when it splits a number (single 4-digit groups are
+  15% of number lines: PP-OCR boxes each group of a spaced number on its own) and short digit runs;
   dates \`MM/YY\`, \`MM/YYYY\`, ranges, with or without labels before or after (VALID THRU, GOOD THRU, EXPIRES,
   EXPIRES END, VALID UNTIL, EXP, VALID FROM, MEMBER SINCE, MM/YY, MONTH/YEAR…), labels sometimes smaller;
   upper-case names (initials, apostrophes, hyphens, titles, suffixes; 30% random letter strings so letters,
@@ -130,14 +131,20 @@ Conv 3×3 blocks 32-64-96-128 with batch norm and max-pooling (32 px high → 1,
   shadow), tipped in ink, silver or gold, or un-inked (relief only); *foil* 12% — gold or silver gradients with
   a specular sheen, mostly on dark faces; *flat* 28% — ink in ~30 sans, serif, condensed, mono faces and weights;
   *OCR-A* 13% — the fonts-ocr-a faces; *OCR-B-like* 13% — monospaced sans (DejaVu Sans Mono, Liberation Mono;
-  Debian ships no OCR-B font). Embossed print uses heavy mono and condensed faces as Farrington-7B stand-ins.
+  Debian ships no OCR-B font) and, for 40% of digit lines, the generator's OCR-B-like stroke glyphs.
+  Embossed digit lines are drawn with the Farrington-7B-like stroke glyphs of \`tools/generator/farrington.ts\`
+  in 60% of cases (pitch 0.9–1.18, wide group gaps), heavy mono and condensed fonts otherwise; 40% of embossed
+  lines have a second lamp (another specular light from another azimuth and elevation).
 - **Card art**: two-colour gradients on dark or light faces, circles, guilloche waves, bands, turbulence textures
-  (marble, paper, brushed metal), halftone dots; low-contrast ink 8%; glare (a soft white ellipse) 20%.
-- **Detector noise**: the crop box is loose or tight on every side (−6…+90% of the text height left/right,
-  −10…+45% top/bottom), a residual rotation of ±4° and shear of ±7°, horizontal stretch 0.8–1.25, bits of a
-  neighbouring line (name above, small digits below) in 30% of crops.
-- **Camera**: the crop seen 12–48 px high (then scaled to 32: blur of low resolution), Gaussian blur, sensor
-  noise, JPEG quality 30–95.
+  (marble, paper, brushed metal), photo-like blurred colour blobs (bokeh, landscapes), halftone dots; low-contrast
+  ink 8%; glare 30% (a soft white ellipse, or a long reflected streak across the line at an angle).
+- **Detector noise**: the crop box is loose or tight on every side: 25% of crops hug or clip the glyphs left/right
+  (−8…+8% of the text height), 30% top/bottom (−13…+6%), the others −4…+90% left/right and −4…+50% top/bottom
+  (v1 read 16/30 real-dev numbers from the detector's boxes, 21/30 with 25% more margin, 1/30 with 10% less:
+  it had learned to need a margin); a residual rotation of ±4° and shear of ±7°, horizontal stretch 0.8–1.25,
+  bits of a neighbouring line (name above, small digits below) in 30% of crops.
+- **Camera**: the crop seen 12–48 px high (65%) or sharp at 40–96 px (35%: renders and close-ups), then scaled to
+  32; Gaussian blur (45%), sensor noise, JPEG quality 30–95.
 - **Online augmentation** in training: width scale 0.8–1.2, ±3 px edge jitter, contrast/brightness, 15%
   inversion, Gaussian noise.
 

@@ -10,7 +10,14 @@
  *                    and evaluates it against PP-OCRv4 on held-out generated lines (tools/train/evaluate.ts);
  *   6. model card  — functions/adapters/ocr/crnn/MODEL_CARD.md from the reports.
  *
- * Options: `--train-count 24000 --val-count 1500 --det-photos 320 --minutes 42 --finetune-minutes 25 --work .tmp/crnn --skip-lines`
+ * Steps 1–2 run while step 3 trains: the trainer starts once the first crops are written and takes in
+ * the growing pack every epoch (train.py reloads it), so rendering costs no extra wall-clock time;
+ * fine-tuning waits for the detector crops. The data is deterministic from the seeds; what the
+ * trainer has seen by a given minute depends on the machine's load (the budget is wall-clock).
+ *
+ * Options: `--train-count 20000 --val-count 1500 --det-photos 320 --minutes 45 --finetune-minutes 20 --work .tmp/crnn --skip-lines
+ * --real-dev ../shared/corpus/real-dev-v1` (`--real-dev` names the real specimen photos the model is validated
+ * on, never trained on; skipped when absent)
  * (`--skip-lines` reuses crops already in the work folder; `--install-from RUN --lines-seconds S` installs,
  * evaluates and describes a model trained earlier by the same steps). Not part of `npm test`.
  */
@@ -65,14 +72,29 @@ export const CARD_CRNN_MODEL = {
   return { sha256, bytes: bytes.byteLength };
 }
 
+/** Resolves once `index` lists `count` crops (or the writer has finished, or failed: then it throws). */
+async function waitForLines(index: string, count: number, writer: Promise<void>): Promise<void> {
+  let finished = false;
+  writer.then(() => (finished = true), () => (finished = true));
+  for (;;) {
+    if (existsSync(index) && (await readFile(index, 'utf8')).split('\n').length > count) return;
+    if (finished) {
+      await writer;
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      'train-count': { type: 'string', default: '24000' },
+      'train-count': { type: 'string', default: '20000' },
       'val-count': { type: 'string', default: '1500' },
-      'det-photos': { type: 'string', default: '320' },
-      minutes: { type: 'string', default: '42' },
-      'finetune-minutes': { type: 'string', default: '25' },
+      'det-photos': { type: 'string', default: '400' },
+      minutes: { type: 'string', default: '45' },
+      'finetune-minutes': { type: 'string', default: '20' },
+      'real-dev': { type: 'string', default: join('..', 'shared', 'corpus', 'real-dev-v1') },
       work: { type: 'string', default: join(ROOT, '.tmp', 'crnn') },
       'skip-lines': { type: 'boolean', default: false },
       'eval-per-face': { type: 'string', default: '100' },
@@ -93,13 +115,20 @@ async function main(): Promise<void> {
     onnx = join(from, 'card-crnn-v1.onnx');
     for (const r of ['train-report.json', 'finetune-report.json']) if (existsSync(join(from, r))) reports.push(join(from, r));
   } else {
+    let data: Promise<void> = Promise.resolve();
     if (!values['skip-lines']) {
-      process.stderr.write('train: 1/6 rendering line crops\n');
+      process.stderr.write('train: 1/6 rendering line crops (validation first, then training crops while the trainer runs)\n');
       await writeLines(join(work, 'val'), Number(values['val-count']), VAL_SEED);
-      await writeLines(join(work, 'train'), Number(values['train-count']), TRAIN_SEED);
-      process.stderr.write('train: 2/6 cutting detector crops from generated card photos\n');
-      if (Number(values['det-photos']) > 0) await writeDetectorLines(join(work, 'det'), Number(values['det-photos']), DET_SEED);
-      linesS = (Date.now() - t0) / 1000;
+      data = (async () => {
+        await writeLines(join(work, 'train'), Number(values['train-count']), TRAIN_SEED);
+        process.stderr.write('train: 2/6 cutting detector crops from generated card photos\n');
+        if (Number(values['det-photos']) > 0) await writeDetectorLines(join(work, 'det'), Number(values['det-photos']), DET_SEED);
+        linesS = (Date.now() - t0) / 1000;
+        process.stderr.write(`train: line crops done in ${(linesS / 60).toFixed(1)} min\n`);
+      })();
+      // A failed render must stop the run, not leave the trainer on a pack that no longer grows.
+      data.catch(() => undefined);
+      await waitForLines(join(work, 'train', 'lines.jsonl'), Math.min(1000, Number(values['train-count'])), data);
     }
     process.stderr.write('train: 3/6 training on rendered lines\n');
     const phase1 = join(work, 'phase1.onnx');
@@ -109,6 +138,7 @@ async function main(): Promise<void> {
       '--out', phase1, '--report', reports[0]!, '--minutes', values.minutes!, '--threads', '1', '--batch', '32', '--lr', '1.5e-3',
     ]);
     onnx = phase1;
+    await data;
     if (Number(values['finetune-minutes']) > 0 && existsSync(join(work, 'det', 'lines.jsonl'))) {
       process.stderr.write('train: 4/6 fine-tuning with the detector crops mixed in\n');
       reports.push(join(work, 'finetune-report.json'));
@@ -129,7 +159,7 @@ async function main(): Promise<void> {
     '--import', 'tsx', join('tools', 'train', 'evaluate.ts'), '--per-face', values['eval-per-face']!, '--out', evalReport, '--model', modelPath,
   ]);
   // Validation on real specimen photos when the shared corpus is on this machine (never used for training).
-  const realDir = '../shared/corpus/real-dev-v1';
+  const realDir = values['real-dev']!;
   const realReport = join(work, 'real-dev-report.json');
   const hasReal = existsSync(join(realDir, 'truth.json'));
   if (hasReal) await run(process.execPath, ['--import', 'tsx', join('tools', 'train', 'real-dev-check.ts'), realDir, '--out', realReport]);

@@ -307,6 +307,11 @@ def main():
         if len(grown) > len(train):
             print(f"train set grew to {len(grown)} crops", flush=True)
             train = grown
+        if len(train) < args.batch:
+            # The pack is still being started by the renderer: wait for crops (the budget runs on).
+            time.sleep(2)
+            done = (time.time() - t0) >= budget_s > 0
+            continue
         for idx in batches(train, args.batch, rng):
             frac = (time.time() - t0) / budget_s if budget_s > 0 else step / args.steps
             if frac >= 1.0:
