@@ -20,6 +20,7 @@ export const ERROR_CODES = [
   'validation',
   'unauthorized',
   'not_found',
+  'method_not_allowed',
   'conflict',
   'payload_too_large',
   'unsupported_media_type',

@@ -93,7 +93,8 @@ describe('behind API Gateway (hono/aws-lambda, HTTP API payload v2)', () => {
 
   it('reads the JWT authorizer claims from the Lambda event and refuses events without them', async () => {
     const { app, results } = setup({ auth: { mode: 'gateway' } });
-    await results.create(makeRecord(ID, 'done'));
+    // The caller's own scan (a non-admin sees only those).
+    await results.create(makeRecord(ID, 'done', { owner: 'u-1' }));
     const lambda = handle(app);
     type LambdaEvent = Parameters<typeof lambda>[0];
     type LambdaContext = Parameters<typeof lambda>[1];
@@ -127,6 +128,7 @@ describe('POST /v1/scans', () => {
         fields: expect.objectContaining({ key: `uploads/${created.id}.webp` }),
         expiresAt: expect.any(String),
         maxBytes: configDefaults('limits').maxInputBytes,
+        maxMB: 15,
       },
     });
     expect(results.records.get(created.id)).toMatchObject({ status: 'awaiting_upload', key: `uploads/${created.id}.webp` });
@@ -177,7 +179,10 @@ describe('POST /v1/scans', () => {
       body: 'contentType=image/jpeg',
     });
     expect(text.status).toBe(415);
-    expect((await body(text)).error.code).toBe('unsupported_media_type');
+    const refused = await body(text);
+    expect(refused.error.code).toBe('unsupported_media_type');
+    // The message names the type the route takes and the one that arrived.
+    expect(refused.error.message).toBe('expected Content-Type: application/json, got text/plain');
 
     const huge = JSON.stringify({ filename: 'a', pad: 'x'.repeat(64 * 1024) });
     const big = await app.request('/v1/scans', {
@@ -227,8 +232,42 @@ describe('GET /v1/scans/{id}', () => {
       error: null,
       createdAt: '2026-01-01T00:00:00.000Z',
       updatedAt: '2026-01-01T00:00:00.000Z',
-      timingsMs: { preprocess: { decode: 20, total: 120 }, read: { total: 800 } },
+      geometry: null,
+      // The end-to-end total adds up the stages (the read stage's own total is only its part).
+      timingsMs: { preprocess: { decode: 20, total: 120 }, read: { total: 800 }, total: 920 },
     });
+  });
+
+  it('returns the geometry the read stage stored: photo size, card outline and field quads only', async () => {
+    const { app, results } = setup();
+    const corners = [[100, 80], [900, 96], [890, 600], [92, 584]];
+    const pan = [[150, 330], [820, 338], [819, 390], [149, 382]];
+    await results.create(
+      makeRecord(ID, 'done', {
+        outcome: 'partial',
+        card: { pan: '411111••••••1111', last4: '1111', brand: 'visa', expiry: null, name: null },
+        missing: { expiry: 'only_valid_from' },
+        geometry: {
+          rotation: 0,
+          box: { left: 92, top: 80, width: 808, height: 520 },
+          coverage: 0.4,
+          image: { width: 1000, height: 700 },
+          corners,
+          fields: { pan, expiry: [[1, 2], [3, 4]], bogus: pan },
+        },
+      } as never),
+    );
+    const view = await body(await app.request(`/v1/scans/${ID}`, { headers: AUTH }));
+    // A malformed quad (two points) and an unknown field are dropped; no box, rotation or coverage.
+    expect(view.geometry).toEqual({ image: { width: 1000, height: 700 }, corners, fields: { pan } });
+    const list = await body(await app.request('/v1/scans', { headers: AUTH }));
+    expect(list.items[0].geometry).toEqual(view.geometry);
+  });
+
+  it('answers null geometry for a record without a photo size (nothing to draw against)', async () => {
+    const { app, results } = setup();
+    await results.create(makeRecord(ID, 'done', { geometry: { corners: [[0, 0], [1, 0], [1, 1], [0, 1]] } } as never));
+    expect((await body(await app.request(`/v1/scans/${ID}`, { headers: AUTH }))).geometry).toBeNull();
   });
 
   it('answers 404 for an unknown id and 400 for a malformed one', async () => {
@@ -356,9 +395,35 @@ describe('headers', () => {
 
   it('answers unknown routes with a 404 {error}', async () => {
     const { app } = setup();
-    const res = await app.request('/nope');
-    expect(res.status).toBe(404);
-    expect((await body(res)).error.code).toBe('not_found');
+    for (const path of ['/nope', '/v1/nope', '/v1/scans/a/b', '/assets/nope.js']) {
+      const res = await app.request(path, { headers: AUTH });
+      expect(res.status, path).toBe(404);
+      expect(res.headers.get('content-type'), path).toMatch(/^application\/json/);
+      expect((await body(res)).error.code, path).toBe('not_found');
+    }
+  });
+
+  it('answers a method a route does not take with 405 {error} and Allow', async () => {
+    const { app } = setup();
+    const cases: Array<[string, string, string]> = [
+      ['PUT', '/v1/scans', 'GET, HEAD, POST'],
+      ['DELETE', '/v1/scans', 'GET, HEAD, POST'],
+      ['PATCH', `/v1/scans/${ID}`, 'DELETE, GET, HEAD'],
+      ['POST', `/v1/scans/${ID}`, 'DELETE, GET, HEAD'],
+      ['POST', '/healthz', 'GET, HEAD'],
+      ['DELETE', '/', 'GET, HEAD'],
+      ['POST', '/openapi.json', 'GET, HEAD'],
+    ];
+    for (const [method, path, allow] of cases) {
+      const res = await app.request(path, { method, headers: AUTH });
+      expect(res.status, `${method} ${path}`).toBe(405);
+      expect(res.headers.get('allow'), `${method} ${path}`).toBe(allow);
+      const err = (await body(res)).error;
+      expect(err.code).toBe('method_not_allowed');
+      expect(err.message).toContain(allow);
+    }
+    // /v1 still authenticates first: no route list for an anonymous caller.
+    expect((await app.request('/v1/scans', { method: 'PUT' })).status).toBe(401);
   });
 });
 
@@ -409,8 +474,15 @@ describe('OpenAPI document', () => {
     expect(Object.keys(doc.paths['/v1/scans']).sort()).toEqual(['get', 'post']);
     expect(Object.keys(doc.paths['/v1/scans/{id}']).sort()).toEqual(['delete', 'get']);
     expect(Object.keys(doc.components.schemas)).toEqual(
-      expect.arrayContaining(['Scan', 'ScanList', 'CreatedScan', 'CreateScanRequest', 'UploadTarget', 'Error', 'Card']),
+      expect.arrayContaining(['Scan', 'ScanList', 'CreatedScan', 'CreateScanRequest', 'UploadTarget', 'Error', 'Card', 'CardGeometry', 'Timings']),
     );
+    expect(Object.keys(doc.components.schemas.Scan.properties)).toEqual(expect.arrayContaining(['geometry', 'timingsMs']));
+    expect(Object.keys(doc.components.schemas.Timings.properties)).toEqual(['preprocess', 'read', 'total']);
+    expect(doc.components.schemas.UploadTarget.required).toEqual(expect.arrayContaining(['maxBytes', 'maxMB']));
+    expect(doc.components.schemas.Error.properties.error.properties.code.enum).toContain('method_not_allowed');
+    for (const op of [doc.paths['/v1/scans'].get, doc.paths['/v1/scans'].post, doc.paths['/v1/scans/{id}'].get]) {
+      expect(Object.keys(op.responses)).toContain('405');
+    }
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(doc.paths['/v1/scans'].post.security).toEqual([{ bearerAuth: [] }]);
     expect(doc.paths['/healthz'].get.security).toBeUndefined();
@@ -423,7 +495,64 @@ describe('OpenAPI document', () => {
   });
 });
 
+describe('one upload limit everywhere', () => {
+  it('states config limits.maxInputBytes in bytes and MB in the create response, the OpenAPI text and the page', async () => {
+    const config = loadConfig(['api', 'limits'], { CARDOCR_MAX_INPUT_BYTES: String(12 * 1024 * 1024) });
+    const { app } = setup({ config });
+    const created = await body(await app.request('/v1/scans', { method: 'POST', headers: AUTH }));
+    expect(created.upload.maxBytes).toBe(12 * 1024 * 1024);
+    expect(created.upload.maxMB).toBe(12);
+    const html = await (await app.request('/')).text();
+    const meta = /<meta name="cardocr-config" content="([^"]*)">/.exec(html)?.[1] ?? '';
+    const pageConfig = JSON.parse(meta.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&'));
+    expect(pageConfig.maxInputBytes).toBe(12 * 1024 * 1024);
+    expect(pageConfig.acceptedTypes).toEqual(['image/jpeg', 'image/png', 'image/webp']);
+  });
+
+  it('describes a limit the same way in every message', async () => {
+    const { describeLimit, limitMB } = await import('../../functions/handlers/api/error-mapping.js');
+    expect(describeLimit(15 * 1024 * 1024)).toBe('15 MB (15728640 bytes)');
+    expect(limitMB(15_794_176)).toBe(15.1);
+  });
+});
+
 describe('web page', () => {
+  function pageConfigOf(html: string): any {
+    const meta = /<meta name="cardocr-config" content="([^"]*)">/.exec(html)?.[1];
+    if (!meta) throw new Error('no cardocr-config meta tag');
+    return JSON.parse(meta.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&'));
+  }
+
+  it('tells the page to use a bearer token locally', async () => {
+    const { app } = setup();
+    const res = await app.request('/');
+    expect(pageConfigOf(await res.text()).auth).toEqual({ mode: 'token' });
+    expect(res.headers.get('content-security-policy')).toContain("img-src 'self' blob:");
+  });
+
+  it('tells the page to sign in with authorization code + PKCE behind the gateway, and lets it call only the token endpoint', async () => {
+    const config = loadConfig(['api', 'limits'], {
+      CARDOCR_SIGNIN_DOMAIN: 'https://cardocr-abc.auth.eu-west-1.amazoncognito.com',
+      CARDOCR_SIGNIN_CLIENT_ID: 'client-123',
+    });
+    const { app } = setup({ config, auth: { mode: 'gateway' } });
+    const res = await app.request('/');
+    expect(pageConfigOf(await res.text()).auth).toEqual({
+      mode: 'oauth',
+      clientId: 'client-123',
+      scopes: ['openid', 'email'],
+      authorize: 'https://cardocr-abc.auth.eu-west-1.amazoncognito.com/oauth2/authorize',
+      token: 'https://cardocr-abc.auth.eu-west-1.amazoncognito.com/oauth2/token',
+      logout: 'https://cardocr-abc.auth.eu-west-1.amazoncognito.com/logout',
+    });
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("connect-src 'self' https://cardocr-abc.auth.eu-west-1.amazoncognito.com");
+    expect(csp).toContain("form-action 'none'");
+    // The same settings with the local bearer token: the page keeps asking for the token.
+    const local = setup({ config });
+    expect(pageConfigOf(await (await local.app.request('/')).text()).auth).toEqual({ mode: 'token' });
+  });
+
   it('serves the page under a strict CSP, with its script and styles from the same origin', async () => {
     const { app } = setup({ config: loadConfig(['api', 'limits'], { CARDOCR_UPLOAD_ORIGINS: 'https://bucket.s3.eu-west-1.amazonaws.com' }) });
     const res = await app.request('/');

@@ -15,12 +15,12 @@ import type { ScanRecord } from '../../core/record.js';
 import { createScanService, type ScanService } from '../../core/scan-service.js';
 import { configDefaults, type ApiConfig, type LimitsConfig } from '../../core/config.js';
 import { authMiddleware, type AuthOptions, type AuthVariables } from './auth.js';
-import { errorResponse, toErrorResponse } from './error-mapping.js';
+import { errorResponse, limitMB, methodNotAllowed, toErrorResponse } from './error-mapping.js';
 import { registerOpenApi } from './openapi.js';
 import { rateLimit, type RateLimitOptions } from './rate-limit.js';
 import { createScanRoute, deleteScanRoute, getScanRoute, healthRoute, listScansRoute } from './routes.js';
-import type { ScanView } from './schemas.js';
-import { registerWebPage } from './web/page.js';
+import type { GeometryView, ScanView } from './schemas.js';
+import { pageConfigFrom, registerWebPage } from './web/page.js';
 
 export type { AuthOptions } from './auth.js';
 
@@ -48,6 +48,56 @@ export type ApiEnv = { Variables: AuthVariables };
 /** Largest JSON request body, bytes: the API only takes small JSON documents. */
 const MAX_JSON_BYTES = 16 * 1024;
 
+type Point = [number, number];
+
+/** A quad of four finite points, or undefined for anything else (a store is not trusted blindly). */
+function quadOf(value: unknown): Point[] | undefined {
+  if (!Array.isArray(value) || value.length !== 4) return undefined;
+  const points: Point[] = [];
+  for (const p of value) {
+    if (!Array.isArray(p) || p.length !== 2) return undefined;
+    const [x, y] = p as unknown[];
+    if (typeof x !== 'number' || typeof y !== 'number' || !Number.isFinite(x) || !Number.isFinite(y)) return undefined;
+    points.push([Math.round(x * 10) / 10, Math.round(y * 10) / 10]);
+  }
+  return points;
+}
+
+/**
+ * The geometry the read stage stored (`record.geometry`, the reader's CardGeometry): only
+ * the photo size, the card outline and the field quads leave the API — coordinates, never
+ * pixels or digits. Null when the record has none (not read yet, or an older record).
+ */
+function toGeometryView(record: ScanRecord): GeometryView | null {
+  const raw: unknown = (record as ScanRecord & { geometry?: unknown }).geometry;
+  if (typeof raw !== 'object' || raw === null) return null;
+  const g = raw as { image?: { width?: unknown; height?: unknown }; corners?: unknown; fields?: Record<string, unknown> };
+  const width = g.image?.width;
+  const height = g.image?.height;
+  if (typeof width !== 'number' || typeof height !== 'number' || !(width > 0) || !(height > 0)) return null;
+  const corners = quadOf(g.corners);
+  const fields: NonNullable<GeometryView['fields']> = {};
+  for (const name of ['pan', 'expiry', 'name'] as const) {
+    const quad = quadOf(g.fields?.[name]);
+    if (quad) fields[name] = quad;
+  }
+  return {
+    image: { width: Math.round(width), height: Math.round(height) },
+    ...(corners ? { corners } : {}),
+    ...(Object.keys(fields).length > 0 ? { fields } : {}),
+  };
+}
+
+/** The stages' timings and their end-to-end total (the sum of the stage totals). */
+function toTimingsView(timings: ScanRecord['timingsMs']): ScanView['timingsMs'] {
+  const stages = [timings.preprocess?.['total'], timings.read?.['total']].filter((t): t is number => typeof t === 'number');
+  return {
+    ...(timings.preprocess ? { preprocess: { ...timings.preprocess } } : {}),
+    ...(timings.read ? { read: { ...timings.read } } : {}),
+    ...(stages.length > 0 ? { total: Math.round(stages.reduce((a, b) => a + b, 0) * 10) / 10 } : {}),
+  };
+}
+
 /**
  * The API's view of a record: only the documented fields, and every free-text field passed
  * through `redactPans` once more, so that even a store holding a full PAN by mistake could
@@ -74,10 +124,8 @@ function toScanView(record: ScanRecord): ScanView {
     error: record.error ? { code: record.error.code, message: redactPans(record.error.message) } : null,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
-    timingsMs: {
-      ...(record.timingsMs.preprocess ? { preprocess: { ...record.timingsMs.preprocess } } : {}),
-      ...(record.timingsMs.read ? { read: { ...record.timingsMs.read } } : {}),
-    },
+    geometry: toGeometryView(record),
+    timingsMs: toTimingsView(record.timingsMs),
   };
 }
 
@@ -160,6 +208,7 @@ export function createApiApp(deps: ApiAppDeps): OpenAPIHono<ApiEnv> {
           ...(upload.headers ? { headers: { ...upload.headers } } : {}),
           expiresAt: upload.expiresAt,
           maxBytes: upload.maxBytes,
+          maxMB: limitMB(upload.maxBytes),
         },
       },
       201,
@@ -192,9 +241,30 @@ export function createApiApp(deps: ApiAppDeps): OpenAPIHono<ApiEnv> {
   app.openapi(healthRoute, (c) => c.json({ status: 'ok' as const }, 200));
 
   registerOpenApi(app);
-  registerWebPage(app, { uploadOrigins: config.api.uploadOrigins });
+  registerWebPage(app, {
+    uploadOrigins: config.api.uploadOrigins,
+    config: pageConfigFrom(config, deps.auth.mode),
+  });
 
-  app.notFound((c) => errorResponse(c, 'not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
+  // 405 with Allow for a path served with other methods, 404 for the rest; JSON either way.
+  const routes = app.routes
+    .filter((r) => r.method !== 'ALL')
+    .map((r) => ({ method: r.method, pattern: routePattern(r.path) }));
+  app.notFound((c) => {
+    const path = new URL(c.req.url).pathname;
+    const allowed = routes.filter((r) => r.pattern.test(path)).map((r) => r.method);
+    if (allowed.length > 0) return methodNotAllowed(c, allowed);
+    return errorResponse(c, 'not_found', `no route for ${c.req.method} ${path}; see /openapi.json for the API`);
+  });
   app.onError((err, c) => toErrorResponse(err, c, log));
   return app;
+}
+
+/** A Hono route path (`/v1/scans/:id`) as a regex over request paths. */
+function routePattern(path: string): RegExp {
+  const source = path
+    .split('/')
+    .map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('/');
+  return new RegExp(`^${source}/?$`);
 }

@@ -21,6 +21,7 @@ const STATUS_BY_CODE: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
   validation: 400,
   unauthorized: 401,
   not_found: 404,
+  method_not_allowed: 405,
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
@@ -33,15 +34,41 @@ const CODE_BY_STATUS: Readonly<Record<number, ErrorCode>> = {
   400: 'validation',
   401: 'unauthorized',
   404: 'not_found',
+  405: 'method_not_allowed',
   409: 'conflict',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
   429: 'rate_limited',
 };
 
+/** Bytes per MB as the API, the page and the reader state limits (1 MB = 1,048,576 bytes). */
+export const BYTES_PER_MB = 1024 * 1024;
+
+/** A size limit in MB, as users read it (`15`, or `15.5` for a limit that is not whole). */
+export function limitMB(bytes: number): number {
+  return Math.round((bytes / BYTES_PER_MB) * 10) / 10;
+}
+
+/** A size limit in words, the same figure everywhere: `15 MB (15728640 bytes)`. */
+export function describeLimit(bytes: number): string {
+  return `${limitMB(bytes)} MB (${bytes} bytes)`;
+}
+
 /** The `{error: {code, message}}` response for an error code; the message is PAN-redacted. */
 export function errorResponse(c: Context, code: ErrorCode, message: string, headers?: Record<string, string>): Response {
   return c.json({ error: { code, message: redactPans(message) } }, STATUS_BY_CODE[code], headers);
+}
+
+/**
+ * 405 for a path the app serves with other methods, with `Allow` listing them (HEAD comes
+ * with GET: Hono answers HEAD from the GET handler).
+ */
+export function methodNotAllowed(c: Context, allowed: readonly string[]): Response {
+  const methods = [...new Set(allowed.flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m])))].sort();
+  const path = new URL(c.req.url).pathname;
+  return errorResponse(c, 'method_not_allowed', `${c.req.method} is not allowed on ${path}; use ${methods.join(', ')}`, {
+    Allow: methods.join(', '),
+  });
 }
 
 /** Converts anything thrown by a route into an error response; logs only server-side faults. */
@@ -49,6 +76,11 @@ export function toErrorResponse(err: unknown, c: Context, log: Log): Response {
   if (err instanceof HTTPException) {
     // A middleware that built its own response (bearer auth's 401 with WWW-Authenticate) answers as is.
     if (err.res) return err.getResponse();
+    if (err.status === 415) {
+      // Hono's JSON validator refused the body's type: name the one the API takes.
+      const got = c.req.header('content-type') ?? 'none';
+      return errorResponse(c, 'unsupported_media_type', `expected Content-Type: application/json, got ${got}`);
+    }
     const code = CODE_BY_STATUS[err.status];
     if (code) return errorResponse(c, code, err.message || 'request rejected');
   }

@@ -24,6 +24,7 @@ const error = (description: string) => json(ErrorBody, description);
 /** Error responses every authenticated route can give. */
 const commonErrors = {
   401: error('Missing or invalid credentials.'),
+  405: error('This path does not take this method; the `Allow` header lists the ones it takes.'),
   429: error('Too many requests from this client; see Retry-After.'),
   500: error('Internal error (no details are exposed).'),
 } as const;
@@ -37,7 +38,9 @@ export const createScanRoute = createRoute({
   summary: 'Create a scan and get a signed upload target for its photo',
   description:
     'Creates a record in status awaiting_upload and returns a signed, expiring, size- and type-limited upload ' +
-    'target for a server-chosen key (uploads/<id>.<ext>). Uploading the photo there starts processing.',
+    'target for a server-chosen key (uploads/<id>.<ext>). Uploading the photo there starts processing. ' +
+    'The photo limit is config limits.maxInputBytes, returned as `upload.maxBytes` and `upload.maxMB`; check it ' +
+    'before creating the scan (the web page does), so a refused photo leaves no record.',
   security,
   request: {
     body: { required: false, content: { 'application/json': { schema: CreateScanBody } } },
@@ -45,8 +48,8 @@ export const createScanRoute = createRoute({
   responses: {
     201: json(CreatedScanSchema, 'Scan created; upload the photo to `upload`.'),
     400: error('Invalid body.'),
-    413: error('Body too large.'),
-    415: error('Body is not JSON.'),
+    413: error('Body too large (the API takes JSON documents up to 16 KiB).'),
+    415: error('Body is not JSON: send Content-Type: application/json.'),
     ...commonErrors,
   },
 });
@@ -55,7 +58,7 @@ export const getScanRoute = createRoute({
   method: 'get',
   path: '/v1/scans/{id}',
   tags: ['scans'],
-  summary: 'Get a scan: status and masked card fields',
+  summary: 'Get a scan: status, masked card fields, where they are on the photo, timings',
   security,
   request: { params: ScanIdParam },
   responses: {

@@ -54,7 +54,8 @@ export const UploadTargetSchema = z
       .openapi({ description: 'POST: send as multipart/form-data with these fields first and the photo last, as field `file`.' }),
     headers: z.record(z.string(), z.string()).optional().openapi({ description: 'PUT: send these headers with the raw photo.' }),
     expiresAt: z.string().openapi({ format: 'date-time' }),
-    maxBytes: z.number().int().positive(),
+    maxBytes: z.number().int().positive().openapi({ description: 'Largest accepted photo, bytes (config limits.maxInputBytes).' }),
+    maxMB: z.number().positive().openapi({ description: 'The same limit in MB (1 MB = 1,048,576 bytes), as the page and errors state it.' }),
   })
   .openapi('UploadTarget');
 
@@ -76,6 +77,39 @@ export const CardSchema = z
   })
   .openapi('Card');
 
+/** A point `[x, y]` in pixels of the oriented source photo. */
+const PointSchema = z.tuple([z.number(), z.number()]);
+/** Four points, clockwise from the top-left corner of the card (or field) as read. */
+const QuadSchema = z.array(PointSchema).length(4).openapi('Quad', {
+  description: 'Four [x, y] points in photo pixels, clockwise from the top-left as the card reads.',
+});
+
+export const GeometrySchema = z
+  .object({
+    image: z
+      .object({ width: z.number().int().positive(), height: z.number().int().positive() })
+      .openapi({ description: 'Size of the photo the points refer to, after EXIF orientation (what a browser shows).' }),
+    corners: QuadSchema.optional().openapi({ description: "The card's outline; absent when no outline was found." }),
+    fields: z
+      .object({ pan: QuadSchema.optional(), expiry: QuadSchema.optional(), name: QuadSchema.optional() })
+      .optional()
+      .openapi({ description: 'Where each reported or found field is on the photo.' }),
+  })
+  .openapi('CardGeometry', {
+    description: 'Where the card and its fields were found: geometry only, no pixels and no digits.',
+  });
+
+export const TimingsSchema = z
+  .object({
+    preprocess: z.record(z.string(), z.number()).optional().openapi({ description: 'Finding the card, ms by step.' }),
+    read: z.record(z.string(), z.number()).optional().openapi({ description: 'Reading the card, ms by step.' }),
+    total: z
+      .number()
+      .optional()
+      .openapi({ description: "End to end: the stages' totals added up, ms (time spent waiting in queues excluded)." }),
+  })
+  .openapi('Timings', { description: 'Per-stage timings, ms, by step (each stage has a `total`), and the end-to-end `total`.' });
+
 export const ScanSchema = z
   .object({
     id: z.string(),
@@ -91,9 +125,10 @@ export const ScanSchema = z
     error: z.object({ code: z.enum(ERROR_CODES), message: z.string() }).nullable().openapi({ description: 'Why the scan failed.' }),
     createdAt: z.string().openapi({ format: 'date-time' }),
     updatedAt: z.string().openapi({ format: 'date-time' }),
-    timingsMs: z
-      .object({ preprocess: z.record(z.string(), z.number()).optional(), read: z.record(z.string(), z.number()).optional() })
-      .openapi({ description: 'Per-stage timings, ms, by step (each stage has a `total`).' }),
+    geometry: GeometrySchema.nullable().openapi({
+      description: 'Where the card and its fields were found on the photo; null until read or when nothing was located.',
+    }),
+    timingsMs: TimingsSchema,
   })
   .openapi('Scan');
 
@@ -121,3 +156,4 @@ export const HealthSchema = z.object({ status: z.literal('ok') }).openapi('Healt
 export type ScanView = z.infer<typeof ScanSchema>;
 export type CreatedScanView = z.infer<typeof CreatedScanSchema>;
 export type ScanListView = z.infer<typeof ScanListSchema>;
+export type GeometryView = z.infer<typeof GeometrySchema>;

@@ -12,12 +12,18 @@ export const STYLES = String.raw`:root {
   --accent: #0b5fff;
   --accent-fg: #ffffff;
   --danger: #b3261e;
+  --warn: #9a5b00;
+  --ok: #1e7a34;
+  --pan: #0b5fff;
+  --expiry: #b0006d;
+  --name: #007a6c;
+  --outline: #ffd400;
   font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif;
   color: var(--fg);
   background: var(--bg);
 }
 @media (prefers-color-scheme: dark) {
-  :root { --bg: #111418; --fg: #e8eaed; --muted: #a0a8b4; --card: #1b1f24; --line: #343a42; --accent: #6ea0ff; --accent-fg: #0b0d10; --danger: #ff8a80; }
+  :root { --bg: #111418; --fg: #e8eaed; --muted: #a0a8b4; --card: #1b1f24; --line: #343a42; --accent: #6ea0ff; --accent-fg: #0b0d10; --danger: #ff8a80; --warn: #ffb74d; --ok: #7bd88f; --pan: #6ea0ff; --expiry: #ff7ac6; --name: #4fd8c4; }
 }
 * { box-sizing: border-box; }
 [hidden] { display: none !important; }
@@ -64,4 +70,52 @@ dd { margin: 0; font-weight: 600; overflow-wrap: anywhere; }
 .scan-pan { font-family: ui-monospace, "DejaVu Sans Mono", monospace; overflow-wrap: anywhere; }
 .scan-meta { color: var(--muted); font-size: 0.8125rem; }
 code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
+.skip { position: absolute; left: -999px; top: 0; background: var(--card); color: var(--accent); padding: 0.5rem 1rem; z-index: 10; }
+.skip:focus { left: 0.5rem; }
+h2[tabindex="-1"]:focus { outline: none; }
+label.inline { display: inline; margin: 0; font-weight: 400; color: var(--muted); }
+select { font: inherit; padding: 0.45rem 0.5rem; min-height: 2.75rem; border: 1px solid var(--line); border-radius: 0.5rem; background: var(--bg); color: var(--fg); }
+button.small { padding: 0.2rem 0.75rem; min-height: 2.25rem; font-size: 0.875rem; }
+button.danger { background: var(--danger); border-color: var(--danger); color: var(--card); }
+.row.end { justify-content: flex-end; }
+.status { margin: 0.75rem 0 0; font-weight: 600; }
+.status:empty { display: none; }
+.batch { list-style: none; margin: 0.75rem 0 0; padding: 0; display: grid; gap: 0.5rem; }
+.batch-item { display: flex; gap: 0.75rem; align-items: center; padding: 0.5rem; border: 1px solid var(--line); border-radius: 0.5rem; }
+.batch-item.ok { border-color: color-mix(in srgb, var(--ok) 60%, var(--line)); }
+.batch-item.bad, .batch-item.refused { border-color: color-mix(in srgb, var(--danger) 60%, var(--line)); }
+.batch-body { display: grid; gap: 0.2rem; min-width: 0; flex: 1; justify-items: start; }
+.batch-body progress { width: 100%; }
+.batch-status { font-size: 0.875rem; color: var(--muted); overflow-wrap: anywhere; }
+.batch-item.refused .batch-status, .batch-item.bad .batch-status { color: var(--danger); }
+.file-name { font-weight: 600; overflow-wrap: anywhere; min-width: 0; }
+.thumb { width: 4rem; height: 2.5rem; object-fit: cover; border-radius: 0.3rem; flex: none; background: var(--line); display: block; }
+.thumb.placeholder { background: repeating-linear-gradient(135deg, var(--line) 0 6px, transparent 6px 12px); }
+.result-grid { display: grid; gap: 1rem; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); align-items: start; }
+@media (max-width: 40rem) { .result-grid { grid-template-columns: minmax(0, 1fr); } }
+.photo { margin: 0; }
+.photo-frame { position: relative; line-height: 0; border-radius: 0.5rem; overflow: hidden; background: var(--line); }
+.photo-img { display: block; width: 100%; height: auto; }
+.overlay { position: absolute; inset: 0; width: 100%; height: 100%; pointer-events: none; }
+.overlay .outline { fill: none; stroke: var(--outline); stroke-linejoin: round; }
+.overlay .field { fill: color-mix(in srgb, currentColor 12%, transparent); stroke: currentColor; }
+.overlay .field.missing { stroke-dasharray: 4 3; color: var(--warn); }
+.overlay .field-pan, .overlay .label-pan { color: var(--pan); }
+.overlay .field-expiry, .overlay .label-expiry { color: var(--expiry); }
+.overlay .field-name, .overlay .label-name { color: var(--name); }
+.overlay .label { fill: currentColor; stroke: #000; paint-order: stroke; font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-weight: 700; }
+.overlay .label.missing { color: var(--warn); }
+.swatch { display: inline-block; width: 0.8rem; height: 0.8rem; border-radius: 0.2rem; margin-right: 0.4rem; vertical-align: -0.05rem; border: 2px solid currentColor; }
+.swatch-pan { color: var(--pan); } .swatch-expiry { color: var(--expiry); } .swatch-name { color: var(--name); }
+.swatch.none { opacity: 0.35; border-style: dashed; }
+dd.missing { color: var(--warn); font-weight: 400; }
+.advice { margin: 0 0 0.75rem; padding: 0.6rem 0.75rem; border-radius: 0.5rem; border-left: 4px solid var(--warn); background: color-mix(in srgb, var(--warn) 10%, transparent); }
+.advice.bad { border-left-color: var(--danger); }
+.scan-open { flex: 1; min-width: 0; display: flex; gap: 0.75rem; align-items: center; text-align: left; background: none; border: none; color: inherit; font-weight: 400; padding: 0.25rem; min-height: 2.75rem; border-radius: 0.4rem; }
+.scan-open:hover { background: color-mix(in srgb, var(--accent) 6%, transparent); }
+.scan-status { font-size: 0.875rem; overflow-wrap: anywhere; }
+.scan-status.bad { color: var(--danger); }
+#more { margin-top: 0.75rem; width: 100%; }
+dialog { border: 1px solid var(--line); border-radius: 0.75rem; background: var(--card); color: var(--fg); max-width: min(28rem, calc(100vw - 2rem)); padding: 1rem; }
+dialog::backdrop { background: rgb(0 0 0 / 0.5); }
 `;
