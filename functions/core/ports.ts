@@ -48,6 +48,8 @@ export interface ObjectStore {
 }
 
 export interface ListScansQuery {
+  /** Only this owner's scans (a non-admin caller); all owners when omitted (an admin). */
+  readonly owner?: string;
   readonly status?: ScanStatus;
   readonly key?: string;
   /** 1..100 */
@@ -57,7 +59,7 @@ export interface ListScansQuery {
 }
 
 /** Patch applied by a transition; `status` is the new status. */
-export type ScanPatch = Partial<Omit<ScanRecord, 'id' | 'createdAt'>> & { status: ScanStatus };
+export type ScanPatch = Partial<Omit<ScanRecord, 'id' | 'owner' | 'createdAt'>> & { status: ScanStatus };
 
 /** Extra conditions of a {@link ResultStore.transition}. */
 export interface TransitionOptions {
@@ -85,6 +87,19 @@ export interface ResultStore {
    * Throws NotFoundError when the record does not exist. Returns the new record.
    */
   transition(id: string, from: readonly ScanStatus[], patch: ScanPatch, options?: TransitionOptions): Promise<ScanRecord>;
+}
+
+/**
+ * Counters behind the per-user quotas (a DynamoDB item with TTL on AWS, a SQLite row
+ * locally), so that a quota holds across Lambda instances and restarts.
+ */
+export interface QuotaCounter {
+  /**
+   * Adds one to the counter `key` unless it already holds `limit`; the counter may be purged
+   * after `expiresAt` (epoch seconds). Returns whether it was counted and the count after.
+   * Atomic: concurrent callers never push a counter past `limit`.
+   */
+  tryIncrement(key: string, limit: number, expiresAt: number): Promise<{ counted: boolean; count: number }>;
 }
 
 /** A job taken from a queue, leased until acked, retried or the lease runs out. */

@@ -70,6 +70,13 @@ export interface ReadHints {
 export interface ScanRecord {
   /** Opaque id (ULID-like, URL-safe). */
   readonly id: string;
+  /**
+   * Who the scan belongs to: the caller's principal (the JWT `sub` on AWS, the token's user
+   * locally) for scans created through the API; null for a photo dropped straight into the
+   * bucket or folder, which only an admin sees. Set once, never changed by a transition.
+   * Absent on records written before scans had owners: the same as null.
+   */
+  readonly owner?: string | null;
   /** Object key of the uploaded photo (`uploads/...`), or null before upload is known. */
   key: string | null;
   status: ScanStatus;
@@ -108,6 +115,8 @@ export interface StageLease {
 /** A fresh record in its first status, with no card data yet; expires `retentionDays` after `now`. */
 export function newScanRecord(init: {
   id: string;
+  /** The creating caller's principal; omitted or null for a photo dropped into the bucket. */
+  owner?: string | null;
   key: string | null;
   status: ScanStatus;
   now: Date;
@@ -116,6 +125,7 @@ export function newScanRecord(init: {
   const stamp = init.now.toISOString();
   return {
     id: init.id,
+    owner: init.owner ?? null,
     key: init.key,
     status: init.status,
     outcome: null,

@@ -47,20 +47,38 @@ export interface CreatedScan {
   readonly upload: UploadTarget;
 }
 
-/** The scan use-cases. */
+/**
+ * Who is calling, as the edge verified it. A caller sees only the scans it owns; an admin
+ * (a Cognito group on AWS, the operator's token locally) sees every scan, including photos
+ * dropped straight into the bucket (owner null).
+ */
+export interface Caller {
+  readonly principal: string;
+  readonly admin: boolean;
+}
+
+/** The scan use-cases. Each takes the verified caller: tenancy is decided here, not at the edge. */
 export interface ScanService {
-  /** Creates an `awaiting_upload` record and a signed upload target for a server-chosen key. */
-  createScan(input: CreateScanInput): Promise<CreatedScan>;
-  /** Throws NotFoundError for an unknown id. */
-  getScan(id: string): Promise<ScanRecord>;
-  /** Newest first, paged by an opaque cursor. */
-  listScans(query: ListScansQuery): Promise<{ items: ScanRecord[]; cursor?: string }>;
+  /** Creates an `awaiting_upload` record owned by the caller and a signed upload target for a server-chosen key. */
+  createScan(input: CreateScanInput, caller: Caller): Promise<CreatedScan>;
+  /**
+   * Throws NotFoundError for an unknown id and for another user's scan alike: a caller
+   * cannot tell "not yours" from "does not exist".
+   */
+  getScan(id: string, caller: Caller): Promise<ScanRecord>;
+  /** The caller's scans (every scan for an admin), newest first, paged by an opaque cursor. */
+  listScans(query: Omit<ListScansQuery, 'owner'>, caller: Caller): Promise<{ items: ScanRecord[]; cursor?: string }>;
   /**
    * Deletes the record and every image of the scan. Throws NotFoundError for an unknown id
-   * and ConflictError while the pipeline is working on it (its stages would write the
-   * images again or fail on a vanished record).
+   * or another user's scan, and ConflictError while the pipeline is working on it (its
+   * stages would write the images again or fail on a vanished record).
    */
-  deleteScan(id: string): Promise<void>;
+  deleteScan(id: string, caller: Caller): Promise<void>;
+}
+
+/** Whether `caller` may see `record`. */
+export function canSee(caller: Caller, record: Pick<ScanRecord, 'owner'>): boolean {
+  return caller.admin || (typeof record.owner === 'string' && record.owner === caller.principal);
 }
 
 /** Builds the scan service over the two storage ports. */
@@ -68,9 +86,10 @@ export function createScanService(deps: ScanServiceDeps): ScanService {
   const now = deps.now ?? (() => new Date());
   const newId = deps.newId ?? newScanId;
 
-  async function getScan(id: string): Promise<ScanRecord> {
+  async function getScan(id: string, caller: Caller): Promise<ScanRecord> {
     const record = await deps.results.get(id);
-    if (!record) throw new NotFoundError(`no scan with id ${id}`);
+    // One answer for both: a 403 would tell a caller that another user's scan exists.
+    if (!record || !canSee(caller, record)) throw new NotFoundError(`no scan with id ${id}`);
     return record;
   }
 
@@ -94,7 +113,7 @@ export function createScanService(deps: ScanServiceDeps): ScanService {
   }
 
   return {
-    async createScan(input) {
+    async createScan(input, caller) {
       const created = now();
       const id = newId(created.getTime());
       const contentType = input.contentType ?? DEFAULT_UPLOAD_TYPE;
@@ -105,19 +124,28 @@ export function createScanService(deps: ScanServiceDeps): ScanService {
         maxBytes: deps.uploads.maxBytes,
         expiresInSeconds: deps.uploads.expiresInSeconds,
       });
-      const record = newScanRecord({ id, key, status: 'awaiting_upload', now: created, retentionDays: deps.retentionDays });
+      const record = newScanRecord({
+        id,
+        owner: caller.principal,
+        key,
+        status: 'awaiting_upload',
+        now: created,
+        retentionDays: deps.retentionDays,
+      });
       await deps.results.create(record);
       return { record, upload };
     },
 
     getScan,
 
-    listScans(query) {
-      return deps.results.list(query);
+    listScans(query, caller) {
+      // The store filters by owner (an index on DynamoDB): a page never holds another user's scan.
+      const { owner: _ignored, ...rest } = query as ListScansQuery;
+      return deps.results.list(caller.admin ? rest : { ...rest, owner: caller.principal });
     },
 
-    async deleteScan(id) {
-      const record = await getScan(id);
+    async deleteScan(id, caller) {
+      const record = await getScan(id, caller);
       if (IN_FLIGHT_STATUSES.includes(record.status)) {
         throw new ConflictError(`scan ${id} is ${record.status}; delete it once it is done or failed`);
       }

@@ -7,6 +7,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoResultStore } from '../../functions/adapters/aws/dynamo-result-store.js';
+import { DynamoQuotaCounter } from '../../functions/adapters/aws/dynamo-quota-counter.js';
 import { S3ObjectStore } from '../../functions/adapters/aws/s3-object-store.js';
 import { SqsJobQueue } from '../../functions/adapters/aws/sqs-job-queue.js';
 import {
@@ -22,6 +23,7 @@ import {
 import { describeJobQueueContract } from './job-queue.contract.js';
 import { describeObjectStoreContract } from './object-store.contract.js';
 import { describeResultStoreContract } from './result-store.contract.js';
+import { describeQuotaCounterContract } from './quota-counter.contract.js';
 
 // One emulator pair for the file; each suite gets its own empty bucket or table.
 let s3: S3Emulator | undefined;
@@ -56,6 +58,14 @@ describeResultStoreContract('DynamoResultStore on dynalite', async () => {
   await ddb.createResultsTable(table);
   const client = ddb.client();
   return { store: new DynamoResultStore({ client, tableName: table }), close: async () => client.destroy() };
+});
+
+describeQuotaCounterContract('DynamoQuotaCounter on dynalite (results table items)', async () => {
+  const { ddb } = await emulators();
+  const table = uniqueName('contract-quota');
+  await ddb.createResultsTable(table);
+  const client = ddb.client();
+  return { counter: new DynamoQuotaCounter({ client, tableName: table }), close: async () => client.destroy() };
 });
 
 describe('S3ObjectStore presigned POST policy', () => {

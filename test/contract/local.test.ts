@@ -10,11 +10,13 @@ import { ValidationError } from '../../functions/core/errors.js';
 import { openSqlite } from '../../functions/adapters/local/sqlite.js';
 import { SqliteJobQueue } from '../../functions/adapters/local/sqlite-job-queue.js';
 import { SqliteResultStore } from '../../functions/adapters/local/sqlite-result-store.js';
+import { SqliteQuotaCounter } from '../../functions/adapters/local/sqlite-quota-counter.js';
 import { silentLog } from '../../functions/core/log.js';
 import { createUploadRoute } from '../../functions/local/upload-route.js';
 import { describeJobQueueContract } from './job-queue.contract.js';
 import { describeObjectStoreContract } from './object-store.contract.js';
 import { describeResultStoreContract } from './result-store.contract.js';
+import { describeQuotaCounterContract } from './quota-counter.contract.js';
 
 async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'cardocr-contract-'));
@@ -44,6 +46,18 @@ describeResultStoreContract('SqliteResultStore', async () => {
   const db = openSqlite(join(dir, 'cardocr.sqlite'));
   return {
     store: new SqliteResultStore(db),
+    close: async () => {
+      db.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+describeQuotaCounterContract('SqliteQuotaCounter', async () => {
+  const dir = await tempDir();
+  const db = openSqlite(join(dir, 'cardocr.sqlite'));
+  return {
+    counter: new SqliteQuotaCounter(db),
     close: async () => {
       db.close();
       await rm(dir, { recursive: true, force: true });

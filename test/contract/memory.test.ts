@@ -11,6 +11,8 @@ import { MemoryJobQueue, MemoryObjectStore, MemoryResultStore } from '../support
 import { describeJobQueueContract } from './job-queue.contract.js';
 import { describeObjectStoreContract } from './object-store.contract.js';
 import { describeResultStoreContract } from './result-store.contract.js';
+import { describeQuotaCounterContract } from './quota-counter.contract.js';
+import { InProcessQuotaCounter } from '../../functions/handlers/api/rate-limit.js';
 
 describeObjectStoreContract(
   'MemoryObjectStore',
@@ -36,5 +38,7 @@ describeObjectStoreContract(
 );
 
 describeResultStoreContract('MemoryResultStore', async () => ({ store: new MemoryResultStore() }));
+
+describeQuotaCounterContract('InProcessQuotaCounter (the API default)', async () => ({ counter: new InProcessQuotaCounter() }));
 
 describeJobQueueContract('MemoryJobQueue', async ({ maxAttempts, now }) => ({ queue: new MemoryJobQueue({ maxAttempts, now }) }));

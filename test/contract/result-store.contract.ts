@@ -132,6 +132,62 @@ export function describeResultStoreContract(name: string, makeStore: () => Promi
       expect((await store.list({ limit: 10, key: 'uploads/none.jpg' })).items).toEqual([]);
     });
 
+    it('keeps the owner (null for bucket drops), never changes it in a transition, and lists by owner', async () => {
+      const tag = seq;
+      const alice = `alice-${tag}`;
+      const bob = `bob-${tag}`;
+      const made: ScanRecord[] = [];
+      const owners = [alice, bob, alice, null, alice];
+      for (let i = 0; i < owners.length; i++) {
+        const r = record(`2031-04-0${i + 1}T00:00:00.000Z`, {
+          owner: owners[i]!,
+          status: i === 4 ? 'done' : 'awaiting_upload',
+          key: i < 2 ? `uploads/owned-shared-${tag}.jpg` : `uploads/owned-${tag}-${i}.jpg`,
+        });
+        made.push(r);
+        await store.create(r);
+      }
+      expect((await store.get(made[0]!.id))?.owner).toBe(alice);
+      expect((await store.get(made[3]!.id))?.owner).toBeNull();
+      // A transition keeps the owner even when a (buggy) patch names another one.
+      const moved = await store.transition(made[0]!.id, ['awaiting_upload'], { status: 'queued', ...({ owner: bob } as object) });
+      expect(moved.owner).toBe(alice);
+      expect((await store.get(made[0]!.id))?.owner).toBe(alice);
+
+      const ofAlice = await store.list({ limit: 100, owner: alice });
+      expect(ofAlice.items.map((r) => r.id)).toEqual([made[4]!.id, made[2]!.id, made[0]!.id]);
+      // Paged: the owner filter holds across pages.
+      const p1 = await store.list({ limit: 2, owner: alice });
+      const p2 = await store.list({ limit: 2, owner: alice, cursor: p1.cursor! });
+      expect([...p1.items, ...p2.items].map((r) => r.id)).toEqual(ofAlice.items.map((r) => r.id));
+      expect(p2.cursor).toBeUndefined();
+      expect((await store.list({ limit: 100, owner: bob })).items.map((r) => r.id)).toEqual([made[1]!.id]);
+      expect((await store.list({ limit: 100, owner: alice, status: 'done' })).items.map((r) => r.id)).toEqual([made[4]!.id]);
+      const sharedKey = `uploads/owned-shared-${tag}.jpg`;
+      expect((await store.list({ limit: 100, owner: bob, key: sharedKey })).items.map((r) => r.id)).toEqual([made[1]!.id]);
+      expect((await store.list({ limit: 100, owner: 'nobody' })).items).toEqual([]);
+      // No owner filter (an admin): everyone's, bucket drops included.
+      const all = (await store.list({ limit: 100 })).items.map((r) => r.id);
+      expect(all).toEqual(expect.arrayContaining(made.map((r) => r.id)));
+    });
+
+    it('never stores a card-number-like key or message in full; a lookup by the same key still finds it', async () => {
+      // Luhn-valid, made up: the name a careless user gives a photo dropped into the bucket.
+      const key = 'uploads/card 4539 1488 0343 6467.jpg';
+      const r = record('2031-05-01T00:00:00.000Z', { key, status: 'queued' });
+      await store.create(r);
+      const stored = await store.get(r.id);
+      expect(stored?.key).not.toContain('4539 1488 0343 6467');
+      expect(stored?.key).toMatch(/^uploads\/card 453914•+6467\.jpg$/);
+      expect((await store.list({ limit: 10, key })).items.map((x) => x.id)).toEqual([r.id]);
+      const failed = await store.transition(r.id, ['queued'], {
+        status: 'failed',
+        error: { code: 'invalid_image', message: 'could not decode uploads/4539148803436467.jpg' },
+      });
+      expect(JSON.stringify(failed)).not.toMatch(/4539\D?1488\D?0343\D?6467/);
+      expect(JSON.stringify(await store.get(r.id))).not.toMatch(/4539\D?1488\D?0343\D?6467/);
+    });
+
     it('delete reports whether a record went away', async () => {
       const r = record('2026-02-04T10:00:00.000Z');
       await store.create(r);

@@ -115,7 +115,7 @@ describe('SQS stage Lambdas on s3rver + dynalite + fauxqs', () => {
       uploads: { maxBytes: 1_000_000, expiresInSeconds: 60 },
       retentionDays: 1,
     });
-    const { record } = await scans.createScan({ contentType: 'image/jpeg' });
+    const { record } = await scans.createScan({ contentType: 'image/jpeg' }, { principal: 'user-sub-1', admin: false });
     const info = await runtime.objects.put(record.key!, bytes, { contentType: 'image/jpeg' });
     return { id: record.id, key: record.key!, message: s3ObjectCreated(bucket, info.key, info.size, info.etag) };
   }

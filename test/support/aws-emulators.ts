@@ -132,7 +132,7 @@ export async function startDynamo(): Promise<DynamoEmulator> {
     createResultsTable: (name) =>
       withClient(async (c) => {
         const { indexes } = RESULT_TABLE;
-        const gsis = [indexes.byStatus, indexes.byKey, indexes.byCreated];
+        const gsis = Object.values(indexes);
         const attrs = new Set<string>([RESULT_TABLE.partitionKey, ...gsis.flatMap((g) => [g.partitionKey, g.sortKey])]);
         await c.send(
           new CreateTableCommand({

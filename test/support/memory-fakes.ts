@@ -6,6 +6,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError, ValidationError } from '../../functions/core/errors.js';
+import { redactPans } from '../../functions/core/mask.js';
 import type {
   CreateUploadOptions,
   Job,
@@ -87,18 +88,20 @@ export class MemoryResultStore implements ResultStore {
   async create(record: ScanRecord): Promise<void> {
     if (this.failWith) throw this.failWith;
     if (this.records.has(record.id)) throw new ConflictError(`record ${record.id} exists`);
-    this.records.set(record.id, structuredClone(record));
+    // Like both real stores: nothing card-number-like is kept in full.
+    this.records.set(record.id, scrub(structuredClone({ ...record, owner: record.owner ?? null })));
   }
   async get(id: string): Promise<ScanRecord | null> {
     if (this.failWith) throw this.failWith;
     const r = this.records.get(id);
-    return r ? structuredClone(r) : null;
+    return r ? withOwner(structuredClone(r)) : null;
   }
   async list(query: ListScansQuery): Promise<{ items: ScanRecord[]; cursor?: string }> {
     if (this.failWith) throw this.failWith;
     const all = [...this.records.values()]
       .filter((r) => (query.status ? r.status === query.status : true))
-      .filter((r) => (query.key ? r.key === query.key : true))
+      .filter((r) => (query.key ? r.key === redactPans(query.key) : true))
+      .filter((r) => (query.owner !== undefined ? r.owner === query.owner : true))
       .sort((a, b) => (a.createdAt === b.createdAt ? b.id.localeCompare(a.id) : b.createdAt.localeCompare(a.createdAt)));
     let start = 0;
     if (query.cursor) {
@@ -107,7 +110,7 @@ export class MemoryResultStore implements ResultStore {
       if (i < 0) throw new ValidationError('invalid cursor');
       start = i + 1;
     }
-    const items = all.slice(start, start + query.limit).map((r) => structuredClone(r));
+    const items = all.slice(start, start + query.limit).map((r) => withOwner(structuredClone(r)));
     const last = items.at(-1);
     return start + query.limit < all.length && last
       ? { items, cursor: Buffer.from(last.id).toString('base64url') }
@@ -131,10 +134,33 @@ export class MemoryResultStore implements ResultStore {
     if (options.ifAttempts !== undefined && r.attempts !== options.ifAttempts) {
       throw new ConflictError(`record ${id} has attempts ${r.attempts}, expected ${options.ifAttempts}`);
     }
-    const next: ScanRecord = structuredClone({ ...r, ...patch, updatedAt: patch.updatedAt ?? bumpedStamp(r.updatedAt) });
+    // The owner, like the id and creation time, is set once.
+    const next: ScanRecord = scrub({
+      ...r,
+      ...patch,
+      id: r.id,
+      owner: r.owner ?? null,
+      createdAt: r.createdAt,
+      updatedAt: patch.updatedAt ?? bumpedStamp(r.updatedAt),
+    });
     this.records.set(id, next);
     return structuredClone(next);
   }
+}
+
+/** Masks card-number-like runs in every string, as the real stores do before writing. */
+function scrub<T>(value: T): T {
+  if (typeof value === 'string') return redactPans(value) as T;
+  if (Array.isArray(value)) return value.map(scrub) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v)])) as T;
+  }
+  return value;
+}
+
+/** A record as the stores return it: `owner` always present (null for none). */
+function withOwner(r: ScanRecord): ScanRecord {
+  return { ...r, owner: r.owner ?? null };
 }
 
 /** Now, but always later than `previous` (a transition within the same millisecond still moves updatedAt). */

@@ -26,11 +26,15 @@ function setup() {
 }
 
 const bytes = new Uint8Array([1, 2, 3]);
+/** The operator (an admin) and two users. */
+const ADMIN = { principal: 'local', admin: true } as const;
+const ALICE = { principal: 'alice', admin: false } as const;
+const BOB = { principal: 'bob', admin: false } as const;
 
 describe('createScan', () => {
   it('creates an awaiting_upload record and a type- and size-limited upload for a server-chosen key', async () => {
     const { objects, results, scans } = setup();
-    const { record, upload } = await scans.createScan({ contentType: 'image/png', filename: '../../etc/passwd' });
+    const { record, upload } = await scans.createScan({ contentType: 'image/png', filename: '../../etc/passwd' }, ADMIN);
     expect(isScanId(record.id)).toBe(true);
     expect(record.key).toBe(`uploads/${record.id}.png`);
     expect(record.status).toBe('awaiting_upload');
@@ -46,8 +50,8 @@ describe('createScan', () => {
 
   it('defaults to JPEG and gives every scan its own id', async () => {
     const { scans } = setup();
-    const a = await scans.createScan({});
-    const b = await scans.createScan({});
+    const a = await scans.createScan({}, ADMIN);
+    const b = await scans.createScan({}, ADMIN);
     expect(a.record.key).toBe(`uploads/${a.record.id}.jpg`);
     expect(a.record.id).not.toBe(b.record.id);
   });
@@ -55,7 +59,7 @@ describe('createScan', () => {
   it('leaves no record behind when the upload cannot be signed', async () => {
     const { objects, results, scans } = setup();
     objects.failCreateUpload = true;
-    await expect(scans.createScan({})).rejects.toThrow(/signing failed/);
+    await expect(scans.createScan({}, ADMIN)).rejects.toThrow(/signing failed/);
     expect(results.records.size).toBe(0);
   });
 });
@@ -63,7 +67,7 @@ describe('createScan', () => {
 describe('getScan / listScans', () => {
   it('throws NotFoundError for an unknown id', async () => {
     const { scans } = setup();
-    await expect(scans.getScan('01JDQ4Z7W2M3N4P5Q6R7S8T9V0')).rejects.toBeInstanceOf(NotFoundError);
+    await expect(scans.getScan('01JDQ4Z7W2M3N4P5Q6R7S8T9V0', ADMIN)).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('lists newest first with the store cursor', async () => {
@@ -71,9 +75,9 @@ describe('getScan / listScans', () => {
     for (let i = 0; i < 3; i++) {
       await results.create(makeRecord(`ID${i}`, 'done', { createdAt: `2026-01-0${i + 1}T00:00:00.000Z` }));
     }
-    const first = await scans.listScans({ limit: 2 });
+    const first = await scans.listScans({ limit: 2 }, ADMIN);
     expect(first.items.map((r) => r.id)).toEqual(['ID2', 'ID1']);
-    const second = await scans.listScans({ limit: 2, cursor: first.cursor! });
+    const second = await scans.listScans({ limit: 2, cursor: first.cursor! }, ADMIN);
     expect(second.items.map((r) => r.id)).toEqual(['ID0']);
     expect(second.cursor).toBeUndefined();
   });
@@ -89,7 +93,7 @@ describe('deleteScan', () => {
     await objects.put(`processed/${id}.png`, bytes);
     await objects.put(`uploads/${other}.jpg`, bytes);
     await objects.put(`processed/${other}.png`, bytes);
-    await scans.deleteScan(id);
+    await scans.deleteScan(id, ADMIN);
     expect(await results.get(id)).toBeNull();
     expect([...objects.objects.keys()].sort()).toEqual([`processed/${other}.png`, `uploads/${other}.jpg`]);
   });
@@ -98,13 +102,13 @@ describe('deleteScan', () => {
     const { objects, results, scans } = setup();
     await results.create(makeRecord('DROPPED', 'done', { key: 'uploads/holiday card.jpg' }));
     await objects.put('uploads/holiday card.jpg', bytes);
-    await scans.deleteScan('DROPPED');
+    await scans.deleteScan('DROPPED', ADMIN);
     expect(objects.objects.size).toBe(0);
   });
 
   it('throws NotFoundError for an unknown id', async () => {
     const { scans } = setup();
-    await expect(scans.deleteScan('nope')).rejects.toBeInstanceOf(NotFoundError);
+    await expect(scans.deleteScan('nope', ADMIN)).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('refuses with ConflictError while the pipeline works on the scan, and deletes nothing', async () => {
@@ -112,10 +116,55 @@ describe('deleteScan', () => {
     for (const status of ['queued', 'preprocessing', 'reading'] as const) {
       await results.create(makeRecord(status, status, { key: `uploads/${status}.jpg` }));
       await objects.put(`uploads/${status}.jpg`, bytes);
-      await expect(scans.deleteScan(status)).rejects.toBeInstanceOf(ConflictError);
+      await expect(scans.deleteScan(status, ADMIN)).rejects.toBeInstanceOf(ConflictError);
       expect(await results.get(status)).not.toBeNull();
       expect(await objects.head(`uploads/${status}.jpg`)).not.toBeNull();
     }
+  });
+});
+
+describe('tenancy: each caller sees only its own scans, an admin sees all', () => {
+  it('records the creating caller as the owner', async () => {
+    const { results, scans } = setup();
+    const { record } = await scans.createScan({}, ALICE);
+    expect(record.owner).toBe('alice');
+    expect((await results.get(record.id))?.owner).toBe('alice');
+  });
+
+  it("another user's scan is not found (never 'forbidden'), for get and delete alike; the owner and an admin see it", async () => {
+    const { objects, results, scans } = setup();
+    const { record } = await scans.createScan({}, ALICE);
+    await results.transition(record.id, ['awaiting_upload'], { status: 'failed', error: { code: 'timeout', message: 'x' } });
+    await objects.put(record.key!, bytes);
+    const unknown = await scans.getScan('01JDQ4Z7W2M3N4P5Q6R7S8T9V9', BOB).catch((e: unknown) => e);
+    const foreign = await scans.getScan(record.id, BOB).catch((e: unknown) => e);
+    expect(foreign).toBeInstanceOf(NotFoundError);
+    // Same class and the same wording as an id that does not exist (only the id differs).
+    expect((foreign as Error).message.replace(record.id, 'ID')).toBe((unknown as Error).message.replace('01JDQ4Z7W2M3N4P5Q6R7S8T9V9', 'ID'));
+    await expect(scans.deleteScan(record.id, BOB)).rejects.toBeInstanceOf(NotFoundError);
+    expect(await results.get(record.id)).not.toBeNull();
+    expect(await objects.head(record.key!)).not.toBeNull();
+    expect((await scans.getScan(record.id, ALICE)).id).toBe(record.id);
+    expect((await scans.getScan(record.id, ADMIN)).id).toBe(record.id);
+    await scans.deleteScan(record.id, ADMIN);
+    expect(await results.get(record.id)).toBeNull();
+  });
+
+  it('lists only the caller\'s scans; an admin lists everyone\'s, photos dropped into the bucket included', async () => {
+    const { results, scans } = setup();
+    const a = await scans.createScan({}, ALICE);
+    const b = await scans.createScan({}, BOB);
+    await results.create(makeRecord('DROPPED', 'done', { key: 'uploads/dropped.jpg' }));
+    expect((await scans.listScans({ limit: 10 }, ALICE)).items.map((r) => r.id)).toEqual([a.record.id]);
+    expect((await scans.listScans({ limit: 10 }, BOB)).items.map((r) => r.id)).toEqual([b.record.id]);
+    // A bucket drop has no owner: no user sees it, whatever filter they pass.
+    expect((await scans.listScans({ limit: 10, key: 'uploads/dropped.jpg' }, ALICE)).items).toEqual([]);
+    await expect(scans.getScan('DROPPED', ALICE)).rejects.toBeInstanceOf(NotFoundError);
+    // An owner smuggled into the query is ignored: the caller decides.
+    expect((await scans.listScans({ limit: 10, ...({ owner: 'bob' } as object) }, ALICE)).items.map((r) => r.id)).toEqual([a.record.id]);
+    expect((await scans.listScans({ limit: 10 }, ADMIN)).items.map((r) => r.id).sort()).toEqual(
+      [a.record.id, b.record.id, 'DROPPED'].sort(),
+    );
   });
 });
 
@@ -127,15 +176,15 @@ describe('over the local adapters (filesystem bucket, SQLite)', () => {
       const objects = new FsObjectStore({ root: join(dir, 'bucket'), uploadUrl: '/local-upload', secret: 'test-secret-0123456789' });
       const results = new SqliteResultStore(db);
       const scans = createScanService({ objects, results, uploads: { maxBytes: 5000, expiresInSeconds: 60 }, retentionDays: 1 });
-      const { record, upload } = await scans.createScan({ contentType: 'image/jpeg' });
+      const { record, upload } = await scans.createScan({ contentType: 'image/jpeg' }, ADMIN);
       expect(upload.fields).toMatchObject({ key: record.key, 'Content-Type': 'image/jpeg' });
-      expect((await scans.getScan(record.id)).status).toBe('awaiting_upload');
-      expect((await scans.listScans({ limit: 10 })).items.map((r) => r.id)).toEqual([record.id]);
+      expect((await scans.getScan(record.id, ADMIN)).status).toBe('awaiting_upload');
+      expect((await scans.listScans({ limit: 10 }, ADMIN)).items.map((r) => r.id)).toEqual([record.id]);
 
       await objects.put(record.key!, bytes);
       await objects.put(`processed/${record.id}.png`, bytes);
       await objects.put('uploads/unrelated.jpg', bytes);
-      await scans.deleteScan(record.id);
+      await scans.deleteScan(record.id, ADMIN);
       expect(await results.get(record.id)).toBeNull();
       expect(await objects.head(record.key!)).toBeNull();
       expect(await objects.head(`processed/${record.id}.png`)).toBeNull();

@@ -9,10 +9,15 @@
  * - GSI `by-key`: partition `key` (S), sort `sk` (S), projection ALL — sparse: records
  *   whose key is still unknown carry no `key` attribute;
  * - GSI `by-created`: partition `kind` (S, always `scan`), sort `sk` (S), projection ALL;
+ * - GSI `by-owner`: partition `owner` (S), sort `sk` (S), projection ALL — sparse: photos
+ *   dropped straight into the bucket have no owner (admins only);
  * - `sk` = `<createdAt ISO-8601>#<id>`: descending order is newest first, the id breaks ties.
  *
  * Only what a {@link ScanRecord} holds is stored: the masked PAN and last four, never a
- * full number.
+ * full number. Defence in depth, as in the SQLite store: every string of a record (the object
+ * key above all — a photo dropped into the bucket under a card number as its name) is passed
+ * through `redactPans` before it becomes an attribute, and a `key` lookup is masked the same
+ * way so it still finds the record.
  */
 import {
   ConditionalCheckFailedException,
@@ -29,6 +34,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.js';
+import { redactPans } from '../../core/mask.js';
 import type { ListScansQuery, ResultStore, ScanPatch } from '../../core/ports.js';
 import { SCAN_STATUSES, type ScanRecord, type ScanStatus } from '../../core/record.js';
 import { RESULT_TABLE } from './result-table-schema.js';
@@ -45,13 +51,23 @@ export interface DynamoResultStoreOptions {
 const INTERNAL_ATTRIBUTES = [RESULT_TABLE.sortKey, RESULT_TABLE.indexes.byCreated.partitionKey] as const;
 
 /** Fields no transition may change. */
-const IMMUTABLE_FIELDS: ReadonlySet<string> = new Set(['id', 'createdAt']);
+const IMMUTABLE_FIELDS: ReadonlySet<string> = new Set(['id', 'owner', 'createdAt']);
 
 /**
- * Optional fields stored only while they hold a value: `key` is a GSI key (which cannot be
- * NULL), `lease` is transient. A null in a patch removes the attribute.
+ * Optional fields stored only while they hold a value: `key` and `owner` are GSI keys (which
+ * cannot be NULL), `lease` is transient. A null in a patch removes the attribute.
  */
-const SPARSE_FIELDS: ReadonlySet<string> = new Set(['key', 'lease']);
+const SPARSE_FIELDS: ReadonlySet<string> = new Set(['key', 'owner', 'lease']);
+
+/** Masks card-number-like runs in every string of a value (keys, messages, names). */
+function scrub<T>(value: T): T {
+  if (typeof value === 'string') return redactPans(value) as T;
+  if (Array.isArray(value)) return value.map(scrub) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v)])) as T;
+  }
+  return value;
+}
 
 const cursorSchema = z.record(z.string(), z.string().max(1024)).refine((o) => Object.keys(o).length <= 4);
 
@@ -74,7 +90,7 @@ function decodeCursor(cursor: string): Record<string, string> {
 /** Record → item: adds index attributes, drops null sparse fields. */
 function toItem(record: ScanRecord): Record<string, unknown> {
   const item: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(record)) {
+  for (const [field, value] of Object.entries(scrub(record))) {
     if (value === null && SPARSE_FIELDS.has(field)) continue;
     item[field] = value;
   }
@@ -90,6 +106,7 @@ function fromItem(item: Record<string, unknown>): ScanRecord {
   const copy: Record<string, unknown> = { ...item };
   for (const attr of INTERNAL_ATTRIBUTES) delete copy[attr];
   if (copy['key'] === undefined) copy['key'] = null;
+  if (copy['owner'] === undefined) copy['owner'] = null;
   return copy as unknown as ScanRecord;
 }
 
@@ -136,10 +153,10 @@ export class DynamoResultStore implements ResultStore {
   }
 
   /**
-   * Newest first, from the GSI that matches the filter (`key` before `status`, as a key
-   * has few records). When both are given, status is a filter expression; since DynamoDB
-   * applies `Limit` before filtering, pages are gathered until `limit` records are found,
-   * and the cursor is rebuilt from the last record returned rather than taken from
+   * Newest first, from the GSI that matches the most selective filter (`key`, then `owner`,
+   * then `status`); the other filters become a filter expression. Since DynamoDB applies
+   * `Limit` before filtering, pages are gathered until `limit` records are found, and the
+   * cursor is rebuilt from the last record returned rather than taken from
    * `LastEvaluatedKey` (which may lie past it).
    */
   async list(query: ListScansQuery): Promise<{ items: ScanRecord[]; cursor?: string }> {
@@ -150,17 +167,35 @@ export class DynamoResultStore implements ResultStore {
       throw new ValidationError(`unknown status ${String(query.status)}`);
     }
     const { indexes } = RESULT_TABLE;
-    const index = query.key !== undefined ? indexes.byKey : query.status !== undefined ? indexes.byStatus : indexes.byCreated;
-    const partitionValue = query.key ?? query.status ?? RESULT_TABLE.kindValue;
-    const filterOnStatus = query.key !== undefined && query.status !== undefined;
+    // Keys are stored masked (see toItem): look them up masked too.
+    const filters: Array<[field: 'key' | 'owner' | 'status', value: string]> = [];
+    if (query.key !== undefined) filters.push(['key', redactPans(query.key)]);
+    if (query.owner !== undefined) filters.push(['owner', query.owner]);
+    if (query.status !== undefined) filters.push(['status', query.status]);
+    const [first, ...rest] = filters;
+    const index =
+      first === undefined
+        ? indexes.byCreated
+        : first[0] === 'key'
+          ? indexes.byKey
+          : first[0] === 'owner'
+            ? indexes.byOwner
+            : indexes.byStatus;
+    const partitionValue = first === undefined ? RESULT_TABLE.kindValue : first[1];
 
+    const names: Record<string, string> = { '#pk': index.partitionKey };
+    const values: Record<string, unknown> = { ':pk': partitionValue };
+    rest.forEach(([field, value], i) => {
+      names[`#flt${i}`] = field;
+      values[`:flt${i}`] = value;
+    });
     const base: QueryCommandInput = {
       TableName: this.#table,
       IndexName: index.name,
       KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': index.partitionKey, ...(filterOnStatus ? { '#status': 'status' } : {}) },
-      ExpressionAttributeValues: { ':pk': partitionValue, ...(filterOnStatus ? { ':status': query.status } : {}) },
-      ...(filterOnStatus ? { FilterExpression: '#status = :status' } : {}),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ...(rest.length > 0 ? { FilterExpression: rest.map((_, i) => `#flt${i} = :flt${i}`).join(' AND ') } : {}),
       ScanIndexForward: false,
     };
 
@@ -217,7 +252,7 @@ export class DynamoResultStore implements ResultStore {
     const values: Record<string, unknown> = {};
     const sets: string[] = [];
     const removes: string[] = [];
-    const full: ScanPatch = { ...patch, updatedAt: patch.updatedAt ?? new Date().toISOString() };
+    const full: ScanPatch = scrub({ ...patch, updatedAt: patch.updatedAt ?? new Date().toISOString() });
 
     Object.entries(full).forEach(([field, value], i) => {
       if (value === undefined || IMMUTABLE_FIELDS.has(field)) return;

@@ -1,7 +1,9 @@
 /**
  * ResultStore on SQLite (better-sqlite3). The record is kept as JSON with the columns that
- * queries need (status, key, createdAt) alongside; conditional transitions run inside an
- * IMMEDIATE transaction so concurrent processes serialise on the write lock.
+ * queries need (owner, status, key, createdAt) alongside; conditional transitions run inside
+ * an IMMEDIATE transaction so concurrent processes serialise on the write lock. Every string
+ * is masked before it is written (a photo named after a card number keeps only its masked
+ * name), and a key lookup is masked the same way.
  */
 import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.js';
 import { redactPans } from '../../core/mask.js';
@@ -23,6 +25,12 @@ function scrub<T>(value: T): T {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v)])) as T;
   }
   return value;
+}
+
+/** A stored document as a record: `owner` always present (null on rows from before owners). */
+function parseDoc(doc: string): ScanRecord {
+  const record = JSON.parse(doc) as ScanRecord;
+  return { ...record, owner: record.owner ?? null };
 }
 
 function encodeCursor(createdAt: string, id: string): string {
@@ -59,19 +67,23 @@ export class SqliteResultStore implements ResultStore {
       CREATE INDEX IF NOT EXISTS scans_by_status ON scans (status, created_at DESC, id DESC);
       CREATE INDEX IF NOT EXISTS scans_by_key ON scans (key, created_at DESC, id DESC);
     `);
+    // Databases made before scans had owners: add the column (old rows: no owner, admins only).
+    const columns = db.prepare('PRAGMA table_info(scans)').all() as Array<{ name: string }>;
+    if (!columns.some((c) => c.name === 'owner')) db.exec('ALTER TABLE scans ADD COLUMN owner TEXT');
+    db.exec('CREATE INDEX IF NOT EXISTS scans_by_owner ON scans (owner, created_at DESC, id DESC)');
   }
 
   async create(record: ScanRecord): Promise<void> {
-    const doc = scrub(record);
+    const doc = scrub({ ...record, owner: record.owner ?? null });
     const info = this.#db
-      .prepare('INSERT OR IGNORE INTO scans (id, key, status, created_at, doc) VALUES (?, ?, ?, ?, ?)')
-      .run(doc.id, doc.key, doc.status, doc.createdAt, JSON.stringify(doc));
+      .prepare('INSERT OR IGNORE INTO scans (id, owner, key, status, created_at, doc) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(doc.id, doc.owner, doc.key, doc.status, doc.createdAt, JSON.stringify(doc));
     if (info.changes === 0) throw new ConflictError(`scan ${record.id} exists already`);
   }
 
   async get(id: string): Promise<ScanRecord | null> {
     const row = this.#db.prepare('SELECT doc FROM scans WHERE id = ?').get(id) as Pick<Row, 'doc'> | undefined;
-    return row ? (JSON.parse(row.doc) as ScanRecord) : null;
+    return row ? parseDoc(row.doc) : null;
   }
 
   async list(query: ListScansQuery): Promise<{ items: ScanRecord[]; cursor?: string }> {
@@ -83,7 +95,11 @@ export class SqliteResultStore implements ResultStore {
     }
     if (query.key !== undefined) {
       where.push('key = ?');
-      params.push(query.key);
+      params.push(redactPans(query.key));
+    }
+    if (query.owner !== undefined) {
+      where.push('owner = ?');
+      params.push(query.owner);
     }
     if (query.cursor) {
       const [createdAt, id] = decodeCursor(query.cursor);
@@ -96,7 +112,7 @@ export class SqliteResultStore implements ResultStore {
       'ORDER BY created_at DESC, id DESC LIMIT ?';
     const rows = this.#db.prepare(sql).all(...params, limit + 1) as Row[];
     const page = rows.slice(0, limit);
-    const items = page.map((r) => JSON.parse(r.doc) as ScanRecord);
+    const items = page.map((r) => parseDoc(r.doc));
     const last = page.at(-1);
     return rows.length > limit && last ? { items, cursor: encodeCursor(last.created_at, last.id) } : { items };
   }
@@ -114,7 +130,7 @@ export class SqliteResultStore implements ResultStore {
     const run = this.#db.transaction((): ScanRecord => {
       const row = this.#db.prepare('SELECT doc FROM scans WHERE id = ?').get(id) as Pick<Row, 'doc'> | undefined;
       if (!row) throw new NotFoundError(`no scan with id ${id}`);
-      const current = JSON.parse(row.doc) as ScanRecord;
+      const current = parseDoc(row.doc);
       if (!from.includes(current.status)) {
         throw new ConflictError(`scan ${id} is ${current.status}, expected ${from.join(' or ')}`);
       }
@@ -125,6 +141,7 @@ export class SqliteResultStore implements ResultStore {
         ...current,
         ...patch,
         id: current.id,
+        owner: current.owner ?? null,
         createdAt: current.createdAt,
         updatedAt: patch.updatedAt ?? new Date().toISOString(),
       });

@@ -10,14 +10,14 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { Log } from '../../core/log.js';
 import { silentLog } from '../../core/log.js';
 import { redactPans } from '../../core/mask.js';
-import type { ObjectStore, ResultStore } from '../../core/ports.js';
+import type { ObjectStore, QuotaCounter, ResultStore } from '../../core/ports.js';
 import type { ScanRecord } from '../../core/record.js';
 import { createScanService, type ScanService } from '../../core/scan-service.js';
 import { configDefaults, type ApiConfig, type LimitsConfig } from '../../core/config.js';
 import { authMiddleware, type AuthOptions, type AuthVariables } from './auth.js';
 import { errorResponse, limitMB, methodNotAllowed, toErrorResponse } from './error-mapping.js';
 import { registerOpenApi } from './openapi.js';
-import { rateLimit, type RateLimitOptions } from './rate-limit.js';
+import { InProcessQuotaCounter, rateLimit, scanQuota, type RateLimitOptions } from './rate-limit.js';
 import { createScanRoute, deleteScanRoute, getScanRoute, healthRoute, listScansRoute } from './routes.js';
 import type { GeometryView, ScanView } from './schemas.js';
 import { pageConfigFrom, registerWebPage } from './web/page.js';
@@ -36,6 +36,13 @@ export interface ApiAppDeps {
   readonly log?: Log;
   /** Overrides of the rate limiter (client key, clock); burst and rate come from `config`. */
   readonly rateLimit?: Pick<RateLimitOptions, 'clientKey' | 'now'>;
+  /**
+   * Counters of the per-user scan quotas (config `scanQuotaPerMinute`/`scanQuotaPerDay`): the
+   * DynamoDB or SQLite one, so quotas hold across instances. Default: this process's memory.
+   */
+  readonly quotas?: QuotaCounter;
+  /** Clock of the quota windows, ms (tests). */
+  readonly quotaNow?: () => number;
   /** Replaces the scan service built from `objects`/`results` (tests). */
   readonly scans?: ScanService;
   /** Clock for new records (tests). */
@@ -188,12 +195,26 @@ export function createApiApp(deps: ApiAppDeps): OpenAPIHono<ApiEnv> {
     }),
   );
 
+  // Per-user quota on scan creation (after auth: it counts the verified caller).
+  app.post(
+    '/v1/scans',
+    scanQuota({
+      counter: deps.quotas ?? new InProcessQuotaCounter(),
+      quota: { perMinute: config.api.scanQuotaPerMinute, perDay: config.api.scanQuotaPerDay },
+      subject: (c) => c.get('principal'),
+      ...(deps.quotaNow ? { now: deps.quotaNow } : {}),
+    }),
+  );
+
   app.openapi(createScanRoute, async (c) => {
     const body = c.req.valid('json');
-    const { record, upload } = await scans.createScan({
-      ...(body.contentType ? { contentType: body.contentType } : {}),
-      ...(body.filename ? { filename: body.filename } : {}),
-    });
+    const { record, upload } = await scans.createScan(
+      {
+        ...(body.contentType ? { contentType: body.contentType } : {}),
+        ...(body.filename ? { filename: body.filename } : {}),
+      },
+      c.get('caller'),
+    );
     log.info('scan created', { scanId: record.id, principal: c.get('principal') });
     return c.json(
       {
@@ -217,23 +238,26 @@ export function createApiApp(deps: ApiAppDeps): OpenAPIHono<ApiEnv> {
 
   app.openapi(getScanRoute, async (c) => {
     const { id } = c.req.valid('param');
-    return c.json(toScanView(await scans.getScan(id)), 200);
+    return c.json(toScanView(await scans.getScan(id, c.get('caller'))), 200);
   });
 
   app.openapi(listScansRoute, async (c) => {
     const q = c.req.valid('query');
-    const page = await scans.listScans({
-      limit: q.limit,
-      ...(q.status ? { status: q.status } : {}),
-      ...(q.cursor ? { cursor: q.cursor } : {}),
-      ...(q.key ? { key: q.key } : {}),
-    });
+    const page = await scans.listScans(
+      {
+        limit: q.limit,
+        ...(q.status ? { status: q.status } : {}),
+        ...(q.cursor ? { cursor: q.cursor } : {}),
+        ...(q.key ? { key: q.key } : {}),
+      },
+      c.get('caller'),
+    );
     return c.json({ items: page.items.map(toScanView), nextCursor: page.cursor ?? null }, 200);
   });
 
   app.openapi(deleteScanRoute, async (c) => {
     const { id } = c.req.valid('param');
-    await scans.deleteScan(id);
+    await scans.deleteScan(id, c.get('caller'));
     log.info('scan deleted', { scanId: id, principal: c.get('principal') });
     return c.body(null, 204);
   });

@@ -1,8 +1,13 @@
 /**
- * A small in-memory token bucket per client, for the local server (on AWS, API Gateway's
- * stage throttling does this job and the per-instance bucket is only a second fence).
+ * Request limits of the API:
+ * - {@link rateLimit}: a small in-memory token bucket per client address, for the local
+ *   server (on AWS, API Gateway's stage and route throttling does this job);
+ * - {@link scanQuota}: per-user quotas on scan creation (per minute and per UTC day), counted
+ *   in a store so they hold across Lambda instances and restarts.
  */
 import type { Context, MiddlewareHandler } from 'hono';
+import type { QuotaCounter } from '../../core/ports.js';
+import { consumeQuota, type ScanQuota } from '../../core/quota.js';
 import { errorResponse } from './error-mapping.js';
 
 export interface RateLimitOptions {
@@ -69,4 +74,58 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
     bucket.tokens -= 1;
     await next();
   };
+}
+
+export interface ScanQuotaOptions {
+  /** The store-backed counters (DynamoDB on AWS, SQLite locally): the quota holds across instances. */
+  readonly counter: QuotaCounter;
+  readonly quota: ScanQuota;
+  /** The caller's principal: the quota is per user, whatever address it calls from. */
+  readonly subject: (c: Context) => string;
+  /** Injectable clock (ms) for tests. */
+  readonly now?: () => number;
+}
+
+/**
+ * Middleware for the scan-creating route: counts the caller's scans per minute and per UTC
+ * day and answers 429 with Retry-After (seconds until the full window ends) past either.
+ * Admins are counted too: the quota bounds spend, not access.
+ */
+export function scanQuota(options: ScanQuotaOptions): MiddlewareHandler {
+  const now = options.now ?? Date.now;
+  return async (c, next) => {
+    const decision = await consumeQuota(options.counter, options.subject(c), options.quota, now());
+    if (!decision.allowed) {
+      return errorResponse(
+        c,
+        'rate_limited',
+        `scan quota reached: ${decision.limit} scans per ${decision.window}; try again in ${decision.retryAfterSeconds} s`,
+        { 'Retry-After': String(decision.retryAfterSeconds) },
+      );
+    }
+    await next();
+  };
+}
+
+/**
+ * A {@link QuotaCounter} in this process's memory: for tests and single-process use only
+ * (each Lambda instance would count on its own). Expired counters are dropped as it goes.
+ */
+export class InProcessQuotaCounter implements QuotaCounter {
+  readonly #counts = new Map<string, { count: number; expiresAt: number }>();
+  readonly #now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
+
+  async tryIncrement(key: string, limit: number, expiresAt: number): Promise<{ counted: boolean; count: number }> {
+    const nowSeconds = this.#now() / 1000;
+    for (const [k, v] of this.#counts) if (v.expiresAt <= nowSeconds) this.#counts.delete(k);
+    const entry = this.#counts.get(key) ?? { count: 0, expiresAt };
+    if (entry.count >= limit) return { counted: false, count: entry.count };
+    entry.count += 1;
+    this.#counts.set(key, entry);
+    return { counted: true, count: entry.count };
+  }
 }
