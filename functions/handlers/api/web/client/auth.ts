@@ -192,7 +192,8 @@ function oauthAuth(config: OAuthSignIn): Auth {
     },
     async token() {
       let tokens = load();
-      if (tokens && tokens.expiresAt - Date.now() < 5_000) {
+      // The timer refreshes ahead of time; this catches a tab that slept through it.
+      if (tokens && tokens.expiresAt - Date.now() < 1_500) {
         tokens = (await refresh()) ? load() : null;
       }
       return tokens?.access ?? null;
