@@ -7,7 +7,7 @@
  */
 import { cpus } from 'node:os';
 import { z } from 'zod';
-import { ENV } from './env-names.js';
+import { ENV, POWERTOOLS_ENV } from './env-names.js';
 import { ValidationError } from './errors.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -94,6 +94,8 @@ const SECTIONS = {
     idempotencyTable: [ENV.idempotencyTable, z.string().min(3).optional()],
     /** The stage queues' maxReceiveCount: on the last delivery a still-failing scan is recorded `dead_lettered`. */
     maxReceiveCount: [ENV.maxReceiveCount, int(5, 1, 1000)],
+    /** Powertools Tracer subsegments for the SDK clients (only with X-Ray active tracing on the function; off by default). */
+    tracing: [POWERTOOLS_ENV.traceEnabled, z.enum(['true', 'false']).default('false').transform((v) => v === 'true')],
     /** Only for tests against emulators on 127.0.0.1. */
     s3Endpoint: [ENV.s3Endpoint, z.url().optional()],
     dynamodbEndpoint: [ENV.dynamodbEndpoint, z.url().optional()],

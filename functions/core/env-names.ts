@@ -70,6 +70,8 @@ export type EnvName = (typeof ENV)[keyof typeof ENV];
 export const POWERTOOLS_ENV = {
   serviceName: 'POWERTOOLS_SERVICE_NAME',
   metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
+  /** `true` only when the function has X-Ray active tracing (CDK prop `tracing`): the Tracer then captures S3/DynamoDB/SQS calls. */
+  traceEnabled: 'POWERTOOLS_TRACE_ENABLED',
 } as const;
 
 /** CloudWatch metrics namespace of the pipeline's functions. */
