@@ -3,7 +3,7 @@
  * front of one Lambda function (the Hono app), and the Cognito user pool behind the default
  * authorizer when no external identity provider is given.
  */
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -14,6 +14,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ENV } from '../functions/core/env-names.js';
 import { AlarmSet } from './alarms.js';
 import { cardDataProtection, createPipelineFunction, type PipelineFunctionDefaults } from './pipeline-function.js';
 
@@ -53,6 +54,12 @@ export interface ScanApiOptions {
    * @default cognito.Mfa.REQUIRED
    */
   readonly userPoolMfa?: cognito.Mfa;
+  /**
+   * Prefix of the Cognito hosted sign-in domain of the created user pool
+   * (`https://<prefix>.auth.<region>.amazoncognito.com`); must be unique in the region.
+   * @default `cardocr-` + the last 12 hex digits of the stack's id (unique per stack)
+   */
+  readonly signInDomainPrefix?: string;
   /**
    * Lifetime of a presigned upload target.
    * @default Duration.minutes(5)
@@ -137,19 +144,6 @@ export class ScanApi extends Construct {
     });
     this.function = this.#fn;
 
-    let issuer: string;
-    let audience: string[];
-    if (props.jwt) {
-      issuer = props.jwt.issuer;
-      audience = [...props.jwt.audience];
-    } else {
-      const { userPool, client } = this.createUserPool(props);
-      this.userPool = userPool;
-      this.userPoolClient = client;
-      issuer = `https://cognito-idp.${Stack.of(this).region}.amazonaws.com/${userPool.userPoolId}`;
-      audience = [client.userPoolClientId];
-    }
-    const authorizer = new HttpJwtAuthorizer('JwtAuthorizer', issuer, { jwtAudience: audience });
     const httpApi = new apigw.HttpApi(this, 'HttpApi', {
       description: 'Card OCR results API',
       createDefaultStage: false,
@@ -167,6 +161,24 @@ export class ScanApi extends Construct {
         : {}),
     });
     this.httpApi = httpApi;
+
+    let issuer: string;
+    let audience: string[];
+    if (props.jwt) {
+      issuer = props.jwt.issuer;
+      audience = [...props.jwt.audience];
+    } else {
+      // The page the API serves at its root is where sign-in returns to and sign-out lands.
+      const { userPool, client, domain } = this.createUserPool(props, `${httpApi.apiEndpoint}/`);
+      this.userPool = userPool;
+      this.userPoolClient = client;
+      issuer = `https://cognito-idp.${Stack.of(this).region}.amazonaws.com/${userPool.userPoolId}`;
+      audience = [client.userPoolClientId];
+      // The page learns where to sign in from the API (page config), not from a pasted token.
+      this.#fn.addEnvironment(ENV.signInDomain, domain.baseUrl());
+      this.#fn.addEnvironment(ENV.signInClientId, client.userPoolClientId);
+    }
+    const authorizer = new HttpJwtAuthorizer('JwtAuthorizer', issuer, { jwtAudience: audience });
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: props.logRetention,
       removalPolicy: props.removalPolicy,
@@ -195,7 +207,7 @@ export class ScanApi extends Construct {
       authorizer,
     });
     // Public by design, no data behind them: health, the API description and the web page
-    // (static HTML/JS/CSS; the page asks for a token and calls /v1 with it).
+    // (static HTML/JS/CSS; the page signs in through the user pool's hosted UI and calls /v1 with the token).
     for (const path of PUBLIC_ROUTES) httpApi.addRoutes({ path, methods: [apigw.HttpMethod.GET], integration });
     // Per-route throttles for the public routes (the L2 stage sets only the default route settings).
     // RouteSettings is untyped JSON in the L1, so it is written in CloudFormation's own casing.
@@ -229,8 +241,14 @@ export class ScanApi extends Construct {
     this.#fn.addEnvironment(key, value);
   }
 
-  /** The default identity provider: an invite-only Cognito user pool and a public app client. */
-  private createUserPool(props: ScanApiProps): { userPool: cognito.UserPool; client: cognito.UserPoolClient } {
+  /**
+   * The default identity provider: an invite-only Cognito user pool, its hosted sign-in
+   * domain and a public app client for the web page (authorization code + PKCE).
+   */
+  private createUserPool(
+    props: ScanApiProps,
+    pageUrl: string,
+  ): { userPool: cognito.UserPool; client: cognito.UserPoolClient; domain: cognito.UserPoolDomain } {
     const userPool = new cognito.UserPool(this, 'UserPool', {
       // Users are invited by an administrator; nobody can sign up to a card-reading API.
       selfSignUpEnabled: false,
@@ -249,18 +267,31 @@ export class ScanApi extends Construct {
       deletionProtection: props.removalPolicy !== RemovalPolicy.DESTROY,
       removalPolicy: props.removalPolicy,
     });
+    // Hosted sign-in (first sign-in sets the password and the authenticator app, then TOTP).
+    // The default prefix comes from the stack's id, so two stacks never ask for the same one.
+    const stackUuid = Fn.select(2, Fn.split('/', Stack.of(this).stackId));
+    const domain = userPool.addDomain('SignInDomain', {
+      cognitoDomain: { domainPrefix: props.signInDomainPrefix ?? Fn.join('-', ['cardocr', Fn.select(4, Fn.split('-', stackUuid))]) },
+    });
     const client = userPool.addClient('ApiClient', {
-      // Public client (CLI, browser): no secret; SRP and password auth for `aws cognito-idp`.
+      // Public client (browser, CLI): no secret. The page signs in with the authorization code
+      // flow + PKCE (Cognito requires PKCE's S256 from public clients that send a challenge);
+      // SRP and password auth stay for `aws cognito-idp` scripts.
       generateSecret: false,
-      // Tokens come from the Cognito API (InitiateAuth); no hosted UI, no OAuth redirects.
-      disableOAuth: true,
+      oAuth: {
+        flows: { authorizationCodeGrant: true },
+        scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL],
+        callbackUrls: [pageUrl],
+        logoutUrls: [pageUrl],
+      },
+      supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
       authFlows: { userSrp: true, userPassword: true },
       preventUserExistenceErrors: true,
       accessTokenValidity: Duration.hours(1),
       idTokenValidity: Duration.hours(1),
       refreshTokenValidity: Duration.days(30),
     });
-    return { userPool, client };
+    return { userPool, client, domain };
   }
 }
 

@@ -458,7 +458,8 @@ describe('API', () => {
       'ALLOW_USER_PASSWORD_AUTH',
       'ALLOW_USER_SRP_AUTH',
     ]);
-    expect(client.AllowedOAuthFlows).toBeUndefined();
+    // The web page signs in through the hosted UI (authorization code + PKCE): test/cdk/sign-in.test.ts.
+    expect(client.AllowedOAuthFlows).toEqual(['code']);
   });
 
   it('$default stage: auto deploy, throttling limits, JSON access logs with retention', () => {
