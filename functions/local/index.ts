@@ -93,6 +93,7 @@ export async function startLocalPipeline(options: StartLocalPipelineOptions = {}
       objects: runtime.objects,
       secret: runtime.uploadSecret,
       maxBodyBytes: limits.maxInputBytes + 64 * 1024,
+      maxFileBytes: limits.maxInputBytes,
       log,
     });
     const fetch = (req: Request, env: unknown): Response | Promise<Response> =>

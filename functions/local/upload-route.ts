@@ -10,6 +10,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { verifyUploadPolicy } from '../adapters/local/fs-object-store.js';
 import type { Log } from '../core/log.js';
 import type { ObjectStore } from '../core/ports.js';
+import { describeLimit } from '../handlers/api/error-mapping.js';
 
 /** Path the local upload targets point at. */
 export const LOCAL_UPLOAD_PATH = '/local-upload';
@@ -20,14 +21,19 @@ export interface UploadRouteDeps {
   readonly secret: string | Uint8Array;
   /** Hard cap on a request body, bytes (the largest policy plus form overhead). */
   readonly maxBodyBytes: number;
+  /**
+   * The photo limit the API states (config limits.maxInputBytes), named when a body is over
+   * the cap: the client is told the figure it was given, not the cap with the form overhead.
+   */
+  readonly maxFileBytes?: number;
   readonly log: Log;
   readonly now?: () => number;
 }
 
-type ErrorCode = 'forbidden' | 'payload_too_large' | 'unsupported_media_type' | 'validation';
+type ErrorCode = 'forbidden' | 'payload_too_large' | 'unsupported_media_type' | 'validation' | 'method_not_allowed' | 'not_found';
 
-function fail(status: 400 | 403 | 413 | 415, code: ErrorCode, message: string): Response {
-  return Response.json({ error: { code, message } }, { status });
+function fail(status: 400 | 403 | 404 | 405 | 413 | 415, code: ErrorCode, message: string, headers?: HeadersInit): Response {
+  return Response.json({ error: { code, message } }, { status, ...(headers ? { headers } : {}) });
 }
 
 /** Hono app with `POST /local-upload`; mount it next to the API app. */
@@ -38,7 +44,7 @@ export function createUploadRoute(deps: UploadRouteDeps): Hono {
     LOCAL_UPLOAD_PATH,
     bodyLimit({
       maxSize: deps.maxBodyBytes,
-      onError: () => fail(413, 'payload_too_large', `upload larger than ${deps.maxBodyBytes} bytes`),
+      onError: () => fail(413, 'payload_too_large', `photo larger than the ${describeLimit(deps.maxFileBytes ?? deps.maxBodyBytes)} limit`),
     }),
     async (c) => {
       const type = c.req.header('content-type') ?? '';
@@ -71,7 +77,7 @@ export function createUploadRoute(deps: UploadRouteDeps): Hono {
       if (!policy.contentTypes.includes(contentType)) {
         return fail(415, 'unsupported_media_type', `content type must be one of ${policy.contentTypes.join(', ')}`);
       }
-      if (file.size > policy.maxBytes) return fail(413, 'payload_too_large', `file larger than ${policy.maxBytes} bytes`);
+      if (file.size > policy.maxBytes) return fail(413, 'payload_too_large', `photo larger than the ${describeLimit(policy.maxBytes)} limit`);
       if (file.size === 0) return fail(400, 'validation', 'empty file');
       const info = await deps.objects.put(policy.key, new Uint8Array(await file.arrayBuffer()), { contentType });
       deps.log.info('upload received', { key: info.key, size: info.size });
@@ -79,5 +85,10 @@ export function createUploadRoute(deps: UploadRouteDeps): Hono {
       return c.body(null, status === '201' ? 201 : status === '200' ? 200 : 204);
     },
   );
+  // JSON like the API for every other method and path: 405 with Allow here, 404 elsewhere.
+  app.all(LOCAL_UPLOAD_PATH, (c) =>
+    fail(405, 'method_not_allowed', `${c.req.method} is not allowed on ${LOCAL_UPLOAD_PATH}; use POST`, { Allow: 'POST' }),
+  );
+  app.notFound((c) => fail(404, 'not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
   return app;
 }

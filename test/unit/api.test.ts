@@ -2,6 +2,8 @@ import { handle } from 'hono/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createApiApp, type ApiAppDeps } from '../../functions/handlers/api/app.js';
 import { configDefaults, loadConfig } from '../../functions/core/config.js';
+import { silentLog } from '../../functions/core/log.js';
+import { LOCAL_UPLOAD_PATH, createUploadRoute } from '../../functions/local/upload-route.js';
 import { MemoryObjectStore, MemoryResultStore, makeRecord } from '../support/memory-fakes.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
@@ -513,6 +515,33 @@ describe('one upload limit everywhere', () => {
     const { describeLimit, limitMB } = await import('../../functions/handlers/api/error-mapping.js');
     expect(describeLimit(15 * 1024 * 1024)).toBe('15 MB (15728640 bytes)');
     expect(limitMB(15_794_176)).toBe(15.1);
+  });
+});
+
+describe('local upload route (the runner\'s stand-in for S3)', () => {
+  const route = () =>
+    createUploadRoute({ objects: new MemoryObjectStore(), secret: 'upload-secret-0123456789', maxBodyBytes: 1024 * 1024 + 64 * 1024, maxFileBytes: 1024 * 1024, log: silentLog });
+
+  it('answers other methods with 405 {error} and Allow: POST, other paths with 404 {error}', async () => {
+    const app = route();
+    for (const method of ['GET', 'PUT', 'DELETE']) {
+      const res = await app.request(LOCAL_UPLOAD_PATH, { method });
+      expect(res.status, method).toBe(405);
+      expect(res.headers.get('allow')).toBe('POST');
+      expect((await body(res)).error.code).toBe('method_not_allowed');
+    }
+    const other = await app.request('/elsewhere');
+    expect(other.status).toBe(404);
+    expect((await body(other)).error.code).toBe('not_found');
+  });
+
+  it('names the photo limit the API states, not the body cap with the form overhead', async () => {
+    const form = new FormData();
+    form.append('key', 'uploads/x.jpg');
+    form.append('file', new File([new Uint8Array(1200 * 1024)], 'x.jpg', { type: 'image/jpeg' }));
+    const res = await route().request(LOCAL_UPLOAD_PATH, { method: 'POST', body: form });
+    expect(res.status).toBe(413);
+    expect((await body(res)).error).toEqual({ code: 'payload_too_large', message: 'photo larger than the 1 MB (1048576 bytes) limit' });
   });
 });
 
