@@ -87,8 +87,13 @@ export interface ScanRecord {
   confidence: FieldConfidence;
   missing: MissingReasons;
   error: { code: ErrorCode; message: string } | null;
-  /** Processing attempts so far (incremented by each stage start). */
+  /** Processing attempts so far (incremented by each stage start): the claims' optimistic lock. */
   attempts: number;
+  /**
+   * Claims per stage. `attempts` counts both stages' claims (a first read has `attempts` 2),
+   * so the stage logs take their `attempt` from here: 1 on a first try, 2 on the first retry.
+   */
+  stageAttempts?: Partial<Record<StageName, number>>;
   /** ISO-8601 timestamps. */
   createdAt: string;
   updatedAt: string;

@@ -387,7 +387,8 @@ function logStage(
     stage,
     scanId: record.id,
     status,
-    attempt: record.attempts,
+    // This stage's tries, not `attempts` (which counts both stages' claims): 1 unless retried.
+    attempt: record.stageAttempts?.[stage] ?? 1,
     ...(outcome ? { outcome } : {}),
     ...(errorCode ? { errorCode } : {}),
     durationMs: round1(performance.now() - t0),

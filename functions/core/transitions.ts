@@ -60,6 +60,7 @@ export function claimScan(results: ResultStore, record: ScanRecord, req: ClaimRe
       ...req.extra,
       status: req.to,
       attempts: record.attempts + 1,
+      stageAttempts: { ...record.stageAttempts, [req.stage]: (record.stageAttempts?.[req.stage] ?? 0) + 1 },
       lease: { stage: req.stage, until: new Date(req.now.getTime() + req.claimMs).toISOString() },
       updatedAt: req.now.toISOString(),
     },

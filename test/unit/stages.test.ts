@@ -411,3 +411,45 @@ describe('dead-lettered jobs', () => {
     expect(await failDeadLettered(w.read, newScanId(), 'unknown')).toBeNull();
   });
 });
+
+describe('stage logs', () => {
+  /** Runs both stages of one upload with a logger that keeps the `stage …` lines' attempt. */
+  async function logged(readFailures: number) {
+    const w = world();
+    const attempts: Array<[string, unknown]> = [];
+    const log = {
+      ...silentLog,
+      info: (message: string, ...extra: Array<Record<string, unknown> | Error>) => {
+        const fields = extra[0] as Record<string, unknown> | undefined;
+        if (message.startsWith('stage ')) attempts.push([message, fields?.['attempt']]);
+      },
+    };
+    const s = await apiUpload(w);
+    await preprocessUpload({ ...w.pre, log }, s.obj);
+    for (let i = 0; i < readFailures; i++) {
+      w.faults.read = new OcrEngineError('engine down');
+      await settle(readScan({ ...w.read, log }, { id: s.id }));
+    }
+    w.faults.read = null;
+    await readScan({ ...w.read, log }, { id: s.id });
+    return { attempts, record: await w.results.get(s.id) };
+  }
+
+  it('log attempt 1 for a first preprocess and a first read (the record has counted two claims)', async () => {
+    const { attempts, record } = await logged(0);
+    expect(attempts).toEqual([
+      ['stage preprocess', 1],
+      ['stage read', 1],
+    ]);
+    expect(record?.attempts).toBe(2);
+  });
+
+  it('log the read stage\'s own retries: attempt 3 after two failed reads', async () => {
+    const { attempts, record } = await logged(2);
+    expect(attempts).toEqual([
+      ['stage preprocess', 1],
+      ['stage read', 3],
+    ]);
+    expect(record?.stageAttempts).toEqual({ preprocess: 1, read: 3 });
+  });
+});
