@@ -5,18 +5,34 @@
  * worker pool → preprocess use-case → read queue (the one explicit hop) → read use-case, the
  * same use-cases the Lambdas run, called directly (no event envelopes). The CPU-bound steps
  * run on a pool of worker threads. No HTTP here (see index.ts).
+ * Faults: every SQLite statement that finds the database locked is retried asynchronously
+ * (the event loop is never held for more than the short busy timeout); storage and database
+ * faults are retried with backoff over minutes (worker-pool.ts); a photo that changes after
+ * pickup is taken again once complete, never failed; images of ended scans are swept.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { FsObjectStore } from '../adapters/local/fs-object-store.js';
-import { openSqlite, type SqliteDatabase } from '../adapters/local/sqlite.js';
+import { FsObjectStore, type FsOps } from '../adapters/local/fs-object-store.js';
+import {
+  busyRetrying,
+  cancelCheckpoint,
+  openSqlite,
+  probeDatabase,
+  scheduleCheckpoint,
+  type DatabaseHealth,
+  type SqliteDatabase,
+} from '../adapters/local/sqlite.js';
 import { SqliteJobQueue } from '../adapters/local/sqlite-job-queue.js';
 import { SqliteResultStore } from '../adapters/local/sqlite-result-store.js';
 import { createReaderEngines } from '../adapters/ocr/reader-engines.js';
-import { CardOcrError } from '../core/errors.js';
-import { UPLOADS_PREFIX } from '../core/ids.js';
+import { CardOcrError, toCardOcrError } from '../core/errors.js';
+import { PROCESSED_PREFIX, UPLOADS_PREFIX, derivedScanId, newScanId, scanIdFromProcessedKey, scanIdFromUploadKey } from '../core/ids.js';
 import type { Log } from '../core/log.js';
+import { redactPans } from '../core/mask.js';
+import type { ObjectStore } from '../core/ports.js';
+import { isFinal, newScanRecord } from '../core/record.js';
+import { tryTransition } from '../core/transitions.js';
 import {
   STAGE_QUEUES,
   failDeadLettered,
@@ -35,8 +51,8 @@ import { preprocessPhoto } from '../reader/preprocess.js';
 import { createCardReader } from '../reader/reader.js';
 import { ComputePool } from './compute-pool.js';
 import { createIntake } from './intake.js';
-import { expireUploads, failDeadLetterJobs, recoverOnStart, sweepStale, type RecoveryDeps } from './recovery.js';
-import { BucketWatcher } from './watcher.js';
+import { expireUploads, failDeadLetterJobs, purgeExpired, recoverOnStart, sweepStale, type RecoveryDeps } from './recovery.js';
+import { BucketWatcher, type UploadState } from './watcher.js';
 import { WorkerPool } from './worker-pool.js';
 
 export interface LocalRuntimeOptions {
@@ -59,8 +75,32 @@ export interface LocalRuntimeOptions {
   readonly uploadExpiresMs?: number;
   /** Folder rescan period, ms. */
   readonly scanIntervalMs?: number;
-  /** First retry delay, ms. */
+  /** First retry delay, ms (default 1000; doubles per retry, with jitter). */
   readonly backoffMs?: number;
+  /** Longest retry delay, ms (default 60 s). */
+  readonly maxBackoffMs?: number;
+  /** How long storage/database faults are retried before a scan fails, ms (default 15 min). */
+  readonly transientRetryMs?: number;
+  /** How long a file copied into `uploads/` must be unchanged before it is taken, ms (default 2000). */
+  readonly uploadStableMs?: number;
+  /** Jobs waiting or running beyond which new scans are refused and folder drops wait (default 500). */
+  readonly maxQueuedScans?: number;
+  /** Age after which stray files (temp names, images of ended scans) are removed, ms (default 1 h). */
+  readonly orphanMaxAgeMs?: number;
+  /** SQLite busy timeout, ms (default 20). */
+  readonly sqliteBusyTimeoutMs?: number;
+  /** Period of the purge of finished queue rows and expired records, ms (default 10 min). */
+  readonly purgeIntervalMs?: number;
+  /** Filesystem calls of the folder bucket (tests inject faults). */
+  readonly fs?: FsOps;
+}
+
+/** What `/healthz` reports for the local runner. */
+export interface LocalHealth {
+  readonly status: 'ok' | 'degraded';
+  readonly database: DatabaseHealth;
+  /** Jobs waiting or running (last count) and the cap. */
+  readonly queue: { readonly active: number | null; readonly cap: number };
 }
 
 /** The running pieces of the local pipeline. */
@@ -76,11 +116,28 @@ export interface LocalRuntime {
   readonly uploadSecret: string;
   /** Hands an object-created signal to the stage queues (idempotent per key + etag). */
   readonly intake: (obj: StageObject) => Promise<void>;
+  /** The result store for the HTTP API: the same table, with a shorter wait for a locked database. */
+  readonly apiResults: SqliteResultStore;
+  /** Never blocks: a lock probe that does not wait, and the last queue count. */
+  health(): LocalHealth;
+  /** Whether the queue is at its cap, and a Retry-After estimate in seconds. */
+  load(): Promise<{ readonly full: boolean; readonly active: number; readonly cap: number; readonly retryAfterS: number }>;
+  /** One pass of the folder watch (tests, and after a fault clears). */
+  scanFolder(): Promise<void>;
   /** Starts recovery, the folder watch and the workers. */
   start(): Promise<void>;
   /** Stops everything; in-hand jobs finish first. */
   close(): Promise<void>;
 }
+
+/** The photo under a job's key is not the version that was picked up: it is taken again once complete. */
+class PhotoChangedError extends CardOcrError {
+  constructor(key: string) {
+    super('conflict', `the photo ${key} changed after it was picked up; it is taken again once it is complete`, { retryable: true });
+  }
+}
+
+const isMissing = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT';
 
 function pidAlive(pid: number): boolean {
   try {
@@ -97,12 +154,12 @@ function lockDataDir(dataDir: string): () => void {
   try {
     const pid = Number(readFileSync(lock, 'utf8'));
     if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) {
-      throw new CardOcrError('conflict', `data dir ${dataDir} is in use by process ${pid}`);
+      throw new CardOcrError('conflict', `data dir ${dataDir} is in use by process ${pid}; stop it or use another CARDOCR_DATA_DIR`);
     }
   } catch (err) {
-    if (err instanceof CardOcrError) throw err;
+    if (!isMissing(err)) throw err;
   }
-  writeFileSync(lock, String(process.pid));
+  writeFileSync(lock, String(process.pid), { mode: 0o600 });
   return () => rmSync(lock, { force: true });
 }
 
@@ -111,8 +168,8 @@ function uploadSecret(dataDir: string): string {
   try {
     const s = readFileSync(file, 'utf8').trim();
     if (s.length >= 32) return s;
-  } catch {
-    // first start
+  } catch (err) {
+    if (!isMissing(err)) throw err; // ENOENT: first start
   }
   const s = randomBytes(32).toString('base64url');
   writeFileSync(file, s, { mode: 0o600 });
@@ -122,18 +179,33 @@ function uploadSecret(dataDir: string): string {
 /** Builds the local runtime (nothing runs until `start`). */
 export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const dataDir = resolve(options.dataDir);
-  mkdirSync(dataDir, { recursive: true });
+  // Card photos and records: the runner's user only (an existing dir from older runs is tightened).
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(dataDir, 0o700);
   const unlock = lockDataDir(dataDir);
   const log = options.log;
   const secret = uploadSecret(dataDir);
-  const db = openSqlite(join(dataDir, 'cardocr.sqlite'));
-  const results = new SqliteResultStore(db);
-  const queue = new SqliteJobQueue(db, { maxAttempts: options.maxAttempts });
+  const db = openSqlite(join(dataDir, 'cardocr.sqlite'), {
+    ...(options.sqliteBusyTimeoutMs !== undefined ? { busyTimeoutMs: options.sqliteBusyTimeoutMs } : {}),
+  });
+  let lastBusyAt = 0;
+  const onBusy = () => void (lastBusyAt = Date.now());
+  // The stages may wait for a lock as long as half a lease; an API request a few seconds.
+  const rawResults = new SqliteResultStore(db);
+  const results = busyRetrying(rawResults, { budgetMs: Math.max(5000, options.leaseMs / 2), onBusy });
+  const apiResults = busyRetrying(rawResults, { budgetMs: 5000, onBusy });
+  const queue = new SqliteJobQueue(db, {
+    maxAttempts: options.maxAttempts,
+    busy: { budgetMs: Math.max(5000, options.leaseMs / 2), onBusy },
+    // A masked body replaced an object key that looked like a card number: get it out of the WAL.
+    onMasked: () => scheduleCheckpoint(db, (err) => log.warn('WAL checkpoint failed', { error: err as Error })),
+  });
   const intake = createIntake({ queue, results, log });
   const objects = new FsObjectStore({
     root: join(dataDir, 'bucket'),
     uploadUrl: options.uploadUrl,
     secret,
+    ...(options.fs ? { fs: options.fs } : {}),
     // The store's own writes are complete when put returns: notify at once, like S3 does.
     onPut: (info) => {
       intake({ key: info.key, size: info.size, etag: info.etag }).catch((err: unknown) =>
@@ -176,6 +248,91 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
   const preprocessDeps: PreprocessDeps = { ...context, preprocess, jobs: queue, retentionDays: options.retentionDays };
   const readDeps: ReadDeps = { ...context, reader };
   const recoveryDeps: RecoveryDeps = { queue, results, objects, context, log };
+
+  /**
+   * The preprocess stage's view of one job's object: reading it checks that the file is still
+   * the version picked up (size/mtime/etag), a decode failure of a file that changed meanwhile
+   * is not final, and a changed file is never deleted. Any of these ends the job as
+   * "superseded": the watch takes the complete version once it is stable.
+   */
+  function guardedPreprocessDeps(obj: StageObject): PreprocessDeps {
+    const changed = async (): Promise<boolean> => {
+      const now = await objects.head(obj.key);
+      return now !== null && now.etag !== obj.etag;
+    };
+    const guarded: ObjectStore = {
+      put: (k, b, o) => objects.put(k, b, o),
+      head: (k) => objects.head(k),
+      list: (p, o) => objects.list(p, o),
+      createUpload: (k, o) => objects.createUpload(k, o),
+      async get(k) {
+        const bytes = await objects.get(k);
+        if (k === obj.key && (await changed())) throw new PhotoChangedError(redactPans(k));
+        return bytes;
+      },
+      async delete(k) {
+        if (k === obj.key && (await changed())) {
+          log.info('kept a photo that changed after pickup', { key: redactPans(k) });
+          return;
+        }
+        await objects.delete(k);
+      },
+    };
+    const guardedPreprocess: PreprocessFn = async (bytes) => {
+      try {
+        return await preprocess(bytes);
+      } catch (err) {
+        if (!toCardOcrError(err).retryable && (await changed())) throw new PhotoChangedError(redactPans(obj.key));
+        throw err;
+      }
+    };
+    return { ...preprocessDeps, objects: guarded, preprocess: guardedPreprocess };
+  }
+
+  async function preprocessJob(obj: StageObject): Promise<void> {
+    try {
+      await preprocessUpload(guardedPreprocessDeps(obj), obj);
+    } catch (err) {
+      if (!(err instanceof PhotoChangedError)) throw err;
+      // Superseded. A record derived from the half-written version is no photo: it goes. A
+      // named scan waits for its complete photo in `queued`.
+      const named = scanIdFromUploadKey(obj.key);
+      if (named && (await results.get(named))) {
+        await tryTransition(results, named, ['preprocessing', 'queued'], { status: 'queued', lease: null });
+      } else {
+        const derived = derivedScanId(obj.key, obj.etag);
+        const rec = await results.get(derived);
+        if (rec && !isFinal(rec.status)) await results.delete(derived);
+      }
+      log.info('photo changed after pickup; it is taken again once complete', { key: redactPans(obj.key) });
+    }
+  }
+
+  const classifyUpload = async (obj: StageObject): Promise<UploadState> => {
+    const id = await scanIdForUpload(context, obj);
+    const rec = id ? await results.get(id) : null;
+    if (!rec || rec.status === 'awaiting_upload' || rec.status === 'queued') return { state: 'new' };
+    if (isFinal(rec.status)) return { state: 'final', finishedAt: Date.parse(rec.updatedAt) };
+    return { state: 'in_flight' };
+  };
+
+  const refuseEntry = async (key: string, message: string): Promise<void> => {
+    const rec = newScanRecord({ id: newScanId(), key, status: 'failed', now: new Date(), retentionDays: options.retentionDays });
+    await results.create({ ...rec, outcome: 'failed', error: { code: 'validation', message } });
+  };
+
+  const cap = options.maxQueuedScans ?? 500;
+  let lastActive: number | null = null;
+  let loadCache: { at: number; active: number } | null = null;
+  async function activeJobs(): Promise<number> {
+    // Cached briefly: a flood of POSTs must not turn into a flood of COUNTs.
+    if (loadCache && Date.now() - loadCache.at < 500) return loadCache.active;
+    const active = await queue.countActive();
+    loadCache = { at: Date.now(), active };
+    lastActive = active;
+    return active;
+  }
+
   const pool = new WorkerPool({
     queue,
     // Read jobs first, so scans already under way finish before new ones start.
@@ -187,7 +344,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
       },
       {
         queue: STAGE_QUEUES.preprocess,
-        handle: (obj: StageObject) => preprocessUpload(preprocessDeps, obj),
+        handle: (obj: StageObject) => preprocessJob(obj),
         onDeadLetter: async (obj: StageObject, reason) => {
           const id = await scanIdForUpload(context, obj);
           if (id) await failDeadLettered(context, id, reason);
@@ -198,6 +355,8 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     leaseMs: options.leaseMs,
     log,
     ...(options.backoffMs !== undefined ? { backoffMs: options.backoffMs } : {}),
+    ...(options.maxBackoffMs !== undefined ? { maxBackoffMs: options.maxBackoffMs } : {}),
+    ...(options.transientRetryMs !== undefined ? { transientBudgetMs: options.transientRetryMs } : {}),
     onSend: (listener) => queue.onSend(listener),
   });
   // Dead letters the pool has not seen fail (their worker died on every attempt); see start().
@@ -206,11 +365,43 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     store: objects,
     prefix: UPLOADS_PREFIX,
     onObject: intake,
+    classify: classifyUpload,
+    refuse: refuseEntry,
+    full: async () => (await activeJobs()) >= cap,
     log,
     ...(options.scanIntervalMs ? { scanIntervalMs: options.scanIntervalMs } : {}),
+    ...(options.uploadStableMs !== undefined ? { stableMs: options.uploadStableMs } : {}),
+    ...(options.orphanMaxAgeMs !== undefined ? { orphanMaxAgeMs: options.orphanMaxAgeMs } : {}),
   });
+  const orphanMaxAgeMs = options.orphanMaxAgeMs ?? 3_600_000;
+
+  /** Removes normalised images whose scan ended or is gone (a delete that failed), and abandoned temp files. */
+  async function sweepOrphans(): Promise<number> {
+    let n = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await objects.list(PROCESSED_PREFIX, { limit: 1000, ...(cursor ? { cursor } : {}) });
+      for (const item of page.items) {
+        const id = scanIdFromProcessedKey(item.key);
+        const rec = id ? await results.get(id) : null;
+        // A few seconds of grace: the preprocess stage writes the image before it moves the record.
+        const settled = Date.now() - item.lastModified.getTime() > 10_000;
+        if (settled && (!rec || isFinal(rec.status))) {
+          await objects.delete(item.key);
+          n++;
+        }
+      }
+      cursor = page.cursor;
+    } while (cursor);
+    n += await objects.sweepTemp(orphanMaxAgeMs);
+    if (n) log.info('removed orphaned images', { count: n });
+    return n;
+  }
+
   let maintenance: NodeJS.Timeout | null = null;
+  let purging: NodeJS.Timeout | null = null;
   let closed = false;
+  let lastHealth: { at: number; db: DatabaseHealth } | null = null;
 
   return {
     dataDir,
@@ -222,6 +413,25 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     readDeps,
     uploadSecret: secret,
     intake,
+    apiResults,
+    health(): LocalHealth {
+      // Cached for 200 ms so a flood of health checks costs one probe; the probe never waits.
+      if (!lastHealth || Date.now() - lastHealth.at > 200) lastHealth = { at: Date.now(), db: closed ? { state: 'error', detail: 'closed' } : probeDatabase(db) };
+      const database = lastHealth.db;
+      const recentlyBusy = Date.now() - lastBusyAt < 2000;
+      return {
+        status: database.state === 'ok' && !recentlyBusy ? 'ok' : 'degraded',
+        database: database.state === 'ok' && recentlyBusy ? { state: 'locked', detail: 'statements waited for a lock in the last 2 s' } : database,
+        queue: { active: lastActive, cap },
+      };
+    },
+    async load() {
+      const active = await activeJobs();
+      const over = Math.max(0, active - cap + 1);
+      const retryAfterS = Math.min(300, Math.max(1, Math.ceil((over * pool.averageJobMs) / Math.max(1, options.concurrency) / 1000)));
+      return { full: active >= cap, active, cap, retryAfterS };
+    },
+    scanFolder: () => watcher.scan(),
     async start() {
       const uploadCutoffMs = (options.uploadExpiresMs ?? 300_000) + options.leaseMs;
       await recoverOnStart(recoveryDeps);
@@ -235,21 +445,44 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
             await failDeadLetterJobs(recoveryDeps, handledDead);
             await sweepStale(recoveryDeps, options.leaseMs * 2);
             await expireUploads(recoveryDeps, uploadCutoffMs);
+            await sweepOrphans();
+            await activeJobs();
           } catch (err) {
-            log.warn('maintenance pass failed', { error: err as Error });
+            log.warn('maintenance pass failed; retrying on the next one', { error: err as Error });
           }
         })();
       }, Math.min(30_000, Math.max(1000, options.leaseMs / 2)));
       maintenance.unref();
+      const purge = async () => {
+        try {
+          const jobs = await queue.purge({ deadOlderThanMs: options.retentionDays * 86_400_000 });
+          const records = await purgeExpired(recoveryDeps);
+          if (jobs || records) log.info('purged finished jobs and expired records', { jobs, records });
+        } catch (err) {
+          log.warn('purge failed; retrying on the next one', { error: err as Error });
+        }
+      };
+      void purge();
+      purging = setInterval(() => void purge(), options.purgeIntervalMs ?? 600_000);
+      purging.unref();
     },
     async close() {
       if (closed) return;
       closed = true;
       if (maintenance) clearInterval(maintenance);
+      if (purging) clearInterval(purging);
       await watcher.stop();
       await pool.stop();
       // An injected reader belongs to the caller.
       if (!options.reader) await reader.close?.();
+      cancelCheckpoint(db);
+      try {
+        // Closing checkpoints and removes the WAL only as its last user; truncate it ourselves in any case.
+        db.pragma('busy_timeout = 0');
+        db.pragma('wal_checkpoint(TRUNCATE)');
+      } catch (err) {
+        log.warn('WAL checkpoint at close failed (another process has the database open)', { error: err as Error });
+      }
       db.close();
       unlock();
     },

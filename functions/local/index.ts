@@ -2,6 +2,9 @@
  * The local runner behind `cardocr serve` / `npm start`: the HTTP API and web page (H5's
  * Hono app, unchanged), the local upload route, and the pipeline (folder watch, durable
  * queue, worker pool, stage handlers) on one machine with no AWS account.
+ * Two local answers come before the app: `GET /healthz` reports `degraded` (never waiting)
+ * while the database is locked, and `POST /v1/scans` is refused with 503 + Retry-After while
+ * more than `CARDOCR_MAX_QUEUED_SCANS` jobs wait or run.
  */
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +15,7 @@ import type { NormalisedReader, PreprocessFn } from '../core/stages.js';
 import { createApiApp } from '../handlers/api/app.js';
 import { createLog } from '../adapters/log/powertools-log.js';
 import { loadConfig } from '../core/config.js';
+import type { FsOps } from '../adapters/local/fs-object-store.js';
 import { createLocalRuntime, type LocalRuntime } from './composition.js';
 import { LOCAL_UPLOAD_PATH, createUploadRoute } from './upload-route.js';
 
@@ -42,6 +46,12 @@ export interface StartLocalPipelineOptions {
   readonly preprocess?: PreprocessFn;
   readonly scanIntervalMs?: number;
   readonly backoffMs?: number;
+  readonly maxBackoffMs?: number;
+  readonly transientRetryMs?: number;
+  readonly uploadStableMs?: number;
+  readonly maxQueuedScans?: number;
+  /** Filesystem calls of the folder bucket (tests inject faults). */
+  readonly fs?: FsOps;
 }
 
 export interface LocalPipeline {
@@ -69,6 +79,15 @@ export async function startLocalPipeline(options: StartLocalPipelineOptions = {}
     leaseMs: options.leaseMs ?? local.jobLeaseSeconds * 1000,
     limits,
     uploadExpiresMs: config.api.uploadExpiresSeconds * 1000,
+    backoffMs: options.backoffMs ?? local.retryBaseMs,
+    maxBackoffMs: options.maxBackoffMs ?? local.retryMaxDelayMs,
+    transientRetryMs: options.transientRetryMs ?? local.transientRetrySeconds * 1000,
+    uploadStableMs: options.uploadStableMs ?? local.uploadStableMs,
+    maxQueuedScans: options.maxQueuedScans ?? local.maxQueuedScans,
+    orphanMaxAgeMs: local.orphanMaxAgeSeconds * 1000,
+    sqliteBusyTimeoutMs: local.sqliteBusyTimeoutMs,
+    purgeIntervalMs: local.purgeIntervalSeconds * 1000,
+    ...(options.fs ? { fs: options.fs } : {}),
     ocrRecycleAfter: config.ocr.recycleAfter,
     // Relative: the API resolves it against the URL each client called, so phones on the LAN work too.
     uploadUrl: LOCAL_UPLOAD_PATH,
@@ -76,14 +95,13 @@ export async function startLocalPipeline(options: StartLocalPipelineOptions = {}
     ...(options.reader ? { reader: options.reader } : {}),
     ...(options.preprocess ? { preprocess: options.preprocess } : {}),
     ...(options.scanIntervalMs ? { scanIntervalMs: options.scanIntervalMs } : {}),
-    ...(options.backoffMs !== undefined ? { backoffMs: options.backoffMs } : {}),
   });
 
   let server: ReturnType<typeof serve> | undefined;
   try {
     const api = createApiApp({
       objects: runtime.objects,
-      results: runtime.results,
+      results: runtime.apiResults,
       auth: { mode: 'bearer', token },
       clientAddress: (c) => getConnInfo(c).remote.address ?? 'unknown',
       config: { api: config.api, limits },
@@ -96,8 +114,31 @@ export async function startLocalPipeline(options: StartLocalPipelineOptions = {}
       maxFileBytes: limits.maxInputBytes,
       log,
     });
-    const fetch = (req: Request, env: unknown): Response | Promise<Response> =>
-      new URL(req.url).pathname === LOCAL_UPLOAD_PATH ? upload.fetch(req, env) : api.fetch(req, env);
+    const fetch = async (req: Request, env: unknown): Promise<Response> => {
+      const path = new URL(req.url).pathname;
+      if (path === LOCAL_UPLOAD_PATH) return upload.fetch(req, env);
+      if (path === '/healthz' && req.method === 'GET') {
+        // Answered here, without waiting on the database (the app's own route only says "up").
+        const health = runtime.health();
+        return Response.json(health, { headers: { 'cache-control': 'no-store' } });
+      }
+      if (path === '/v1/scans' && req.method === 'POST') {
+        const load = await runtime.load();
+        if (load.full) {
+          log.warn('scan refused: queue full', { active: load.active, cap: load.cap });
+          return Response.json(
+            {
+              error: {
+                code: 'rate_limited',
+                message: `the pipeline has ${load.active} scans waiting or running (limit ${load.cap}); try again in ${load.retryAfterS} s`,
+              },
+            },
+            { status: 503, headers: { 'retry-after': String(load.retryAfterS) } },
+          );
+        }
+      }
+      return api.fetch(req, env);
+    };
 
     await runtime.start();
     const host = options.host ?? local.host;

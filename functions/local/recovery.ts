@@ -7,13 +7,14 @@
  *   dead-lettered jobs turn their scans `failed` (covers jobs dead-lettered when a worker
  *   died on every attempt, which no worker saw fail).
  * A scan whose image is gone cannot be resumed and is failed with `not_found`, and so is a
- * scan whose upload target expired without a photo ever arriving.
+ * scan whose upload target expired without a photo ever arriving. Records past their
+ * `expiresAt` are purged on a schedule (the local stand-in for DynamoDB's TTL).
  */
 import type { SqliteJobQueue } from '../adapters/local/sqlite-job-queue.js';
-import { processedKeyFor } from '../core/ids.js';
+import { processedKeyFor, scanIdFromUploadKey } from '../core/ids.js';
 import type { Log } from '../core/log.js';
 import type { ObjectStore, ResultStore } from '../core/ports.js';
-import { IN_FLIGHT_STATUSES, type ScanRecord } from '../core/record.js';
+import { IN_FLIGHT_STATUSES, isFinal, type ScanRecord } from '../core/record.js';
 import {
   STAGE_QUEUES,
   failDeadLettered,
@@ -77,7 +78,7 @@ async function requeueScan(
 
 /** Start-up recovery; the runner must be the only user of the data dir. */
 export async function recoverOnStart(deps: RecoveryDeps): Promise<{ releasedJobs: number; requeued: number; failed: number }> {
-  const releasedJobs = deps.queue.releaseLeases();
+  const releasedJobs = await deps.queue.releaseLeases();
   let requeued = 0;
   let failed = 0;
   const records: ScanRecord[] = [];
@@ -118,7 +119,7 @@ export async function failDeadLetterJobs(deps: RecoveryDeps, handled: Set<string
       handled.add(job.id);
       const id = await idOf(job.body);
       if (id && (await failDeadLettered(deps.context, id, job.reason))) n++;
-      deps.queue.redactBody(job.id);
+      await deps.queue.redactBody(job.id);
     }
   }
   return n;
@@ -150,6 +151,30 @@ export async function expireUploads(deps: RecoveryDeps, olderThanMs: number, now
       error: { code: 'not_found', message: 'no photo was uploaded before the upload target expired' },
     });
     if (failed) n++;
+  }
+  return n;
+}
+
+/**
+ * Deletes records whose `expiresAt` (epoch seconds) has passed, with any image they still
+ * have; a scan still in a working status is left to finish first. Returns how many went.
+ */
+export async function purgeExpired(deps: RecoveryDeps, nowS: number = Math.floor(Date.now() / 1000)): Promise<number> {
+  const expired: ScanRecord[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await deps.results.list({ limit: 100, ...(cursor ? { cursor } : {}) });
+    expired.push(...page.items.filter((r) => r.expiresAt <= nowS && (isFinal(r.status) || r.status === 'awaiting_upload')));
+    cursor = page.cursor;
+  } while (cursor);
+  let n = 0;
+  for (const r of expired) {
+    // Only id-specific keys: a dropped photo's name (`uploads/card.jpg`) may belong to a newer photo by now.
+    const keys = [r.key && scanIdFromUploadKey(r.key) === r.id ? r.key : null, processedKeyFor(r.id)].filter(
+      (k): k is string => typeof k === 'string',
+    );
+    for (const k of keys) await deps.objects.delete(k);
+    if (await deps.results.delete(r.id)) n++;
   }
   return n;
 }

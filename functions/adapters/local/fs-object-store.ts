@@ -4,12 +4,31 @@
  * never sees a half-written object from this store. Upload targets mirror an S3 presigned
  * POST: an HMAC-signed policy (key, content types, size, expiry) that the local upload
  * route verifies with {@link verifyUploadPolicy}.
+ * Folders are created 0700 and objects written 0600: card photos are readable by the runner's
+ * user only. The filesystem calls go through an injectable {@link FsOps} (tests inject faults
+ * such as a read-only bucket, EROFS, for a while).
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import * as nodeFs from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { NotFoundError, ValidationError } from '../../core/errors.js';
 import type { CreateUploadOptions, ObjectInfo, ObjectStore, UploadTarget } from '../../core/ports.js';
+
+/** The filesystem calls the store makes (node:fs/promises by default). */
+export type FsOps = Pick<typeof nodeFs, 'mkdir' | 'readFile' | 'readdir' | 'rename' | 'rm' | 'stat' | 'lstat' | 'writeFile'>;
+
+/** One entry found by {@link FsObjectStore.entries}: whatever is in the folder, valid key or not. */
+export interface FolderEntry {
+  /** Path relative to the bucket root, `/`-separated (may hold any character a file name can). */
+  readonly path: string;
+  readonly kind: 'file' | 'symlink' | 'other';
+  readonly size: number;
+  readonly mtimeMs: number;
+  /** Inode change time: set by the write or the rename that put the file there (users cannot set it). */
+  readonly ctimeMs: number;
+  /** Whether `path` is a valid object key (see {@link validateKey}). */
+  readonly validKey: boolean;
+}
 
 /** Folder (inside the bucket root) for in-flight writes; never a valid key. */
 const TMP_DIR = '.tmp';
@@ -33,6 +52,18 @@ export interface FsObjectStoreOptions {
   readonly onPut?: (info: ObjectInfo) => void;
   /** Injectable clock for tests. */
   readonly now?: () => number;
+  /** Filesystem calls (default node:fs/promises). */
+  readonly fs?: FsOps;
+}
+
+/** Whether `key` passes {@link validateKey}. */
+export function isValidKey(key: string): boolean {
+  try {
+    validateKey(key);
+    return true;
+  } catch {
+    return false; // the reason is validateKey's message; callers only branch on it
+  }
 }
 
 /**
@@ -112,6 +143,7 @@ export class FsObjectStore implements ObjectStore {
   readonly #secret: string | Uint8Array;
   readonly #onPut: ((info: ObjectInfo) => void) | undefined;
   readonly #now: () => number;
+  readonly #fs: FsOps;
   /** md5 per file version (path → size/mtime/etag) so heads of unchanged files do not re-hash. */
   readonly #etags = new Map<string, { size: number; mtimeMs: number; etag: string }>();
 
@@ -122,6 +154,7 @@ export class FsObjectStore implements ObjectStore {
     this.#secret = options.secret;
     this.#onPut = options.onPut;
     this.#now = options.now ?? Date.now;
+    this.#fs = options.fs ?? nodeFs;
   }
 
   #path(key: string): string {
@@ -131,19 +164,21 @@ export class FsObjectStore implements ObjectStore {
 
   async put(key: string, body: Uint8Array, _options: { contentType?: string } = {}): Promise<ObjectInfo> {
     const path = this.#path(key);
+    const fs = this.#fs;
     const tmpDir = join(this.root, TMP_DIR);
-    await mkdir(tmpDir, { recursive: true });
-    await mkdir(dirname(path), { recursive: true });
+    await fs.mkdir(tmpDir, { recursive: true, mode: 0o700 });
+    await fs.mkdir(dirname(path), { recursive: true, mode: 0o700 });
     const tmp = join(tmpDir, `${randomBytes(8).toString('hex')}.part`);
     try {
-      await writeFile(tmp, body);
-      await rename(tmp, path);
+      await fs.writeFile(tmp, body, { mode: 0o600 });
+      await fs.rename(tmp, path);
     } catch (err) {
-      await rm(tmp, { force: true });
+      // The write's own error is the one to report; a temp file left behind is swept as an orphan.
+      await fs.rm(tmp, { force: true }).catch(() => undefined);
       throw err;
     }
     // Hash the bytes in hand rather than reading the file back.
-    const st = await stat(path);
+    const st = await fs.stat(path);
     this.#etags.set(path, { size: st.size, mtimeMs: st.mtimeMs, etag: createHash('md5').update(body).digest('hex') });
     const info = await this.#info(key, path, st.size, st.mtimeMs, st.mtime);
     this.#onPut?.(info);
@@ -152,7 +187,7 @@ export class FsObjectStore implements ObjectStore {
 
   async get(key: string): Promise<Uint8Array> {
     try {
-      return new Uint8Array(await readFile(this.#path(key)));
+      return new Uint8Array(await this.#fs.readFile(this.#path(key)));
     } catch (err) {
       if (isMissing(err)) throw new NotFoundError(`object ${key} does not exist`, { cause: err });
       throw err;
@@ -162,7 +197,7 @@ export class FsObjectStore implements ObjectStore {
   async head(key: string): Promise<ObjectInfo | null> {
     const path = this.#path(key);
     try {
-      const st = await stat(path);
+      const st = await this.#fs.stat(path);
       if (!st.isFile()) return null;
       return await this.#info(key, path, st.size, st.mtimeMs, st.mtime);
     } catch (err) {
@@ -174,7 +209,7 @@ export class FsObjectStore implements ObjectStore {
   async #info(key: string, path: string, size: number, mtimeMs: number, mtime: Date): Promise<ObjectInfo> {
     let cached = this.#etags.get(path);
     if (!cached || cached.size !== size || cached.mtimeMs !== mtimeMs) {
-      const etag = createHash('md5').update(await readFile(path)).digest('hex');
+      const etag = createHash('md5').update(await this.#fs.readFile(path)).digest('hex');
       cached = { size, mtimeMs, etag };
       this.#etags.set(path, cached);
     }
@@ -186,7 +221,102 @@ export class FsObjectStore implements ObjectStore {
   async delete(key: string): Promise<void> {
     const path = this.#path(key);
     this.#etags.delete(path);
-    await rm(path, { force: true });
+    await this.#fs.rm(path, { force: true });
+  }
+
+  /**
+   * Everything under `prefix`'s folder, valid key or not, without following symlinks: the
+   * folder watch decides what to do with names {@link list} cannot return.
+   */
+  async entries(prefix: string): Promise<FolderEntry[]> {
+    const out: FolderEntry[] = [];
+    const dirPart = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
+    const walk = async (relDir: string): Promise<void> => {
+      let names: string[];
+      try {
+        names = await this.#fs.readdir(relDir === '' ? this.root : join(this.root, ...relDir.split('/')));
+      } catch (err) {
+        if (isMissing(err)) return;
+        throw err;
+      }
+      for (const name of names) {
+        const rel = relDir === '' ? name : `${relDir}/${name}`;
+        if (relDir === '' && name === TMP_DIR) continue;
+        let st;
+        try {
+          st = await this.#fs.lstat(join(this.root, ...rel.split('/')));
+        } catch (err) {
+          if (isMissing(err)) continue; // gone meanwhile
+          throw err;
+        }
+        if (st.isDirectory()) {
+          await walk(rel);
+          continue;
+        }
+        out.push({
+          path: rel,
+          kind: st.isFile() ? 'file' : st.isSymbolicLink() ? 'symlink' : 'other',
+          size: st.size,
+          mtimeMs: st.mtimeMs,
+          ctimeMs: st.ctimeMs,
+          validKey: isValidKey(rel),
+        });
+      }
+    };
+    await walk(dirPart);
+    return out.filter((e) => e.path.startsWith(prefix));
+  }
+
+  /**
+   * Renames the entry at `path` (relative to the root, any name) to the object `key`, unless
+   * something is there already (returns false). Atomic: the rename of one directory entry.
+   */
+  async adopt(path: string, key: string): Promise<boolean> {
+    const to = this.#path(key);
+    try {
+      await this.#fs.lstat(to);
+      return false;
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+    }
+    await this.#fs.mkdir(dirname(to), { recursive: true, mode: 0o700 });
+    await this.#fs.rename(join(this.root, ...path.split('/')), to);
+    return true;
+  }
+
+  /** Removes the store's own temp files older than `olderThanMs` (left by a put that died mid-write). */
+  async sweepTemp(olderThanMs: number, now: number = this.#now()): Promise<number> {
+    const dir = join(this.root, TMP_DIR);
+    let names: string[];
+    try {
+      names = await this.#fs.readdir(dir);
+    } catch (err) {
+      if (isMissing(err)) return 0;
+      throw err;
+    }
+    let n = 0;
+    for (const name of names) {
+      const path = join(dir, name);
+      try {
+        const st = await this.#fs.lstat(path);
+        if (now - st.mtimeMs > olderThanMs) {
+          await this.#fs.rm(path, { force: true });
+          n++;
+        }
+      } catch (err) {
+        if (!isMissing(err)) throw err;
+      }
+    }
+    return n;
+  }
+
+  /** Removes the entry at `path` (relative to the root, any name; a symlink itself, never its target). */
+  async removeEntry(path: string): Promise<void> {
+    const abs = join(this.root, ...path.split('/'));
+    if (!abs.startsWith(join(this.root, sep)) || path.split('/').some((seg) => seg === '..' || seg === '.' || seg === '')) {
+      throw new ValidationError(`refusing to remove ${JSON.stringify(path.slice(0, 80))}: not an entry inside the bucket`);
+    }
+    await this.#fs.rm(abs, { force: true });
   }
 
   async list(prefix: string, options: { limit?: number; cursor?: string } = {}): Promise<{ items: ObjectInfo[]; cursor?: string }> {
@@ -204,6 +334,7 @@ export class FsObjectStore implements ObjectStore {
       const info = await this.head(key);
       if (info) items.push(info);
     }
+    // (Names that are not valid keys are left out by #walk: the folder watch handles them.)
     const last = page.at(-1);
     return matching.length > limit && last !== undefined
       ? { items, cursor: Buffer.from(last, 'utf8').toString('base64url') }
@@ -214,7 +345,7 @@ export class FsObjectStore implements ObjectStore {
     const abs = relDir === '' ? this.root : join(this.root, ...relDir.split('/'));
     let entries;
     try {
-      entries = await readdir(abs, { withFileTypes: true });
+      entries = await this.#fs.readdir(abs, { withFileTypes: true });
     } catch (err) {
       if (isMissing(err)) return;
       throw err;
@@ -223,7 +354,7 @@ export class FsObjectStore implements ObjectStore {
       if (entry.name.startsWith('.')) continue; // temp folder, editor swap files
       const rel = relDir === '' ? entry.name : `${relDir}/${entry.name}`;
       if (entry.isDirectory()) await this.#walk(rel, out);
-      else if (entry.isFile() && !entry.name.includes(sep)) out.push(rel);
+      else if (entry.isFile() && !entry.name.includes(sep) && isValidKey(rel)) out.push(rel);
     }
   }
 

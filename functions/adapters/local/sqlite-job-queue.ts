@@ -5,12 +5,16 @@
  * dead-lettered with its reason. A dedupe key drops a second send while the first is
  * pending, leased, or finished within the dedupe window (like SQS FIFO deduplication).
  * Card data: dedupe keys are stored hashed, and a finished job's body is kept with any
- * card-number-like run masked (an object key may be a file name a user chose).
+ * card-number-like run masked (an object key may be a file name a user chose); `onMasked`
+ * lets the owner truncate the WAL after such a write.
+ * Transient faults (storage or database unavailable) are retried without using up an
+ * attempt, until they have lasted `transientBudgetMs`. Every statement that finds the
+ * database locked is retried asynchronously ({@link retryWhileBusy}), never on the event loop.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { redactPans } from '../../core/mask.js';
 import type { Job, JobQueue } from '../../core/ports.js';
-import type { SqliteDatabase } from './sqlite.js';
+import { retryWhileBusy, type BusyRetryOptions, type SqliteDatabase } from './sqlite.js';
 
 export interface SqliteJobQueueOptions {
   /** Deliveries a job gets before it is dead-lettered. */
@@ -19,6 +23,25 @@ export interface SqliteJobQueueOptions {
   readonly dedupeWindowMs?: number;
   /** Injectable clock for tests. */
   readonly now?: () => number;
+  /** How a statement that finds the database locked is retried (default: for up to 60 s). */
+  readonly busy?: BusyRetryOptions;
+  /** Called after a write that masked a stored body (e.g. to truncate the WAL). */
+  readonly onMasked?: () => void;
+}
+
+/** A received job, with how many transient faults it has met so far (the backoff exponent). */
+export type LeasedJob<T> = Job<T> & { readonly faults: number };
+
+/** What {@link SqliteJobQueue.retry} accepts beyond the port's delay and reason. */
+export interface RetryOptions {
+  readonly delayMs: number;
+  readonly reason: string;
+  /**
+   * A transient fault (storage/database unavailable): the delivery does not use up an attempt,
+   * unless the job has been failing on faults for longer than `transientBudgetMs`.
+   */
+  readonly transient?: boolean;
+  readonly transientBudgetMs?: number;
 }
 
 interface JobRow {
@@ -28,6 +51,7 @@ interface JobRow {
   attempt: number;
   state: 'pending' | 'leased' | 'done' | 'dead';
   reason: string | null;
+  faults: number;
 }
 
 /** {@link JobQueue} over a `jobs` table in the given database. */
@@ -37,12 +61,16 @@ export class SqliteJobQueue implements JobQueue {
   readonly #dedupeWindowMs: number;
   readonly #now: () => number;
   readonly #listeners = new Set<(queue: string) => void>();
+  readonly #busy: BusyRetryOptions;
+  readonly #onMasked: () => void;
 
   constructor(db: SqliteDatabase, options: SqliteJobQueueOptions) {
     this.#db = db;
     this.#maxAttempts = options.maxAttempts;
     this.#dedupeWindowMs = options.dedupeWindowMs ?? 10 * 60_000;
     this.#now = options.now ?? Date.now;
+    this.#busy = options.busy ?? { budgetMs: 60_000 };
+    this.#onMasked = options.onMasked ?? (() => {});
     db.exec(`
       CREATE TABLE IF NOT EXISTS jobs (
         id TEXT PRIMARY KEY,
@@ -60,6 +88,15 @@ export class SqliteJobQueue implements JobQueue {
       CREATE INDEX IF NOT EXISTS jobs_ready ON jobs (queue, state, available_at);
       CREATE INDEX IF NOT EXISTS jobs_dedupe ON jobs (queue, dedupe_key);
     `);
+    // Columns added after the first release: data dirs of older runs get them here.
+    const columns = new Set((db.prepare('PRAGMA table_info(jobs)').all() as Array<{ name: string }>).map((c) => c.name));
+    if (!columns.has('faults')) db.exec('ALTER TABLE jobs ADD COLUMN faults INTEGER NOT NULL DEFAULT 0');
+    if (!columns.has('fault_since')) db.exec('ALTER TABLE jobs ADD COLUMN fault_since INTEGER');
+    db.exec(`CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, updated_at)`);
+  }
+
+  #run<T>(work: () => T): Promise<T> {
+    return retryWhileBusy(work, this.#busy);
   }
 
   /** Subscribes to sends in this process (lets idle workers wake at once instead of polling). */
@@ -70,7 +107,7 @@ export class SqliteJobQueue implements JobQueue {
 
   async send<T>(queue: string, body: T, options: { delayMs?: number; dedupeKey?: string } = {}): Promise<void> {
     const now = this.#now();
-    const sent = this.#db
+    const sent = await this.#run(() => this.#db
       .transaction((): boolean => {
         if (options.dedupeKey !== undefined) {
           const dup = this.#db
@@ -97,13 +134,13 @@ export class SqliteJobQueue implements JobQueue {
           );
         return true;
       })
-      .immediate();
+      .immediate());
     if (sent) for (const listener of this.#listeners) listener(queue);
   }
 
-  async receive<T>(queue: string, options: { max: number; leaseMs: number }): Promise<Job<T>[]> {
+  async receive<T>(queue: string, options: { max: number; leaseMs: number }): Promise<LeasedJob<T>[]> {
     const now = this.#now();
-    const rows = this.#db
+    const rows = await this.#run(() => this.#db
       .transaction((): JobRow[] => {
         // A lease that ran out means its worker died or hung: that delivery counts as a failed
         // attempt, and a job that keeps killing its worker is dead-lettered, not redelivered forever.
@@ -115,7 +152,7 @@ export class SqliteJobQueue implements JobQueue {
           .run(now, queue, now, this.#maxAttempts);
         const ready = this.#db
           .prepare(
-            `SELECT id, queue, body, attempt, state, reason FROM jobs
+            `SELECT id, queue, body, attempt, state, reason, faults FROM jobs
              WHERE queue = ? AND ((state = 'pending' AND available_at <= ?) OR (state = 'leased' AND lease_until <= ?))
              ORDER BY available_at, created_at LIMIT ?`,
           )
@@ -126,44 +163,81 @@ export class SqliteJobQueue implements JobQueue {
         for (const row of ready) lease.run(now + options.leaseMs, now, row.id);
         return ready.map((r) => ({ ...r, attempt: r.attempt + 1 }));
       })
-      .immediate();
-    return rows.map((r) => ({ id: r.id, queue: r.queue, body: JSON.parse(r.body) as T, attempt: r.attempt }));
+      .immediate());
+    return rows.map((r) => ({ id: r.id, queue: r.queue, body: JSON.parse(r.body) as T, attempt: r.attempt, faults: r.faults }));
   }
 
   async ack(job: Job): Promise<void> {
     // Only the current delivery may ack: a worker whose lease ran out must not finish a redelivered job.
-    this.#db
-      .prepare(
-        `UPDATE jobs SET state = 'done', lease_until = NULL, body = ?, updated_at = ? WHERE id = ? AND state = 'leased' AND attempt = ?`,
-      )
-      .run(redactPans(JSON.stringify(job.body)), this.#now(), job.id, job.attempt);
+    const body = JSON.stringify(job.body);
+    await this.#run(() =>
+      this.#db
+        .prepare(
+          `UPDATE jobs SET state = 'done', lease_until = NULL, body = ?, updated_at = ? WHERE id = ? AND state = 'leased' AND attempt = ?`,
+        )
+        .run(redactPans(body), this.#now(), job.id, job.attempt),
+    );
+    if (redactPans(body) !== body) this.#onMasked();
   }
 
-  async retry(job: Job, options: { delayMs: number; reason: string }): Promise<{ deadLettered: boolean }> {
+  /** Returns whether the job was dead-lettered, and then the reason stored with it. */
+  async retry(job: Job, options: RetryOptions): Promise<{ deadLettered: boolean; reason?: string }> {
     const now = this.#now();
-    const dead = job.attempt >= this.#maxAttempts;
-    // A dead letter is handled by the caller right away (it holds the body), so its stored copy is masked.
-    this.#db
-      .prepare(
-        `UPDATE jobs SET state = ?, available_at = ?, lease_until = NULL, reason = ?, updated_at = ?, body = ?
-         WHERE id = ? AND state = 'leased' AND attempt = ?`,
-      )
-      .run(
-        dead ? 'dead' : 'pending',
-        now + options.delayMs,
-        redactPans(options.reason),
-        now,
-        dead ? redactPans(JSON.stringify(job.body)) : JSON.stringify(job.body),
-        job.id,
-        job.attempt,
-      );
-    return { deadLettered: dead };
+    const body = JSON.stringify(job.body);
+    const outcome = await this.#run(() =>
+      this.#db
+        .transaction((): { deadLettered: boolean; reason?: string } => {
+          const row = this.#db.prepare('SELECT fault_since FROM jobs WHERE id = ?').get(job.id) as
+            | { fault_since: number | null }
+            | undefined;
+          let reason = options.reason;
+          let dead: boolean;
+          let attempt = job.attempt;
+          let since: number | null = null;
+          if (options.transient) {
+            since = row?.fault_since ?? now;
+            const budget = options.transientBudgetMs ?? 15 * 60_000;
+            dead = now - since >= budget;
+            // A delivery lost to an outage is not the job's fault: it keeps its attempts.
+            if (!dead) attempt = job.attempt - 1;
+            else reason = `storage or database unavailable for ${Math.round((now - since) / 1000)} s: ${reason}`;
+          } else {
+            dead = job.attempt >= this.#maxAttempts;
+          }
+          // A dead letter is handled by the caller right away (it holds the body), so its stored copy is masked.
+          this.#db
+            .prepare(
+              `UPDATE jobs SET state = ?, available_at = ?, lease_until = NULL, reason = ?, updated_at = ?, body = ?,
+                 attempt = ?, faults = faults + ?, fault_since = ?
+               WHERE id = ? AND state = 'leased' AND attempt = ?`,
+            )
+            .run(
+              dead ? 'dead' : 'pending',
+              now + options.delayMs,
+              redactPans(reason),
+              now,
+              dead ? redactPans(body) : body,
+              attempt,
+              options.transient ? 1 : 0,
+              since,
+              job.id,
+              job.attempt,
+            );
+          return dead ? { deadLettered: true, reason } : { deadLettered: false };
+        })
+        .immediate(),
+    );
+    if (outcome.deadLettered && redactPans(body) !== body) this.#onMasked();
+    return outcome;
   }
 
   async deadLetters<T>(queue: string): Promise<Array<Job<T> & { reason: string }>> {
-    const rows = this.#db
-      .prepare(`SELECT id, queue, body, attempt, state, reason FROM jobs WHERE queue = ? AND state = 'dead' ORDER BY updated_at`)
-      .all(queue) as JobRow[];
+    const rows = await this.#run(
+      () =>
+        this.#db
+          .prepare(`SELECT id, queue, body, attempt, state, reason FROM jobs WHERE queue = ? AND state = 'dead' ORDER BY updated_at`)
+          .all(queue) as JobRow[],
+    );
     return rows.map((r) => ({
       id: r.id,
       queue: r.queue,
@@ -174,19 +248,48 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   /** Masks card-number-like runs in a job's stored body once nothing needs the original. */
-  redactBody(id: string): void {
-    const row = this.#db.prepare('SELECT body FROM jobs WHERE id = ?').get(id) as { body: string } | undefined;
-    if (row) this.#db.prepare('UPDATE jobs SET body = ? WHERE id = ?').run(redactPans(row.body), id);
+  async redactBody(id: string): Promise<void> {
+    const masked = await this.#run(() => {
+      const row = this.#db.prepare('SELECT body FROM jobs WHERE id = ?').get(id) as { body: string } | undefined;
+      if (!row || redactPans(row.body) === row.body) return false;
+      this.#db.prepare('UPDATE jobs SET body = ? WHERE id = ?').run(redactPans(row.body), id);
+      return true;
+    });
+    if (masked) this.#onMasked();
   }
 
   /**
    * Makes every leased job available again at once. Only for a runner starting up as the
    * sole user of the queue: leases left in the table belong to a process that died.
    */
-  releaseLeases(): number {
-    return this.#db
-      .prepare(`UPDATE jobs SET state = 'pending', available_at = ?, lease_until = NULL, updated_at = ? WHERE state = 'leased'`)
-      .run(this.#now(), this.#now()).changes;
+  releaseLeases(): Promise<number> {
+    return this.#run(
+      () =>
+        this.#db
+          .prepare(`UPDATE jobs SET state = 'pending', available_at = ?, lease_until = NULL, updated_at = ? WHERE state = 'leased'`)
+          .run(this.#now(), this.#now()).changes,
+    );
+  }
+
+  /** Jobs waiting or running, over all queues (the local cap on queued work). */
+  countActive(): Promise<number> {
+    return this.#run(
+      () => (this.#db.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE state IN ('pending', 'leased')`).get() as { n: number }).n,
+    );
+  }
+
+  /**
+   * Deletes finished rows: done jobs once their dedupe window has passed, dead letters older
+   * than `deadOlderThanMs` (their scans were failed when they died). Returns how many went.
+   */
+  purge(options: { deadOlderThanMs: number }): Promise<number> {
+    const now = this.#now();
+    return this.#run(
+      () =>
+        this.#db
+          .prepare(`DELETE FROM jobs WHERE (state = 'done' AND updated_at <= ?) OR (state = 'dead' AND updated_at <= ?)`)
+          .run(now - this.#dedupeWindowMs, now - options.deadOlderThanMs).changes,
+    );
   }
 
   /** Counts by state (operations and tests: nothing lost, nothing stuck). */
