@@ -78,4 +78,17 @@ describe('card-line crop generator', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('draws embossed digit lines in the Farrington-like stroke face as well as in fonts, and never blank', async () => {
+    // Real embossed numbers are Farrington 7B, which no installed font has: the generator's stroke glyphs stand in.
+    const fonts = new Set<string>();
+    for (let i = 0; i < 16; i++) {
+      const s = await renderLine(321_000 + i, { face: 'embossed', role: 'number', fonts: 'ci' });
+      fonts.add(s.font);
+      expect(spread(s.data), `${s.font} crop looks blank`).toBeGreaterThan(6);
+      expect(s.text).toMatch(/^[\d ]+$/);
+    }
+    expect(fonts.has('Farrington strokes')).toBe(true);
+    expect(fonts.size).toBeGreaterThan(1);
+  });
 });
