@@ -32,8 +32,8 @@ body { margin: 0; line-height: 1.5; }
 h1 { font-size: 1.25rem; margin: 0; }
 h2 { font-size: 1.1rem; margin: 0 0 0.5rem; }
 h3 { font-size: 1rem; margin: 0 0 0.5rem; }
-main { max-width: 40rem; margin: 0 auto; padding: 1rem; display: grid; gap: 1rem; }
-footer { max-width: 40rem; margin: 0 auto; padding: 0 1rem 2rem; color: var(--muted); font-size: 0.875rem; }
+main { max-width: 46rem; margin: 0 auto; padding: 1rem; display: grid; gap: 1rem; }
+footer { max-width: 46rem; margin: 0 auto; padding: 0 1rem 2rem; color: var(--muted); font-size: 0.875rem; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 0.75rem; padding: 1rem; }
 .row { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: center; }
 .row.center { justify-content: center; }
@@ -62,6 +62,7 @@ dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.25rem 1rem; m
 dt { color: var(--muted); }
 dd { margin: 0; font-weight: 600; overflow-wrap: anywhere; }
 .pan { font-family: ui-monospace, "DejaVu Sans Mono", monospace; letter-spacing: 0.05em; }
+dd.pan:not(.missing) { white-space: nowrap; }
 .error { margin: 0; padding: 0.75rem 1rem; border-radius: 0.5rem; border: 1px solid var(--danger); color: var(--danger); background: var(--card); }
 .recent { list-style: none; margin: 0; padding: 0; }
 .recent li { display: flex; align-items: center; justify-content: space-between; gap: 0.75rem; padding: 0.6rem 0; border-top: 1px solid var(--line); }
@@ -91,8 +92,8 @@ button.danger { background: var(--danger); border-color: var(--danger); color: v
 .file-name { font-weight: 600; overflow-wrap: anywhere; min-width: 0; }
 .thumb { width: 4rem; height: 2.5rem; object-fit: cover; border-radius: 0.3rem; flex: none; background: var(--line); display: block; }
 .thumb.placeholder { background: repeating-linear-gradient(135deg, var(--line) 0 6px, transparent 6px 12px); }
-.result-grid { display: grid; gap: 1rem; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); align-items: start; }
-@media (max-width: 40rem) { .result-grid { grid-template-columns: minmax(0, 1fr); } }
+.result-grid { display: grid; gap: 1rem; grid-template-columns: minmax(0, 1.4fr) minmax(15rem, 1fr); align-items: start; }
+@media (max-width: 44rem) { .result-grid { grid-template-columns: minmax(0, 1fr); } }
 .photo { margin: 0; }
 .photo-frame { position: relative; line-height: 0; border-radius: 0.5rem; overflow: hidden; background: var(--line); }
 .photo-img { display: block; width: 100%; height: auto; }

@@ -68,16 +68,21 @@ export function buildOverlay(scan: ScanView, geometry: GeometryView | null): SVG
     // The label sits just above the box's top edge (or inside, when the box touches the top).
     const top = Math.min(...quad.map((p) => p[1]));
     const left = Math.min(...quad.map((p) => p[0]));
-    const size = unit * 7;
+    // About 4% of the photo's long side: legible when the photo is shown 300 px wide.
+    const size = unit * 12;
+    const caption = missing ? `${label}?` : (value ?? '');
+    // Monospace glyphs are about 0.6 em wide: a label that would run off the photo ends at its edge instead.
+    const right = left + caption.length * size * 0.6 > width;
     const text = svg('text', {
       class: `label label-${key}${missing ? ' missing' : ''}`,
-      x: left,
+      x: right ? Math.max(...quad.map((p) => p[0])) : left,
+      'text-anchor': right ? 'end' : 'start',
       y: top - size * 0.35 > size ? top - size * 0.35 : top + size * 1.1,
       'font-size': size,
       'stroke-width': unit * 1.6,
       'data-label': key,
     });
-    text.textContent = missing ? `${label}: not reported` : (value ?? '');
+    text.textContent = caption;
     root.append(box, text);
   }
   return root;
