@@ -146,8 +146,26 @@ describe('sign-in on AWS: authorization code + PKCE against a stub issuer (headl
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium)`);
     const issuer = await stub.listen();
     const results = new MemoryResultStore();
-    await results.create(makeRecord('01JDQ4Z7W2M3N4P5Q6R7S8T9V0', 'done', { owner: SUB, outcome: 'no_card', error: { code: 'no_card', message: 'no card' } }));
-    await results.create(makeRecord('01JDQ4Z7W2M3N4P5Q6R7S8T9V1', 'done', { owner: 'someone-else' }));
+    // The user's twelve scans (one without a card, the newest) and another user's one.
+    await results.create(
+      makeRecord('01JDQ4Z7W2M3N4P5Q6R7S8T9Z0', 'failed', {
+        owner: SUB,
+        outcome: 'no_card',
+        error: { code: 'no_card', message: 'no card' },
+        createdAt: '2026-01-02T00:00:00.000Z',
+      }),
+    );
+    for (let i = 10; i < 21; i++) {
+      await results.create(
+        makeRecord(`01JDQ4Z7W2M3N4P5Q6R7S8T9${i}`, 'done', {
+          owner: SUB,
+          outcome: 'ok',
+          card: { pan: '411111••••••1111', last4: '1111', brand: 'visa', expiry: '09/29', name: null },
+          createdAt: `2026-01-01T00:00:${i}.000Z`,
+        }),
+      );
+    }
+    await results.create(makeRecord('01JDQ4Z7W2M3N4P5Q6R7S8T9V1', 'done', { owner: 'someone-else', createdAt: '2026-01-03T00:00:00.000Z' }));
     const app = createApiApp({
       objects: new MemoryObjectStore(),
       results,
@@ -184,7 +202,7 @@ describe('sign-in on AWS: authorization code + PKCE against a stub issuer (headl
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('signs in with a code and a PKCE verifier, refreshes the token before it runs out, and signs out', { timeout: 60_000 }, async () => {
+  it('signs in with a code and a PKCE verifier, refreshes the token before it runs out, and signs out (lists, pages and filters on the way)', { timeout: 60_000 }, async () => {
     const page = await browser.newPage();
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     page.on('console', (m) => {
@@ -207,9 +225,16 @@ describe('sign-in on AWS: authorization code + PKCE against a stub issuer (headl
     expect(page.url()).toBe(`${base}/`);
     expect(await page.evaluate(() => sessionStorage.getItem('cardocr.pkce'))).toBeNull();
 
-    // Signed in as the stub's user: only their scan is listed.
+    // Signed in as the stub's user: only their scans are listed, ten at a time, newest first.
+    await expect.poll(() => page.locator('#recent li').count()).toBe(10);
+    expect(await page.locator('#recent li .scan-status').first().textContent()).toBe('No card found');
+    await page.getByRole('button', { name: 'More' }).click();
+    await expect.poll(() => page.locator('#recent li').count()).toBe(12);
+    expect(await page.locator('#more').isHidden()).toBe(true);
+    // Filtered by status: the one that failed.
+    await page.getByLabel('Show', { exact: true }).selectOption('failed');
     await expect.poll(() => page.locator('#recent li').count()).toBe(1);
-    expect(await page.textContent('#recent li .scan-status')).toBe('No card found');
+    expect(await page.locator('#recent li').getAttribute('data-status')).toBe('failed');
     const first = used.at(-1)!;
     expect(stub.access.get(first)?.via).toBe('code');
 
@@ -219,7 +244,7 @@ describe('sign-in on AWS: authorization code + PKCE against a stub issuer (headl
     await page.getByRole('button', { name: 'Refresh' }).click();
     await expect.poll(() => used.at(-1) !== first && stub.access.get(used.at(-1)!)?.via).toBe('refresh');
     expect(stub.callerOf(used.at(-1)!)).not.toBeNull();
-    expect(await page.locator('#recent li').count()).toBe(1);
+    await expect.poll(() => page.locator('#recent li').count()).toBe(1);
     expect(await page.locator('#error').isHidden()).toBe(true);
     // Tokens were never in a URL.
     for (const q of stub.log.authorize) expect(q.toString()).not.toMatch(/access_token|refresh_token/);
