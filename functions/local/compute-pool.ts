@@ -38,14 +38,15 @@ interface Slot {
   overran: boolean;
 }
 
-function toError(e: { code: string; message: string; retryable: boolean }): CardOcrError {
+function toError(e: { code: string; message: string; retryable: boolean; cause?: { name: string; code?: string; message: string } }): CardOcrError {
   const code = (ERROR_CODES as readonly string[]).includes(e.code) ? (e.code as ErrorCode) : 'internal';
   if (code === 'invalid_image' || code === 'unsupported_format' || code === 'too_large' || code === 'timeout') {
     return new ImageInputError(code, e.message);
   }
   if (code === 'no_card') return new NoCardError(e.message);
   if (code === 'ocr_failed') return new OcrEngineError(e.message);
-  return new CardOcrError(code, e.message, { retryable: e.retryable });
+  const cause = e.cause ? Object.assign(new Error(e.cause.message), { name: e.cause.name, ...(e.cause.code ? { code: e.cause.code } : {}) }) : undefined;
+  return new CardOcrError(code, e.message, { retryable: e.retryable, ...(cause ? { cause } : {}) });
 }
 
 /**
@@ -90,7 +91,10 @@ export class ComputePool {
       clearTimeout(task.timer);
       slot.task = null;
       if (reply.ok) task.resolve(reply.value);
-      else task.reject(toError(reply.error));
+      else {
+        if (reply.error.cause) this.#o.log.warn('compute step failed unexpectedly', { op: task.op, code: reply.error.code, cause: reply.error.cause });
+        task.reject(toError(reply.error));
+      }
       this.#pump();
     });
     const lost = (why: string) => {

@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ImageLimits } from '../reader/decode.js';
 import { toCardOcrError } from '../core/errors.js';
+import { redactPans } from '../core/mask.js';
 import { preprocessPhoto } from '../reader/preprocess.js';
 import { createReaderEngines } from '../adapters/ocr/reader-engines.js';
 import { createCardReader, type CardReader } from '../reader/reader.js';
@@ -21,7 +22,7 @@ export type ComputeRequest =
 /** A reply to the pool. */
 export type ComputeReply =
   | { id: number; ok: true; value: Preprocessed | ReadView | null }
-  | { id: number; ok: false; error: { code: string; message: string; retryable: boolean } };
+  | { id: number; ok: false; error: { code: string; message: string; retryable: boolean; cause?: { name: string; code?: string; message: string } } };
 
 const { limits, recycleAfter } = workerData as { limits: ImageLimits; recycleAfter?: number };
 let reader: Promise<CardReader> | null = null;
@@ -59,6 +60,14 @@ async function handle(msg: ComputeRequest): Promise<void> {
     port.postMessage({ id: msg.id, ok: true, value: view } satisfies ComputeReply);
   } catch (err) {
     const e = toCardOcrError(err);
-    port.postMessage({ id: msg.id, ok: false, error: { code: e.code, message: e.message, retryable: e.retryable } } satisfies ComputeReply);
+    // An unexpected error is not dropped: its name, code and (redacted) message go to the pool, which logs them.
+    const errno = (err as { code?: unknown } | null)?.code;
+    const cause =
+      e !== err && err instanceof Error
+        ? { name: err.name, message: redactPans(err.message), ...(typeof errno === 'string' ? { code: errno } : {}) }
+        : undefined;
+    port.postMessage(
+      { id: msg.id, ok: false, error: { code: e.code, message: e.message, retryable: e.retryable, ...(cause ? { cause } : {}) } } satisfies ComputeReply,
+    );
   }
 }

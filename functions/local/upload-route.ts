@@ -10,6 +10,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { verifyUploadPolicy } from '../adapters/local/fs-object-store.js';
 import type { Log } from '../core/log.js';
 import type { ObjectStore } from '../core/ports.js';
+import { transientFault } from './faults.js';
 import { describeLimit } from '../handlers/api/error-mapping.js';
 
 /** Path the local upload targets point at. */
@@ -54,7 +55,8 @@ export function createUploadRoute(deps: UploadRouteDeps): Hono {
       let form: Record<string, string | File | (string | File)[]>;
       try {
         form = await c.req.parseBody();
-      } catch {
+      } catch (err) {
+        deps.log.info('upload refused: malformed multipart body', { error: err as Error });
         return fail(400, 'validation', 'malformed multipart body');
       }
       const text = (name: string): string | undefined => {
@@ -79,7 +81,19 @@ export function createUploadRoute(deps: UploadRouteDeps): Hono {
       }
       if (file.size > policy.maxBytes) return fail(413, 'payload_too_large', `photo larger than the ${describeLimit(policy.maxBytes)} limit`);
       if (file.size === 0) return fail(400, 'validation', 'empty file');
-      const info = await deps.objects.put(policy.key, new Uint8Array(await file.arrayBuffer()), { contentType });
+      let info;
+      try {
+        info = await deps.objects.put(policy.key, new Uint8Array(await file.arrayBuffer()), { contentType });
+      } catch (err) {
+        const fault = transientFault(err);
+        if (!fault) throw err;
+        // The disk is full or read-only for now: the client may retry (the target is still valid).
+        deps.log.warn('upload could not be stored: storage fault', { key: policy.key, fault: fault.code });
+        return Response.json(
+          { error: { code: 'internal', message: `the photo could not be stored right now (${fault.code}); try again shortly` } },
+          { status: 503, headers: { 'retry-after': '5' } },
+        );
+      }
       deps.log.info('upload received', { key: info.key, size: info.size });
       const status = text('success_action_status');
       return c.body(null, status === '201' ? 201 : status === '200' ? 200 : 204);
