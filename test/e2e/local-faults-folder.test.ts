@@ -169,4 +169,58 @@ describe('folder intake: odd names, slow writers, re-drops', () => {
     }
     for (const d of ['bucket', 'bucket/uploads', 'bucket/processed']) expect(statSync(join(dataDir, d)).mode & 0o777, d).toBe(0o700);
   });
+  it('a photo that changes after pickup is taken again once complete, never failed', { timeout: 60_000 }, async () => {
+    // A writer that pauses longer than the stability window (1 s here): the half file is picked
+    // up; the (slow, busy machine) preprocess step only runs after the writer has finished.
+    const dataDir = join(dir, 'data-changed');
+    const uploads = join(dataDir, 'bucket', 'uploads');
+    mkdirSync(uploads, { recursive: true });
+    let calls = 0;
+    const failures: string[] = [];
+    const changed = await createLocalRuntime({
+      dataDir,
+      concurrency: 1,
+      maxAttempts: 3,
+      retentionDays: 1,
+      leaseMs: 60_000,
+      limits: DEFAULT_IMAGE_LIMITS,
+      uploadUrl: '/local-upload',
+      log: recordingLog(lines),
+      reader,
+      preprocess: async (bytes) => {
+        if (calls++ === 0) await sleep(5000);
+        try {
+          const card = await preprocessPhoto(bytes, DEFAULT_IMAGE_LIMITS);
+          return { image: card.image, timingsMs: card.timingsMs, hints: { view: card.geometry.view } };
+        } catch (err) {
+          failures.push((err as { code?: string }).code ?? 'error');
+          throw err;
+        }
+      },
+      scanIntervalMs: 200,
+      uploadStableMs: 1000,
+    });
+    try {
+      await changed.start();
+      const bytes = fixtureBytes(b!.file);
+      const fh = await open(join(uploads, 'paused.jpg'), 'w');
+      await fh.write(bytes.subarray(0, bytes.length >> 1));
+      await waitFor('the half file to be picked up', async () => (await changed.queue.countActive()) > 0 || calls > 0, 10_000);
+      await sleep(2500);
+      await fh.write(bytes.subarray(bytes.length >> 1));
+      await fh.close();
+      const rec = await waitFor('paused.jpg to end', async () => {
+        const items = (await changed.results.list({ limit: 10, key: 'uploads/paused.jpg' })).items;
+        return items.find((r) => r.status === 'done' || r.status === 'failed') ?? null;
+      }, 45_000);
+      console.log(`folder: paused writer picked up half-written: preprocess ran ${calls}× (failures ${failures.join(',') || 'none'}), ended ${rec.status}`);
+      expect(failures).toContain('invalid_image'); // the half file was read...
+      expect(rec.status).toBe('done'); // ...but the scan was requeued, not failed
+      expect(rec.card?.pan).toBe(maskPan(b!.pan!));
+      expect((await changed.results.list({ limit: 10 })).items).toHaveLength(1);
+      await waitFor('uploads/ to be empty', async () => readdirSync(uploads).length === 0, 10_000);
+    } finally {
+      await changed.close();
+    }
+  });
 });
