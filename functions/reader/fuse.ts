@@ -212,6 +212,56 @@ export function fusePan(readings: readonly PanReading[]): PanFusion {
   };
 }
 
+/** One reading's checked value of a field other than the number (expiry, name). Raw: never log `value`. */
+export interface FieldReading {
+  /** `reader@view[/variant]`, as for PAN readings. */
+  readonly source: string;
+  /** The value extract/ reported on this reading's lines, or null. */
+  readonly value: string | null;
+  readonly confidence?: number;
+  /** Why this reading has no value (extract/'s reason), when it has none. */
+  readonly missing?: string;
+}
+
+/** The outcome of fusing every reading of one field. */
+export interface FieldFusion {
+  readonly value: string | null;
+  /** The best confidence among the agreeing readings. */
+  readonly confidence: number | null;
+  /** The readings that agreed on the value. */
+  readonly sources: readonly string[];
+  /**
+   * Why no value: `conflicting_readings` (two readings each passed the field's checks with a
+   * different value: retake sharper), else the first reading's own reason (`unreadable`,
+   * `low_confidence`, `not_found`…).
+   */
+  readonly reason: string | null;
+}
+
+/**
+ * Decides the expiry or the name from every reading that was extracted (review S3). Each
+ * reading's value already passed the field's checks (extract/), so two readings with different
+ * values are two confident answers, and nothing tells which is right: the field is missing
+ * with `conflicting_readings`, as for the number — a wrong date or name is worse than none.
+ * A reading with no value (a date seen but not read, no name line) does not contradict one
+ * that has it: another view or scale may read what this one could not. Readings come in
+ * order of trust (the reading that settled the number first); the first one's reason is kept
+ * when none has a value. Cheap: no OCR, only the readings already made.
+ */
+export function fuseField(readings: readonly FieldReading[]): FieldFusion {
+  const withValue = readings.filter((r): r is FieldReading & { value: string } => r.value !== null);
+  const values = new Set(withValue.map((r) => r.value));
+  if (values.size === 0) return { value: null, confidence: null, sources: [], reason: readings[0]?.missing ?? 'not_found' };
+  if (values.size > 1) return { value: null, confidence: null, sources: [], reason: 'conflicting_readings' };
+  const confidences = withValue.map((r) => r.confidence).filter((c): c is number => c !== undefined);
+  return {
+    value: withValue[0]!.value,
+    confidence: confidences.length > 0 ? Math.max(...confidences) : null,
+    sources: [...new Set(withValue.map((r) => r.source))],
+    reason: null,
+  };
+}
+
 /**
  * Whether more readings could still change the outcome: nothing agreed yet, but something
  * valid (or a Luhn-failing number) was seen once. Lets the reader stop at the first agreement.

@@ -26,7 +26,7 @@ import { readGlyphHypotheses, type GlyphResult } from './readers/glyph/hypothese
 import { readViewLearned, rereadLines, toTextLines, type LearnedReading } from './readers/learned.js';
 import type { LineRecognizer, OcrEngine, Raster, TextDetector } from '../core/ports.js';
 import type { LineDiagnostic, ReadDiagnostics, ViewDiagnostic } from './diagnostics.js';
-import { fusePan, needsMoreReadings, panReadings, type PanFusion, type PanReading } from './fuse.js';
+import { fuseField, fusePan, needsMoreReadings, panReadings, type FieldFusion, type PanFusion, type PanReading } from './fuse.js';
 import { cropQuad } from './image/crop-quad.js';
 import { frameRaster, grayRaster, regionsBox, zoomRaster, type View } from './views.js';
 import { breathe, CARD_HEIGHT, CARD_WIDTH, locateCard, workingCopy } from './preprocess.js';
@@ -334,38 +334,32 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
       log.warn('learned OCR failed', { code: e.code });
     }
 
-    // Fields other than the number: from the glyph reader when it read them (exact on its
-    // faces), else from the learned reading that settled the number (or the first one).
+    // Fields other than the number: every reading's checked value (the reading that settled the
+    // number first, the glyph reader's last); two readings with different values leave the field
+    // missing as `conflicting_readings` (fuse.ts fuseField, review S3).
     const t0 = performance.now();
-    const base = glyph?.fields ?? extractFields([], { now: now() });
     const sources: FieldSources = {};
-    // The reading that settled the number first, then the others.
     const ranked = [...learnedReads].sort((a, b) => Number(fused.sources.includes(b.source)) - Number(fused.sources.includes(a.source)));
     const learnedFields = ranked.map((l) => ({ source: l.source, f: extractFields(toTextLines(l.lines), { now: now() }) }));
-    let expiry = base.expiry;
-    let expiryConf = base.confidence.expiry;
-    let expiryMissing = base.missing.expiry;
-    const withExpiry = learnedFields.find((l) => l.f.expiry);
-    if (expiry) sources.expiry = ['glyph@card'];
-    else if (withExpiry) {
-      expiry = withExpiry.f.expiry;
-      expiryConf = withExpiry.f.confidence.expiry;
-      sources.expiry = [withExpiry.source];
-    } else if (learnedFields[0]) expiryMissing = learnedFields[0].f.missing.expiry ?? expiryMissing;
-    let name = base.name;
-    let nameConf = base.confidence.name;
-    let nameMissing = base.missing.name;
-    const withName = learnedFields.find((l) => l.f.name);
-    if (name) sources.name = ['glyph@card'];
-    else if (withName) {
-      name = withName.f.name;
-      nameConf = withName.f.confidence.name;
-      sources.name = [withName.source];
-    } else if (learnedFields[0]) nameMissing = learnedFields[0].f.missing.name ?? nameMissing;
+    const fieldOf = (key: 'expiry' | 'name'): FieldFusion =>
+      fuseField([
+        ...learnedFields.map((l) => ({ source: l.source, value: l.f[key], confidence: l.f.confidence[key], missing: l.f.missing[key] })),
+        ...(glyph ? [{ source: 'glyph@card', value: glyph.fields[key], confidence: glyph.fields.confidence[key], missing: glyph.fields.missing[key] }] : []),
+      ]);
+    const fusedExpiry = fieldOf('expiry');
+    let expiry = fusedExpiry.value;
+    let expiryConf = fusedExpiry.confidence ?? undefined;
+    let expiryMissing = fusedExpiry.reason ?? undefined;
+    if (expiry) sources.expiry = fusedExpiry.sources;
+    const fusedName = fieldOf('name');
+    let name = fusedName.value;
+    let nameConf = fusedName.confidence ?? undefined;
+    let nameMissing = fusedName.reason ?? undefined;
+    if (name) sources.name = fusedName.sources;
     add('extract', performance.now() - t0);
 
     const haveNumber = fused.pan !== null || fused.panUnverified !== null;
-    if (!name && glyph && (haveNumber || expiry)) {
+    if (!name && nameMissing !== 'conflicting_readings' && glyph && (haveNumber || expiry)) {
       // Neither reader settled the name on the card view: ask Tesseract about the name region.
       // Its reading counts when Tesseract is sure, or when it agrees with the doubtful glyph reading.
       const t1 = performance.now();
@@ -402,11 +396,14 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
     if (fused.panUnverified) sources.panUnverified = fused.sources;
     const confidence: ExtractedFields['confidence'] = {};
     const missing: ExtractedFields['missing'] = {};
-    if (fused.pan && fused.confidence !== null) {
-      confidence.pan = fused.confidence;
-      confidence.brand = fused.confidence;
-    } else missing.pan = fused.reason ?? 'not_found';
-    if (!fused.pan) missing.brand = 'no_pan';
+    if (fused.pan && fused.confidence !== null) confidence.pan = fused.confidence;
+    else missing.pan = fused.reason ?? 'not_found';
+    // The brand is the IIN + length of the number reported, verified or not: an unverified
+    // number was read the same way by two detections, so its IIN and length agree (a specimen
+    // card printed 4000 1234 5678 9010 is still a Visa). Never from a single reading.
+    const brand = fused.pan || panUnverified ? fused.brand : null;
+    if (brand && fused.confidence !== null) confidence.brand = fused.confidence;
+    else missing.brand = fused.pan || panUnverified ? 'unknown_iin' : 'no_pan';
     if (expiry && expiryConf !== undefined) confidence.expiry = expiryConf;
     else missing.expiry = expiryMissing ?? 'not_found';
     if (name && nameConf !== undefined) confidence.name = nameConf;
@@ -414,7 +411,7 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
     const fields: ExtractedFields = {
       pan: fused.pan,
       panUnverified,
-      brand: fused.pan ? fused.brand : null,
+      brand,
       expiry: expiry ?? null,
       name: name ?? null,
       confidence,

@@ -240,7 +240,6 @@ describe('extractExpiry', () => {
     { name: 'a labelled expiry beats a later unlabelled date', lines: [line('GOOD THRU 03/29'), line('12/31')], expiry: '03/29' },
     { name: 'a year printed as 99 stays as printed when labelled', lines: [line('VALID THRU 12/99')], expiry: '12/99' },
     { name: 'an unlabelled date 16 years back is not taken over a plausible one', lines: [line('08/10'), line('05/29')], expiry: '05/29' },
-    { name: 'OCR letter confusions in a date', lines: [line('THRU O5/2S')], expiry: '05/25' },
     { name: 'full-width digits and slash', lines: [line('有效期 １１／３０')], expiry: '11/30' },
   ];
   it.each(cases)('$name', ({ lines, expiry }) => {
@@ -287,6 +286,35 @@ describe('extractExpiry', () => {
     const embossed = Array.from('05/15', () => 0.99);
     embossed[3] = 0.51; // an embossed 1, read right with doubt
     expect(extractExpiry([learned('05/15', box(0, 0, 80, 20), embossed)], NOW).expiry).toBe('05/15');
+  });
+  it('repairs one safe look-alike letter in a date only with per-character proof', () => {
+    // O for 0, read surely by a reader that gives per-character confidences: repaired.
+    expect(extractExpiry([learned('VALID THRU O5/29', box(0, 0, 200, 20), 0.97)], NOW).expiry).toBe('05/29');
+    // The same letter without per-character confidences (Tesseract, glyph): seen, not read.
+    expect(extractExpiry([line('VALID THRU O5/29')], NOW)).toMatchObject({ expiry: null, reason: 'unreadable' });
+    // Two repaired letters, or a look-alike that is as often another digit (A→4, T→7, U→0): not read.
+    expect(extractExpiry([learned('VALID THRU O5/2S', box(0, 0, 200, 20), 0.97)], NOW)).toMatchObject({ expiry: null, reason: 'unreadable' });
+    expect(extractExpiry([learned('VALID THRU 05/2A', box(0, 0, 200, 20), 0.97)], NOW)).toMatchObject({ expiry: null, reason: 'unreadable' });
+    // A label glued to the date is split off first: THRU's U is no digit of the date.
+    expect(extractExpiry([learned('THRU05/29', box(0, 0, 120, 20), 0.97)], NOW).expiry).toBe('05/29');
+  });
+  it('a repaired letter must clear the per-character floor like a digit (review S2)', () => {
+    const text = 'VALID THRU 05/2S';
+    const c = Array.from(text, () => 0.97);
+    c[15] = 0.2; // the S, read where a 5 belongs, barely
+    expect(extractExpiry([learned(text, box(0, 0, 200, 20), c)], NOW)).toMatchObject({ expiry: null, reason: 'unreadable' });
+    c[15] = 0.95;
+    expect(extractExpiry([learned(text, box(0, 0, 200, 20), c)], NOW).expiry).toBe('05/25');
+  });
+  it('a date read with low confidence is missing, not a guess (review S2)', () => {
+    // Repaired letters and a line at 0.3: never reported.
+    expect(extractExpiry([line('VALID THRU O5/2B', 'any', 0.3)], NOW)).toMatchObject({ expiry: null });
+    // A clean date on an unsure line: low_confidence, and no fall-back to the other date.
+    expect(extractExpiry([line('VALID THRU 05/28', 'any', 0.5)], NOW)).toMatchObject({ expiry: null, reason: 'low_confidence' });
+    expect(extractExpiry([line('06/21'), line('05/28', 'any', 0.5)], NOW)).toMatchObject({ expiry: null, reason: 'low_confidence' });
+    expect(extractExpiry([line('VALID THRU 05/28', 'any', 0.61)], NOW).expiry).toBe('05/28');
+    // A sure, labelled expiry stands beside an unsure unlabelled date.
+    expect(extractExpiry([line('GOOD THRU 05/28'), line('06/27', 'any', 0.4)], NOW).expiry).toBe('05/28');
   });
   it('a date-shaped token with non-digits blocks a guess from the other date', () => {
     // MEMBER SINCE unread, VALID THRU read as 05/1日: 08/10 must not become the expiry.

@@ -3,7 +3,7 @@
  * Numbers are networks' published test numbers (Luhn-valid) and specimen numbers (Luhn-failing).
  */
 import { describe, expect, it } from 'vitest';
-import { fusePan, needsMoreReadings, panReadings, reading, type PanReading } from '../../functions/reader/fuse.js';
+import { fuseField, fusePan, needsMoreReadings, panReadings, reading, type PanReading } from '../../functions/reader/fuse.js';
 
 const VISA = '4111111111111111';
 const VISA_2 = '4012888888881881';
@@ -102,5 +102,34 @@ describe('fusePan', () => {
       'rec@frame',
     );
     expect(rs).toEqual([expect.objectContaining({ digits: VISA, source: 'rec@frame', luhnValid: true })]);
+  });
+});
+
+describe('fuseField (expiry and name across readings, review S3)', () => {
+  it('takes the value the readings agree on, with every agreeing source and the best confidence', () => {
+    const f = fuseField([
+      { source: 'rec@frame', value: '05/29', confidence: 0.91 },
+      { source: 'rec@frame/det1280', value: '05/29', confidence: 0.97 },
+    ]);
+    expect(f).toEqual({ value: '05/29', confidence: 0.97, sources: ['rec@frame', 'rec@frame/det1280'], reason: null });
+  });
+
+  it('two readings that each passed the checks with different values: missing, conflicting_readings', () => {
+    const f = fuseField([
+      { source: 'rec@frame', value: '05/28', confidence: 0.95 },
+      { source: 'rec@frame/det1280', value: '05/26', confidence: 0.96 },
+    ]);
+    expect(f).toMatchObject({ value: null, confidence: null, sources: [], reason: 'conflicting_readings' });
+    // The glyph reader disagreeing with the learned one is a conflict too.
+    expect(fuseField([{ source: 'rec@card', value: 'JOHN SMITH', confidence: 0.9 }, { source: 'glyph@card', value: 'JOHN SMYTH', confidence: 0.9 }]).reason).toBe('conflicting_readings');
+  });
+
+  it('a reading without a value does not contradict one with it; with none, the first reading says why', () => {
+    expect(fuseField([{ source: 'rec@frame', value: null, missing: 'unreadable' }, { source: 'rec@frame/det1280', value: '05/15', confidence: 0.93 }])).toMatchObject({
+      value: '05/15',
+      sources: ['rec@frame/det1280'],
+    });
+    expect(fuseField([{ source: 'rec@frame', value: null, missing: 'unreadable' }, { source: 'glyph@card', value: null, missing: 'not_found' }])).toMatchObject({ value: null, reason: 'unreadable' });
+    expect(fuseField([])).toMatchObject({ value: null, reason: 'not_found' });
   });
 });

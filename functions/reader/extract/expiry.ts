@@ -110,7 +110,7 @@ const twoDigitYear = (yy: number, now: Date): number => {
  */
 export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = null): DateCandidate[] {
   const toks = prepare(line.text);
-  const weak = weakDateDigits(line);
+  const evidence = dateEvidence(line);
   // Digits of the line outside any date: a line holding a card number never yields a dashed date.
   const numberLike = toks.filter((t) => /^\d+$/.test(t)).join('').length >= 12;
   const out: DateCandidate[] = [];
@@ -149,8 +149,11 @@ export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = nu
       const yearDigits = yy.digits;
       const subs = mm.substitutions + yy.substitutions;
       const confidence = line.confidence * Math.pow(0.8, subs);
-      // A date with a digit the reader doubted is a date seen but not read (see DATE_CHAR_CONFIDENCE_FLOOR).
-      if (weak) {
+      // A date with a character the reader doubted, or a letter repair nothing vouches for, is a
+      // date seen but not read (see DATE_CHAR_CONFIDENCE_FLOOR, SAFE_DATE_LOOKALIKES).
+      // (subs > 1 or a repair without per-character confidences is caught here too when the
+      // line's text and the token could not be aligned, e.g. full-width letters.)
+      if (evidence !== 'sure' || subs > 1 || (subs > 0 && !line.charConfidences)) {
         out.push({ month: NaN, year: NaN, label, confidence: 0 });
         continue;
       }
@@ -190,21 +193,67 @@ export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = nu
  * Dates get 0.5, not 0.6: a date has its own checks (month, plausible year, label) and on
  * real-dev-v1 an embossed 1 of a right expiry scored 0.51; 0.5 still refuses 4 of the 6
  * measured misreads. Characters that are no digit at all (05/1日) are handled apart (LOOSE_DATE).
+ * A letter read where a digit belongs (O5/29) must clear the same floor: it becomes a digit.
  */
 export const DATE_CHAR_CONFIDENCE_FLOOR = 0.5;
 
-/** Whether a date-like run of the line (digits around / \ -) has a digit under the floor. */
-function weakDateDigits(line: TextLine): boolean {
-  const c = line.charConfidences;
-  if (!c || c.length !== line.text.length) return false;
-  const re = /[0-9A-Za-z]{1,4}\s*[/\\-]\s*[0-9A-Za-z]{2,4}/g;
+/**
+ * Lowest confidence a reported expiry may have (the line's, times 0.8 per repaired letter).
+ * PP-OCR reads printed and embossed dates at 0.85–0.99 on real-dev-v1 and the generated sets;
+ * a date under 0.6 is as likely a misread as a reading, so it is `low_confidence`, not a guess.
+ */
+export const EXPIRY_MIN_CONFIDENCE = 0.6;
+
+/**
+ * Letters that stand for exactly one digit (the PAN's safe set, extract/pan.ts): the only
+ * repairs a date may have, one per date, and only with per-character confidences to vouch for
+ * it. Wider look-alikes (A→4, H→4, T→7, E→3, U→0…) are as often another digit's misread, and a
+ * wrong date has no checksum to catch it: with those, or without per-character evidence, a
+ * date holding a letter is a date seen but not read.
+ */
+const SAFE_DATE_LOOKALIKES = new Set(['O', 'o', 'I', 'l', '|', 'S', 'B', 'Z']);
+
+/** How a line's date-shaped runs read: surely, with a doubted character, or with a repair that cannot be vouched for. */
+type DateEvidence = 'sure' | 'weak' | 'unsafe_repair';
+
+/**
+ * Judges every date token of a line as `prepare` cuts it (a label glued before it split off,
+ * `THRU05/29` → `05/29`; one or two characters, a slash, two or four; both sides number-like,
+ * so not MONTH/YEAR): a character under the floor, digit or repaired letter, makes it `weak`;
+ * more than one repaired letter, one outside the safe set, or a repair without per-character
+ * confidences makes it `unsafe_repair`. Dashed dates are digits only (DASH_DATE): their digits
+ * are checked against the floor.
+ */
+function dateEvidence(line: TextLine): DateEvidence {
+  const text = line.text;
+  const c = line.charConfidences && line.charConfidences.length === text.length ? line.charConfidences : null;
+  const re = /(?<![0-9A-Za-z|])([0-9A-Za-z|]+)(\s*([/\\-])\s*)([0-9A-Za-z|]+)(?![0-9A-Za-z|])/g;
   let m: RegExpExecArray | null;
-  while ((m = re.exec(line.text)) !== null) {
-    for (let i = m.index; i < m.index + m[0].length; i++) {
-      if (/[0-9]/.test(line.text[i]!) && (c[i] ?? 0) < DATE_CHAR_CONFIDENCE_FLOOR) return true;
+  let verdict: DateEvidence = 'sure';
+  while ((m = re.exec(text)) !== null) {
+    // As prepare() does: letters (two or more) glued before digits are a label, not the date.
+    const glued = /^.*[A-Za-z]{2,}(?=\d)/.exec(m[1]!);
+    const skip = glued ? glued[0].length : 0;
+    const left = m[1]!.slice(skip);
+    const right = m[4]!;
+    const slash = m[3] !== '-';
+    if (left.length < 1 || left.length > 2 || (right.length !== 2 && right.length !== 4)) continue;
+    if (slash ? !repairDigits(left) || !repairDigits(right) : !/^\d+$/.test(left + right)) continue;
+    const from = m.index + skip;
+    const positions = [...Array.from(left, (_, i) => from + i), ...Array.from(right, (_, i) => m!.index + m![1]!.length + m![2]!.length + i)];
+    let letters = 0;
+    let unsafe = false;
+    for (const i of positions) {
+      const ch = text[i]!;
+      if (c && (c[i] ?? 0) < DATE_CHAR_CONFIDENCE_FLOOR) return 'weak';
+      if (!/[0-9]/.test(ch)) {
+        letters += 1;
+        if (!SAFE_DATE_LOOKALIKES.has(ch)) unsafe = true;
+      }
     }
+    if (letters > 0 && (!c || unsafe || letters > 1)) verdict = 'unsafe_repair';
   }
-  return false;
+  return verdict;
 }
 
 function withValidity(d: DateCandidate & { yy: string }): DateCandidate {
@@ -248,12 +297,19 @@ export function extractExpiry(lines: readonly TextLine[], now: Date = new Date()
   const usableLines = lines.filter((l) => l.role !== 'number' && l.role !== 'name');
   const found = usableLines.flatMap((l, i) => dateCandidates(l, now, outerLabelFor(usableLines, i)).map((d) => (l.box ? { ...d, box: l.box } : d)));
   const invalid = found.filter((d) => d.invalid !== undefined);
-  let all = found.filter((d) => Number.isFinite(d.month) && d.invalid === undefined);
+  const readable = found.filter((d) => Number.isFinite(d.month) && d.invalid === undefined);
+  // A date read too unsurely (EXPIRY_MIN_CONFIDENCE) counts as seen but not read.
+  const unsure = readable.filter((d) => d.confidence < EXPIRY_MIN_CONFIDENCE);
+  let all = readable.filter((d) => d.confidence >= EXPIRY_MIN_CONFIDENCE);
   // A date that was seen but not read, and is not a start date, may be the expiry: unless
   // another date is labelled as the expiry, which one is cannot be told, so report none.
+  const labelledExpiry = all.some((d) => d.label === 'expiry');
   const unreadable = found.some((d) => !Number.isFinite(d.month) && d.label !== 'from');
-  if (unreadable && !all.some((d) => d.label === 'expiry')) {
+  if (unreadable && !labelledExpiry) {
     return { expiry: null, confidence: null, reason: 'unreadable' };
+  }
+  if (unsure.some((d) => d.label !== 'from') && !labelledExpiry) {
+    return { expiry: null, confidence: null, reason: 'low_confidence' };
   }
   // The date printed as the expiry cannot be one (00/00, 13/28, 1403/01): report that rather
   // than fall back to another date, which would be the start date or a misread. Only a
