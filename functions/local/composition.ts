@@ -99,6 +99,8 @@ export interface LocalRuntimeOptions {
 export interface LocalHealth {
   readonly status: 'ok' | 'degraded';
   readonly database: DatabaseHealth;
+  /** `fault` while jobs met storage faults (EROFS, ENOSPC...) in the last 30 s. */
+  readonly storage: { readonly state: 'ok' } | { readonly state: 'fault'; readonly detail: string };
   /** Jobs waiting or running (last count) and the cap. */
   readonly queue: { readonly active: number | null; readonly cap: number };
 }
@@ -181,12 +183,21 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
   const dataDir = resolve(options.dataDir);
   // Card photos and records: the runner's user only (an existing dir from older runs is tightened).
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  chmodSync(dataDir, 0o700);
+  const modeWarning = (path: string, err: unknown) =>
+    options.log.warn('could not make a data file owner-only; check the data dir mount', { path, error: err as Error });
+  try {
+    chmodSync(dataDir, 0o700);
+  } catch (err) {
+    // A mount without Unix modes (some network or FUSE filesystems): run, but say so.
+    if ((err as NodeJS.ErrnoException).code === 'EPERM' || (err as NodeJS.ErrnoException).code === 'ENOTSUP') modeWarning(dataDir, err);
+    else throw err;
+  }
   const unlock = lockDataDir(dataDir);
   const log = options.log;
   const secret = uploadSecret(dataDir);
   const db = openSqlite(join(dataDir, 'cardocr.sqlite'), {
     ...(options.sqliteBusyTimeoutMs !== undefined ? { busyTimeoutMs: options.sqliteBusyTimeoutMs } : {}),
+    onPermissionWarning: modeWarning,
   });
   let lastBusyAt = 0;
   const onBusy = () => void (lastBusyAt = Date.now());
@@ -419,9 +430,12 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
       if (!lastHealth || Date.now() - lastHealth.at > 200) lastHealth = { at: Date.now(), db: closed ? { state: 'error', detail: 'closed' } : probeDatabase(db) };
       const database = lastHealth.db;
       const recentlyBusy = Date.now() - lastBusyAt < 2000;
+      const fault = pool.lastFault;
+      const storageFault = fault && fault.where === 'storage' && Date.now() - fault.at < 30_000 ? fault : null;
       return {
-        status: database.state === 'ok' && !recentlyBusy ? 'ok' : 'degraded',
+        status: database.state === 'ok' && !recentlyBusy && !storageFault ? 'ok' : 'degraded',
         database: database.state === 'ok' && recentlyBusy ? { state: 'locked', detail: 'statements waited for a lock in the last 2 s' } : database,
+        storage: storageFault ? { state: 'fault', detail: `${storageFault.code} in the last 30 s; scans are retried` } : { state: 'ok' },
         queue: { active: lastActive, cap },
       };
     },

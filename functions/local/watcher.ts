@@ -120,7 +120,11 @@ export class BucketWatcher {
   async start(): Promise<void> {
     await mkdir(this.#dir, { recursive: true, mode: 0o700 });
     // Folders made by hand (or by older runs) get owner-only too: they hold card photos.
-    for (const d of [this.#o.store.root, this.#dir]) await chmod(d, 0o700);
+    for (const d of [this.#o.store.root, this.#dir]) {
+      await chmod(d, 0o700).catch((err: unknown) =>
+        this.#o.log.warn('could not make a bucket folder owner-only; check the data dir mount', { error: err as Error }),
+      );
+    }
     // chokidar only says "something changed": the pass decides, after the stability window.
     const watcher = watch(this.#dir, { ignoreInitial: true });
     watcher.on('all', () => this.#scheduleSoon());

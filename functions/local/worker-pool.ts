@@ -54,6 +54,7 @@ export class WorkerPool {
   #unsubscribe: (() => void) | null = null;
   #active = 0;
   #avgJobMs = 2000;
+  #lastFault: { at: number; code: string; where: 'storage' | 'database' } | null = null;
 
   constructor(options: WorkerPoolOptions) {
     this.#o = options;
@@ -62,6 +63,11 @@ export class WorkerPool {
   /** Jobs being handled right now. */
   get active(): number {
     return this.#active;
+  }
+
+  /** The last transient fault a job met (health reporting). */
+  get lastFault(): { readonly at: number; readonly code: string; readonly where: 'storage' | 'database' } | null {
+    return this.#lastFault;
   }
 
   /** Moving average of a job's run time, ms (for a Retry-After estimate). */
@@ -139,6 +145,7 @@ export class WorkerPool {
     } catch (thrown) {
       const err = toCardOcrError(thrown);
       const fault = transientFault(thrown);
+      if (fault) this.#lastFault = { at: Date.now(), ...fault };
       const reason = fault
         ? `${fault.where} fault ${fault.code}: ${describeFailure(err.code, err.message, thrown)}`
         : describeFailure(err.code, err.message, thrown);

@@ -104,8 +104,14 @@ describe('a read-only bucket for 10 s', () => {
     await waitFor('a scan to reach reading', async () => (await runtime.results.list({ limit: 10, status: 'reading' })).items.length > 0, 30_000);
     roUntil = Date.now() + 10_000;
     const roStart = Date.now();
-    await new Promise((r) => setTimeout(r, 10_000));
+    const health = new Set<string>();
+    while (Date.now() < roUntil) {
+      const h = runtime.health();
+      health.add(`${h.status}/${h.storage.state}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
     const during = faults.n;
+    expect(health.has('degraded/fault')).toBe(true); // the health check said so while it lasted
 
     const final = await waitFor('every photo to have a final record', async () => {
       const all = (await runtime.results.list({ limit: 100 })).items;

@@ -25,6 +25,8 @@ export const DEFAULT_BUSY_TIMEOUT_MS = 20;
 export interface OpenSqliteOptions {
   /** See {@link DEFAULT_BUSY_TIMEOUT_MS}. */
   readonly busyTimeoutMs?: number;
+  /** Told when a file could not be made owner-only (a filesystem without modes); the open goes on. */
+  readonly onPermissionWarning?: (file: string, err: unknown) => void;
 }
 
 /** Opens (creating when missing) a SQLite database file tuned for the local pipeline. */
@@ -37,7 +39,10 @@ export function openSqlite(file: string, options: OpenSqliteOptions = {}): Sqlit
       try {
         chmodSync(f, 0o600);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') continue;
+        if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EROFS') options.onPermissionWarning?.(f, err);
+        else throw err;
       }
     }
   }
