@@ -201,10 +201,11 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
   });
   let lastBusyAt = 0;
   const onBusy = () => void (lastBusyAt = Date.now());
-  // The stages may wait for a lock as long as half a lease; an API request a few seconds.
+  // The stages may wait for a lock as long as half a lease; an API request up to 10 s (index.ts
+  // refuses writes at once while the lock is known to be held).
   const rawResults = new SqliteResultStore(db);
   const results = busyRetrying(rawResults, { budgetMs: Math.max(5000, options.leaseMs / 2), onBusy });
-  const apiResults = busyRetrying(rawResults, { budgetMs: 5000, onBusy });
+  const apiResults = busyRetrying(rawResults, { budgetMs: 10_000, onBusy });
   const queue = new SqliteJobQueue(db, {
     maxAttempts: options.maxAttempts,
     busy: { budgetMs: Math.max(5000, options.leaseMs / 2), onBusy },

@@ -2,9 +2,10 @@
  * The local runner behind `cardocr serve` / `npm start`: the HTTP API and web page (H5's
  * Hono app, unchanged), the local upload route, and the pipeline (folder watch, durable
  * queue, worker pool, stage handlers) on one machine with no AWS account.
- * Two local answers come before the app: `GET /healthz` reports `degraded` (never waiting)
- * while the database is locked, and `POST /v1/scans` is refused with 503 + Retry-After while
- * more than `CARDOCR_MAX_QUEUED_SCANS` jobs wait or run.
+ * Local answers come before the app: `GET /healthz` reports `degraded` (never waiting)
+ * while the database is locked; a `/v1` write is refused with 503 + Retry-After while it is
+ * (instead of waiting for the lock), and `POST /v1/scans` while more than
+ * `CARDOCR_MAX_QUEUED_SCANS` jobs wait or run.
  */
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -121,6 +122,17 @@ export async function startLocalPipeline(options: StartLocalPipelineOptions = {}
         // Answered here, without waiting on the database (the app's own route only says "up").
         const health = runtime.health();
         return Response.json(health, { headers: { 'cache-control': 'no-store' } });
+      }
+      if (path.startsWith('/v1/') && req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS') {
+        // A write while another process holds the database lock would only wait: shed it at once.
+        // (Reads go on: WAL readers do not need the lock.)
+        const health = runtime.health();
+        if (health.database.state === 'locked') {
+          return Response.json(
+            { error: { code: 'internal', message: 'the database is locked by another process; try again in 5 s' } },
+            { status: 503, headers: { 'retry-after': '5' } },
+          );
+        }
       }
       if (path === '/v1/scans' && req.method === 'POST') {
         const load = await runtime.load();

@@ -118,6 +118,18 @@ describe('a SQLite lock held 12 s by another process', () => {
     holder = lock.child;
     let released = false;
     void lock.released.then(() => (released = true));
+    // A write meanwhile is shed at once (503 + Retry-After) rather than left waiting for the lock.
+    const shedAt = performance.now();
+    const shed = await fetch(`${p.url}/v1/scans`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${p.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ contentType: 'image/jpeg' }),
+    });
+    console.log(`lock: POST /v1/scans during the lock → ${shed.status} (Retry-After ${shed.headers.get('retry-after')}) in ${(performance.now() - shedAt).toFixed(1)} ms`);
+    expect(shed.status).toBe(503);
+    expect(shed.headers.get('retry-after')).toBe('5');
+    // Reads go on (WAL readers need no lock).
+    expect((await api.list()).items.length).toBeGreaterThanOrEqual(4);
     const { samples, loop } = await sampleHealth(p.url, () => released, LOCK_MS + 5000);
     const degraded = samples.filter((x) => x.body.status === 'degraded' && x.body.database.state === 'locked').length;
     console.log(
