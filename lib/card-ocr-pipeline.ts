@@ -36,7 +36,8 @@ import { ENV, METRICS_NAMESPACE, NODE_OPTIONS, ORT_DISABLE_TELEMETRY, POWERTOOLS
 import type { PipelineFunctionDefaults } from './pipeline-function.js';
 import { PipelineStorage, PROCESSED_PREFIX, UPLOADS_PREFIX, type PipelineStorageProps } from './pipeline-storage.js';
 import { ResultEvents } from './result-events.js';
-import { ScanApi, type ScanApiOptions } from './scan-api.js';
+import { DEFAULT_ADMIN_GROUP, DEFAULT_SCAN_QUOTA, ScanApi, type ScanApiOptions } from './scan-api.js';
+import { RESULT_TABLE } from '../functions/adapters/aws/result-table-schema.js';
 import { SqsStage, type SqsStageOptions } from './sqs-stage.js';
 
 export { PROCESSED_PREFIX, UPLOADS_PREFIX } from './pipeline-storage.js';
@@ -218,6 +219,8 @@ export class CardOcrPipeline extends Construct {
       [POWERTOOLS_ENV.metricsNamespace]: METRICS_NAMESPACE,
       // Stack traces point into the TypeScript sources through the bundled source maps.
       [NODE_OPTIONS]: '--enable-source-maps',
+      // The Powertools Tracer captures the SDK clients only where X-Ray traces (off by default).
+      ...(this.tracing ? { [POWERTOOLS_ENV.traceEnabled]: 'true' } : {}),
     };
     const stageEnv = { ...commonEnv, [ENV.idempotencyTable]: this.idempotencyTable.tableName };
 
@@ -228,8 +231,11 @@ export class CardOcrPipeline extends Construct {
       description: 'Card OCR: decode, find and normalise the card in an uploaded photo',
       environment: stageEnv,
       functionDefaults,
-      // A batch of up to 5 photos, each with a 10 s decode budget, plus S3 and DynamoDB calls.
-      defaults: { memorySize: 1024, timeout: Duration.seconds(60), batchSize: 5 },
+      // A batch of up to 5 photos, processed one at a time (functions/handlers/aws/sqs-stage.ts),
+      // each with a 10 s decode budget: 5 × 10 s = 50 s is 56 % of 90 s, so a batch whose photos
+      // all use their whole budget still ends well inside the timeout. Memory: the peak of one
+      // maximum-size photo, measured (test/integration/preprocess-batch-sizing.test.ts prints it).
+      defaults: { memorySize: 1024, timeout: Duration.seconds(90), batchSize: 5 },
     });
     this.read = new SqsStage(this, 'Read', {
       ...props.read,
@@ -288,6 +294,11 @@ export class CardOcrPipeline extends Construct {
         [ENV.rateLimitBurst]: '0',
         // The web page POSTs photos straight to the bucket (its CSP connect-src needs the origin).
         [ENV.uploadOrigins]: `https://${this.bucket.bucketRegionalDomainName}`,
+        // Tenancy: members of this Cognito group see every user's scans.
+        [ENV.adminGroup]: props.api?.adminGroup ?? DEFAULT_ADMIN_GROUP,
+        // Per-user quotas on scan creation, counted in the results table (they bound the spend).
+        [ENV.scanQuotaPerMinute]: String(props.api?.scanQuota?.perMinute ?? DEFAULT_SCAN_QUOTA.perMinute),
+        [ENV.scanQuotaPerDay]: String(props.api?.scanQuota?.perDay ?? DEFAULT_SCAN_QUOTA.perDay),
       },
       functionDefaults,
       removalPolicy,
@@ -311,6 +322,15 @@ export class CardOcrPipeline extends Construct {
     this.bucket.grantDelete(api, `${UPLOADS_PREFIX}*`);
     this.bucket.grantDelete(api, `${PROCESSED_PREFIX}*`);
     this.resultsTable.grant(api, ...RESULTS_TABLE_ACTIONS.api);
+    // The scan quotas' counters: UpdateItem on the results table, only on the `quota#…` items
+    // (a scan record can never be changed by the API function).
+    api.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:UpdateItem'],
+        resources: [this.resultsTable.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${RESULT_TABLE.quotaPrefix}*`] } },
+      }),
+    );
 
     // ---- Result events -------------------------------------------------------------------
     if (props.resultEvents ?? true) {

@@ -29,8 +29,36 @@ export interface JwtIssuerProps {
   readonly audience: readonly string[];
 }
 
+/** Default admin group: its members see every user's scans (the runtime's default too). */
+export const DEFAULT_ADMIN_GROUP = 'cardocr-admin';
+
+/** Default per-user quotas on scan creation (the runtime's defaults too; test/cdk checks both agree). */
+export const DEFAULT_SCAN_QUOTA = Object.freeze({ perMinute: 10, perDay: 200 });
+
+/** Per-user quotas on scan creation; 0 turns a window off. */
+export interface ScanQuotaProps {
+  /** @default 10 */
+  readonly perMinute?: number;
+  /** @default 200 */
+  readonly perDay?: number;
+}
+
 /** Settings of the API (nested under `api` in the pipeline props). */
 export interface ScanApiOptions {
+  /**
+   * Cognito group whose members see and delete every user's scans (everyone else sees only
+   * their own). The construct creates the group in the user pool it creates; with `jwt`, the
+   * issuer must put the group in a `cognito:groups` claim.
+   * @default 'cardocr-admin'
+   */
+  readonly adminGroup?: string;
+  /**
+   * Per-user quotas on scan creation (429 with Retry-After beyond), counted in the results
+   * table so they hold across function instances. They bound what one account can spend; see
+   * the README's worst-case daily spend.
+   * @default { perMinute: 10, perDay: 200 }
+   */
+  readonly scanQuota?: ScanQuotaProps;
   /**
    * Memory of the API function, MB.
    * @default 512
@@ -102,6 +130,14 @@ function validate(props: ScanApiOptions): void {
   }
   if (props.publicRateLimit !== undefined && !(props.publicRateLimit > 0)) {
     throw new Error(`CardOcrPipeline: api.publicRateLimit must be a positive number of requests per second, got ${props.publicRateLimit}`);
+  }
+  for (const [name, value] of Object.entries(props.scanQuota ?? {})) {
+    if (value !== undefined && !(Number.isInteger(value) && value >= 0)) {
+      throw new Error(`CardOcrPipeline: api.scanQuota.${name} must be a whole number of scans (0 turns it off), got ${value}`);
+    }
+  }
+  if (props.adminGroup !== undefined && !/^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$/u.test(props.adminGroup)) {
+    throw new Error(`CardOcrPipeline: api.adminGroup must be a Cognito group name (1–128 characters, no spaces), got ${props.adminGroup}`);
   }
   const expires = props.uploadExpires?.toSeconds();
   if (expires !== undefined && (expires < 30 || expires > 3600)) {
@@ -290,6 +326,12 @@ export class ScanApi extends Construct {
       accessTokenValidity: Duration.hours(1),
       idTokenValidity: Duration.hours(1),
       refreshTokenValidity: Duration.days(30),
+    });
+    // Tenancy: the group whose members see every user's scans (`cognito:groups` in their tokens).
+    new cognito.CfnUserPoolGroup(this, 'AdminGroup', {
+      userPoolId: userPool.userPoolId,
+      groupName: props.adminGroup ?? DEFAULT_ADMIN_GROUP,
+      description: "Card OCR admins: see and delete every user's scans",
     });
     return { userPool, client, domain };
   }

@@ -16,7 +16,8 @@ import { IDEMPOTENCY_TABLE, RESULT_TABLE } from '../../functions/adapters/aws/re
 import { CardOcrPipeline } from '../../lib/card-ocr-pipeline.js';
 import { CardOcrStack } from '../../lib/card-ocr-stack.js';
 import { RESULT_EVENT_DETAIL_TYPE, RESULT_EVENT_SOURCE } from '../../lib/result-events.js';
-import { ENV } from '../../functions/core/env-names.js';
+import { ENV, POWERTOOLS_ENV } from '../../functions/core/env-names.js';
+import { configDefaults } from '../../functions/core/config.js';
 import { LAMBDA_MODEL_DIR, MODEL_DIR_IN_ASSET } from '../../lib/lambda-bundling.js';
 import { testApp, synthStack } from './synth-helpers.js';
 
@@ -126,7 +127,7 @@ describe('storage', () => {
     });
   });
 
-  it('results table: on demand, PITR, encryption, TTL expiresAt, the three GSIs of the adapter schema', () => {
+  it('results table: on demand, PITR, encryption, TTL expiresAt, the four GSIs of the adapter schema', () => {
     const table = resources[tableId()]!.Properties;
     expect(table.KeySchema).toEqual([{ AttributeName: RESULT_TABLE.partitionKey, KeyType: 'HASH' }]);
     expect(table.BillingMode).toBe('PAY_PER_REQUEST');
@@ -141,7 +142,8 @@ describe('storage', () => {
     expect(indexes).toEqual(
       Object.values(RESULT_TABLE.indexes).map((i) => ({ name: i.name, keys: [i.partitionKey, i.sortKey], projection: 'ALL' })),
     );
-    expect(indexes.map((i) => i.name).sort()).toEqual(['by-created', 'by-key', 'by-status']);
+    // by-owner: a user's own list (tenancy) is read from the owner's partition.
+    expect(indexes.map((i) => i.name).sort()).toEqual(['by-created', 'by-key', 'by-owner', 'by-status']);
   });
 
   it('idempotency table: id partition key and Powertools TTL attribute `expiration`', () => {
@@ -304,7 +306,7 @@ describe('flow: S3 uploads/ → SQS → preprocess → one message → SQS → r
 
 describe('functions', () => {
   it.each([
-    ['Preprocess', 1024, 60],
+    ['Preprocess', 1024, 90],
     ['Read', 1769, 90],
     ['Api', 512, 10],
   ] as const)('%s: nodejs22.x on arm64, %i MB, %i s, no X-Ray by default, JSON logs in its own log group', (name, memory, timeout) => {
@@ -345,9 +347,21 @@ describe('functions', () => {
       [ENV.uploadExpiresSeconds]: '300',
       [ENV.rateLimitBurst]: '0',
       [ENV.uploadOrigins]: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [bucketId(), 'RegionalDomainName'] }]] },
+      [ENV.adminGroup]: 'cardocr-admin',
+      [ENV.scanQuotaPerMinute]: '10',
+      [ENV.scanQuotaPerDay]: '200',
     });
+    // The CDK defaults are the runtime's defaults (lib/ cannot import the config module).
+    const api = configDefaults('api');
+    expect([api.adminGroup, String(api.scanQuotaPerMinute), String(api.scanQuotaPerDay)]).toEqual([
+      env('Api')[ENV.adminGroup],
+      env('Api')[ENV.scanQuotaPerMinute],
+      env('Api')[ENV.scanQuotaPerDay],
+    ]);
+    // Tracing is off by default: the Tracer is not even built.
+    for (const name of ['Preprocess', 'Read', 'Api'] as const) expect(env(name)[POWERTOOLS_ENV.traceEnabled]).toBeUndefined();
     // Every name set is one the runtime declares (or Powertools/Node read themselves).
-    const known = new Set<string>([...Object.values(ENV), 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'NODE_OPTIONS', 'ORT_DISABLE_TELEMETRY']);
+    const known = new Set<string>([...Object.values(ENV), ...Object.values(POWERTOOLS_ENV), 'NODE_OPTIONS', 'ORT_DISABLE_TELEMETRY']);
     for (const name of ['Preprocess', 'Read', 'Api'] as const) {
       for (const key of Object.keys(env(name))) expect(known, `${name} ${key}`).toContain(key);
     }
@@ -367,7 +381,24 @@ describe('functions', () => {
   it('least privilege on the tables: only the DynamoDB actions each function uses (no Scan, no batch writes)', () => {
     expect(dynamoActions('Preprocess', tableId())).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     expect(dynamoActions('Read', tableId())).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
-    expect(dynamoActions('Api', tableId())).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']);
+    expect(dynamoActions('Api', tableId())).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
+    // The API's UpdateItem is for the quota counters only: limited to the `quota#` items, so it
+    // can never change a scan record.
+    const updates = allowStatements('Api').filter((s) => asList(s.Action).includes('dynamodb:UpdateItem'));
+    expect(updates).toHaveLength(1);
+    expect(asList(updates[0]!.Action)).toEqual(['dynamodb:UpdateItem']);
+    expect(updates[0]!.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${RESULT_TABLE.quotaPrefix}*`] } });
+    // No function may Scan or batch-write either table.
+    for (const fn of ['Preprocess', 'Read', 'Api'] as const) {
+      const actions = allowStatements(fn).flatMap((s) => asList(s.Action));
+      expect(actions.filter((a) => /^dynamodb:(Scan|BatchWriteItem|\*)$/.test(a)), fn).toEqual([]);
+    }
     for (const fn of ['Preprocess', 'Read'] as const) {
       expect(dynamoActions(fn, idempotencyId())).toEqual([
         'dynamodb:DeleteItem',
@@ -440,6 +471,19 @@ describe('API', () => {
       JwtConfiguration: {
         Audience: [{ Ref: client }],
         Issuer: { 'Fn::Join': ['', ['https://cognito-idp.', { Ref: 'AWS::Region' }, '.amazonaws.com/', { Ref: userPool }]] },
+      },
+    });
+  });
+
+  it('tenancy: the admin Cognito group exists in the created pool, and its name reaches the API function', () => {
+    const group = resources[only('AWS::Cognito::UserPoolGroup', 'PipelineApiAdminGroup')]!.Properties;
+    expect(group.GroupName).toBe('cardocr-admin');
+    expect(group.UserPoolId).toEqual({ Ref: only('AWS::Cognito::UserPool', 'PipelineApiUserPool') });
+    const custom = synthStack({ pipeline: { api: { adminGroup: 'card-ops', scanQuota: { perMinute: 2, perDay: 0 } } } }).template;
+    custom.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: 'card-ops' });
+    custom.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ [ENV.adminGroup]: 'card-ops', [ENV.scanQuotaPerMinute]: '2', [ENV.scanQuotaPerDay]: '0' }),
       },
     });
   });
@@ -636,6 +680,8 @@ describe('props', () => {
     expect(fnProps('PipelineApiFunction')).toMatchObject({ Architectures: ['x86_64'], MemorySize: 256 });
     for (const p of ['PipelinePreprocessFunction', 'PipelineReadFunction', 'PipelineApiFunction']) {
       expect(fnProps(p).TracingConfig).toEqual({ Mode: 'Active' });
+      // ... and the Powertools Tracer captures the SDK clients (S3/DynamoDB/SQS subsegments).
+      expect(fnProps(p).Environment.Variables[POWERTOOLS_ENV.traceEnabled]).toBe('true');
     }
     expect(fnProps('PipelineReadFunction').Environment.Variables[ENV.retentionDays]).toBe('7');
     expect(fnProps('PipelineApiFunction').Environment.Variables[ENV.uploadExpiresSeconds]).toBe('120');
@@ -698,6 +744,8 @@ describe('props', () => {
     [{ api: { allowedOrigins: ['*'] } }, /exact api\.allowedOrigins/],
     [{ api: { uploadExpires: Duration.hours(2) } }, /api\.uploadExpires must be 30 s to 1 hour/],
     [{ api: { publicRateLimit: 0 } }, /api\.publicRateLimit must be a positive number/],
+    [{ api: { scanQuota: { perDay: -1 } } }, /api\.scanQuota\.perDay must be a whole number/],
+    [{ api: { adminGroup: 'two words' } }, /api\.adminGroup must be a Cognito group name/],
     [{ resultEvents: false, onResult: {} as never }, /onResult needs resultEvents/],
   ] as const)('rejects invalid props %#', (pipeline, message) => {
     expect(() => new CardOcrStack(testApp(), 'Bad', { pipeline: pipeline as never })).toThrow(message);

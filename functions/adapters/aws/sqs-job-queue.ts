@@ -195,13 +195,19 @@ export class SqsJobQueue implements JobQueue {
         });
       }
     }
-    await Promise.all(
-      receipts.map((r) =>
-        this.#o.client
-          .send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: r, VisibilityTimeout: 0 }))
-          .catch(() => undefined),
-      ),
+    // Every message is made visible again even if some calls fail; a failure is not dropped:
+    // it is thrown once all were tried (those messages reappear by themselves after 30 s).
+    const released = await Promise.allSettled(
+      receipts.map((r) => this.#o.client.send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: r, VisibilityTimeout: 0 }))),
     );
+    const failed = released.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed.length > 0) {
+      throw new Error(
+        `peeked ${receipts.length} dead letters of ${queue} but could not make ${failed.length} visible again ` +
+          '(they reappear after their 30 s visibility timeout); retry the call',
+        { cause: failed[0]!.reason },
+      );
+    }
     return [...seen.values()];
   }
 }

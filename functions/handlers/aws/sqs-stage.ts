@@ -167,6 +167,10 @@ export function createSqsStageHandler<M>(options: SqsStageOptions<M>) {
         // An all-failed batch is reported item by item like a partial one: SQS retries the
         // same messages, and the function's error metric stays for real crashes.
         throwOnFullBatchFailure: false,
+        // One photo at a time: decoding several maximum-size photos at once peaked at 887 MB of the
+        // preprocess function's 1024 MB (issue 10). Sequential keeps the peak at one photo's,
+        // measured in test/integration/preprocess-batch-sizing.test.ts against the template's limits.
+        processInParallel: false,
       });
     } finally {
       metrics.publishStoredMetrics();
