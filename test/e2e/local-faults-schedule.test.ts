@@ -9,6 +9,8 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync, existsSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as nodeFs from 'node:fs/promises';
+import { FsObjectStore, type FsOps } from '../../functions/adapters/local/fs-object-store.js';
 import { openSqlite } from '../../functions/adapters/local/sqlite.js';
 import { SqliteJobQueue } from '../../functions/adapters/local/sqlite-job-queue.js';
 import { DEFAULT_IMAGE_LIMITS } from '../../functions/reader/decode.js';
@@ -50,6 +52,23 @@ describe('retry schedule and purges', () => {
     }
     for (const code of ['ENOENT', 'SQLITE_CONSTRAINT_PRIMARYKEY', 'ERR_INVALID_ARG_TYPE']) expect(transientFault(errno(code)), code).toBeNull();
     expect(transientFault(new TypeError('x'))).toBeNull();
+  });
+
+  it('a filesystem call that hangs (a dead network mount) times out as a transient fault', async () => {
+    const root = join(dir, 'hung');
+    const ok = new FsObjectStore({ root, uploadUrl: '/u', secret: 's' });
+    await ok.put('uploads/a.jpg', new Uint8Array([1, 2, 3]));
+    const hung = new FsObjectStore({
+      root,
+      uploadUrl: '/u',
+      secret: 's',
+      opTimeoutMs: 200,
+      fs: { ...nodeFs, readFile: () => new Promise<never>(() => {}) } as FsOps,
+    });
+    const err = await hung.get('uploads/a.jpg').then(() => null, (e: unknown) => e);
+    expect((err as { code?: string }).code).toBe('ETIMEDOUT');
+    expect(transientFault(err)?.code).toBe('ETIMEDOUT');
+    expect(await ok.get('uploads/a.jpg')).toEqual(new Uint8Array([1, 2, 3]));
   });
 
   it('a transient fault keeps the attempts until its budget is spent, then dead-letters naming the fault', async () => {

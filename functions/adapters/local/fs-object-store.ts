@@ -54,6 +54,40 @@ export interface FsObjectStoreOptions {
   readonly now?: () => number;
   /** Filesystem calls (default node:fs/promises). */
   readonly fs?: FsOps;
+  /**
+   * Longest one filesystem call may take before the store gives up on it with an ETIMEDOUT
+   * error (a transient fault: the job is retried), ms. Default 30 s: a hung network mount
+   * must not hold a worker forever.
+   */
+  readonly opTimeoutMs?: number;
+}
+
+/** Wraps each call of `fs` in a time budget (the call itself may go on in libuv; the caller is freed). */
+function withTimeouts(fs: FsOps, ms: number): FsOps {
+  return new Proxy(fs, {
+    get(target, prop) {
+      const fn: unknown = Reflect.get(target, prop, target);
+      if (typeof fn !== 'function') return fn;
+      return (...args: unknown[]) => {
+        let timer: NodeJS.Timeout | undefined;
+        const call = Promise.resolve((fn as (...a: unknown[]) => Promise<unknown>).apply(target, args));
+        const expired = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(
+                Object.assign(new Error(`filesystem ${String(prop)} took longer than ${ms} ms; check the data dir's disk or mount`), {
+                  code: 'ETIMEDOUT',
+                }),
+              ),
+            ms,
+          );
+          timer.unref();
+        });
+        call.catch(() => undefined); // a late failure after the timeout has nobody to tell
+        return Promise.race([call, expired]).finally(() => clearTimeout(timer));
+      };
+    },
+  });
 }
 
 /** Whether `key` passes {@link validateKey}. */
@@ -154,7 +188,7 @@ export class FsObjectStore implements ObjectStore {
     this.#secret = options.secret;
     this.#onPut = options.onPut;
     this.#now = options.now ?? Date.now;
-    this.#fs = options.fs ?? nodeFs;
+    this.#fs = withTimeouts(options.fs ?? nodeFs, options.opTimeoutMs ?? 30_000);
   }
 
   #path(key: string): string {
