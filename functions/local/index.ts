@@ -17,6 +17,8 @@ import { createApiApp } from '../handlers/api/app.js';
 import { createLog } from '../adapters/log/powertools-log.js';
 import { loadConfig } from '../core/config.js';
 import type { FsOps } from '../adapters/local/fs-object-store.js';
+import { busyRetrying } from '../adapters/local/sqlite.js';
+import { SqliteQuotaCounter } from '../adapters/local/sqlite-quota-counter.js';
 import { createLocalRuntime, type LocalRuntime } from './composition.js';
 import { LOCAL_UPLOAD_PATH, createUploadRoute } from './upload-route.js';
 
@@ -103,7 +105,10 @@ export async function startLocalPipeline(options: StartLocalPipelineOptions = {}
     const api = createApiApp({
       objects: runtime.objects,
       results: runtime.apiResults,
-      auth: { mode: 'bearer', token },
+      // The operator's token (principal `local`, admin) and one token per extra user (CARDOCR_API_USERS).
+      auth: { mode: 'bearer', token, users: local.apiUsers },
+      // Per-user scan quotas in the same database file: they hold across restarts.
+      quotas: busyRetrying(new SqliteQuotaCounter(runtime.db), { budgetMs: 10_000 }),
       clientAddress: (c) => getConnInfo(c).remote.address ?? 'unknown',
       config: { api: config.api, limits },
       log,
