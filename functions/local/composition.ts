@@ -26,8 +26,8 @@ import {
 import { SqliteJobQueue } from '../adapters/local/sqlite-job-queue.js';
 import { SqliteResultStore } from '../adapters/local/sqlite-result-store.js';
 import { createReaderEngines } from '../adapters/ocr/reader-engines.js';
-import { CardOcrError, toCardOcrError } from '../core/errors.js';
-import { PROCESSED_PREFIX, UPLOADS_PREFIX, derivedScanId, newScanId, scanIdFromProcessedKey, scanIdFromUploadKey } from '../core/ids.js';
+import { CardOcrError, ConflictError, toCardOcrError } from '../core/errors.js';
+import { PROCESSED_PREFIX, UPLOADS_PREFIX, derivedScanId, scanIdFromProcessedKey, scanIdFromUploadKey } from '../core/ids.js';
 import type { Log } from '../core/log.js';
 import { redactPans } from '../core/mask.js';
 import type { ObjectStore } from '../core/ports.js';
@@ -328,9 +328,13 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     return { state: 'in_flight' };
   };
 
-  const refuseEntry = async (key: string, message: string): Promise<void> => {
-    const rec = newScanRecord({ id: newScanId(), key, status: 'failed', now: new Date(), retentionDays: options.retentionDays });
-    await results.create({ ...rec, outcome: 'failed', error: { code: 'validation', message } });
+  const refuseEntry = async (key: string, identity: string, message: string): Promise<void> => {
+    const rec = newScanRecord({ id: derivedScanId(identity, 'refused'), key, status: 'failed', now: new Date(), retentionDays: options.retentionDays });
+    try {
+      await results.create({ ...rec, outcome: 'failed', error: { code: 'validation', message } });
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err; // recorded by an earlier pass that could not remove it
+    }
   };
 
   const cap = options.maxQueuedScans ?? 500;

@@ -37,8 +37,12 @@ export interface BucketWatcherOptions {
   readonly onObject: (obj: StageObject) => Promise<void>;
   /** Where the photo's scan stands (see {@link UploadState}). */
   readonly classify: (obj: StageObject) => Promise<UploadState>;
-  /** Records an entry that cannot be a photo (not a regular file) as failed; `key` is a cleaned name for the record. */
-  readonly refuse: (key: string, message: string) => Promise<void>;
+  /**
+   * Records an entry that cannot be a photo (not a regular file) as failed; `key` is a cleaned
+   * name for the record, `identity` stays the same for the same entry (so a pass that could
+   * not remove it does not record it twice).
+   */
+  readonly refuse: (key: string, identity: string, message: string) => Promise<void>;
   /** Whether new photos should wait in the folder (the queue is over its cap). */
   readonly full?: () => Promise<boolean>;
   readonly log: Log;
@@ -212,7 +216,7 @@ export class BucketWatcher {
     if (entry.kind !== 'file') {
       const key = cleanKey(entry.path);
       const what = entry.kind === 'symlink' ? 'a symbolic link' : 'not a regular file';
-      await this.#o.refuse(key, `expected a photo file in the folder, got ${what}; copy the photo itself into uploads/`);
+      await this.#o.refuse(key, `${entry.path}\0${entry.ctimeMs}`, `expected a photo file in the folder, got ${what}; copy the photo itself into uploads/`);
       await this.#o.store.removeEntry(entry.path);
       this.#o.log.warn('refused a folder entry that is not a regular file', { name: shown(entry.path), kind: entry.kind });
       return fullIn;
