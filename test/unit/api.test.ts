@@ -511,6 +511,21 @@ describe('one upload limit everywhere', () => {
     expect(pageConfig.acceptedTypes).toEqual(['image/jpeg', 'image/png', 'image/webp']);
   });
 
+  it('refuses a photo declared over the limit with 413 before any record exists', async () => {
+    const { app, results, objects } = setup();
+    const limit = configDefaults('limits').maxInputBytes;
+    const res = await app.request('/v1/scans', { method: 'POST', headers: JSON_AUTH, body: JSON.stringify({ contentType: 'image/jpeg', size: limit + 1 }) });
+    expect(res.status).toBe(413);
+    expect((await body(res)).error).toEqual({
+      code: 'payload_too_large',
+      message: 'the photo is 15728641 bytes; the limit is 15 MB (15728640 bytes): send a smaller photo',
+    });
+    expect(results.records.size).toBe(0);
+    expect(objects.uploads).toHaveLength(0);
+    const atLimit = await app.request('/v1/scans', { method: 'POST', headers: JSON_AUTH, body: JSON.stringify({ size: limit }) });
+    expect(atLimit.status).toBe(201);
+  });
+
   it('describes a limit the same way in every message', async () => {
     const { describeLimit, limitMB } = await import('../../functions/handlers/api/error-mapping.js');
     expect(describeLimit(15 * 1024 * 1024)).toBe('15 MB (15728640 bytes)');

@@ -9,13 +9,14 @@ import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Log } from '../../core/log.js';
 import { silentLog } from '../../core/log.js';
+import { CardOcrError } from '../../core/errors.js';
 import { redactPans } from '../../core/mask.js';
 import type { ObjectStore, QuotaCounter, ResultStore } from '../../core/ports.js';
 import type { ScanRecord } from '../../core/record.js';
 import { createScanService, type ScanService } from '../../core/scan-service.js';
 import { configDefaults, type ApiConfig, type LimitsConfig } from '../../core/config.js';
 import { authMiddleware, type AuthOptions, type AuthVariables } from './auth.js';
-import { errorResponse, limitMB, methodNotAllowed, toErrorResponse } from './error-mapping.js';
+import { describeLimit, errorResponse, limitMB, methodNotAllowed, toErrorResponse } from './error-mapping.js';
 import { registerOpenApi } from './openapi.js';
 import { InProcessQuotaCounter, rateLimit, scanQuota, type RateLimitOptions } from './rate-limit.js';
 import { createScanRoute, deleteScanRoute, getScanRoute, healthRoute, listScansRoute } from './routes.js';
@@ -208,6 +209,13 @@ export function createApiApp(deps: ApiAppDeps): OpenAPIHono<ApiEnv> {
 
   app.openapi(createScanRoute, async (c) => {
     const body = c.req.valid('json');
+    // A photo declared too large is refused before any record exists (the upload target would refuse it anyway).
+    if (body.size !== undefined && body.size > config.limits.maxInputBytes) {
+      throw new CardOcrError(
+        'payload_too_large',
+        `the photo is ${body.size} bytes; the limit is ${describeLimit(config.limits.maxInputBytes)}: send a smaller photo`,
+      );
+    }
     const { record, upload } = await scans.createScan(
       {
         ...(body.contentType ? { contentType: body.contentType } : {}),

@@ -40,6 +40,9 @@ export const CreateScanBody = z
       .max(255)
       .optional()
       .openapi({ description: 'Client-side file name, for the client only: never used in the storage key, not stored.' }),
+    size: z.number().int().min(1).optional().openapi({
+      description: 'Size of the photo, bytes. Over the limit (config limits.maxInputBytes) the scan is refused with 413 and no record is made.',
+    }),
   })
   .strict()
   .openapi('CreateScanRequest');

@@ -413,7 +413,7 @@ async function poll(id: string, onStatus: (scan: ScanView) => void): Promise<Sca
 async function scanOne(file: File, item: BatchItem): Promise<void> {
   try {
     setItem(item, 2, 'Preparing the upload…');
-    const created = await api<CreatedScan>('/v1/scans', { method: 'POST', body: { contentType: file.type, filename: item.name } });
+    const created = await api<CreatedScan>('/v1/scans', { method: 'POST', body: { contentType: file.type, filename: item.name, size: file.size } });
     photos.set(created.id, item.entry);
     item.li.dataset['scanId'] = created.id;
     await upload(created.upload, file, (f) => setItem(item, 5 + f * 30, `Uploading… ${Math.round(f * 100)}%`));
