@@ -4,6 +4,7 @@
  */
 import { basename } from 'node:path';
 import type { MissingReasons, ReadResult } from '../core/card.js';
+import { redactPans } from '../core/mask.js';
 import { reasonOf, type Reason } from './reasons.js';
 
 /** The JSON line of one photo, in the documented shape and key order. */
@@ -33,7 +34,9 @@ export function toScanLine(file: string, result: ReadResult, reveal: boolean): S
   if (result.card.panUnverified) {
     card.panUnverified = reveal ? (result.revealPanUnverified() ?? result.card.panUnverified.pan) : result.card.panUnverified.pan;
   }
-  const line: ScanLine = { file, status: result.status, card, confidence: result.confidence, timingsMs: { total: total ?? 0 } };
+  // A photo named after a card number is shown masked, like the number itself (unless --reveal).
+  const shownFile = reveal ? file : redactPans(file);
+  const line: ScanLine = { file: shownFile, status: result.status, card, confidence: result.confidence, timingsMs: { total: total ?? 0 } };
   const missing: MissingReasons = { ...result.missing };
   // A photo that failed outright has no per-field verdicts: its error is why the number is missing.
   if (card.pan === null && missing.pan === undefined) missing.pan = result.error?.code ?? 'not_found';
@@ -129,7 +132,8 @@ export function displayNames(files: readonly string[]): string[] {
     }
     if (!changed) break;
   }
-  return files.map((_, i) => name(i));
+  // A file named after a card number is never printed in full (the table has no --reveal).
+  return files.map((_, i) => redactPans(name(i)));
 }
 
 /** Long names cut to `width`: middle-ellipsis, or, when that merges two names, the prefix they all share dropped first. */

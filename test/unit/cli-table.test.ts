@@ -3,6 +3,7 @@
  * identifiable by its (shortened) base name, columns giving way in order, and a reason on
  * every row without a card number. No OCR: ReadResults are built by hand.
  */
+import { redactPans } from '../../functions/core/mask.js';
 import { describe, expect, it } from 'vitest';
 import { ReadResult } from '../../functions/core/card.js';
 import { displayNames, endEllipsis, middleEllipsis, Table, toScanLine } from '../../functions/cli/format.js';
@@ -47,7 +48,10 @@ describe('table width', () => {
       expect(cell.endsWith(`-${String(i).padStart(2, '0')}.jpg`), cell).toBe(true);
       expect(cell).toContain('…');
     }
-    expect(toScanLine(long[0] ?? '', results(0), false).file).toBe(long[0]);
+    // Full paths in --json with --reveal; without it, a card-number-like run of digits in a name
+    // (here the 14-digit timestamp) is masked like any other (one redaction policy, core/mask.ts).
+    expect(toScanLine(long[0] ?? '', results(0), true).file).toBe(long[0]);
+    expect(toScanLine(long[0] ?? '', results(0), false).file).toBe(redactPans(long[0] ?? ''));
   });
 
   it('keeps names that differ only in the middle apart (shared prefix dropped first)', () => {
