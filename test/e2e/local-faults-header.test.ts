@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_IMAGE_LIMITS } from '../../functions/reader/decode.js';
+import { DEFAULT_IMAGE_LIMITS, decodeImage } from '../../functions/reader/decode.js';
 import { preprocessPhoto } from '../../functions/reader/preprocess.js';
 import { toCardOcrError } from '../../functions/core/errors.js';
 import { silentLog } from '../../functions/core/log.js';
@@ -70,6 +70,26 @@ describe('header gate: extreme aspect and per-side cap', () => {
       }
       console.log(`header gate ${f.name} (${(f.bytes.length / 1024).toFixed(0)} KiB): refused ${f.code}, p99 ${p99(ms).toFixed(1)} ms, max ${Math.max(...ms).toFixed(1)} ms over 20 runs`);
     }
+  });
+
+  it('the limits are exact in every header layout (PNG, WebP lossy/lossless/with alpha, JPEG)', async () => {
+    const encodings: Array<[string, (img: sharp.Sharp) => sharp.Sharp]> = [
+      ['png', (i) => i.png()],
+      ['webp lossy (VP8)', (i) => i.webp()],
+      ['webp lossless (VP8L)', (i) => i.webp({ lossless: true })],
+      ['webp with alpha (VP8X)', (i) => i.ensureAlpha().webp()],
+      ['jpeg', (i) => i.jpeg()],
+    ];
+    for (const [name, encode] of encodings) {
+      for (const [w, h, refused] of [[2000, 100, null], [100, 2000, null], [2100, 100, 'invalid_image'], [100, 2010, 'invalid_image']] as const) {
+        const bytes = await encode(sharp({ create: { width: w, height: h, channels: 3, background: '#777' } })).toBuffer();
+        const got = await decodeImage(bytes, DEFAULT_IMAGE_LIMITS).then((d) => `${d.width}x${d.height}`, (e: unknown) => toCardOcrError(e).code);
+        expect(got, `${name} ${w}×${h}`).toBe(refused ?? `${w}x${h}`);
+      }
+    }
+    // The side cap, one pixel over and at it (PNG: WebP cannot exceed 16,383 px).
+    const at = await sharp({ create: { width: 16_384, height: 1000, channels: 3, background: '#777' } }).png().toBuffer();
+    expect(await decodeImage(at, DEFAULT_IMAGE_LIMITS).then((d) => d.width)).toBe(16_384);
   });
 
   it('a card-shaped photo inside both caps still passes the gate', async () => {
