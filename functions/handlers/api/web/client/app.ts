@@ -305,7 +305,7 @@ function showResult(scan: ScanView, focus: boolean): void {
   const t = scan.timingsMs;
   el.resultTiming.textContent =
     t.total !== undefined
-      ? `Read in ${seconds(t.total)}` +
+      ? `Processed in ${seconds(t.total)}` +
         (t.preprocess?.['total'] !== undefined && t.read?.['total'] !== undefined
           ? ` (finding the card ${seconds(t.preprocess['total'])}, reading it ${seconds(t.read['total'])}).`
           : '.')
