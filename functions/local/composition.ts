@@ -47,7 +47,7 @@ import {
   type StageObject,
 } from '../core/stages.js';
 import type { ImageLimits } from '../reader/decode.js';
-import { preprocessPhoto } from '../reader/preprocess.js';
+import { preprocessPhoto, readHintsOf } from '../reader/preprocess.js';
 import { createCardReader } from '../reader/reader.js';
 import { ComputePool } from './compute-pool.js';
 import { createIntake } from './intake.js';
@@ -254,7 +254,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     options.preprocess ??
     (async (bytes) => {
       const card = await preprocessPhoto(bytes, options.limits);
-      return { image: card.image, timingsMs: card.timingsMs, hints: { view: card.geometry.view } };
+      return { image: card.image, timingsMs: card.timingsMs, hints: readHintsOf(card.geometry) };
     });
   const context = { objects, results, log, claimMs: Math.floor(options.leaseMs / 2) };
   const preprocessDeps: PreprocessDeps = { ...context, preprocess, jobs: queue, retentionDays: options.retentionDays };
@@ -299,6 +299,32 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
       }
     };
     return { ...preprocessDeps, objects: guarded, preprocess: guardedPreprocess };
+  }
+
+  /**
+   * The read stage's view for one scan: when it deletes a dropped photo (`uploads/<name>`, no
+   * scan id in the key) that was replaced meanwhile by another photo under the same name
+   * (its etag now derives another scan), the newer photo is kept for its own scan.
+   */
+  function guardedReadDeps(id: string): ReadDeps {
+    const guarded: ObjectStore = {
+      put: (k, b, o) => objects.put(k, b, o),
+      get: (k) => objects.get(k),
+      head: (k) => objects.head(k),
+      list: (p, o) => objects.list(p, o),
+      createUpload: (k, o) => objects.createUpload(k, o),
+      async delete(k) {
+        if (k.startsWith(UPLOADS_PREFIX) && !scanIdFromUploadKey(k)) {
+          const now = await objects.head(k);
+          if (now && derivedScanId(k, now.etag) !== id) {
+            log.info('kept a newer photo dropped under the same name', { key: redactPans(k) });
+            return;
+          }
+        }
+        await objects.delete(k);
+      },
+    };
+    return { ...readDeps, objects: guarded };
   }
 
   async function preprocessJob(obj: StageObject): Promise<void> {
@@ -355,7 +381,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     handlers: [
       {
         queue: STAGE_QUEUES.read,
-        handle: (job: ReadJob) => readScan(readDeps, job),
+        handle: (job: ReadJob) => readScan(guardedReadDeps(job.id), job),
         onDeadLetter: (job: ReadJob, reason) => failDeadLettered(context, job.id, reason),
       },
       {

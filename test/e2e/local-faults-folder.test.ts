@@ -7,7 +7,7 @@
  * is left in `uploads/`, the odd names are logged once and masked, the data dir is 0700 and
  * its files 0600, and no full card number is in the database or its WAL once the scan ended.
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -221,6 +221,56 @@ describe('folder intake: odd names, slow writers, re-drops', () => {
       await waitFor('uploads/ to be empty', async () => readdirSync(uploads).length === 0, 10_000);
     } finally {
       await changed.close();
+    }
+  });
+  it('a photo replaced under the same name while its namesake is read is kept and gets its own record', { timeout: 60_000 }, async () => {
+    const dataDir = join(dir, 'data-replaced');
+    const uploads = join(dataDir, 'bucket', 'uploads');
+    mkdirSync(uploads, { recursive: true });
+    let open: () => void = () => {};
+    const gate = new Promise<void>((r) => (open = r));
+    let reads = 0;
+    const replaced = await createLocalRuntime({
+      dataDir,
+      concurrency: 1,
+      maxAttempts: 3,
+      retentionDays: 1,
+      leaseMs: 60_000,
+      limits: DEFAULT_IMAGE_LIMITS,
+      uploadUrl: '/local-upload',
+      log: recordingLog(lines),
+      reader: {
+        async readNormalised(png, hints) {
+          if (reads++ === 0) await gate; // the first photo is held while it is being read
+          return reader.readNormalised(png, hints);
+        },
+      },
+      preprocess: async (bytes) => {
+        const card = await preprocessPhoto(bytes, DEFAULT_IMAGE_LIMITS);
+        return { image: card.image, timingsMs: card.timingsMs, hints: { view: card.geometry.view } };
+      },
+      scanIntervalMs: 200,
+      uploadStableMs: 2000,
+    });
+    try {
+      await replaced.start();
+      writeFileSync(join(dir, 'same.first'), fixtureBytes(a!.file));
+      renameSync(join(dir, 'same.first'), join(uploads, 'same.jpg')); // renamed into place: taken at once
+      await waitFor('the first photo to be read', async () => reads > 0, 20_000);
+      // Another photo copied over the same name; the first scan ends before it is stable.
+      writeFileSync(join(uploads, 'same.jpg'), fixtureBytes(b!.file));
+      open();
+      const both = await waitFor('two scans to end', async () => {
+        const items = (await replaced.results.list({ limit: 10, key: 'uploads/same.jpg' })).items;
+        return items.length === 2 && items.every((r) => r.status === 'done' || r.status === 'failed') ? items : null;
+      }, 30_000);
+      expect(both.map((r) => r.status)).toEqual(['done', 'done']);
+      expect(both.map((r) => r.card?.pan).sort()).toEqual([maskPan(a!.pan!), maskPan(b!.pan!)].sort());
+      expect(lines.some((l) => l.includes('kept a newer photo dropped under the same name'))).toBe(true);
+      await waitFor('uploads/ to be empty', async () => readdirSync(uploads).length === 0, 10_000);
+    } finally {
+      open();
+      await replaced.close();
     }
   });
 });
