@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_IMAGE_LIMITS, decodeImage } from '../../functions/reader/decode.js';
 import { preprocessPhoto } from '../../functions/reader/preprocess.js';
@@ -73,7 +73,7 @@ describe('header gate: extreme aspect and per-side cap', () => {
   });
 
   it('the limits are exact in every header layout (PNG, WebP lossy/lossless/with alpha, JPEG)', async () => {
-    const encodings: Array<[string, (img: sharp.Sharp) => sharp.Sharp]> = [
+    const encodings: Array<[string, (img: Sharp) => Sharp]> = [
       ['png', (i) => i.png()],
       ['webp lossy (VP8)', (i) => i.webp()],
       ['webp lossless (VP8L)', (i) => i.webp({ lossless: true })],
