@@ -270,6 +270,9 @@ function lambdaEnv(asset: Asset, tmp: string): Record<string, string> {
     [ENV.readQueueUrl]: readQueueUrl,
     // The bucket's origin, which the web page may POST uploads to.
     [ENV.uploadOrigins]: s3.endpoint,
+    // The user pool's hosted sign-in and its public client, which the page signs in with (not called here).
+    [ENV.signInDomain]: 'https://cardocr-artifact.auth.us-east-1.amazoncognito.com',
+    [ENV.signInClientId]: 'artifacttestclientid',
   };
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(asset.environment)) {
