@@ -188,6 +188,20 @@ export function describeResultStoreContract(name: string, makeStore: () => Promi
       expect(JSON.stringify(await store.get(r.id))).not.toMatch(/4539\D?1488\D?0343\D?6467/);
     });
 
+    it('keeps identities as they are: an id and an owner (JWT sub) holding a card-number-like digit run by chance', async () => {
+      // A ULID-like id with 16 digits in a row, and a UUID whose first groups are all digits.
+      const id = `01JD${'4539148803436467'}ZZZZZ${String(seq++ % 10)}`;
+      const owner = '45391488-0343-4467-8234-abcdef012345';
+      const r = { ...record('2031-06-01T00:00:00.000Z', { owner, key: 'uploads/x.jpg' }), id };
+      await store.create(r);
+      expect((await store.get(id))?.id).toBe(id);
+      expect((await store.get(id))?.owner).toBe(owner);
+      expect((await store.list({ limit: 10, owner })).items.map((x) => x.id)).toEqual([id]);
+      const moved = await store.transition(id, ['awaiting_upload'], { status: 'queued' });
+      expect([moved.id, moved.owner]).toEqual([id, owner]);
+      expect(await store.delete(id)).toBe(true);
+    });
+
     it('delete reports whether a record went away', async () => {
       const r = record('2026-02-04T10:00:00.000Z');
       await store.create(r);

@@ -89,7 +89,7 @@ export class MemoryResultStore implements ResultStore {
     if (this.failWith) throw this.failWith;
     if (this.records.has(record.id)) throw new ConflictError(`record ${record.id} exists`);
     // Like both real stores: nothing card-number-like is kept in full.
-    this.records.set(record.id, scrub(structuredClone({ ...record, owner: record.owner ?? null })));
+    this.records.set(record.id, { ...scrub(structuredClone(record)), id: record.id, owner: record.owner ?? null });
   }
   async get(id: string): Promise<ScanRecord | null> {
     if (this.failWith) throw this.failWith;
@@ -135,14 +135,11 @@ export class MemoryResultStore implements ResultStore {
       throw new ConflictError(`record ${id} has attempts ${r.attempts}, expected ${options.ifAttempts}`);
     }
     // The owner, like the id and creation time, is set once.
-    const next: ScanRecord = scrub({
-      ...r,
-      ...patch,
+    const next: ScanRecord = {
+      ...scrub({ ...r, ...patch, createdAt: r.createdAt, updatedAt: patch.updatedAt ?? bumpedStamp(r.updatedAt) }),
       id: r.id,
       owner: r.owner ?? null,
-      createdAt: r.createdAt,
-      updatedAt: patch.updatedAt ?? bumpedStamp(r.updatedAt),
-    });
+    };
     this.records.set(id, next);
     return structuredClone(next);
   }

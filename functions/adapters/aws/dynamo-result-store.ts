@@ -90,7 +90,9 @@ function decodeCursor(cursor: string): Record<string, string> {
 /** Record → item: adds index attributes, drops null sparse fields. */
 function toItem(record: ScanRecord): Record<string, unknown> {
   const item: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(scrub(record))) {
+  // Identities are not free text: an id or a JWT sub may hold a 12–19 digit run by chance.
+  const clean: ScanRecord = { ...scrub(record), id: record.id, owner: record.owner ?? null };
+  for (const [field, value] of Object.entries(clean)) {
     if (value === null && SPARSE_FIELDS.has(field)) continue;
     item[field] = value;
   }

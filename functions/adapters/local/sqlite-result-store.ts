@@ -74,7 +74,8 @@ export class SqliteResultStore implements ResultStore {
   }
 
   async create(record: ScanRecord): Promise<void> {
-    const doc = scrub({ ...record, owner: record.owner ?? null });
+    // Identities are not free text: an id or a JWT sub may hold a 12–19 digit run by chance.
+    const doc = { ...scrub(record), id: record.id, owner: record.owner ?? null };
     const info = this.#db
       .prepare('INSERT OR IGNORE INTO scans (id, owner, key, status, created_at, doc) VALUES (?, ?, ?, ?, ?, ?)')
       .run(doc.id, doc.owner, doc.key, doc.status, doc.createdAt, JSON.stringify(doc));
@@ -137,14 +138,12 @@ export class SqliteResultStore implements ResultStore {
       if (options.ifAttempts !== undefined && current.attempts !== options.ifAttempts) {
         throw new ConflictError(`scan ${id} was claimed concurrently (attempts ${current.attempts})`);
       }
-      const next: ScanRecord = scrub({
-        ...current,
-        ...patch,
+      const next: ScanRecord = {
+        ...scrub({ ...current, ...patch, createdAt: current.createdAt, updatedAt: patch.updatedAt ?? new Date().toISOString() }),
+        // Identities are kept as they are (see create).
         id: current.id,
         owner: current.owner ?? null,
-        createdAt: current.createdAt,
-        updatedAt: patch.updatedAt ?? new Date().toISOString(),
-      });
+      };
       this.#db
         .prepare('UPDATE scans SET key = ?, status = ?, doc = ? WHERE id = ?')
         .run(next.key, next.status, JSON.stringify(next), id);
