@@ -82,6 +82,26 @@ describe('AWS SDK clients of the Lambda functions', () => {
     }, 30_000);
   });
 
+  it("the functions' Powertools Logger masks card numbers in messages, fields, numbers and errors", () => {
+    const runtime = createAwsRuntime({ service: 'test', env: baseEnv({ CARDOCR_LOG_LEVEL: 'debug' }) });
+    const lines: string[] = [];
+    const writes = [process.stdout, process.stderr].map((stream) => {
+      const write = stream.write;
+      stream.write = ((chunk: unknown) => (lines.push(String(chunk)), true)) as typeof stream.write;
+      return () => (stream.write = write);
+    });
+    try {
+      runtime.log.info('object uploads/4539148803436467.jpg arrived', { key: 'uploads/card 4539-1488-0343-6467.jpg', n: 4539148803436467 });
+      runtime.log.error('could not read', new Error('bad key uploads/4539 1488 0343 6467.jpg'));
+    } finally {
+      for (const restore of writes) restore();
+    }
+    const out = lines.join('');
+    expect(out).toContain('453914');
+    expect(out).not.toMatch(/4539\D?1488\D?0343\D?6467/);
+    expect(out).toContain('"service":"test"');
+  });
+
   it('no Tracer by default; with POWERTOOLS_TRACE_ENABLED=true the S3, DynamoDB and SQS clients are captured', () => {
     const off = createAwsRuntime({ service: 'test', env: baseEnv() });
     expect(off.config.aws.tracing).toBe(false);
