@@ -41,14 +41,31 @@ export interface FieldConfidence {
 /** Why a field is missing, e.g. `not_found`, `luhn_failed`, `implausible_date`, `low_confidence`. */
 export type MissingReasons = Partial<Record<'pan' | 'expiry' | 'name' | 'brand', string>>;
 
-/** Geometry of the card found in the photo, in source-image pixels after EXIF orientation. */
+/** A point `[x, y]` in pixels of the oriented source photo (see {@link CardGeometry}). */
+export type GeometryPoint = readonly [number, number];
+
+/** Four points, clockwise from the top-left corner as the card (or field) reads upright. */
+export type GeometryQuad = readonly [GeometryPoint, GeometryPoint, GeometryPoint, GeometryPoint];
+
+/**
+ * Where the card and its fields are in the photo, for an overlay drawn over the user's own
+ * file: coordinates only (no pixels, no digits). Every point is in pixels of the photo as
+ * uploaded after its EXIF orientation is applied (what a browser shows), whatever views,
+ * rotations, warps and downscales the reader looked at.
+ */
 export interface CardGeometry {
-  /** Clockwise rotation applied to make the card upright, in degrees. */
-  readonly rotation: number;
-  /** Bounding box of the card in the (oriented) source image. */
-  readonly box: { readonly left: number; readonly top: number; readonly width: number; readonly height: number };
-  /** Fraction of the frame covered by the card. */
-  readonly coverage: number;
+  /** Size of the photo the points refer to (after EXIF orientation). */
+  readonly image: { readonly width: number; readonly height: number };
+  /**
+   * The card's outline, clockwise from the card's top-left as it reads upright: the card's
+   * edges when its outline was found, else estimated from its printed lines (their extent,
+   * grown to a card's proportions around the number line). Absent when neither gave it.
+   */
+  readonly corners?: GeometryQuad;
+  /** Each reported or found field's quad (a field found but not reported has one too). */
+  readonly fields?: Partial<Record<'pan' | 'expiry' | 'name', GeometryQuad>>;
+  /** Clockwise degrees that turn the card upright, when an outline gave it. */
+  readonly rotation?: number;
 }
 
 /**

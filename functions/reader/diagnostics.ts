@@ -32,6 +32,16 @@ export interface LineDiagnostic {
   readonly confidence: number;
 }
 
+/** The work one photo cost: what the learned engines were asked to do, and what was left out. */
+export interface WorkDiagnostic {
+  /** Each detector pass: the view's size and the input side asked for (null: the detector's default). */
+  readonly detect: Array<{ readonly width: number; readonly height: number; readonly maxSide: number | null }>;
+  /** Line crops read, per recogniser name. */
+  readonly lines: Record<string, number>;
+  /** Optional passes skipped because the photo's time budget was spent. */
+  readonly skipped: string[];
+}
+
 /** Everything the reader decided on one photo. */
 export interface ReadDiagnostics {
   readonly views: readonly ViewDiagnostic[];
@@ -42,6 +52,8 @@ export interface ReadDiagnostics {
   /** Why no PAN was reported (null when one was). */
   readonly panReason: string | null;
   readonly sources: FieldSources;
+  /** What the learned engines were asked to do (absent when none ran). */
+  readonly work?: WorkDiagnostic;
   /** Per stage and per reader, milliseconds (the same as the result's `timingsMs`). */
   readonly timingsMs: Readonly<Record<string, number>>;
 }

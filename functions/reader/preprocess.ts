@@ -16,7 +16,6 @@
  * card-sized rectangle with square corners (ISO ID-1 cards have rounded ones).
  */
 import sharp from 'sharp';
-import type { CardGeometry } from '../core/card.js';
 import { DEFAULT_IMAGE_LIMITS, decodeImage, withTimeout, type DecodedImage, type ImageLimits } from './decode.js';
 import { ImageInputError, NoCardError } from '../core/errors.js';
 import { analyseScene, type CardCandidate, type FindCardDebug, type ForegroundStats } from './image/find-card.js';
@@ -38,7 +37,15 @@ const WORK_SIZE = 400;
 const CARD_ASPECT = 85.6 / 53.98;
 
 /** Where the card was and what was done to it. */
-export interface NormalisedCardGeometry extends CardGeometry {
+export interface NormalisedCardGeometry {
+  /** Clockwise rotation applied to make the card upright, in degrees. */
+  readonly rotation: number;
+  /** Bounding box of the card in the (oriented) source image. */
+  readonly box: { readonly left: number; readonly top: number; readonly width: number; readonly height: number };
+  /** Fraction of the frame covered by the card. */
+  readonly coverage: number;
+  /** Size of the decoded photo (after EXIF orientation) the coordinates refer to. */
+  readonly image: { readonly width: number; readonly height: number };
   /** Card corners in source pixels (after EXIF orientation), in upright order TL, TR, BR, BL. */
   readonly corners: ReadonlyArray<{ readonly x: number; readonly y: number }>;
   /** Residual tilt of the card's top edge from the nearest multiple of 90°, degrees. */
@@ -70,6 +77,23 @@ export interface NormalisedCard {
   readonly pixels: GrayImage;
   readonly geometry: NormalisedCardGeometry;
   readonly timingsMs: { decode: number; preprocess: number };
+}
+
+/**
+ * What the read stage needs to know about a normalised image (the preprocess stage's hints):
+ * which view it is, and how to map its pixels back to the photo — the photo's size and, for a
+ * rectified card, the card's corners in it. Coordinates only.
+ */
+export function readHintsOf(g: NormalisedCardGeometry): {
+  view: 'card' | 'frame';
+  image: { width: number; height: number };
+  corners?: Array<[number, number]>;
+} {
+  return {
+    view: g.view,
+    image: { width: g.image.width, height: g.image.height },
+    ...(g.view === 'card' ? { corners: g.corners.map((p) => [p.x, p.y] as [number, number]) } : {}),
+  };
 }
 
 /** Options for tests and scratch tools. */
@@ -192,6 +216,7 @@ async function normaliseFrame(img: DecodedImage): Promise<Omit<NormalisedCard, '
     geometry: {
       rotation: 0,
       box: { left: 0, top: 0, width: W, height: H },
+      image: { width: W, height: H },
       coverage: 1,
       corners: [{ x: 0, y: 0 }, { x: W, y: 0 }, { x: W, y: H }, { x: 0, y: H }],
       skew: 0,
@@ -335,6 +360,7 @@ export async function locateCard(
       rotation: round1(rotation),
       box: { left, top: topPx, width: right - left, height: bottom - topPx },
       coverage: Math.round((polygonArea(quad) / (W * H)) * 1000) / 1000,
+      image: { width: W, height: H },
       corners: quad.map((p) => ({ x: round1(p.x), y: round1(p.y) })),
       skew: round1(skew),
       inverted,

@@ -14,9 +14,9 @@
  */
 import pLimit from 'p-limit';
 import sharp from 'sharp';
-import { ReadResult, type FieldSources, type ReadStatus } from '../core/card.js';
+import { ReadResult, type CardGeometry, type FieldSources, type GeometryQuad, type ReadStatus } from '../core/card.js';
 import { DEFAULT_IMAGE_LIMITS, decodeImage, withTimeout, type ImageLimits } from './decode.js';
-import { CardOcrError, toCardOcrError } from '../core/errors.js';
+import { CardOcrError, OcrEngineError, toCardOcrError } from '../core/errors.js';
 import { redactPans } from '../core/mask.js';
 import { extractFields, type ExtractedFields, type TextLine } from './extract/index.js';
 import { silentLog, type Log } from '../core/log.js';
@@ -25,10 +25,13 @@ import { readNameWithOcr } from './readers/glyph/name-ocr.js';
 import { readGlyphHypotheses, type GlyphResult } from './readers/glyph/hypotheses.js';
 import { readViewLearned, rereadLines, toTextLines, type LearnedReading } from './readers/learned.js';
 import type { LineRecognizer, OcrEngine, Raster, TextDetector } from '../core/ports.js';
-import type { LineDiagnostic, ReadDiagnostics, ViewDiagnostic } from './diagnostics.js';
+import type { LineDiagnostic, ReadDiagnostics, ViewDiagnostic, WorkDiagnostic } from './diagnostics.js';
 import { fuseField, fusePan, needsMoreReadings, panReadings, type FieldFusion, type PanFusion, type PanReading } from './fuse.js';
 import { cropQuad } from './image/crop-quad.js';
-import { frameRaster, grayRaster, regionsBox, zoomRaster, type View } from './views.js';
+import { frameRaster, grayRaster, regionsBox, zoomView, type View } from './views.js';
+import { cardMap, composeMaps, scaleMap, type ToSource } from './image/field-geometry.js';
+import { locateFields, topCandidate, type ImageSize } from './locate-fields.js';
+import { countedDetector, countedRecognizer } from './work.js';
 import { breathe, CARD_HEIGHT, CARD_WIDTH, locateCard, workingCopy } from './preprocess.js';
 
 export interface CardReader {
@@ -38,7 +41,9 @@ export interface CardReader {
    * OCR + extraction on an already normalised PNG (what the AWS/local "read" stage runs after
    * the "preprocess" stage): a rectified card, or — when preprocessing found no card outline —
    * the normalised whole frame. Hints are optional; without them the view kind is told by the
-   * image's size and aspect.
+   * image's size and aspect. Bad input comes back `failed`/`no_card` like `readPhoto`; an
+   * engine that cannot read at all (the injected learned engines failed to load) throws a
+   * retryable OcrEngineError, so the read stage retries instead of storing a worse result.
    */
   readNormalised(card: Uint8Array, hints?: NormalisedHints): Promise<ReadResult>;
   close(): Promise<void>;
@@ -50,6 +55,13 @@ export interface NormalisedHints {
   readonly view?: 'card' | 'frame';
   /** Clockwise degrees already applied to make it upright (0 when unknown). */
   readonly rotation?: number;
+  /**
+   * Size of the photo the PNG was made from (after EXIF orientation). With it (and `corners`
+   * for a card view) the result's geometry refers to that photo; without it, to the PNG.
+   */
+  readonly image?: { readonly width: number; readonly height: number };
+  /** Card view: the card's corners in that photo, TL, TR, BR, BL as the card reads upright. */
+  readonly corners?: ReadonlyArray<readonly [number, number]>;
 }
 
 /** Engine factories the reader starts lazily. */
@@ -75,6 +87,11 @@ export interface CardReaderOptions {
   engines: ReaderEngines;
   /** Reference date for expiry plausibility (tests). */
   now?: () => Date;
+  /**
+   * Monotonic milliseconds for the per-photo budget (`limits.timeoutMs`, from the photo's
+   * start; default `performance.now`). Tests inject one to spend the budget without waiting.
+   */
+  clock?: () => number;
   /**
    * Called once per photo with what every reader read and how each card-number candidate was
    * judged (for the bench). In process only: it carries full digits — never log or store it.
@@ -118,6 +135,15 @@ function once(fn: () => void): () => void {
 /** Detector input sides: the first pass, and a second pass at another scale for a second reading (measured trade-off in the report). */
 const DETECT_SIDE = 960;
 const DETECT_SIDE_2 = 1280;
+
+/** The re-crop another recogniser reads a number line from. */
+const LINE_REREAD = { name: 'line', pad: 0.08, height: 48 } as const;
+
+/** The photo's time left for optional passes. */
+interface Budget {
+  /** Milliseconds left (≤ 0 once spent). */
+  left(): number;
+}
 /** The second crop of a number line: wider margin, taller (another view of the same print for fusion). */
 const REREADS = [
   { name: 'pad', pad: 0.3, height: 64 },
@@ -134,6 +160,13 @@ const NUMBER_ZOOM_SIDE = 960;
 const ZOOM_BELOW = 0.3;
 
 const digitsOf = (t: string): string => t.replace(/\D/g, '');
+/**
+ * Print that says a date is on the card (a date-like token, a slash, a date label): only then
+ * can a closer pass find a date the first pass missed. Measured on real-dev-v1: the closer
+ * "no date" pass ran on 14 photos and found a date on 1, which printed a label; skipping it
+ * where nothing date-like was read drops 4 of those passes and no date.
+ */
+const DATE_EVIDENCE = /\d\s*[/\-.]\s*\d|\/|THRU|VALID|EXP|GOOD|UNTIL|MONTH|YEAR|FROM|SINCE|有效|月/i;
 
 /** What all readers made of one photo. */
 interface Reading {
@@ -143,6 +176,10 @@ interface Reading {
   diagnostics: Omit<ReadDiagnostics, 'timingsMs' | 'sources'>;
   /** The photo showed card evidence (a number-like candidate, a date, or a found card outline). */
   cardLike: boolean;
+  /** Where the card and its fields were, in source pixels (null without a map to the source). */
+  located: Pick<CardGeometry, 'corners' | 'fields'> | null;
+  /** Optional passes left out because the photo's budget was spent. */
+  skipped: readonly string[];
 }
 
 /**
@@ -153,6 +190,7 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
   const log = options.log ?? silentLog;
   const limits = options.limits ?? DEFAULT_IMAGE_LIMITS;
   const now = options.now ?? (() => new Date());
+  const clock = options.clock ?? (() => performance.now());
   let engine: Promise<OcrEngine> | null = null;
   let closed = false;
   const enter = createGate(options.workers ?? 1);
@@ -168,31 +206,64 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
   };
 
   let learnedEngines: Promise<{ detector: TextDetector; recognizers: LineRecognizer[] } | null> | null = null;
-  /** The learned engines, or null when none were injected or they failed to load (then glyph + Tesseract only). */
+  /**
+   * The learned engines, or null when none were injected (then glyph + Tesseract only). When
+   * they were injected but fail to load (a model file missing from the bundle, a wrong
+   * checksum), the photo fails with a retryable OcrEngineError naming the file: reading on
+   * without them would store worse results as final ones (review S4). The next photo retries
+   * the load.
+   */
   const getLearned = (): Promise<{ detector: TextDetector; recognizers: LineRecognizer[] } | null> => {
     const { detector, recognizers } = options.engines;
     if (!detector || !recognizers) return Promise.resolve(null);
     const current = (learnedEngines ??= Promise.all([detector(), recognizers()]).then(
-      ([d, r]) => (r.length > 0 ? { detector: d, recognizers: r } : null),
+      ([d, r]) => {
+        if (r.length === 0) throw new OcrEngineError('the learned reader was configured without a line recogniser: expected at least one (check the composition root).');
+        return { detector: d, recognizers: r };
+      },
       (err: unknown) => {
-        // Retried on the next photo; this one is read without them.
-        learnedEngines = null;
-        // The message names the missing or corrupt model file and what to do (no card data in it).
         const e = toCardOcrError(err);
-        log.warn('learned OCR engines failed to load', { code: e.code, error: redactPans(e.message).slice(0, 300) });
-        return null;
+        // The message names the missing or corrupt model file and what to do (no card data in it).
+        const message = redactPans(e.message).slice(0, 300);
+        log.error('learned OCR engines failed to load', { code: e.code, error: message });
+        throw e instanceof OcrEngineError
+          ? e
+          : new OcrEngineError(`the learned OCR engines failed to load (${message}); the photo was not read: fix the model files and retry.`, { cause: err });
       },
     ));
+    current.catch(() => {
+      if (learnedEngines === current) learnedEngines = null;
+    });
     return current;
   };
 
-  /** Runs the readers on the views, cheapest first, until the number is settled. */
-  async function readViews(card: View | null, frame: View | null, source: Raster | null): Promise<Reading> {
+  /**
+   * Runs the readers on the views, cheapest first, until the number is settled. Every pass
+   * after the first detection of the first view is optional: once the photo's budget is
+   * spent (`budget`), the ones left are skipped and what was read stands.
+   */
+  async function readViews(
+    card: View | null,
+    frame: View | null,
+    source: Raster | null,
+    budget: Budget,
+    place: { image: ImageSize; sourceToPhoto: ToSource | null } | null,
+  ): Promise<Reading> {
+    const image = place?.image ?? null;
+    /** `{toSource}` for a view cut from `source`, given the cut's map to `source`'s pixels. */
+    const fromSource = (m: ToSource): { toSource?: ToSource } => (place?.sourceToPhoto ? { toSource: composeMaps(place.sourceToPhoto, m) } : {});
     const timings: Record<string, number> = {};
     const add = (k: string, ms: number) => (timings[k] = (timings[k] ?? 0) + ms);
     const readings: PanReading[] = [];
     const lineDiags: LineDiagnostic[] = [];
     const viewDiags: ViewDiagnostic[] = [];
+    const work: WorkDiagnostic = { detect: [], lines: {}, skipped: [] };
+    /** Whether an optional pass may still run; notes it as skipped once the budget is spent. */
+    const may = (pass: string): boolean => {
+      if (budget.left() > 0) return true;
+      work.skipped.push(pass);
+      return false;
+    };
     const note = (lines: readonly TextLine[], source: string): void => {
       for (const l of lines) {
         const digits = digitsOf(l.text);
@@ -208,17 +279,33 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
       return f;
     };
     const settled = (f: PanFusion) => !needsMoreReadings(f);
-    /** A second, independent reading of a learned reading's number-like lines: other crops, other recognisers. */
+
+    const learnedEngines = await getLearned();
+    // Counted engines: how much detection and recognition each photo cost (bench diagnostics).
+    const learned = learnedEngines && {
+      detector: countedDetector(learnedEngines.detector, work),
+      recognizers: learnedEngines.recognizers.map((r) => countedRecognizer(r, work)),
+    };
+    /**
+     * A second, independent reading of a learned reading's number-like lines. The other
+     * recognisers first: another reader of the same box is an independent reading (fuse.ts),
+     * and the card-line model costs ≈ 2 ms a line. PP-OCR's own re-crops of the box count once
+     * with its first reading, so they come after, for when the others disagree (their digits
+     * can still agree with another detection later).
+     */
     const reread = async (lr: LearnedReading, f: PanFusion): Promise<PanFusion> => {
-      const learned = await getLearned();
       if (!learned || settled(f)) return f;
       const numberLines = lr.lines.filter((l) => panReadings(toTextLines([l]), '').length > 0);
+      if (numberLines.length === 0) return f;
       const [rec, ...others] = learned.recognizers as [LineRecognizer, ...LineRecognizer[]];
       const passes: Array<[LineRecognizer, { name: string; pad: number; height: number }]> = [
-        ...REREADS.map((v) => [rec, v] as [LineRecognizer, typeof v]),
-        ...others.map((r) => [r, { name: 'line', pad: 0.08, height: 48 }] as [LineRecognizer, { name: string; pad: number; height: number }]),
+        ...others.map((r) => [r, LINE_REREAD] as [LineRecognizer, { name: string; pad: number; height: number }]),
+        ...REREADS.map((v) => [rec, v] as [LineRecognizer, { name: string; pad: number; height: number }]),
       ];
-      for (const [r, variant] of passes) {
+      for (let i = 0; i < passes.length; i++) {
+        // The first (cheapest) re-read always runs: it is what makes a first pass conclusive.
+        if (i > 0 && !may('reread')) break;
+        const [r, variant] = passes[i]!;
         const t0 = performance.now();
         const again = await rereadLines(lr, numberLines, r, variant);
         add('recognize', performance.now() - t0);
@@ -231,7 +318,10 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
     let glyph: GlyphResult | null = null;
     let fused = fusePan([]);
     if (card?.card) {
-      glyph = readGlyphHypotheses(card.card, now());
+      // With learned readers, only the card as preprocessed: the other hypotheses (inverted,
+      // turned) cost 100–500 ms on real photos and run below only if the learned reader did not
+      // settle the number.
+      glyph = readGlyphHypotheses(card.card, now(), { firstOnly: learned !== null });
       add('glyph', glyph.ms);
       viewDiags.push({ id: card.id, kind: 'card', rotation: card.rotation, width: card.raster.width, height: card.raster.height });
       fused = take(glyph.lines.filter((l) => l.role === 'number'), 'glyph@card');
@@ -240,23 +330,25 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
       viewDiags.push({ id: frame.id, kind: 'frame', rotation: frame.rotation, width: frame.raster.width, height: frame.raster.height });
     }
 
-    const learned = await getLearned();
     const learnedReads: LearnedReading[] = [];
+    const extraReads: LearnedReading[] = [];
     if (learned) try {
-      const [rec, ...others] = learned.recognizers as [LineRecognizer, ...LineRecognizer[]];
-      // Cheap path: the recogniser on the glyph reader's number row (no detector pass).
-      const row = glyph?.reading.number?.row;
-      if (glyph && row && !settled(fused)) {
+      const [rec] = learned.recognizers as [LineRecognizer, ...LineRecognizer[]];
+      /** Cheap path: the recogniser on the glyph reader's number row (no detector pass). */
+      const readRow = async (g: GlyphResult | null): Promise<void> => {
+        const row = g?.reading.number?.row;
+        if (!g || !row || settled(fused)) return;
         const t0 = performance.now();
         const m = row.height * 0.3;
         const quad = [
           { x: row.x0 - m, y: row.y0 - m }, { x: row.x1 + m, y: row.y0 - m },
           { x: row.x1 + m, y: row.y1 + m }, { x: row.x0 - m, y: row.y1 + m },
         ] as const;
-        const [r] = await rec.recognize([cropQuad(grayRaster(glyph.img), quad, 48)]);
+        const [r] = await rec.recognize([cropQuad(grayRaster(g.img), quad, 48)]);
         add('recognize', performance.now() - t0);
         if (r) fused = take([{ text: r.text, confidence: r.confidence, role: 'number' }], `${rec.name}@card/row`);
-      }
+      };
+      await readRow(glyph);
       const wantFields = () => !glyph?.fields.expiry || !glyph.fields.name;
       // Views for the learned reader: the card when found; the frame when the card view does not settle it.
       const order: View[] = [];
@@ -265,24 +357,33 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
       for (let i = 0; i < order.length; i++) {
         const view = order[i]!;
         if (settled(fused) && fused.candidates.length > 0 && (learnedReads.length > 0 || !wantFields())) break;
+        // The first detection is the one pass every photo gets; further views are optional.
+        if (learnedReads.length > 0 && !may(`view:${view.id}`)) break;
         const lr = await readViewLearned(view, learned.detector, rec, { maxSide: DETECT_SIDE });
         add('detect', lr.timingsMs.detect);
         add('recognize', lr.timingsMs.recognize);
         learnedReads.push(lr);
-        if (view !== card) viewDiags.push({ id: view.id, kind: view.kind, rotation: view.rotation + (lr.flipped ? 180 : 0), width: view.raster.width, height: view.raster.height, regions: lr.regions.length });
+        if (view !== card) {
+          // The frame noted at the start gets what its reading found.
+          const d: ViewDiagnostic = { id: view.id, kind: view.kind, rotation: view.rotation + (lr.flipped ? 180 : 0), width: view.raster.width, height: view.raster.height, regions: lr.regions.length };
+          const at = viewDiags.findIndex((v) => v.id === view.id);
+          if (at >= 0) viewDiags[at] = d;
+          else viewDiags.push(d);
+        }
         fused = take(toTextLines(lr.lines), lr.source);
         await breathe();
         fused = await reread(lr, fused);
         const box = view.kind === 'frame' && source && !settled(fused) ? regionsBox(lr.regions, view.raster.width, view.raster.height) : null;
         if (box && box.width * box.height < ZOOM_BELOW * view.raster.width * view.raster.height) {
           // The print covers a small part of the frame (a card held far away): look closer.
+          if (!may('zoom')) break;
           const t0 = performance.now();
-          const raster = await zoomRaster(source!, view.raster, box);
+          const z = await zoomView(source!, view.raster, box);
           add('views', performance.now() - t0);
-          order.splice(i + 1, 0, { id: `${view.id}-zoom`, kind: 'frame', raster, rotation: view.rotation });
+          order.splice(i + 1, 0, { id: `${view.id}-zoom`, kind: 'frame', raster: z.raster, rotation: view.rotation, ...fromSource(z.toSourceRaster) });
           continue;
         }
-        if (!settled(fused) && fused.reason !== 'conflicting_readings') {
+        if (!settled(fused) && fused.reason !== 'conflicting_readings' && may('number-zoom')) {
           // A second detection of the number line alone: its box from this reading, cut from the
           // full-resolution photo and detected again — other line boxes for the same print, at
           // a fraction of a whole-view pass.
@@ -291,20 +392,23 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
           const nb = quads.length > 0 ? regionsBox(quads.map((quad) => ({ quad, score: 1 })), view.raster.width, view.raster.height, 0.15) : null;
           if (nb) {
             const t0 = performance.now();
-            const raster = source ? await zoomRaster(source, view.raster, nb, NUMBER_ZOOM_SIDE) : await zoomRaster(view.raster, view.raster, nb, NUMBER_ZOOM_SIDE);
+            const z = source ? await zoomView(source, view.raster, nb, NUMBER_ZOOM_SIDE) : await zoomView(view.raster, view.raster, nb, NUMBER_ZOOM_SIDE);
             add('views', performance.now() - t0);
-            const zoomView: View = { id: `${view.id}-number`, kind: view.kind, raster, rotation: view.rotation };
-            const side = Math.max(raster.width, raster.height);
-            const lz = await readViewLearned(zoomView, learned.detector, rec, { maxSide: Math.max(320, Math.ceil(side / 32) * 32), flip: lr.flipped });
+            const toSource = source ? fromSource(z.toSourceRaster) : view.toSource ? { toSource: composeMaps(view.toSource, z.toSourceRaster) } : {};
+            const zoomed: View = { id: `${view.id}-number`, kind: view.kind, raster: z.raster, rotation: view.rotation, ...toSource };
+            const side = Math.max(z.raster.width, z.raster.height);
+            const lz = await readViewLearned(zoomed, learned.detector, rec, { maxSide: Math.max(320, Math.ceil(side / 32) * 32), flip: lr.flipped });
             add('detect', lz.timingsMs.detect);
             add('recognize', lz.timingsMs.recognize);
+            // Geometry only: a close-up of the number line is no reading of the other fields.
+            extraReads.push(lz);
             fused = take(toTextLines(lz.lines), lz.source);
             fused = await reread(lz, fused);
           }
         }
         // Digits enough for a card number somewhere in the view, but no number read from them.
         const digitsSeen = lr.lines.reduce((n, l) => n + digitsOf(l.text).length, 0) >= 12;
-        if (!settled(fused) || (fused.candidates.length === 0 && digitsSeen)) {
+        if ((!settled(fused) || (fused.candidates.length === 0 && digitsSeen)) && may(`det${DETECT_SIDE_2}`)) {
           // Another scale: the detector's second pass finds other line boxes for the same print
           // (and digits the first pass merged or cut, when it saw digits but no number).
           const lr2 = await readViewLearned(view, learned.detector, rec, { maxSide: DETECT_SIDE_2, variant: `det${DETECT_SIDE_2}`, flip: lr.flipped });
@@ -316,11 +420,22 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
         }
         if (fused.pan || fused.panUnverified) break;
       }
-      // No date in what was read (a small date the 960-px pass merged or missed): one closer
+      // The glyph reader's other hypotheses (inverted, turned), when nothing settled the number.
+      if (card?.card && glyph && !glyph.fields.pan && fused.pan === null && fused.panUnverified === null && may('glyph-hypotheses')) {
+        const all = readGlyphHypotheses(card.card, now());
+        add('glyph', all.ms);
+        if (all.fields.pan || all.fields.panUnverified) {
+          glyph = all;
+          fused = take(all.lines.filter((l) => l.role === 'number'), 'glyph@card');
+          await readRow(all);
+        }
+      }
+      // No date in what was read (a small date the first pass merged or missed): one closer
       // pass at the detector's larger input over the view that held the card's text.
       const withText = learnedReads.find((l) => l.lines.length > 0);
       const hasDate = Boolean(glyph?.fields.expiry) || learnedReads.some((l) => extractFields(toTextLines(l.lines), { now: now() }).expiry);
-      if (withText && !hasDate && (fused.candidates.length > 0) && !learnedReads.some((l) => l.view === withText.view && l.source.endsWith(`/det${DETECT_SIDE_2}`))) {
+      const dateSeen = learnedReads.some((l) => l.lines.some((x) => DATE_EVIDENCE.test(x.text)));
+      if (withText && !hasDate && dateSeen && fused.candidates.length > 0 && !learnedReads.some((l) => l.view === withText.view && l.source.endsWith(`/det${DETECT_SIDE_2}`)) && may('date')) {
         const lr2 = await readViewLearned(withText.view, learned.detector, rec, { maxSide: DETECT_SIDE_2, variant: `det${DETECT_SIDE_2}`, flip: withText.flipped });
         add('detect', lr2.timingsMs.detect);
         add('recognize', lr2.timingsMs.recognize);
@@ -331,8 +446,9 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
       // What was read so far stands: a learned engine failure costs only its readings.
       const e = toCardOcrError(err);
       if (e.code === 'internal') throw err;
-      log.warn('learned OCR failed', { code: e.code });
+      log.warn('learned OCR failed', { code: e.code, error: redactPans(e.message).slice(0, 300) });
     }
+
 
     // Fields other than the number: every reading's checked value (the reading that settled the
     // number first, the glyph reader's last); two readings with different values leave the field
@@ -359,13 +475,17 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
     add('extract', performance.now() - t0);
 
     const haveNumber = fused.pan !== null || fused.panUnverified !== null;
+    // Tesseract only where the learned reader read nothing on the card view: where PP-OCR read
+    // the card's lines and no name among them, Tesseract on the name region found none either
+    // (real-dev-v1: 0 names from 4 calls, ≈ 1 s each in a fresh process for its start-up).
+    const askTesseract = !learnedReads.some((l) => l.view === card && l.lines.length > 0);
     if (!name && nameMissing !== 'conflicting_readings' && glyph && (haveNumber || expiry)) {
       // Neither reader settled the name on the card view: ask Tesseract about the name region.
       // Its reading counts when Tesseract is sure, or when it agrees with the doubtful glyph reading.
       const t1 = performance.now();
       const glyphName = glyph.reading.name?.text.replace(/\s+/g, '') ?? null;
       try {
-        const nameLines = (await readNameWithOcr(await getEngine(), glyph.img, glyph.reading)).filter(
+        const nameLines = (askTesseract && may('tesseract') ? await readNameWithOcr(await getEngine(), glyph.img, glyph.reading) : []).filter(
           (l) => l.confidence >= TESSERACT_NAME_MIN_CONFIDENCE || (glyphName !== null && l.text.replace(/\s+/g, '') === glyphName),
         );
         if (nameLines.length > 0) {
@@ -420,38 +540,73 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
     const cardLike = Boolean(glyph) || fused.candidates.length > 0 || Boolean(expiry);
     timings.ocr = (timings.glyph ?? 0) + (timings.detect ?? 0) + (timings.recognize ?? 0) + (timings.tesseract ?? 0);
     timings.extract = (timings.extract ?? 0) + (timings.fuse ?? 0);
+    const t2 = performance.now();
+    const located = image
+      ? locateFields(image, {
+          card,
+          glyph,
+          reads: [...learnedReads, ...extraReads],
+          panDigits: fused.pan ?? fused.panUnverified ?? topCandidate(fused),
+          panSources: fused.sources,
+          expiry: fields.expiry,
+          expirySources: sources.expiry ?? [],
+          name: fields.name,
+          nameSources: sources.name ?? [],
+        })
+      : null;
+    if (located) add('geometry', performance.now() - t2);
     return {
       fields,
       sources,
       timings,
       cardLike,
-      diagnostics: { views: viewDiags, lines: lineDiags, panCandidates: fused.candidates, panReason: fused.pan ? null : fused.reason },
+      located,
+      skipped: work.skipped,
+      diagnostics: { views: viewDiags, lines: lineDiags, panCandidates: fused.candidates, panReason: fused.pan ? null : fused.reason, work },
     };
   }
 
-  function toResult(r: Reading, timings: Record<string, number>, geometry: ConstructorParameters<typeof ReadResult>[0]['geometry']): ReadResult {
+  function toResult(r: Reading, timings: Record<string, number>, frame: { image: ImageSize; rotation?: number } | null, budgetMs: number): ReadResult {
     const f = r.fields;
     const any = Boolean(f.pan || f.panUnverified || f.expiry || f.name);
+    // The budget ran out before anything settled: say so (a retry on a quieter machine, or a
+    // smaller photo, may read it), rather than "no card".
+    const timedOut = !any && r.skipped.length > 0;
     // Without a card outline, a name alone is no evidence of a card (any screen prints words).
-    const status: ReadStatus = f.pan ? 'ok' : any && r.cardLike ? 'partial' : 'no_card';
+    const status: ReadStatus = f.pan ? 'ok' : any && r.cardLike ? 'partial' : timedOut ? 'failed' : 'no_card';
     const all: Record<string, number> = {};
     for (const [k, v] of Object.entries({ ...r.timings, ...timings })) all[k] = round1(v);
+    const shown = status === 'ok' || status === 'partial';
+    const geometry: CardGeometry | null =
+      shown && frame && r.located
+        ? {
+            image: { width: frame.image.width, height: frame.image.height },
+            ...(r.located.corners ? { corners: r.located.corners } : {}),
+            ...(r.located.fields && Object.keys(r.located.fields).length > 0 ? { fields: r.located.fields } : {}),
+            ...(frame.rotation !== undefined ? { rotation: frame.rotation } : {}),
+          }
+        : null;
     const result = new ReadResult({
       status,
       pan: f.pan,
-      panUnverified: status === 'no_card' ? null : f.panUnverified,
+      panUnverified: shown ? f.panUnverified : null,
       brand: f.brand,
-      expiry: status === 'no_card' ? null : f.expiry,
-      name: status === 'no_card' ? null : f.name,
-      confidence: status === 'no_card' ? {} : f.confidence,
+      expiry: shown ? f.expiry : null,
+      name: shown ? f.name : null,
+      confidence: shown ? f.confidence : {},
       missing: f.missing,
       error:
         status === 'no_card'
           ? { code: 'no_card', message: 'no card text could be read from the image: photograph the card front, flat, filling most of the frame' }
-          : null,
+          : timedOut
+            ? {
+                code: 'timeout',
+                message: `reading the photo took longer than its ${budgetMs} ms budget before any field was read: the machine may be overloaded; retry, or send a smaller photo`,
+              }
+            : null,
       timingsMs: all,
-      geometry: geometry ?? null,
-      sources: status === 'no_card' ? {} : r.sources,
+      geometry,
+      sources: shown ? r.sources : {},
     });
     options.onDiagnostics?.({ ...r.diagnostics, sources: result.sources, timingsMs: all });
     return result;
@@ -476,12 +631,17 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
     });
   }
 
+  /** The map from a rectified card's pixels to the photo its `corners` (TL, TR, BR, BL) were found in. */
+  const cardToPhoto = (corners: ReadonlyArray<{ readonly x: number; readonly y: number }>): ToSource | undefined =>
+    corners.length === 4 ? cardMap(CARD_WIDTH, CARD_HEIGHT, corners as unknown as [{ x: number; y: number }, { x: number; y: number }, { x: number; y: number }, { x: number; y: number }]) : undefined;
+
   /** A grey card (upright, text dark) as a card view. */
   const cardView = (g: Gray, fullFrame: boolean): View => ({ id: 'card', kind: 'card', raster: grayRaster(g), card: g, rotation: 0, fullFrame });
 
   return {
     async readPhoto(bytes: Uint8Array): Promise<ReadResult> {
       const t0 = performance.now();
+      const c0 = clock();
       // Time spent waiting for a slot is not this photo's work: left out of budget and timings.
       let waitedMs = 0;
       let leave: (() => void) | null = null;
@@ -496,8 +656,10 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
         small.catch(() => undefined);
         const [working, frameRgb] = await withTimeout(small, budget, 'preprocessing the photo');
         const t2 = performance.now();
+        const c2 = clock();
         leave = await enter();
         const t3 = performance.now();
+        const waitedClock = clock() - c2;
         waitedMs = t3 - t2;
         const work = locateCard(decoded, {}, working);
         work.catch(() => undefined);
@@ -505,15 +667,24 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
         const t4 = performance.now();
         await breathe();
         const card = 'pixels' in found ? found : null;
+        // The photo's whole budget (limits.timeoutMs) runs from its start, less the wait for a
+        // slot: decoding and preprocessing spend it first, then the reading passes.
+        const photoBudget: Budget = { left: () => limits.timeoutMs - (clock() - c0 - waitedClock) };
+        const image = { width: decoded.width, height: decoded.height };
         // The frame view is read only when the card view does not settle the number; a card
         // that fills the frame (fullFrame) is the frame already.
-        const frame: View = { id: 'frame', kind: 'frame', raster: frameRgb, rotation: 0 };
+        const frame: View = {
+          id: 'frame', kind: 'frame', raster: frameRgb, rotation: 0,
+          toSource: scaleMap(decoded.width / frameRgb.width, decoded.height / frameRgb.height),
+        };
         const source: Raster = { width: decoded.width, height: decoded.height, channels: 3, data: decoded.data };
-        const reading = await readViews(card ? cardView(card.pixels, card.geometry.fullFrame) : null, frame, source);
+        const cv = card ? { ...cardView(card.pixels, card.geometry.fullFrame), toSource: cardToPhoto(card.geometry.corners) } : null;
+        const reading = await readViews(cv, frame, source, photoBudget, { image, sourceToPhoto: (p) => p });
         result = toResult(
           reading,
           { decode: t1 - t0, preprocess: t2 - t1 + (t4 - t3), total: performance.now() - t0 - waitedMs },
-          card?.geometry ?? null,
+          { image, ...(card ? { rotation: card.geometry.rotation } : {}) },
+          limits.timeoutMs,
         );
       } catch (err) {
         result = failed(err, { total: round1(performance.now() - t0 - waitedMs) });
@@ -526,12 +697,16 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
 
     async readNormalised(png: Uint8Array, hints: NormalisedHints = {}): Promise<ReadResult> {
       const t0 = performance.now();
+      const c0 = clock();
       let result: ReadResult;
       try {
         if (closed) throw new CardOcrError('internal', 'card reader is closed');
         const decoded = await decodeImage(png, limits);
         // The preprocess stage writes cards at exactly CARD_WIDTH × CARD_HEIGHT; anything else is a frame.
         const isCard = hints.view ? hints.view === 'card' : decoded.width === CARD_WIDTH && decoded.height === CARD_HEIGHT;
+        const budget: Budget = { left: () => limits.timeoutMs - (clock() - c0) };
+        // Where the PNG came from: the photo's size from the hints (else the PNG is the photo).
+        const image = hints.image ? { width: hints.image.width, height: hints.image.height } : { width: decoded.width, height: decoded.height };
         let reading: Reading;
         const t1 = performance.now();
         if (isCard) {
@@ -541,14 +716,26 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
             .raw()
             .toBuffer();
           const card: Gray = { width: CARD_WIDTH, height: CARD_HEIGHT, data: new Uint8Array(gray.buffer, gray.byteOffset, gray.length) };
-          reading = await readViews(cardView(card, false), null, null);
+          // A rectified card maps back only through its corners in the photo.
+          const corners = hints.image && hints.corners?.length === 4 ? hints.corners.map(([x, y]) => ({ x, y })) : null;
+          const view: View = { ...cardView(card, false), ...(corners ? { toSource: cardToPhoto(corners) } : {}) };
+          reading = await readViews(view, null, null, budget, corners ? { image, sourceToPhoto: null } : null);
         } else {
           const raster = await frameRaster(decoded);
           const source: Raster = { width: decoded.width, height: decoded.height, channels: 3, data: decoded.data };
-          reading = await readViews(null, { id: 'frame', kind: 'frame', raster, rotation: hints.rotation ?? 0 }, source);
+          // The normalised frame is the photo scaled down (preprocess.ts normaliseFrame).
+          const pngToPhoto = scaleMap(image.width / decoded.width, image.height / decoded.height);
+          const view: View = {
+            id: 'frame', kind: 'frame', raster, rotation: hints.rotation ?? 0,
+            toSource: composeMaps(pngToPhoto, scaleMap(decoded.width / raster.width, decoded.height / raster.height)),
+          };
+          reading = await readViews(null, view, source, budget, { image, sourceToPhoto: pngToPhoto });
         }
-        result = toResult(reading, { decode: t1 - t0, total: performance.now() - t0 }, null);
+        result = toResult(reading, { decode: t1 - t0, total: performance.now() - t0 }, { image, ...(hints.rotation !== undefined ? { rotation: hints.rotation } : {}) }, limits.timeoutMs);
       } catch (err) {
+        // The learned engines would not load: a retryable error for the stage to retry (and
+        // dead-letter), never a final result read without them.
+        if (err instanceof OcrEngineError && err.retryable) throw err;
         result = failed(err, { total: round1(performance.now() - t0) });
       }
       logResult(result, 'card read');

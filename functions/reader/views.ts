@@ -12,6 +12,7 @@ import sharp from 'sharp';
 import type { PixelPoint, Raster, TextRegion } from '../core/ports.js';
 import type { DecodedImage } from './decode.js';
 import type { Gray } from './readers/glyph/glyphs.js';
+import { scaleMap, type ToSource } from './image/field-geometry.js';
 
 /** One image a reader reads, with what was done to it. */
 export interface View {
@@ -26,6 +27,11 @@ export interface View {
   readonly rotation: number;
   /** Card views: the whole frame taken as the card (no outline was found). */
   readonly fullFrame?: boolean;
+  /**
+   * Maps this view's pixels to the photo as uploaded (after EXIF orientation), through every
+   * warp, cut and scale that made the view; absent when unknown (then no geometry is reported).
+   */
+  readonly toSource?: ToSource;
 }
 
 /** Longest side of a frame view, px: big enough for a 300-px-wide card's digits, small enough for a fast detector. */
@@ -174,6 +180,11 @@ export function regionsBox(regions: readonly TextRegion[], w: number, h: number,
  * longer side is `maxSide` (upscaled up to 2×: the detector wants glyphs of ≥ 10 px).
  */
 export async function zoomRaster(source: Raster, view: Raster, box: PixelBox, maxSide = FRAME_MAX_SIDE): Promise<Raster> {
+  return (await zoomView(source, view, box, maxSide)).raster;
+}
+
+/** `zoomRaster` with the map from the close-up's pixels back to `source`'s. */
+export async function zoomView(source: Raster, view: Raster, box: PixelBox, maxSide = FRAME_MAX_SIDE): Promise<{ raster: Raster; toSourceRaster: ToSource }> {
   const sx = source.width / view.width, sy = source.height / view.height;
   const left = Math.max(0, Math.floor(box.left * sx)), top = Math.max(0, Math.floor(box.top * sy));
   const width = Math.max(1, Math.min(source.width - left, Math.round(box.width * sx)));
@@ -185,5 +196,8 @@ export async function zoomRaster(source: Raster, view: Raster, box: PixelBox, ma
     .resize(w, h, { fit: 'fill', kernel: 'lanczos3' })
     .raw()
     .toBuffer();
-  return { width: w, height: h, channels: source.channels, data: new Uint8Array(out.buffer, out.byteOffset, out.length) };
+  return {
+    raster: { width: w, height: h, channels: source.channels, data: new Uint8Array(out.buffer, out.byteOffset, out.length) },
+    toSourceRaster: scaleMap(width / w, height / h, left, top),
+  };
 }

@@ -18,6 +18,12 @@ export interface BenchDiagnostics {
   readonly panCandidates?: ReadonlyArray<{ readonly digits: string; readonly sources: readonly string[]; readonly verdict: string; readonly confidence: number }>;
   readonly panReason?: string | null;
   readonly views?: ReadonlyArray<{ readonly id: string }>;
+  /** What the learned engines were asked to do on the photo (reader's WorkDiagnostic). */
+  readonly work?: {
+    readonly detect: ReadonlyArray<{ readonly width: number; readonly height: number; readonly maxSide: number | null }>;
+    readonly lines: Readonly<Record<string, number>>;
+    readonly skipped: readonly string[];
+  };
 }
 
 export type MissClass = 'no_text' | 'misread' | 'rejected' | 'wrong' | 'unknown';

@@ -29,6 +29,7 @@ import { classifyPanMiss, missCounts, type BenchDiagnostics, type MissClass, typ
 import { cardocrCommand, hasNativeTesseract, timeCardocr, timeNativeTesseract, timeProcess } from './processes.js';
 import { countedPan, isTruePan, normName, parseTruth, score, type Accuracy, type Reading, type TruthEntry } from './score.js';
 import { percentile, stageStats } from './stats.js';
+import { detectorInputSize } from '../../functions/adapters/ocr/ppocr/ppocr-detector.js';
 
 /** Parsed bench options. */
 export interface BenchOptions {
@@ -92,6 +93,8 @@ export interface BenchReport {
   /** Spawn → first result of fresh processes, and the reader's own stage timings of that first photo. */
   cold: { runs: number[]; medianMs: number | null; stages: Record<string, { p50: number; p95: number; n: number }> };
   peakRssMb: number;
+  /** Work per photo (from the reader's diagnostics): detector passes, detector input, line crops, skipped passes. */
+  work?: WorkSummary | null;
   comparison: null | {
     photos: number;
     nativeTesseractMs: number[];
@@ -105,6 +108,51 @@ export interface BenchReport {
 }
 
 const median = (xs: number[]): number => percentile(xs, 50);
+
+/** What reading the set cost, in work rather than time (the shared machine's load does not blur it). */
+export interface WorkSummary {
+  photos: number;
+  /** Detector passes per photo: mean and max. */
+  detectMean: number;
+  detectMax: number;
+  /** Passes by input side asked for (`960`, `1280`, `default`), over all photos. */
+  detectBySide: Record<string, number>;
+  /** Detector input, megapixels per photo (mean), as the detector scales it. */
+  detectMpMean: number;
+  /** Line crops per photo (mean), per recogniser. */
+  linesMean: Record<string, number>;
+  /** Photos on which the time budget skipped a pass, and the passes skipped. */
+  skippedPhotos: number;
+  skipped: Record<string, number>;
+}
+
+/** Sums the reader's per-photo work diagnostics. */
+export function summariseWork(ds: readonly BenchDiagnostics[]): WorkSummary | null {
+  const withWork = ds.filter((d) => d.work);
+  if (withWork.length === 0) return null;
+  const n = withWork.length;
+  const bySide: Record<string, number> = {};
+  const lines: Record<string, number> = {};
+  const skipped: Record<string, number> = {};
+  let passes = 0, max = 0, mp = 0, skippedPhotos = 0;
+  for (const d of withWork) {
+    const w = d.work!;
+    passes += w.detect.length;
+    max = Math.max(max, w.detect.length);
+    for (const p of w.detect) {
+      const key = p.maxSide === null ? 'default' : String(p.maxSide);
+      bySide[key] = (bySide[key] ?? 0) + 1;
+      const size = detectorInputSize(p.width, p.height, p.maxSide ?? 960);
+      mp += (size.width * size.height) / 1e6;
+    }
+    for (const [k, v] of Object.entries(w.lines)) lines[k] = (lines[k] ?? 0) + v;
+    if (w.skipped.length > 0) skippedPhotos++;
+    for (const s of w.skipped) skipped[s] = (skipped[s] ?? 0) + 1;
+  }
+  const linesMean: Record<string, number> = {};
+  for (const [k, v] of Object.entries(lines)) linesMean[k] = v / n;
+  return { photos: n, detectMean: passes / n, detectMax: max, detectBySide: bySide, detectMpMean: mp / n, linesMean, skippedPhotos, skipped };
+}
 
 async function loadTruth(dir: string): Promise<TruthEntry[]> {
   let text: string;
@@ -223,6 +271,7 @@ export async function runBench(opts: BenchOptions, env: Record<string, string | 
   } else notes.push('the reader reports no per-field sources (ReadResult.sources): the source table is skipped');
   if (diagnostics.size === 0) notes.push('the reader sent no diagnostics (onDiagnostics): PAN misses are not classified');
   const diagnosedPhotos = diagnostics.size;
+  const work = summariseWork([...diagnostics.values()]);
   readings.clear();
   diagnostics.clear();
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
@@ -295,6 +344,7 @@ export async function runBench(opts: BenchOptions, env: Record<string, string | 
     warm: { stages: stageStats(timings), wallMs, photosPerSecond: truth.length / (wallMs / 1000) },
     cold: { runs: cold, medianMs: cold.length ? median(cold) : null, stages: stageStats(coldStages) },
     peakRssMb,
+    work,
     comparison,
     notes,
   };
@@ -350,6 +400,16 @@ export function formatReport(r: BenchReport): string {
       : []),
     `Peak RSS (bench process, reader in-process): ${r.peakRssMb.toFixed(0)} MB`,
   );
+  if (r.work) {
+    const w = r.work;
+    const sides = Object.entries(w.detectBySide).sort((a, b) => a[0].localeCompare(b[0])).map(([k, v]) => `${k}px ${v}`).join(', ');
+    const crops = Object.entries(w.linesMean).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ');
+    const skipped = Object.entries(w.skipped).map(([k, v]) => `${k} ${v}`).join(', ');
+    lines.push(
+      `Work per photo (${w.photos} photos): detector passes ${w.detectMean.toFixed(2)} mean, ${w.detectMax} max (by input side asked: ${sides || 'none'}); detector input ${w.detectMpMean.toFixed(2)} MP mean`,
+      `  line crops read per photo: ${crops || 'none'}; photos with passes skipped by the time budget: ${w.skippedPhotos}${skipped ? ` (${skipped})` : ''}`,
+    );
+  }
   if (r.comparison) {
     const k = r.comparison;
     lines.push(

@@ -2,6 +2,7 @@
  * The reader's engines as the composition roots build them (CLI, local compute thread, read
  * Lambda, bench). The reader itself never imports an adapter: it receives these factories.
  */
+import { availableParallelism } from 'node:os';
 import { toCardOcrError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
 import type { LineRecognizer, OcrEngine, TextDetector } from '../../core/ports.js';
@@ -15,8 +16,17 @@ export interface ReaderEngineOptions {
   readonly log?: Log;
   /** Folder of the PP-OCR model files (a bundled Lambda passes its own); default: the committed functions/adapters/ocr/ppocr/models. */
   readonly modelDir?: string;
-  /** onnxruntime intra-op threads per learned model. Default 1 (photos run in parallel on other workers). */
+  /**
+   * onnxruntime intra-op threads per learned model. Default (undefined or 0): the host's cores
+   * shared by this process's photo workers, `availableParallelism() / workers` (at least 1) —
+   * one photo at a time on a 2-core host gets both cores; parallel workers get one each.
+   */
   readonly threads?: number;
+}
+
+/** Learned-model threads for `workers` photos at once on this host (see ReaderEngineOptions.threads). */
+export function hostThreads(workers: number, cores: number = availableParallelism()): number {
+  return Math.max(1, Math.floor(cores / Math.max(1, workers)));
 }
 
 /** Engine factories matching the reader's `ReaderEngines` (structurally: adapters do not import the reader). */
@@ -48,9 +58,10 @@ function once<T>(make: () => Promise<T>): () => Promise<T> {
  * imported only then, so a process whose photos never need an engine is spared its load.
  */
 export function createReaderEngines(options: ReaderEngineOptions = {}): ReaderEngineFactories {
+  const threads = options.threads ? Math.max(1, Math.floor(options.threads)) : hostThreads(options.workers ?? 1);
   const learned = {
     ...(options.modelDir === undefined ? {} : { modelDir: options.modelDir }),
-    ...(options.threads === undefined ? {} : { threads: options.threads }),
+    threads,
   };
   return {
     ocr: async () => {
@@ -67,16 +78,23 @@ export function createReaderEngines(options: ReaderEngineOptions = {}): ReaderEn
     }),
     recognizers: once(async () => {
       const { createPpocrRecognizer } = await import('./ppocr/ppocr-recognizer.js');
-      const recognizers: LineRecognizer[] = [await createPpocrRecognizer(learned)];
-      // The project's own card-line model: an independent second reader (other data, other architecture).
-      // Its file ships in the source tree; a bundle that lacks it keeps PP-OCR rather than losing both.
-      try {
-        const { createCardCrnnRecognizer } = await import('./crnn/crnn-recognizer.js');
-        recognizers.push(await createCardCrnnRecognizer(options.threads === undefined ? {} : { threads: options.threads }));
-      } catch (err) {
-        options.log?.warn('card-line model card-crnn-v1 failed to load; lines are read by PP-OCR alone', { code: toCardOcrError(err).code });
+      // PP-OCR rec and the project's own card-line model (an independent second reader: other
+      // data, other architecture), loaded side by side. Both are required: without the second
+      // reader far fewer numbers reach two agreeing readings (real-dev-v1: it is one of the two on
+      // 17 of 29), so a bundle that lacks its file fails loudly (OcrEngineError naming the file)
+      // rather than storing worse results as final ones.
+      const [ppocr, crnn] = await Promise.allSettled([
+        createPpocrRecognizer(learned),
+        import('./crnn/crnn-recognizer.js').then(({ createCardCrnnRecognizer }) => createCardCrnnRecognizer({ threads })),
+      ]);
+      if (ppocr.status === 'rejected' || crnn.status === 'rejected') {
+        // The one that loaded is closed again; the PP-OCR failure is named first when both fail.
+        await Promise.allSettled([ppocr, crnn].map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
+        const failed = ppocr.status === 'rejected' ? ppocr : (crnn as PromiseRejectedResult);
+        options.log?.error('a learned line recogniser failed to load', { code: toCardOcrError(failed.reason).code });
+        throw failed.reason;
       }
-      return recognizers;
+      return [ppocr.value, crnn.value];
     }),
   };
 }

@@ -15,6 +15,8 @@ export interface GlyphResult {
   readonly reading: CardReading;
   /** The hypothesis image the reading came from (the card, inverted and/or turned 180°). */
   readonly img: Gray;
+  /** True when `img` is the card turned by 180° (its coordinates run the other way). */
+  readonly rotated180: boolean;
   readonly ms: number;
 }
 
@@ -44,24 +46,30 @@ function score(f: ExtractedFields): number {
   return (f.pan ? 10 : 0) + (f.panUnverified ? 2 : 0) + (f.expiry ? 2 : 0) + (f.name ? 1 : 0) + (f.pan ? (f.confidence.pan ?? 0) : 0);
 }
 
-/** Reads an upright grey card with the glyph reader, trying the other hypotheses when the number does not read. */
-export function readGlyphHypotheses(card: Gray, now: Date): GlyphResult {
+/**
+ * Reads an upright grey card with the glyph reader, trying the other hypotheses when the number
+ * does not read. `firstOnly` skips them (the card as preprocessed, plus the date retry when the
+ * number read): a caller with other readers runs those first and comes back for the rest only
+ * when they did not settle the number (on real photos the four other hypotheses cost
+ * 100–500 ms and rarely read what the learned reader missed).
+ */
+export function readGlyphHypotheses(card: Gray, now: Date, options: { firstOnly?: boolean } = {}): GlyphResult {
   const t0 = performance.now();
-  const attempt = (img: Gray, offset?: number) => {
+  const attempt = (img: Gray, offset?: number, rotated180 = false) => {
     const reading = readCardGlyphs(img, offset === undefined ? {} : { offset });
-    return { fields: extractFields(reading.lines, { now }), lines: reading.lines, reading, img };
+    return { fields: extractFields(reading.lines, { now }), lines: reading.lines, reading, img, rotated180 };
   };
   let best = attempt(card);
-  if (!best.fields.pan) {
+  if (!best.fields.pan && options.firstOnly !== true) {
     const inverted = invert(card);
-    const hypotheses: Array<[Gray, number | undefined]> = [
-      [inverted, undefined],
-      [rotateGray180(card), undefined],
-      [rotateGray180(inverted), undefined],
-      [card, 10],
+    const hypotheses: Array<[Gray, number | undefined, boolean]> = [
+      [inverted, undefined, false],
+      [rotateGray180(card), undefined, true],
+      [rotateGray180(inverted), undefined, true],
+      [card, 10, false],
     ];
-    for (const [img, offset] of hypotheses) {
-      const alt = attempt(img, offset);
+    for (const [img, offset, turned] of hypotheses) {
+      const alt = attempt(img, offset, turned);
       if (score(alt.fields) > score(best.fields)) best = alt;
       if (best.fields.pan) break;
     }
