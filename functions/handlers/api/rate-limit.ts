@@ -114,6 +114,7 @@ export function scanQuota(options: ScanQuotaOptions): MiddlewareHandler {
 export class InProcessQuotaCounter implements QuotaCounter {
   readonly #counts = new Map<string, { count: number; expiresAt: number }>();
   readonly #now: () => number;
+  #prunedAt = -Infinity;
 
   constructor(now: () => number = Date.now) {
     this.#now = now;
@@ -121,8 +122,13 @@ export class InProcessQuotaCounter implements QuotaCounter {
 
   async tryIncrement(key: string, limit: number, expiresAt: number): Promise<{ counted: boolean; count: number }> {
     const nowSeconds = this.#now() / 1000;
-    for (const [k, v] of this.#counts) if (v.expiresAt <= nowSeconds) this.#counts.delete(k);
-    const entry = this.#counts.get(key) ?? { count: 0, expiresAt };
+    // Expired windows are dropped at most once a second, so a call stays O(1) on average.
+    if (nowSeconds - this.#prunedAt >= 1) {
+      this.#prunedAt = nowSeconds;
+      for (const [k, v] of this.#counts) if (v.expiresAt <= nowSeconds) this.#counts.delete(k);
+    }
+    const live = this.#counts.get(key);
+    const entry = live && live.expiresAt > nowSeconds ? live : { count: 0, expiresAt };
     if (entry.count >= limit) return { counted: false, count: entry.count };
     entry.count += 1;
     this.#counts.set(key, entry);
