@@ -3,7 +3,7 @@
  * only the masked form and the last four digits.
  */
 import type { ErrorCode } from './errors.js';
-import type { CardFields, FieldConfidence, MissingReasons, ReadStatus } from './card.js';
+import type { CardFields, CardGeometry, FieldConfidence, MissingReasons, ReadStatus } from './card.js';
 
 /** Lifecycle of a scan. `done` and `failed` are final. */
 export const SCAN_STATUSES = ['awaiting_upload', 'queued', 'preprocessing', 'reading', 'done', 'failed'] as const;
@@ -65,6 +65,10 @@ export interface ReadHints {
   readonly view?: 'card' | 'frame';
   /** Clockwise turn applied to make the text upright, degrees. */
   readonly rotation?: 0 | 90 | 180 | 270;
+  /** Size of the uploaded photo after EXIF orientation: what the read stage's geometry refers to. */
+  readonly image?: { readonly width: number; readonly height: number };
+  /** A rectified card's corners in that photo (TL, TR, BR, BL as the card reads), to map the card's pixels back. */
+  readonly corners?: ReadonlyArray<readonly [number, number]>;
 }
 
 export interface ScanRecord {
@@ -101,6 +105,8 @@ export interface ScanRecord {
   timingsMs: { preprocess?: StageTimings; read?: StageTimings };
   /** Set by the preprocess stage when it moves the scan to `reading`. Internal: not part of the API view. */
   hints?: ReadHints | null;
+  /** Where the card and its fields are on the photo (set by the read stage; coordinates only). */
+  geometry?: CardGeometry | null;
   /** Epoch seconds after which the record may be purged (DynamoDB TTL). */
   expiresAt: number;
   /**

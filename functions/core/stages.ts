@@ -57,7 +57,8 @@ export interface Preprocessed {
 export type PreprocessFn = (bytes: Uint8Array) => Promise<Preprocessed>;
 
 /** What the read stage uses of a ReadResult: its masked, serialisable view (no full PAN). */
-export type ReadView = Pick<ReadResult, 'status' | 'card' | 'confidence' | 'missing' | 'error' | 'timingsMs'>;
+export type ReadView = Pick<ReadResult, 'status' | 'card' | 'confidence' | 'missing' | 'error' | 'timingsMs'> &
+  Partial<Pick<ReadResult, 'geometry'>>;
 
 /** The read step: a normalised card PNG (+ the preprocess hints) → masked result. Throws OcrEngineError (retryable) when the engine fails. */
 export interface NormalisedReader {
@@ -331,6 +332,8 @@ export async function readScan(deps: ReadDeps, job: ReadJob): Promise<StageOutco
       status: ok ? 'done' : 'failed',
       outcome: result.status,
       card: ok ? cardFields(result) : null,
+      // Where the card and fields were, in the uploaded photo's pixels: coordinates only.
+      geometry: ok ? (result.geometry ?? null) : null,
       confidence: { ...result.confidence },
       missing: { ...result.missing },
       error: error ? { code: error.code, message: redactPans(error.message) } : null,

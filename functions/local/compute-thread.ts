@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { ImageLimits } from '../reader/decode.js';
 import { toCardOcrError } from '../core/errors.js';
 import { redactPans } from '../core/mask.js';
-import { preprocessPhoto } from '../reader/preprocess.js';
+import { preprocessPhoto, readHintsOf } from '../reader/preprocess.js';
 import { createReaderEngines } from '../adapters/ocr/reader-engines.js';
 import { createCardReader, type CardReader } from '../reader/reader.js';
 import type { ReadHints } from '../core/record.js';
@@ -42,7 +42,7 @@ async function handle(msg: ComputeRequest): Promise<void> {
     if (msg.op === 'preprocess') {
       const card = await preprocessPhoto(msg.bytes, limits);
       const image = new Uint8Array(card.image); // own buffer, safe to transfer
-      const value: Preprocessed = { image, timingsMs: { ...card.timingsMs }, hints: { view: card.geometry.view } };
+      const value: Preprocessed = { image, timingsMs: { ...card.timingsMs }, hints: readHintsOf(card.geometry) };
       port.postMessage({ id: msg.id, ok: true, value } satisfies ComputeReply, [image.buffer]);
       return;
     }
@@ -56,6 +56,7 @@ async function handle(msg: ComputeRequest): Promise<void> {
       missing: { ...r.missing },
       error: r.error,
       timingsMs: { ...r.timingsMs },
+      geometry: r.geometry,
     };
     port.postMessage({ id: msg.id, ok: true, value: view } satisfies ComputeReply);
   } catch (err) {

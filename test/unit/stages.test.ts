@@ -257,7 +257,30 @@ const preprocessCases: Case[] = [
   },
 ];
 
+const GEOMETRY = {
+  image: { width: 2000, height: 1500 },
+  corners: [[100, 120], [1800, 150], [1790, 1230], [90, 1200]],
+  fields: { pan: [[300, 700], [1500, 700], [1500, 790], [300, 790]] },
+} as const;
+
 const readCases: Case[] = [
+  {
+    name: 'a read job: the geometry of the card and its fields (photo pixels, no digits) is stored with the result; a failed read stores none',
+    run: async (w) => {
+      const hints: ReadHints = { view: 'card', rotation: 0, image: { width: 2000, height: 1500 }, corners: GEOMETRY.corners };
+      w.setReadResult(new ReadResult({ status: 'ok', pan: PAN, brand: 'visa', confidence: { pan: 0.9 }, geometry: GEOMETRY }));
+      const s = await preprocessed(w, { hints });
+      const outcome = await readScan(w.read, { id: s.id });
+      expect(w.seenHints).toEqual([hints]);
+      expect((await w.results.get(s.id))?.geometry).toEqual(GEOMETRY);
+      w.setReadResult(new ReadResult({ status: 'failed', error: { code: 'timeout', message: 'too slow' }, geometry: GEOMETRY }));
+      const f = await preprocessed(w);
+      await readScan(w.read, { id: f.id });
+      expect((await w.results.get(f.id))?.geometry ?? null).toBeNull();
+      return { ...s, outcome };
+    },
+    then: { outcome: { action: 'processed', status: 'done' }, status: 'done', runs: { read: 2 } },
+  },
   {
     name: 'a read job: done with the masked PAN, per-stage timings, hints handed to the reader, both images deleted',
     run: async (w) => {

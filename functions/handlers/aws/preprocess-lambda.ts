@@ -3,7 +3,7 @@
  * find and normalise the card → `processed/<id>.png`, record → `reading` (with the hints),
  * then one `read {id}` message to the read queue.
  */
-import { preprocessPhoto } from '../../reader/preprocess.js';
+import { preprocessPhoto, readHintsOf } from '../../reader/preprocess.js';
 import { createAwsRuntime } from './composition.js';
 import { createPreprocessHandler } from './stage-lambda.js';
 
@@ -14,5 +14,5 @@ const runtime = createAwsRuntime({ service: 'preprocess' });
 export const handler = createPreprocessHandler(runtime, async (bytes) => {
   const card = await preprocessPhoto(bytes, runtime.config.limits);
   // The hint travels on the record to the read stage: a card view or the whole frame.
-  return { image: card.image, timingsMs: card.timingsMs, hints: { view: card.geometry.view } };
+  return { image: card.image, timingsMs: card.timingsMs, hints: readHintsOf(card.geometry) };
 });
