@@ -267,14 +267,25 @@ export class CardOcrPipeline extends Construct {
       prefix: UPLOADS_PREFIX,
     });
 
+    // Object reads under one prefix only. Not grantRead(): it adds s3:GetBucket* and every s3:List*
+    // on the bucket. ListBucket stays (no other bucket action): S3 answers a missing key with 404
+    // only to a caller that may list the bucket, 403 otherwise, and the stages tell "the photo is
+    // gone" (final) from a fault (retried) by that answer. It is not narrowed by an s3:prefix
+    // condition because that key exists only on list requests, and whether S3's 404 check honours
+    // it could not be verified off AWS.
+    const readObjects = (fn: lambda.IFunction, prefix: string) => {
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.bucket.arnForObjects(`${prefix}*`)] }));
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn] }));
+      this.bucket.encryptionKey?.grantDecrypt(fn);
+    };
     // preprocess: read + delete the upload, write processed/.
     const pre = this.preprocess.function;
-    this.bucket.grantRead(pre, `${UPLOADS_PREFIX}*`);
+    readObjects(pre, UPLOADS_PREFIX);
     this.bucket.grantDelete(pre, `${UPLOADS_PREFIX}*`);
     this.bucket.grantPut(pre, `${PROCESSED_PREFIX}*`);
     // read: read processed/, delete both images; it never writes to the bucket.
     const read = this.read.function;
-    this.bucket.grantRead(read, `${PROCESSED_PREFIX}*`);
+    readObjects(read, PROCESSED_PREFIX);
     this.bucket.grantDelete(read, `${UPLOADS_PREFIX}*`);
     this.bucket.grantDelete(read, `${PROCESSED_PREFIX}*`);
     for (const fn of [pre, read]) {

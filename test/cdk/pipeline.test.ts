@@ -285,6 +285,21 @@ describe('flow: S3 uploads/ → SQS → preprocess → one message → SQS → r
     ]);
   });
 
+  it('stages read objects under their own prefix only: s3:GetObject there, ListBucket (for honest 404s) and no other bucket action', () => {
+    const s3Actions = (fn: 'Preprocess' | 'Read') =>
+      allowStatements(fn)
+        .filter((st) => asList(st.Action).some((a) => a.startsWith('s3:')))
+        .map((st) => [asList(st.Action).sort().join(','), JSON.stringify(st.Resource)] as const);
+    for (const [fn, prefix] of [['Preprocess', 'uploads/'], ['Read', 'processed/']] as const) {
+      const statements = s3Actions(fn);
+      const actions = statements.flatMap(([a]) => a.split(','));
+      expect(actions.filter((a) => /^s3:(GetBucket|List)/.test(a)), fn).toEqual(['s3:ListBucket']);
+      expect(actions.filter((a) => a.startsWith('s3:GetObject')), fn).toEqual(['s3:GetObject']);
+      const get = statements.find(([a]) => a.split(',').includes('s3:GetObject'))!;
+      expect(get[1], fn).toContain(`/${prefix}*`);
+    }
+  });
+
   it('each stage consumes only its own queue', () => {
     for (const [stage, other] of [
       ['Preprocess', 'Read'],
