@@ -44,6 +44,8 @@ const SECTIONS = {
     workers: [ENV.ocrWorkers, int(1, 1, 64)],
     /** Recycle an OCR worker after this many jobs (tesseract.js memory grows over time). */
     recycleAfter: [ENV.ocrRecycleAfter, int(500, 1, 1_000_000)],
+    /** onnxruntime intra-op threads per learned model; 0 = from the host (`availableParallelism() / workers`). */
+    threads: [ENV.ocrThreads, int(0, 0, 64)],
     /** Folder of the learned reader's model files; unset: the files the model package ships. */
     modelDir: [ENV.modelDir, z.string().min(1).optional()],
   },

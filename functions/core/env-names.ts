@@ -15,6 +15,8 @@ export const ENV = {
   // ocr: the reader's engines
   ocrWorkers: 'CARDOCR_OCR_WORKERS',
   ocrRecycleAfter: 'CARDOCR_OCR_RECYCLE_AFTER',
+  /** onnxruntime threads per learned model (0: the host's cores shared by the workers). */
+  ocrThreads: 'CARDOCR_OCR_THREADS',
   /** Folder of the learned reader's model files (default: the ones the model package ships). */
   modelDir: 'CARDOCR_MODEL_DIR',
   // log

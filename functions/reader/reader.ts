@@ -85,6 +85,14 @@ export interface CardReaderOptions {
    * its start-up.
    */
   engines: ReaderEngines;
+  /**
+   * Start loading the learned engines when the reader is created (default true), so their
+   * model sessions are built while the first photo is read from disk and decoded instead of
+   * after; on Lambda (a reader made at module scope) that is the init phase. A failed load is
+   * not remembered: the first photo retries it and fails loudly if it fails again. Tesseract is
+   * never preloaded (most photos never need it).
+   */
+  preload?: boolean;
   /** Reference date for expiry plausibility (tests). */
   now?: () => Date;
   /**
@@ -236,6 +244,8 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
     });
     return current;
   };
+
+  if (options.preload !== false) getLearned().catch(() => undefined);
 
   /**
    * Runs the readers on the views, cheapest first, until the number is settled. Every pass

@@ -134,6 +134,8 @@ describe('learned engines that fail to load', () => {
         recognizers: async () => [scriptedRecognizer('ppocr-rec-v4', true), scriptedRecognizer('card-crnn-v1', true)],
       },
       now: () => NOW,
+      // Loaded by the first photo, so the attempts line up with photos here.
+      preload: false,
     });
     readers.push(reader);
     const png = await framePng();
@@ -150,6 +152,7 @@ describe('learned engines that fail to load', () => {
   });
 
   it('on a photo read directly (CLI), a load failure is a failed result that says which file, not a worse reading', async () => {
+    // Preloaded when the reader is made (the default): that load fails, the photo retries it and fails too.
     const reader = await createCardReader({
       engines: {
         ocr: async () => Promise.reject(new Error('unused')),

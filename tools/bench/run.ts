@@ -203,7 +203,7 @@ export async function runBench(opts: BenchOptions, env: Record<string, string | 
   const diagnostics = new Map<string, BenchDiagnostics>();
   const reader = await createCardReader({
     workers: opts.concurrency,
-    engines: createReaderEngines({ workers: opts.concurrency, recycleAfter: config.ocr.recycleAfter }),
+    engines: createReaderEngines({ workers: opts.concurrency, recycleAfter: config.ocr.recycleAfter, threads: config.ocr.threads }),
     limits: config.limits,
     onDiagnostics: (d: BenchDiagnostics) => {
       const file = photoContext.getStore();

@@ -22,6 +22,7 @@ const reader = await createCardReader({
   engines: createReaderEngines({
     workers: ocr.workers,
     recycleAfter: ocr.recycleAfter,
+    threads: ocr.threads,
     log: runtime.log,
     // The models travel inside the asset (CARDOCR_MODEL_DIR=/var/task/models, set by lib/).
     ...(ocr.modelDir === undefined ? {} : { modelDir: ocr.modelDir }),
