@@ -301,6 +301,39 @@ describe('web page (headless Chromium, real local pipeline)', () => {
     await page.close();
   });
 
+  it('draws on a photo turned by its EXIF orientation in the orientation the browser shows it', { timeout: 120_000 }, async () => {
+    // A flat card whose JPEG is stored sideways with an EXIF orientation tag.
+    const turned = truths.find((t) => t.kind === 'payment_card' && (t.style?.exif ?? 0) >= 5 && !t.style?.emboss && !t.style?.blur);
+    if (!turned) throw new Error('no EXIF-turned flat card in test/fixtures/cards/truth.json');
+    const { page } = await open();
+    await dropFiles(page, [fixture(turned.file)]);
+    await page.waitForSelector('#result-section:not([hidden])', { timeout: 100_000 });
+    await page.waitForSelector('#photo-frame svg.overlay');
+    const drawn = await page.evaluate(() => {
+      const svg = document.querySelector('#photo-frame svg.overlay')!;
+      const img = document.querySelector('#photo-frame img.photo-img') as HTMLImageElement;
+      const [, , w, h] = (svg.getAttribute('viewBox') ?? '').split(' ').map(Number);
+      const corners = (svg.querySelector('polygon[data-box="card"]')?.getAttribute('points') ?? '')
+        .split(' ')
+        .filter(Boolean)
+        .map((xy: string) => xy.split(',').map(Number));
+      return { w, h, natural: [img.naturalWidth, img.naturalHeight], corners };
+    });
+    // The browser shows the photo upright (EXIF applied), and the geometry refers to that same image.
+    expect([drawn.w, drawn.h]).toEqual(drawn.natural);
+    // Stored 768×1024 (portrait) with a quarter-turn tag: shown, and measured, landscape.
+    expect(drawn.w).toBeGreaterThan(drawn.h!);
+    expect(drawn.corners).toHaveLength(4);
+    for (const [x, y] of drawn.corners) {
+      expect(x).toBeGreaterThanOrEqual(0);
+      expect(x).toBeLessThanOrEqual(drawn.w!);
+      expect(y).toBeGreaterThanOrEqual(0);
+      expect(y).toBeLessThanOrEqual(drawn.h!);
+    }
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('refuses a file of the wrong type and one over the limit before creating any scan', async () => {
     const { page, watched } = await open();
     expect(await page.textContent('#limits-hint')).toMatch(/^JPEG, PNG or WebP, up to 2 MB each\./);
