@@ -171,6 +171,9 @@ export function acknowledgePipelineFindings(pipeline: PipelineParts): void {
     if (route instanceof apigw.HttpRoute && route.path !== undefined && PUBLIC_ROUTES.includes(route.path)) {
       ack(route, 'AwsSolutions-APIG4', 'Public by design: health check, API description and the static web page; no data behind them.');
     }
+    if (route instanceof apigw.HttpRoute && (route.node.defaultChild as apigw.CfnRoute).routeKey === apigw.HttpRouteKey.DEFAULT.key) {
+      ack(route, 'AwsSolutions-APIG4', "Catch-all for the app's JSON 404/405 answers; the app refuses /v1 requests without the authorizer's claims.");
+    }
   }
 
   const userPool = pipeline.api.userPool;

@@ -235,13 +235,18 @@ export class ScanApi extends Construct {
     this.url = stage.url;
 
     const integration = new HttpLambdaIntegration('Integration', this.#fn);
-    // Every /v1 route needs a valid JWT; OPTIONS is left to API Gateway's CORS preflight.
+    // Every /v1 route needs a valid JWT; OPTIONS is left to API Gateway's CORS preflight. PUT and
+    // PATCH reach the app too, so a signed-in caller gets its 405 {error} with Allow, not a gateway 404.
     httpApi.addRoutes({
       path: '/v1/{proxy+}',
-      methods: [apigw.HttpMethod.GET, apigw.HttpMethod.POST, apigw.HttpMethod.DELETE],
+      methods: [apigw.HttpMethod.GET, apigw.HttpMethod.POST, apigw.HttpMethod.DELETE, apigw.HttpMethod.PUT, apigw.HttpMethod.PATCH],
       integration,
       authorizer,
     });
+    // Anything else goes to the app as well (no authorizer, nothing behind it): unknown paths get
+    // its JSON 404, other methods on the public paths its 405 with Allow, and a /v1 request that
+    // skipped the JWT routes its 401 (the app refuses requests without the authorizer's claims).
+    new apigw.HttpRoute(httpApi, 'DefaultRoute', { httpApi, routeKey: apigw.HttpRouteKey.DEFAULT, integration });
     // Public by design, no data behind them: health, the API description and the web page
     // (static HTML/JS/CSS; the page signs in through the user pool's hosted UI and calls /v1 with the token).
     for (const path of PUBLIC_ROUTES) httpApi.addRoutes({ path, methods: [apigw.HttpMethod.GET], integration });
@@ -249,7 +254,10 @@ export class ScanApi extends Construct {
     // RouteSettings is untyped JSON in the L1, so it is written in CloudFormation's own casing.
     const publicRate = props.publicRateLimit ?? 5;
     (stage.node.defaultChild as apigw.CfnStage).routeSettings = Object.fromEntries(
-      PUBLIC_ROUTES.map((path) => [`GET ${path}`, { ThrottlingRateLimit: publicRate, ThrottlingBurstLimit: Math.max(1, 2 * publicRate) }]),
+      [...PUBLIC_ROUTES.map((path) => `GET ${path}`), '$default'].map((key) => [
+        key,
+        { ThrottlingRateLimit: publicRate, ThrottlingBurstLimit: Math.max(1, 2 * publicRate) },
+      ]),
     );
 
     const period = Duration.minutes(5);

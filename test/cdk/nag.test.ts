@@ -96,6 +96,7 @@ const EXPECTED_ACKNOWLEDGMENTS = [
   'CardOcrNag/Pipeline/Preprocess/Function/SqsEventSource: Serverless-LambdaEventSourceMappingDestination',
   'CardOcrNag/Pipeline/Read/Function/SqsEventSource: Serverless-LambdaEventSourceMappingDestination',
   'CardOcrNag/BucketNotificationsHandler050a0587b7544547bf325f094a3db834: AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+  'CardOcrNag/Pipeline/Api/HttpApi/DefaultRoute: AwsSolutions-APIG4',
   'CardOcrNag/Pipeline/Api/HttpApi/GET--: AwsSolutions-APIG4',
   'CardOcrNag/Pipeline/Api/HttpApi/GET--assets--{proxy+}: AwsSolutions-APIG4',
   'CardOcrNag/Pipeline/Api/HttpApi/GET--healthz: AwsSolutions-APIG4',

@@ -458,13 +458,17 @@ describe('API', () => {
       .map((r) => `${r.RouteKey} ${r.AuthorizationType ?? 'NONE'} ${r.AuthorizerId?.Ref === authorizerId ? 'jwt' : '-'}`)
       .sort();
     expect(summary).toEqual([
+      // The catch-all: the app's JSON 404/405 instead of API Gateway's own (issue 11).
+      '$default NONE -',
       'DELETE /v1/{proxy+} JWT jwt',
       'GET / NONE -',
       'GET /assets/{proxy+} NONE -',
       'GET /healthz NONE -',
       'GET /openapi.json NONE -',
       'GET /v1/{proxy+} JWT jwt',
+      'PATCH /v1/{proxy+} JWT jwt',
       'POST /v1/{proxy+} JWT jwt',
+      'PUT /v1/{proxy+} JWT jwt',
     ]);
     // One Lambda proxy integration (payload v2) of the api function serves every route.
     const integrations = idsOf('AWS::ApiGatewayV2::Integration');
@@ -532,6 +536,7 @@ describe('API', () => {
       'GET /healthz': { ThrottlingBurstLimit: 10, ThrottlingRateLimit: 5 },
       'GET /openapi.json': { ThrottlingBurstLimit: 10, ThrottlingRateLimit: 5 },
       'GET /assets/{proxy+}': { ThrottlingBurstLimit: 10, ThrottlingRateLimit: 5 },
+      $default: { ThrottlingBurstLimit: 10, ThrottlingRateLimit: 5 },
     });
     // Every throttled route key is a route of the API.
     const routeKeys = idsOf('AWS::ApiGatewayV2::Route').map((id) => resources[id]!.Properties.RouteKey as string);
