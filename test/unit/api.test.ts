@@ -108,6 +108,10 @@ describe('behind API Gateway (hono/aws-lambda, HTTP API payload v2)', () => {
     expect(anonymous.statusCode).toBe(401);
     const health = await call(v2Event('/healthz', undefined));
     expect(health.statusCode).toBe(200);
+    // What the $default catch-all route passes on: the app's JSON 404, not API Gateway's.
+    const unknown = await call(v2Event('/nope', undefined));
+    expect(unknown.statusCode).toBe(404);
+    expect(JSON.parse(unknown.body).error.code).toBe('not_found');
   });
 });
 
