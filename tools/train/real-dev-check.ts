@@ -5,8 +5,10 @@
  * 180°, for photos taken upside down), read by each recogniser, and counted as a hit when some
  * line's digits equal the truth number. Prints counts only: no number is ever printed.
  *
- * `tsx tools/train/real-dev-check.ts [CORPUS_DIR] [--out report.json]`
+ * `tsx tools/train/real-dev-check.ts [CORPUS_DIR] [--out report.json] [--model CANDIDATE.onnx]` (a candidate
+ * model is checked against its own sha256, computed here, instead of the committed one's).
  */
+import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -27,11 +29,18 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const outAt = args.indexOf('--out');
   const out = outAt >= 0 ? args[outAt + 1] : undefined;
-  const dir = args.find((a, i) => !a.startsWith('--') && (outAt < 0 || i !== outAt + 1)) ?? '../shared/corpus/real-dev-v1';
+  const modelAt = args.indexOf('--model');
+  const model = modelAt >= 0 ? args[modelAt + 1] : undefined;
+  const dir = args.find((a, i) => !a.startsWith('--') && (outAt < 0 || i !== outAt + 1) && (modelAt < 0 || i !== modelAt + 1)) ?? '../shared/corpus/real-dev-v1';
+  let candidate = {};
+  if (model) {
+    const bytes = await readFile(model);
+    candidate = { modelPath: model, expect: { sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.byteLength } };
+  }
   const truth = JSON.parse(await readFile(join(dir, 'truth.json'), 'utf8')) as Array<{ file: string; pan: string | null }>;
   sharp.concurrency(1);
   const detector = await createPpocrDetector({ timeoutMs: 0 });
-  const recs: LineRecognizer[] = [await createCardCrnnRecognizer({ timeoutMs: 0 }), await createPpocrRecognizer({ timeoutMs: 0 })];
+  const recs: LineRecognizer[] = [await createCardCrnnRecognizer({ timeoutMs: 0, ...candidate }), await createPpocrRecognizer({ timeoutMs: 0 })];
   const hits = new Map<string, number>(recs.map((r) => [r.name, 0]));
   let both = 0, either = 0, photos = 0, wrongAgree = 0;
   for (const t of truth) {
