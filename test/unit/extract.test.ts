@@ -241,6 +241,8 @@ describe('extractExpiry', () => {
     { name: 'a year printed as 99 stays as printed when labelled', lines: [line('VALID THRU 12/99')], expiry: '12/99' },
     { name: 'an unlabelled date 16 years back is not taken over a plausible one', lines: [line('08/10'), line('05/29')], expiry: '05/29' },
     { name: 'full-width digits and slash', lines: [line('有效期 １１／３０')], expiry: '11/30' },
+    { name: 'two dates read without the gap between them: the later', lines: [line('04/2808/31')], expiry: '08/31' },
+    { name: 'glued dates under a FROM label: the later, not the start', lines: [line('VALID FROM'), line('04/2808/31')], expiry: '08/31' },
   ];
   it.each(cases)('$name', ({ lines, expiry }) => {
     expect(extractExpiry(lines, NOW).expiry).toBe(expiry);
@@ -316,6 +318,41 @@ describe('extractExpiry', () => {
     // A sure, labelled expiry stands beside an unsure unlabelled date.
     expect(extractExpiry([line('GOOD THRU 05/28'), line('06/27', 'any', 0.4)], NOW).expiry).toBe('05/28');
   });
+  it('a date with a stray character glued to it is seen, not read, and blocks the other date', () => {
+    // MEMBER SINCE 06/21 (label unread) and VALID THRU read as m05/26: 06/21 must not become the expiry.
+    expect(extractExpiry([line('06/21 m05/26')], NOW)).toMatchObject({ expiry: null, reason: 'unreadable' });
+    expect(extractExpiry([line('06/21'), line('05/26x')], NOW)).toMatchObject({ expiry: null, reason: 'unreadable' });
+  });
+  it('a date elsewhere in the photo (a sticky note beside the card) is not the card\'s', () => {
+    const pan = { panBox: box(40, 245, 345, 50) };
+    const lines = [learned('11/31', box(196, 293, 113, 39)), learned('20/10 1pm', box(876, 305, 145, 73))];
+    expect(extractExpiry(lines, NOW, pan).expiry).toBe('11/31');
+    // A valid date on the note is not taken either (it would be the later one).
+    expect(extractExpiry([learned('11/31', box(196, 293, 113, 39)), learned('10/35', box(876, 305, 145, 73))], NOW, pan).expiry).toBe('11/31');
+    expect(extractExpiry([learned('11/28', box(196, 293, 113, 39)), learned('10/35', box(196, 40, 100, 30))], NOW, pan).expiry).toBe('11/28');
+    // Without the number's place every date counts.
+    expect(extractExpiry(lines, NOW)).toMatchObject({ expiry: null, reason: 'impossible_month' });
+  });
+  it('a one-digit month glued to its label is not read (the label may have swallowed a digit)', () => {
+    // VALID THRU 11/32 read as VALIDTHRUl1/32: not 01/32.
+    expect(extractExpiry([line('VALIDTHRUl1/32')], NOW)).toMatchObject({ expiry: null, reason: 'unreadable' });
+    expect(extractExpiry([line('VALIDTHRU11/32')], NOW).expiry).toBe('11/32');
+    expect(extractExpiry([line('VALID THRU 1/32')], NOW).expiry).toBe('01/32');
+    // The month's first digit split off by a wide gap: 11/32 or 01/32 cannot be told.
+    expect(extractExpiry([line('VALI THRu 1 1/32')], NOW)).toMatchObject({ expiry: null, reason: 'unreadable' });
+  });
+  it('a Title Case line is a name only where the geometry places it (issuers print their names that way)', () => {
+    // A tilted card: boxes say nothing, the bank's Title Case name is not taken; capitals are.
+    const tilted = { panBox: box(485, 116, 429, 336) };
+    expect(extractName([learned('Kaiser Sparkasse', box(337, 70, 266, 197))], tilted).name).toBeNull();
+    expect(extractName([learned('SOFIA MENDES', box(500, 420, 260, 120))], tilted).name).toBe('SOFIA MENDES');
+    // Far from a tilted number: another object in the photo (a loyalty card).
+    expect(extractName([learned('PET PALACE', box(397, 595, 177, 77))], { panBox: box(361, 325, 118, 42) }).name).toBeNull();
+    // Level and below the number: a printed specimen's Title Case name is read.
+    expect(extractName([learned("I. Don't Buyit", box(60, 460, 200, 30))], { panBox: box(60, 380, 520, 50) }).name).toBe("I. DON'T BUYIT");
+    // Bank words of other countries are never names.
+    expect(extractName([learned('KAISER SPARKASSE', box(60, 460, 260, 30))], { panBox: box(60, 380, 520, 50) }).name).toBeNull();
+  });
   it('a date-shaped token with non-digits blocks a guess from the other date', () => {
     // MEMBER SINCE unread, VALID THRU read as 05/1日: 08/10 must not become the expiry.
     expect(extractExpiry([line('08/10'), line('05/1日')], NOW)).toMatchObject({ expiry: null, reason: 'unreadable' });
@@ -383,6 +420,10 @@ describe('extractName', () => {
     { name: 'capitals without spaces cannot be split', text: 'MAXMUSTERMANN' },
     { name: 'screen text', text: 'INFORMATION PROPERTY LIST' },
     { name: 'a phone line', text: 'CALL 1 800 432 1000' },
+    { name: 'strokes read as one letter repeated', text: 'III I' },
+    { name: 'a single word in the holder slot', text: 'CARDHOLDER' },
+    { name: 'a two-word holder label', text: 'CARD HOLDER' },
+    { name: 'the expiry label', text: 'GOOD THRU' },
   ];
   it.each(refused)('not a name: $name', ({ text }) => {
     expect(extractName([line(text)]).name).toBeNull();
@@ -400,20 +441,40 @@ describe('extractName', () => {
   it('prefers the line beside the expiry', () => {
     const lines = [learned('CEDAR SAVERS', box(40, 40, 300, 30), 0.99), learned('JOHN R SAMPLE', box(40, 300, 260, 30), 0.9), learned('05/29', box(420, 300, 80, 30))];
     expect(extractFields(lines, { now: NOW }).name).toBe('JOHN R SAMPLE');
-    expect(extractName(lines.slice(0, 2)).name).toBe('CEDAR SAVERS'); // without the date, confidence decides
+    // Without the date (or the number) nothing ties a boxed line to the card: no name.
+    expect(extractName(lines.slice(0, 2))).toMatchObject({ name: null, reason: 'not_near_number' });
+  });
+  it('takes the name below the number, never what is printed above it or beside the card', () => {
+    const pan = { panBox: box(60, 380, 520, 50) };
+    const bankAbove = [learned('KESTREL SAVERS', box(60, 60, 300, 40)), learned('ANNA ADLER', box(70, 560, 220, 30))];
+    expect(extractName(bankAbove, pan).name).toBe('ANNA ADLER');
+    // The issuer's name alone (the holder's line unread): refused, not taken.
+    expect(extractName(bankAbove.slice(0, 1), pan)).toMatchObject({ name: null, reason: 'not_near_number' });
+    // A business card beside the payment card: right of the number, far below it.
+    expect(extractName([learned('JONAS WEBER', box(900, 420, 240, 30))], pan).name).toBeNull();
+    expect(extractName([learned('JONAS WEBER', box(70, 900, 240, 30))], pan).name).toBeNull();
+    // A vertical number says nothing about rows: the line is judged on its own.
+    expect(extractName([learned('ANNA ADLER', box(70, 60, 220, 30))], { panBox: box(600, 40, 50, 400) }).name).toBe('ANNA ADLER');
   });
   it('joins words a detector boxed one by one, not fields far apart', () => {
+    const pan = { panBox: box(100, 420, 700, 60) };
     const words = [learned('HENRY', box(108, 551, 137, 37)), learned('MARIN', box(280, 551, 141, 37))];
-    expect(extractName(words).name).toBe('HENRY MARIN');
+    expect(extractName(words, pan).name).toBe('HENRY MARIN');
     const far = [learned('HENRY', box(108, 551, 137, 37)), learned('MARIN', box(600, 551, 141, 37))];
-    expect(extractName(far).name).toBeNull();
+    expect(extractName(far, pan).name).toBeNull();
     const otherReader = [learned('HENRY', box(108, 551, 137, 37), 0.98, 'a'), learned('MARIN', box(280, 551, 141, 37), 0.98, 'b')];
-    expect(extractName(otherReader).name).toBeNull();
+    expect(extractName(otherReader, pan).name).toBeNull();
   });
   it('refuses a name with a weak letter', () => {
     const c = Array.from('ANNA ADLER', () => 0.95);
+    const pan = { panBox: box(0, -80, 400, 50) };
     c[6] = 0.2;
-    expect(extractName([learned('ANNA ADLER', box(0, 0, 200, 30), c)])).toMatchObject({ name: null, reason: 'low_confidence' });
+    expect(extractName([learned('ANNA ADLER', box(0, 0, 200, 30), c)], pan)).toMatchObject({ name: null, reason: 'low_confidence' });
+    // A misread letter measured 0.19–0.68; right names' weakest letter ≥ 0.80 (NAME_CHAR_CONFIDENCE_FLOOR 0.7).
+    c[6] = 0.65;
+    expect(extractName([learned('ANNA ADLER', box(0, 0, 200, 30), c)], pan)).toMatchObject({ name: null, reason: 'low_confidence' });
+    c[6] = 0.8;
+    expect(extractName([learned('ANNA ADLER', box(0, 0, 200, 30), c)], pan).name).toBe('ANNA ADLER');
   });
 });
 

@@ -13,8 +13,9 @@
  *   date is never taken from inside `4111-1111-…`.
  * Years are reported as printed (`12/99` stays `12/99`): the field is `MM/YY`.
  */
-import { repairDigits, type LineBox, type TextLine } from './text.js';
+import { farFrom, repairDigits, type LineBox, type TextLine } from './text.js';
 
+/** One date read on a line, with the label before it; `invalid` when it cannot be an expiry. */
 export interface DateCandidate {
   /** NaN when the reader saw a date but could not read it (`??/YY`). */
   readonly month: number;
@@ -30,6 +31,7 @@ export interface DateCandidate {
   readonly box?: LineBox;
 }
 
+/** The expiry picked from all lines, or null with the reason (`unreadable`, `low_confidence`, `only_valid_from`…). */
 export interface ExpiryResult {
   /** `MM/YY`. */
   readonly expiry: string | null;
@@ -56,6 +58,8 @@ const DASH_DATE = /^(\d{1,2})-(\d{2}|\d{4})$/;
 const YEAR_FIRST = /^(\d{4})[/\\-](\d{1,2})$/;
 /** Date-shaped: one or two characters, a slash, two to four characters. */
 const LOOSE_DATE = /^[^\s/\\]{1,2}[/\\][^\s/\\]{2,4}$/u;
+/** A date inside a longer token (`m05/26`, `05/26x`): digits, a slash, two digits, with more around. */
+const GLUED_DATE = /\d[/\\]\d{2}/;
 /** A date the reader located but could not read, e.g. `??/29`. */
 const UNREADABLE_DATE = /^[0-9?]{2}[/\\][0-9?]{2}$/;
 
@@ -71,7 +75,12 @@ function prepare(text: string): string[] {
   const t = normaliseDigits(text)
     // "05 / 29" is one token; MONTH/YEAR stays one word.
     .replace(/\s*([/\\])\s*/g, '$1')
-    // A label glued to its date ("THRU05/29", "有效期05/29"): split letters from digits.
+    // A label glued to its date ("THRU05/29", "有效期05/29"): split letters from digits. A
+    // one-digit month glued to a Latin label ("VALIDTHRUl1/32") is a date not read: cards print
+    // two-digit months, and the label's last letter may be the month's first digit (l for 1).
+    .replace(/([A-Za-z]{2,})(?=\d[/\\])/g, '$1 ?')
+    // Two dates read without the gap between them (VALID FROM 04/28 THRU 08/31 → 04/2808/31).
+    .replace(/(?<![\d/\\])(\d{2}[/\\]\d{2})(?=\d{2}[/\\]\d{2}(?![\d/\\]))/g, '$1 ')
     .replace(/([A-Za-z]{2,}|[\u3000-\u9fff]+)(?=\d)/g, '$1 ');
   return t.split(/\s+/).filter((x) => x.length > 0);
 }
@@ -116,8 +125,10 @@ export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = nu
   const out: DateCandidate[] = [];
   let labelWindow: string[] = [];
   let first = true;
-  for (const raw of toks) {
-    const tok = raw.replace(/^[^0-9A-Za-z?]+|[^0-9A-Za-z/\\?]+$/g, '');
+  const clean = (t: string): string => t.replace(/^[^0-9A-Za-z?]+|[^0-9A-Za-z/\\?]+$/g, '');
+  for (const [ti, raw] of toks.entries()) {
+    const tok = clean(raw);
+    const prevTok = ti > 0 ? clean(toks[ti - 1]!) : '';
     const windowLabel = labelOf(labelWindow);
     // The outer label belongs to the first date of the line only.
     const label: Label = windowLabel ?? (first ? outerLabel : null);
@@ -138,6 +149,14 @@ export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = nu
       continue;
     }
     const slash = SLASH_DATE.exec(tok);
+    // A one-digit month right after a lone digit ("1 1/32"): the month's first digit split off
+    // by a wide gap. 11/32 or 01/32 cannot be told: a date seen, not read.
+    if (slash && slash[1]!.length === 1 && /^\d$/.test(prevTok)) {
+      labelWindow = [];
+      first = false;
+      out.push({ month: NaN, year: NaN, label, confidence: 0 });
+      continue;
+    }
     const dash = numberLike ? null : DASH_DATE.exec(tok);
     const m = slash ?? dash;
     const mm = m?.[1] ? repairDigits(m[1]) : null;
@@ -173,7 +192,9 @@ export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = nu
     // A date-shaped token with characters that are no digit (05/1日, 0口/29): a date seen but
     // not read. It may be the expiry, so it must block a guess from the other dates.
     const loose = raw.replace(/^[.,:;()[\]]+|[.,:;()[\]]+$/g, '');
-    if (LOOSE_DATE.test(loose) && (loose.match(/\d/g) ?? []).length >= 2) {
+    // So is a date with a stray character glued to it (m05/26: a label's last letter, a speck):
+    // which characters belong to the date cannot be told.
+    if ((LOOSE_DATE.test(loose) || GLUED_DATE.test(loose)) && (loose.match(/\d/g) ?? []).length >= 2) {
       labelWindow = [];
       first = false;
       out.push({ month: NaN, year: NaN, label, confidence: 0 });
@@ -230,6 +251,13 @@ function dateEvidence(line: TextLine): DateEvidence {
   const re = /(?<![0-9A-Za-z|])([0-9A-Za-z|]+)(\s*([/\\-])\s*)([0-9A-Za-z|]+)(?![0-9A-Za-z|])/g;
   let m: RegExpExecArray | null;
   let verdict: DateEvidence = 'sure';
+  // Two dates glued (04/2808/31): every digit of both must clear the floor.
+  if (c) {
+    const glued = /\d{2}[/\\]\d{4}[/\\]\d{2}/g;
+    while ((m = glued.exec(text)) !== null) {
+      for (let i = m.index; i < m.index + m[0].length; i++) if (/\d/.test(text[i]!) && (c[i] ?? 0) < DATE_CHAR_CONFIDENCE_FLOOR) return 'weak';
+    }
+  }
   while ((m = re.exec(text)) !== null) {
     // As prepare() does: letters (two or more) glued before digits are a label, not the date.
     const glued = /^.*[A-Za-z]{2,}(?=\d)/.exec(m[1]!);
@@ -292,10 +320,36 @@ function outerLabelFor(lines: readonly TextLine[], index: number): Label {
   return prev && !prev.box && sameReader(prev) ? labelOnly(prev.text) : null;
 }
 
+/** Where the card number was read (the same reading's boxes), to tell the card's dates from others in the photo. */
+export interface ExpiryContext {
+  readonly panBox?: LineBox | null;
+  readonly panSources?: readonly string[];
+}
+
+/**
+ * Whether a boxed date line can belong to the card whose number was read: cards print the
+ * expiry under the number (up to ~4 number heights on the layouts measured, beside the name
+ * on the bottom row), or just above it on backs, within the number's columns. A date on a sticky
+ * note, a receipt or a phone beside the card (`20/10 1pm`) is elsewhere in the photo. Only a
+ * level number row judges (box ≥ 5× wider than tall; a tilted row's upright box says little).
+ */
+function onCardNearNumber(b: LineBox, ctx: ExpiryContext, source: string | undefined): boolean {
+  const pan = ctx.panBox && (!ctx.panSources?.length || !source || ctx.panSources.includes(source)) ? ctx.panBox : null;
+  if (!pan) return true;
+  // A tilted or vertical number row: only a date far from it (another object) can be told apart.
+  if (pan.width < 5 * pan.height) return !farFrom(b, pan);
+  const h = pan.height;
+  const above = pan.top - (b.top + b.height);
+  const below = b.top - (pan.top + pan.height);
+  return above <= 2.5 * h && below <= 6 * h && b.left <= pan.left + pan.width + h && b.left + b.width >= pan.left - 2 * h;
+}
+
 /** Picks the expiry date from all lines (lines read as the number or the name are ignored). */
-export function extractExpiry(lines: readonly TextLine[], now: Date = new Date()): ExpiryResult {
+export function extractExpiry(lines: readonly TextLine[], now: Date = new Date(), ctx: ExpiryContext = {}): ExpiryResult {
   const usableLines = lines.filter((l) => l.role !== 'number' && l.role !== 'name');
-  const found = usableLines.flatMap((l, i) => dateCandidates(l, now, outerLabelFor(usableLines, i)).map((d) => (l.box ? { ...d, box: l.box } : d)));
+  const found = usableLines.flatMap((l, i) =>
+    l.box && !onCardNearNumber(l.box, ctx, l.source) ? [] : dateCandidates(l, now, outerLabelFor(usableLines, i)).map((d) => (l.box ? { ...d, box: l.box } : d)),
+  );
   const invalid = found.filter((d) => d.invalid !== undefined);
   const readable = found.filter((d) => Number.isFinite(d.month) && d.invalid === undefined);
   // A date read too unsurely (EXPIRY_MIN_CONFIDENCE) counts as seen but not read.

@@ -27,7 +27,7 @@ export {
   type PanResult,
   type PanVerdict,
 } from './pan.js';
-export { extractExpiry, dateCandidates, labelOnly, normaliseDigits, DATE_CHAR_CONFIDENCE_FLOOR } from './expiry.js';
+export { extractExpiry, dateCandidates, labelOnly, normaliseDigits, DATE_CHAR_CONFIDENCE_FLOOR, EXPIRY_MIN_CONFIDENCE, type ExpiryContext } from './expiry.js';
 export { extractName, joinWordBoxes, nameFromLine, nonLatinText, NAME_CHAR_CONFIDENCE_FLOOR } from './name.js';
 export { repairDigits } from './text.js';
 
@@ -53,7 +53,8 @@ export function hasAnyField(f: ExtractedFields): boolean {
  */
 export function extractFields(lines: readonly TextLine[], options: { now?: Date } = {}): ExtractedFields {
   const pan = extractPan(lines);
-  const expiry = extractExpiry(lines, options.now ?? new Date());
+  // Dates (and the name) are looked for around the number the PAN came from, when boxes say where it is.
+  const expiry = extractExpiry(lines, options.now ?? new Date(), { panBox: pan.chosen?.box ?? null, panSources: pan.chosen?.sources ?? [] });
   // The name is looked for below the number the PAN came from, and beside the expiry (when boxes say where those are).
   const name = extractName(lines, { panBox: pan.chosen?.box ?? null, panSources: pan.chosen?.sources ?? [], expiryBox: expiry.box ?? null });
   const confidence: FieldConfidence = {};

@@ -48,6 +48,7 @@ export type PanVerdict =
   | 'low_confidence'
   | 'unsafe_repair';
 
+/** One 13–19 digit run judged by the checks (Luhn, IIN + length, grouping, confidence), with where it was read. Full digits: mask before any output. */
 export interface PanCandidate {
   readonly digits: string;
   /** Group sizes as printed, e.g. [4, 6, 5]. */
@@ -66,8 +67,11 @@ export interface PanCandidate {
   readonly box: LineBox | null;
 }
 
+/** What `extractPan` made of one set of lines: single-reading candidates, never reportable on their own. */
 export interface PanResult {
+  /** A Luhn-valid candidate read once on these lines: never report it as the PAN (fuse.ts decides). */
   readonly pan: string | null;
+  /** A clean Luhn-failing candidate read once: never report it either. */
   readonly panUnverified: string | null;
   readonly brand: string | null;
   readonly confidence: number | null;
@@ -460,7 +464,12 @@ const UNVERIFIED_MIN_CONFIDENCE = 0.8;
 const AMBIGUITY_MARGIN = 0.15;
 
 /**
- * Picks the card number from all lines. A verified PAN passes Luhn, IIN/length, grouping and
+ * Picks the card number from all lines. Its `pan` is a **single-reading candidate**: it passed
+ * the checks on these lines, but a misread can pass them too (a dropped digit of a 19-digit
+ * number still passed Luhn and the IIN rules at 0.944), so it must never be reported as the
+ * card's number on its own — the reader reports only what fuse.ts `fusePan` agrees on from two
+ * independent readings. Extraction uses it to place the name (below the number) and to score
+ * glyph hypotheses. A verified candidate passes Luhn, IIN/length, grouping and
  * the confidence gates. Two different verified numbers with similar confidence make the PAN
  * ambiguous (missing): a wrong number is worse than none. Several reads of the same number
  * (views, readers) reinforce it.
