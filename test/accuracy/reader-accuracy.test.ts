@@ -3,8 +3,9 @@
  * checks) on the committed synthetic photos in test/fixtures/cards and the real-world profiles
  * in test/fixtures/real-world (hand-held, embossed, vertical, backs, negatives; truth.json in
  * the corpus format).
- * Thresholds are floors set from measurement (see the report in the commit history); the
- * hard rules are exact: no wrong PAN, no PAN on a photo without a card, no full PAN in output.
+ * Thresholds are counts set at what was measured minus one card, so one regression fails them;
+ * the hard rules are exact: no wrong PAN (nor a wrong unverified one), no PAN on a photo
+ * without a card, no wrong expiry, no full PAN in output.
  * One reader serves the whole file.
  */
 import { readFileSync } from 'node:fs';
@@ -34,7 +35,8 @@ afterAll(async () => {
 });
 
 const cards = truth.filter((t) => t.kind === 'payment_card');
-const rate = (pred: (t: FixtureTruth, r: ReadResult) => boolean) => cards.filter((t) => pred(t, results.get(t.file)!)).length / cards.length;
+/** How many cards pass: floors below are counts, set at what was measured minus one card (review S7). */
+const count = (pred: (t: FixtureTruth, r: ReadResult) => boolean) => cards.filter((t) => pred(t, results.get(t.file)!)).length;
 
 describe('reader accuracy on the committed fixtures', () => {
   it('has cards and negatives to measure', () => {
@@ -42,12 +44,18 @@ describe('reader accuracy on the committed fixtures', () => {
     expect(truth.length - cards.length).toBeGreaterThanOrEqual(2);
   });
 
-  it('never reports a wrong card number', () => {
+  it('never reports a wrong card number, verified or not', () => {
     const wrong = cards.filter((t) => {
       const pan = results.get(t.file)!.revealPan();
       return pan !== null && pan !== t.pan;
     });
     expect(wrong.map((t) => t.file)).toEqual([]);
+    // Every fixture number passes Luhn: an unverified number offered for one can only be a misread.
+    const offered = cards.filter((t) => {
+      const u = results.get(t.file)!.revealPanUnverified();
+      return u !== null && u !== t.pan;
+    });
+    expect(offered.map((t) => t.file)).toEqual([]);
   });
 
   it('reports no card number on photos without a card', () => {
@@ -55,29 +63,36 @@ describe('reader accuracy on the committed fixtures', () => {
       const r = results.get(t.file)!;
       expect(r.revealPan(), t.file).toBeNull();
       expect(r.card.panUnverified, t.file).toBeUndefined();
+      expect(r.revealPanUnverified(), t.file).toBeNull();
       expect(['no_card', 'partial']).toContain(r.status);
     }
   });
 
   it('reads most card numbers exactly, with the brand', () => {
-    // Measured 20/21 (95 %) with fusion (two agreeing readings); one number is read only once.
-    expect(rate((t, r) => r.revealPan() === t.pan)).toBeGreaterThanOrEqual(0.9);
-    expect(rate((t, r) => r.card.brand === t.brand)).toBeGreaterThanOrEqual(0.85);
+    // Measured 20/21 with fusion (two agreeing readings; one number is read only once), brand 20/21.
+    expect(cards.length).toBe(21);
+    expect(count((t, r) => r.revealPan() === t.pan)).toBeGreaterThanOrEqual(19);
+    expect(count((t, r) => r.card.brand === t.brand)).toBeGreaterThanOrEqual(19);
     for (const t of cards) {
       const r = results.get(t.file)!;
       if (r.revealPan()) expect(r.status, t.file).toBe('ok');
     }
   });
 
-  it('reads expiry dates and names, and never a wrong expiry', () => {
-    // Measured: expiry 20/21, name 21/21 (a doubtful date or name is reported missing).
-    expect(rate((t, r) => r.card.expiry === t.expiry)).toBeGreaterThanOrEqual(0.8);
-    expect(rate((t, r) => r.card.name === t.name)).toBeGreaterThanOrEqual(0.85);
+  it('reads expiry dates and names, and never a wrong expiry or name', () => {
+    // Measured: expiry 21/21, name 21/21 (a doubtful date or name is reported missing).
+    expect(count((t, r) => r.card.expiry === t.expiry)).toBeGreaterThanOrEqual(20);
+    expect(count((t, r) => r.card.name === t.name)).toBeGreaterThanOrEqual(20);
     const wrongExpiry = cards.filter((t) => {
       const e = results.get(t.file)!.card.expiry;
       return e !== null && e !== t.expiry;
     });
     expect(wrongExpiry.map((t) => t.file)).toEqual([]);
+    const wrongName = cards.filter((t) => {
+      const n = results.get(t.file)!.card.name;
+      return n !== null && n !== t.name;
+    });
+    expect(wrongName.map((t) => t.file)).toEqual([]);
   });
 
   it('masks the number in everything that can be serialised and reports timings', () => {
@@ -131,6 +146,12 @@ describe('reader accuracy on the real-world fixture profiles (no card outline ne
       return pan !== null && pan !== t.pan;
     });
     expect(wrong.map((t) => t.file)).toEqual([]);
+    // A Luhn-valid card's number offered unverified can only be a misread (review S6).
+    const offered = rwCards.filter((t) => {
+      const u = rwResults.get(t.file)!.revealPanUnverified();
+      return t.luhn_valid !== false && u !== null && u !== t.pan;
+    });
+    expect(offered.map((t) => t.file)).toEqual([]);
     // Negatives include a phone screen with a tracking number and receipts with grouped digits:
     // not even an unverified number may come back for them.
     for (const t of rwTruth.filter((x) => x.kind === 'none')) {
@@ -140,12 +161,23 @@ describe('reader accuracy on the real-world fixture profiles (no card outline ne
     }
   });
 
-  it('reads most numbers and dates', () => {
-    // Measured: PAN 24/26 (92 %; two vertical cards missed), expiry 21/26 (81 %).
-    const panRate = rwCards.filter((t) => readPan(t, rwResults.get(t.file)!) === t.pan).length / rwCards.length;
-    expect(panRate).toBeGreaterThanOrEqual(0.85);
-    const expRate = rwCards.filter((t) => rwResults.get(t.file)!.card.expiry === t.expiry).length / rwCards.filter((t) => t.expiry).length;
-    expect(expRate).toBeGreaterThanOrEqual(0.7);
+  it('reads most numbers and dates, and never a wrong expiry', () => {
+    // Measured: PAN 24/26 (two vertical cards missed), expiry 23/26, 0 wrong.
+    expect(rwCards.length).toBe(26);
+    expect(rwCards.filter((t) => readPan(t, rwResults.get(t.file)!) === t.pan).length).toBeGreaterThanOrEqual(23);
+    expect(rwCards.filter((t) => rwResults.get(t.file)!.card.expiry === t.expiry).length).toBeGreaterThanOrEqual(22);
+    const wrongExpiry = rwCards.filter((t) => {
+      const e = rwResults.get(t.file)!.card.expiry;
+      return e !== null && e !== (t.expiry ?? null);
+    });
+    expect(wrongExpiry.map((t) => t.file)).toEqual([]);
+  });
+
+  it('reads most names', () => {
+    // Measured 14 of the 22 cards that print a name (a doubtful or off-card name is missing).
+    const named = rwCards.filter((t) => t.name);
+    expect(named.length).toBe(22);
+    expect(named.filter((t) => rwResults.get(t.file)!.card.name === t.name).length).toBeGreaterThanOrEqual(13);
   });
 
   it('says which readers agreed on each reported number', () => {
