@@ -25,7 +25,7 @@ import {
 } from '../adapters/local/sqlite.js';
 import { SqliteJobQueue } from '../adapters/local/sqlite-job-queue.js';
 import { SqliteResultStore } from '../adapters/local/sqlite-result-store.js';
-import { createReaderEngines } from '../adapters/ocr/reader-engines.js';
+import { createReaderEngines, hostThreads } from '../adapters/ocr/reader-engines.js';
 import { CardOcrError, ConflictError, toCardOcrError } from '../core/errors.js';
 import { PROCESSED_PREFIX, UPLOADS_PREFIX, derivedScanId, scanIdFromProcessedKey, scanIdFromUploadKey } from '../core/ids.js';
 import type { Log } from '../core/log.js';
@@ -64,6 +64,11 @@ export interface LocalRuntimeOptions {
   /** Queue lease per job, ms; a stage's claim on a scan lasts half of it. */
   readonly leaseMs: number;
   readonly limits: ImageLimits;
+  /**
+   * onnxruntime threads per learned model in each reader. @default 0: the host's cores shared by
+   * the `concurrency` readers (hostThreads), so N compute threads do not each take every core.
+   */
+  readonly ocrThreads?: number;
   readonly ocrRecycleAfter?: number;
   /** URL (may be relative) of the local upload route, put into upload targets. */
   readonly uploadUrl: string;
@@ -227,11 +232,13 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
   });
   // The CPU-bound steps run on worker threads (one card reader with one OCR worker each),
   // unless a test injects its own reader or preprocess step (functions cannot cross threads).
+  const ocrThreads = options.ocrThreads || hostThreads(options.concurrency);
   const compute =
     options.reader || options.preprocess
       ? null
       : new ComputePool({
           threads: options.concurrency,
+          ocrThreads,
           limits: options.limits,
           log,
           ...(options.ocrRecycleAfter ? { recycleAfter: options.ocrRecycleAfter } : {}),
@@ -245,6 +252,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
       log,
       engines: createReaderEngines({
         workers: options.concurrency,
+        threads: ocrThreads,
         log,
         ...(options.ocrRecycleAfter ? { recycleAfter: options.ocrRecycleAfter } : {}),
       }),

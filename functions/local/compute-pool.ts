@@ -18,6 +18,8 @@ export interface ComputePoolOptions {
   readonly threads: number;
   readonly limits: ImageLimits;
   readonly recycleAfter?: number;
+  /** onnxruntime threads per learned model in each thread's reader. */
+  readonly ocrThreads?: number;
   readonly log: Log;
   /** Hard deadline of one job, ms (default: 3 × the decode budget + 60 s). */
   readonly deadlineMs?: number;
@@ -83,7 +85,7 @@ export class ComputePool {
   };
 
   #spawn(): Slot {
-    const worker = startThread({ limits: this.#o.limits, ...(this.#o.recycleAfter ? { recycleAfter: this.#o.recycleAfter } : {}) });
+    const worker = startThread({ limits: this.#o.limits, ...(this.#o.ocrThreads ? { ocrThreads: this.#o.ocrThreads } : {}), ...(this.#o.recycleAfter ? { recycleAfter: this.#o.recycleAfter } : {}) });
     const slot: Slot = { worker, task: null, overran: false };
     worker.on('message', (reply: ComputeReply) => {
       const task = slot.task;

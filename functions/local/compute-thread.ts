@@ -24,7 +24,7 @@ export type ComputeReply =
   | { id: number; ok: true; value: Preprocessed | ReadView | null }
   | { id: number; ok: false; error: { code: string; message: string; retryable: boolean; cause?: { name: string; code?: string; message: string } } };
 
-const { limits, recycleAfter } = workerData as { limits: ImageLimits; recycleAfter?: number };
+const { limits, recycleAfter, ocrThreads } = workerData as { limits: ImageLimits; recycleAfter?: number; ocrThreads?: number };
 let reader: Promise<CardReader> | null = null;
 const port = parentPort!;
 
@@ -46,7 +46,7 @@ async function handle(msg: ComputeRequest): Promise<void> {
       port.postMessage({ id: msg.id, ok: true, value } satisfies ComputeReply, [image.buffer]);
       return;
     }
-    reader ??= createCardReader({ workers: 1, limits, engines: createReaderEngines({ workers: 1, ...(recycleAfter ? { recycleAfter } : {}) }) });
+    reader ??= createCardReader({ workers: 1, limits, engines: createReaderEngines({ workers: 1, ...(ocrThreads ? { threads: ocrThreads } : {}), ...(recycleAfter ? { recycleAfter } : {}) }) });
     const r = await (await reader).readNormalised(msg.bytes, msg.hints);
     const { pan, last4, brand, expiry, name } = r.card;
     const view: ReadView = {

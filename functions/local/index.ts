@@ -92,6 +92,7 @@ export async function startLocalPipeline(options: StartLocalPipelineOptions = {}
     purgeIntervalMs: local.purgeIntervalSeconds * 1000,
     ...(options.fs ? { fs: options.fs } : {}),
     ocrRecycleAfter: config.ocr.recycleAfter,
+    ocrThreads: config.ocr.threads,
     // Relative: the API resolves it against the URL each client called, so phones on the LAN work too.
     uploadUrl: LOCAL_UPLOAD_PATH,
     log,
