@@ -182,6 +182,19 @@ describe('per-user scan quotas', () => {
     expect((await post(gateway('sub-b'))).status).toBe(201);
   });
 
+  it('a photo declared over the size limit is 413 and not counted', async () => {
+    const counts: string[] = [];
+    const counter = { tryIncrement: async (key: string) => (counts.push(key), { counted: true, count: 1 }) };
+    const t = setup({ quotas: counter });
+    const tooBig = configDefaults('limits').maxInputBytes + 1;
+    const res = await t.call(bearer(ALICE), '/v1/scans', { method: 'POST', body: JSON.stringify({ size: tooBig }) });
+    expect(res.status).toBe(413);
+    expect(counts).toEqual([]);
+    expect(await t.results.list({ limit: 100, owner: 'alice' })).toMatchObject({ items: { length: 0 } });
+    expect((await t.call(bearer(ALICE), '/v1/scans', { method: 'POST', body: JSON.stringify({ size: 1000 }) })).status).toBe(201);
+    expect(counts).toHaveLength(2);
+  });
+
   it('an unauthenticated create is 401, not counted', async () => {
     const counts: string[] = [];
     const counter = { tryIncrement: async (key: string) => (counts.push(key), { counted: true, count: 1 }) };

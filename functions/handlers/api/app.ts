@@ -204,6 +204,13 @@ export function createApiApp(deps: ApiAppDeps): OpenAPIHono<ApiEnv> {
       quota: { perMinute: config.api.scanQuotaPerMinute, perDay: config.api.scanQuotaPerDay },
       subject: (c) => c.get('principal'),
       ...(deps.quotaNow ? { now: deps.quotaNow } : {}),
+      // A photo declared too large gets its 413 below without using up quota (Hono caches the
+      // parsed body, so the route's validator reads the same one).
+      refusedAnyway: async (c) => {
+        const body: unknown = await c.req.json().catch(() => null);
+        const size = body && typeof body === 'object' ? (body as { size?: unknown }).size : undefined;
+        return typeof size === 'number' && size > config.limits.maxInputBytes;
+      },
     }),
   );
 

@@ -84,6 +84,11 @@ export interface ScanQuotaOptions {
   readonly subject: (c: Context) => string;
   /** Injectable clock (ms) for tests. */
   readonly now?: () => number;
+  /**
+   * A request the route will refuse before creating anything (e.g. a photo declared over the
+   * size limit): it passes on uncounted, so a refusal never uses up the caller's quota.
+   */
+  readonly refusedAnyway?: (c: Context) => boolean | Promise<boolean>;
 }
 
 /**
@@ -94,6 +99,7 @@ export interface ScanQuotaOptions {
 export function scanQuota(options: ScanQuotaOptions): MiddlewareHandler {
   const now = options.now ?? Date.now;
   return async (c, next) => {
+    if (options.refusedAnyway && (await options.refusedAnyway(c))) return next();
     const decision = await consumeQuota(options.counter, options.subject(c), options.quota, now());
     if (!decision.allowed) {
       return errorResponse(
