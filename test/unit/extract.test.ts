@@ -287,7 +287,13 @@ describe('extractExpiry', () => {
     expect(extractExpiry([learned('VALID THRU 05/16', box(0, 0, 200, 20), 0.97)], NOW).expiry).toBe('05/16');
     const embossed = Array.from('05/15', () => 0.99);
     embossed[3] = 0.51; // an embossed 1, read right with doubt
-    expect(extractExpiry([learned('05/15', box(0, 0, 80, 20), embossed)], NOW).expiry).toBe('05/15');
+    expect(extractExpiry([learned('05/15', box(0, 0, 80, 20), embossed)], NOW, { panBox: box(0, -80, 400, 50) }).expiry).toBe('05/15');
+  });
+  it('an unlabelled date among boxed lines with no card number located is not taken (a receipt, a ticket)', () => {
+    expect(extractExpiry([learned('07/20', box(493, 240, 81, 67))], NOW)).toMatchObject({ expiry: null, reason: 'no_number_near' });
+    // Labelled as the expiry, it is the card's.
+    expect(extractExpiry([learned('VALID THRU 07/30', box(300, 240, 200, 40))], NOW).expiry).toBe('07/30');
+    expect(extractExpiry([learned('07/30', box(493, 240, 81, 67))], NOW, { panBox: box(300, 150, 600, 60) }).expiry).toBe('07/30');
   });
   it('repairs one safe look-alike letter in a date only with per-character proof', () => {
     // O for 0, read surely by a reader that gives per-character confidences: repaired.
@@ -330,14 +336,18 @@ describe('extractExpiry', () => {
     // A valid date on the note is not taken either (it would be the later one).
     expect(extractExpiry([learned('11/31', box(196, 293, 113, 39)), learned('10/35', box(876, 305, 145, 73))], NOW, pan).expiry).toBe('11/31');
     expect(extractExpiry([learned('11/28', box(196, 293, 113, 39)), learned('10/35', box(196, 40, 100, 30))], NOW, pan).expiry).toBe('11/28');
-    // Without the number's place every date counts.
-    expect(extractExpiry(lines, NOW)).toMatchObject({ expiry: null, reason: 'impossible_month' });
+    // Without the number's place every date counts (lines without boxes: a reader that does not place them).
+    expect(extractExpiry([line('11/31'), line('20/10 1pm')], NOW)).toMatchObject({ expiry: null, reason: 'impossible_month' });
   });
   it('a one-digit month glued to its label is not read (the label may have swallowed a digit)', () => {
     // VALID THRU 11/32 read as VALIDTHRUl1/32: not 01/32.
     expect(extractExpiry([line('VALIDTHRUl1/32')], NOW)).toMatchObject({ expiry: null, reason: 'unreadable' });
     expect(extractExpiry([line('VALIDTHRU11/32')], NOW).expiry).toBe('11/32');
-    expect(extractExpiry([line('VALID THRU 1/32')], NOW).expiry).toBe('01/32');
+    // 3–9 glued: 13–19 are no months, so it is 06 either way.
+    expect(extractExpiry([line('MONTH6/32')], NOW).expiry).toBe('06/32');
+    // A lone month 1 or 2 may be 10–12 with a digit lost (1/33 read for 11/33): not read; 3–9 are.
+    expect(extractExpiry([line('VALID THRU 1/32')], NOW)).toMatchObject({ expiry: null, reason: 'unreadable' });
+    expect(extractExpiry([line('VALID THRU 4/32')], NOW).expiry).toBe('04/32');
     // The month's first digit split off by a wide gap: 11/32 or 01/32 cannot be told.
     expect(extractExpiry([line('VALI THRu 1 1/32')], NOW)).toMatchObject({ expiry: null, reason: 'unreadable' });
   });
@@ -440,7 +450,7 @@ describe('extractName', () => {
   });
   it('prefers the line beside the expiry', () => {
     const lines = [learned('CEDAR SAVERS', box(40, 40, 300, 30), 0.99), learned('JOHN R SAMPLE', box(40, 300, 260, 30), 0.9), learned('05/29', box(420, 300, 80, 30))];
-    expect(extractFields(lines, { now: NOW }).name).toBe('JOHN R SAMPLE');
+    expect(extractName(lines, { expiryBox: box(420, 300, 80, 30) }).name).toBe('JOHN R SAMPLE');
     // Without the date (or the number) nothing ties a boxed line to the card: no name.
     expect(extractName(lines.slice(0, 2))).toMatchObject({ name: null, reason: 'not_near_number' });
   });

@@ -1,5 +1,6 @@
 /**
- * Expiry extraction: `MM/YY`, `M/YY`, `MM/YYYY` and `MM-YY` dates, read with their labels.
+ * Expiry extraction: `MM/YY`, `M/YY` (months 3–9; a lone 1 or 2 may be 10–12 with a digit
+ * lost), `MM/YYYY` and `MM-YY` dates, read with their labels.
  * A label is the words just before the date on its line, or a label-only line just above or
  * beside it (geometry when the reader gives boxes, else the previous line of the same reader).
  *
@@ -76,9 +77,10 @@ function prepare(text: string): string[] {
     // "05 / 29" is one token; MONTH/YEAR stays one word.
     .replace(/\s*([/\\])\s*/g, '$1')
     // A label glued to its date ("THRU05/29", "有效期05/29"): split letters from digits. A
-    // one-digit month glued to a Latin label ("VALIDTHRUl1/32") is a date not read: cards print
-    // two-digit months, and the label's last letter may be the month's first digit (l for 1).
-    .replace(/([A-Za-z]{2,})(?=\d[/\\])/g, '$1 ?')
+    // one-digit month 0–2 glued to a Latin label ("VALIDTHRUl1/32") is a date not read: cards
+    // print two-digit months, and the label's last letter may be the month's first digit (l for
+    // 1: 11/32, not 01/32). A 3–9 is its own month either way (13–19 are no months).
+    .replace(/([A-Za-z]{2,})(?=[0-2][/\\])/g, '$1 ?')
     // Two dates read without the gap between them (VALID FROM 04/28 THRU 08/31 → 04/2808/31).
     .replace(/(?<![\d/\\])(\d{2}[/\\]\d{2})(?=\d{2}[/\\]\d{2}(?![\d/\\]))/g, '$1 ')
     .replace(/([A-Za-z]{2,}|[\u3000-\u9fff]+)(?=\d)/g, '$1 ');
@@ -173,6 +175,13 @@ export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = nu
       // (subs > 1 or a repair without per-character confidences is caught here too when the
       // line's text and the token could not be aligned, e.g. full-width letters.)
       if (evidence !== 'sure' || subs > 1 || (subs > 0 && !line.charConfidences)) {
+        out.push({ month: NaN, year: NaN, label, confidence: 0 });
+        continue;
+      }
+      // A one-digit month 1 or 2 (1/33): cards print MM/YY, and a dropped digit reads 11/33 or
+      // 12/33 as 1/33 (measured on embossed prints). 01, 10, 11 or 12 cannot be told: seen, not
+      // read. A 3–9 stands for itself (13–19 are no months).
+      if (mm.digits.length === 1 && (mm.digits === '1' || mm.digits === '2')) {
         out.push({ month: NaN, year: NaN, label, confidence: 0 });
         continue;
       }
@@ -350,6 +359,13 @@ export function extractExpiry(lines: readonly TextLine[], now: Date = new Date()
   const found = usableLines.flatMap((l, i) =>
     l.box && !onCardNearNumber(l.box, ctx, l.source) ? [] : dateCandidates(l, now, outerLabelFor(usableLines, i)).map((d) => (l.box ? { ...d, box: l.box } : d)),
   );
+  // Lines a learned reader boxed, with no card number located among them (no 13–19 digit run):
+  // nothing ties an unlabelled date to a card (a receipt, a ticket, a note). Only a date
+  // labelled as the expiry is taken there.
+  const unanchored = !ctx.panBox && usableLines.some((l) => l.box !== undefined);
+  if (unanchored && found.some((d) => Number.isFinite(d.month) && d.invalid === undefined && d.label !== 'expiry') && !found.some((d) => d.label === 'expiry')) {
+    return { expiry: null, confidence: null, reason: 'no_number_near' };
+  }
   const invalid = found.filter((d) => d.invalid !== undefined);
   const readable = found.filter((d) => Number.isFinite(d.month) && d.invalid === undefined);
   // A date read too unsurely (EXPIRY_MIN_CONFIDENCE) counts as seen but not read.
