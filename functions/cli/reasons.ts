@@ -28,6 +28,7 @@ const PAN_REASONS: Record<string, Reason> = {
   low_confidence: { short: 'number unclear', advice: `card number unclear — ${RETAKE}` },
   unsafe_repair: { short: 'number unclear', advice: `card number unclear — ${RETAKE}` },
   ambiguous: { short: 'number unclear', advice: `card number unclear — ${RETAKE}` },
+  not_card_like: { short: 'not a card?', advice: `a number that fails its check digit, with nothing else of a card around it — ${FRAME}` },
 };
 
 /** Why the whole photo failed (`error.code`). */
@@ -54,6 +55,10 @@ const FIELD_REASONS: Record<string, string> = {
   low_confidence: 'unclear',
   not_a_name: 'no name on the card',
   no_pan: 'needs the card number',
+  conflicting_readings: 'readings disagree',
+  no_number_near: 'away from the number',
+  not_near_number: 'away from the number',
+  unknown_iin: 'unknown issuer',
 };
 
 const inWords = (code: string): string => code.replace(/_/g, ' ');

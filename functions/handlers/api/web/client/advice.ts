@@ -51,6 +51,7 @@ const PAN_MISSING: Readonly<Record<string, string>> = {
   low_confidence: `the number is unclear. ${RETAKE}`,
   unsafe_repair: `the number is unclear. ${RETAKE}`,
   ambiguous: `the number is unclear. ${RETAKE}`,
+  not_card_like: "a number was read, but nothing else says it's a card's. Fit the whole card in the frame.",
 };
 
 /** Why another field is missing, as a short phrase. */
@@ -66,6 +67,10 @@ const FIELD_MISSING: Readonly<Record<string, string>> = {
   low_confidence: 'unclear: take the photo again, sharper',
   not_a_name: 'no name printed on the card',
   no_pan: 'needs the card number first',
+  conflicting_readings: 'read two different ways, so not reported: take the photo again, straight on',
+  no_number_near: 'a date was seen away from the card number: fit only the card in the frame',
+  not_near_number: 'a name was seen away from the card number: fit only the card in the frame',
+  unknown_iin: 'the number matches no known card issuer',
 };
 
 const inWords = (code: string): string => code.replace(/_/g, ' ');
