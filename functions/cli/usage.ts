@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { redactPans } from '../core/mask.js';
 
 /**
  * Usage texts, usage errors and argument parsing of the command line. Usage errors (bad
@@ -17,7 +18,8 @@ export class UsageError extends Error {
   readonly hint: boolean;
 
   constructor(message: string, options: { cause?: unknown; command?: string; hint?: boolean } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    // Usage errors quote paths, and a file may be named after a card number: masked like every error.
+    super(redactPans(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'UsageError';
     this.command = options.command;
     this.hint = options.hint ?? true;

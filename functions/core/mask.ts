@@ -26,9 +26,13 @@ export function lastFour(pan: string): string | null {
   return digits.length >= 8 ? digits.slice(-4) : null;
 }
 
-// 12–19 digits, optionally grouped by one separator between digits: space, dash, dot, underscore,
-// or the `+` / `%20` that stand for a space in URL-encoded S3 keys — any card-number-like run.
-const PAN_LIKE = /(?<!\d)\d(?:(?:[ \-+._]|%20)?\d){11,18}(?!\d)/g;
+// 12–19 digits, optionally grouped by up to three separator characters between digits: white
+// space, dash, dot, underscore, comma, slash, the `+` / `%20` that stand for a space in
+// URL-encoded S3 keys, or a JSON-escaped tab/newline (`\t`, `\n`) — any card-number-like run,
+// however a person or a tool spaced it (`4539  1488`, `4539 - 1488`, `4539,1488`). Masking a
+// run that was not a card number (a list of small numbers) is the safe side of this trade.
+const SEP = String.raw`(?:[\s\-+._,/]|%20|\\[tn])`;
+const PAN_LIKE = new RegExp(String.raw`(?<!\d)\d(?:${SEP}{0,3}\d){11,18}(?!\d)`, 'g');
 
 /**
  * Replaces every card-number-like run of digits in free text with its masked form.
@@ -36,5 +40,5 @@ const PAN_LIKE = /(?<!\d)\d(?:(?:[ \-+._]|%20)?\d){11,18}(?!\d)/g;
  * by accident (e.g. an error that quotes its input).
  */
 export function redactPans(text: string): string {
-  return text.replace(PAN_LIKE, (run) => maskPan(run.replaceAll('%20', ' ')));
+  return text.replace(PAN_LIKE, (run) => maskPan(run.replaceAll('%20', ' ').replace(/\\[tn]/g, ' ')));
 }

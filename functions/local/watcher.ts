@@ -94,7 +94,8 @@ export function variantKey(key: string, n: number): string {
   return dot > slash + 1 ? `${key.slice(0, dot)}-${n}${key.slice(dot)}` : `${key}-${n}`;
 }
 
-const shown = (path: string) => redactPans(JSON.stringify(path.slice(0, 120)));
+// Masked before it is quoted: JSON escapes a tab between digit groups as `\t`, which would hide the run from the mask.
+const shown = (path: string) => JSON.stringify(redactPans(path.slice(0, 120)));
 
 /** Reports complete objects under the watched prefix of a filesystem bucket. */
 export class BucketWatcher {

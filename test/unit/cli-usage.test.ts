@@ -51,3 +51,12 @@ describe('help and version', () => {
     expect(packageVersion()).toBe(pkg.version);
   });
 });
+
+describe('UsageError', () => {
+  it('masks a card number quoted in its message (a file named after a card; review B4b)', async () => {
+    const { UsageError } = await import('../../functions/cli/usage.js');
+    const e = new UsageError('cannot read "/tmp/nonexistent-4539148803436467.jpg": no such file or directory');
+    expect(e.message).not.toContain('4539148803436467');
+    expect(e.message).toContain('453914••••••6467');
+  });
+});

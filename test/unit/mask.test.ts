@@ -35,4 +35,23 @@ describe('redactPans', () => {
     expect(out).toContain('555555••••••4444');
     expect(out).toContain('400005••••••5556');
   });
+  it('masks numbers spaced by several separators, commas, slashes, tabs and JSON-escaped tabs (review B4a)', () => {
+    const names = [
+      'uploads/4539  1488  0343  6467.jpg',
+      'uploads/4539 - 1488 - 0343 - 6467.jpg',
+      'uploads/4539,1488,0343,6467.jpg',
+      'uploads/4539/1488/0343/6467.jpg',
+      'uploads/4539\t1488\n0343\t6467.jpg',
+      JSON.stringify('uploads/4539\t1488\t0343\t6467.jpg'),
+    ];
+    for (const name of names) {
+      const out = redactPans(name);
+      expect(out.replace(/\\[tn]/g, ' ').replace(/\D/g, '')).not.toContain('4539148803436467');
+      expect(out).toContain('453914••••••6467');
+    }
+  });
+  it('leaves short numbers, dates and times alone', () => {
+    const text = 'expiry 05/28, order 12345, at 2026-12-01T12:00:00Z, took 1134 ms';
+    expect(redactPans(text)).toBe(text);
+  });
 });
