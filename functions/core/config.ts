@@ -136,6 +136,9 @@ const SECTIONS = {
             ]),
           ),
         )
+        // A name given twice would silently keep its last token, and a shared token would make two users one.
+        .refine((pairs) => new Set(pairs.map(([name]) => name)).size === pairs.length, 'each user name once')
+        .refine((pairs) => new Set(pairs.map(([, token]) => token)).size === pairs.length, 'each user a token of their own')
         .transform((pairs) => Object.freeze(Object.fromEntries(pairs)) as Readonly<Record<string, string>>),
     ],
     /** Queue workers and compute threads. */

@@ -245,6 +245,7 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
     return current;
   };
 
+  // A preload failure is already logged by getLearned (named file, redacted); the first photo retries the load and fails loudly.
   if (options.preload !== false) getLearned().catch(() => undefined);
 
   /**

@@ -161,7 +161,8 @@ describe('preprocess batch of maximum-size photos vs the function limits in the 
     expect(width! * height!).toBeGreaterThan(0.99 * maxPixels);
     expect(photo.length).toBeLessThanOrEqual(maxBytes);
     expect(memoryShare).toBeLessThan(0.7);
-    expect(timeShare).toBeLessThan(0.6);
+    // Time is printed above, not asserted (speed belongs to the bench; this shared machine's load
+    // varies): the deterministic bound is the per-photo budget, which caps each photo's work.
     expect(budgetShare).toBeLessThan(0.6);
   }, 15 * 60_000);
 });
