@@ -25,6 +25,8 @@ export const ERROR_CODES = [
   'payload_too_large',
   'unsupported_media_type',
   'rate_limited',
+  // The runtime cannot take the request now (load shed: queue at its cap, database locked); retry later.
+  'service_unavailable',
   'dead_lettered',
   'internal',
 ] as const;

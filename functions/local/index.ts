@@ -2,10 +2,11 @@
  * The local runner behind `cardocr serve` / `npm start`: the HTTP API and web page (H5's
  * Hono app, unchanged), the local upload route, and the pipeline (folder watch, durable
  * queue, worker pool, stage handlers) on one machine with no AWS account.
- * Local answers come before the app: `GET /healthz` reports `degraded` (never waiting)
- * while the database is locked; a `/v1` write is refused with 503 + Retry-After while it is
- * (instead of waiting for the lock), and `POST /v1/scans` while more than
- * `CARDOCR_MAX_QUEUED_SCANS` jobs wait or run.
+ * `GET /healthz` is answered before the app and reports `degraded` (never waiting) while the
+ * database is locked. Load shedding is the app's `admission` check, after its rate limiter and
+ * auth: an authenticated `/v1` write is refused with `503 service_unavailable` + Retry-After
+ * while the database is locked (instead of waiting for the lock), and `POST /v1/scans` while
+ * `CARDOCR_MAX_QUEUED_SCANS` jobs or more wait or run.
  */
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -111,6 +112,26 @@ export async function startLocalPipeline(options: StartLocalPipelineOptions = {}
       // Per-user scan quotas in the same database file: they hold across restarts.
       quotas: busyRetrying(new SqliteQuotaCounter(runtime.db), { budgetMs: 10_000 }),
       clientAddress: (c) => getConnInfo(c).remote.address ?? 'unknown',
+      // Load shedding, asked by the app after its rate limiter and auth (an anonymous caller gets
+      // 401 and learns nothing of the load), answered 503 service_unavailable + Retry-After.
+      admission: async ({ method, path, principal }) => {
+        // A write while another process holds the database lock would only wait: shed it at once.
+        // (Reads go on: WAL readers do not need the lock.)
+        if (runtime.health().database.state === 'locked') {
+          return { message: 'the database is locked by another process; try again in 5 s', retryAfterSeconds: 5 };
+        }
+        if (method === 'POST' && path === '/v1/scans') {
+          const load = await runtime.load();
+          if (load.full) {
+            log.warn('scan refused: queue full', { active: load.active, cap: load.cap, principal });
+            return {
+              message: `the pipeline has ${load.active} scans waiting or running (limit ${load.cap}); try again in ${load.retryAfterS} s`,
+              retryAfterSeconds: load.retryAfterS,
+            };
+          }
+        }
+        return null;
+      },
       config: { api: config.api, limits },
       log,
     });
@@ -128,32 +149,6 @@ export async function startLocalPipeline(options: StartLocalPipelineOptions = {}
         // Answered here, without waiting on the database (the app's own route only says "up").
         const health = runtime.health();
         return Response.json(health, { headers: { 'cache-control': 'no-store' } });
-      }
-      if (path.startsWith('/v1/') && req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS') {
-        // A write while another process holds the database lock would only wait: shed it at once.
-        // (Reads go on: WAL readers do not need the lock.)
-        const health = runtime.health();
-        if (health.database.state === 'locked') {
-          return Response.json(
-            { error: { code: 'internal', message: 'the database is locked by another process; try again in 5 s' } },
-            { status: 503, headers: { 'retry-after': '5' } },
-          );
-        }
-      }
-      if (path === '/v1/scans' && req.method === 'POST') {
-        const load = await runtime.load();
-        if (load.full) {
-          log.warn('scan refused: queue full', { active: load.active, cap: load.cap });
-          return Response.json(
-            {
-              error: {
-                code: 'rate_limited',
-                message: `the pipeline has ${load.active} scans waiting or running (limit ${load.cap}); try again in ${load.retryAfterS} s`,
-              },
-            },
-            { status: 503, headers: { 'retry-after': String(load.retryAfterS) } },
-          );
-        }
       }
       return api.fetch(req, env);
     };

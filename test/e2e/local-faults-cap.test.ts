@@ -1,7 +1,8 @@
 /**
  * The local cap on queued work (issue 10 item 7, local side): beyond
- * `CARDOCR_MAX_QUEUED_SCANS` jobs waiting or running, `POST /v1/scans` answers 503 with a
- * Retry-After, and a photo dropped into the folder waits there (no record, not deleted)
+ * `CARDOCR_MAX_QUEUED_SCANS` jobs waiting or running, an authenticated `POST /v1/scans`
+ * answers 503 `service_unavailable` with a Retry-After (an anonymous one still gets its 401:
+ * the load is no one else's business), and a photo dropped into the folder waits there (no record, not deleted)
  * until there is room; then everything is processed. Real HTTP server, SQLite, folder
  * bucket, sharp and the card reader; the reader is held at a gate so the queue fills up.
  */
@@ -61,7 +62,7 @@ describe('local cap on queued scans', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('refuses new scans with 503 + Retry-After beyond the cap; folder drops wait; all done once there is room', { timeout: 90_000 }, async () => {
+  it('refuses new scans with 503 service_unavailable + Retry-After beyond the cap (401 without a token); folder drops wait; all done once there is room', { timeout: 90_000 }, async () => {
     const p = pipeline!;
     const api = new ApiClient(p.url, p.token);
     const first = await api.upload(fixtureBytes(card.file));
@@ -78,7 +79,22 @@ describe('local cap on queued scans', () => {
     console.log(`cap: POST /v1/scans at the cap → ${refused.status}, Retry-After ${refused.headers.get('retry-after')} s: ${body.error.message}`);
     expect(refused.status).toBe(503);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(body.error.code).toBe('service_unavailable');
     expect(body.error.message).toContain('limit 2');
+    // Without a token, or with a wrong one, the cap is not shown: 401 as ever.
+    const unauthenticated: Array<Record<string, string>> = [{}, { Authorization: 'Bearer not-the-cap-test-token-0123' }];
+    for (const headers of unauthenticated) {
+      const anonymous = await fetch(`${p.url}/v1/scans`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ contentType: 'image/jpeg' }),
+      });
+      const denied = (await anonymous.json()) as { error: { code: string; message: string } };
+      expect(anonymous.status).toBe(401);
+      expect(denied.error.code).toBe('unauthorized');
+      expect(anonymous.headers.get('retry-after')).toBeNull();
+      expect(denied.error.message).not.toContain('limit');
+    }
 
     // A photo dropped into the folder meanwhile is not lost and not taken: it waits.
     const dropped = join(p.runtime.dataDir, 'bucket', 'uploads', 'waiting.jpg');

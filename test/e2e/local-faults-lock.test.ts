@@ -118,7 +118,15 @@ describe('a SQLite lock held 12 s by another process', () => {
     holder = lock.child;
     let released = false;
     void lock.released.then(() => (released = true));
-    // A write meanwhile is shed at once (503 + Retry-After) rather than left waiting for the lock.
+    // Anonymous writes meanwhile get their 401 (the lock is not shown to them)...
+    const anonymous = await fetch(`${p.url}/v1/scans`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ contentType: 'image/jpeg' }),
+    });
+    expect(anonymous.status).toBe(401);
+    expect(((await anonymous.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
+    // ...and an authenticated write is shed at once (503 + Retry-After) rather than left waiting for the lock.
     const shedAt = performance.now();
     const shed = await fetch(`${p.url}/v1/scans`, {
       method: 'POST',
@@ -128,6 +136,12 @@ describe('a SQLite lock held 12 s by another process', () => {
     console.log(`lock: POST /v1/scans during the lock → ${shed.status} (Retry-After ${shed.headers.get('retry-after')}) in ${(performance.now() - shedAt).toFixed(1)} ms`);
     expect(shed.status).toBe(503);
     expect(shed.headers.get('retry-after')).toBe('5');
+    const shedBody = (await shed.json()) as { error: { code: string; message: string } };
+    expect(shedBody.error.code).toBe('service_unavailable');
+    expect(shedBody.error.message).toContain('locked');
+    const deleteShed = await fetch(`${p.url}/v1/scans/${ids[0]!.id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${p.token}` } });
+    expect(deleteShed.status).toBe(503);
+    expect(((await deleteShed.json()) as { error: { code: string } }).error.code).toBe('service_unavailable');
     // Reads go on (WAL readers need no lock).
     expect((await api.list()).items.length).toBeGreaterThanOrEqual(4);
     const { samples, loop } = await sampleHealth(p.url, () => released, LOCK_MS + 5000);

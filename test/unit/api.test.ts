@@ -4,6 +4,7 @@ import { createApiApp, type ApiAppDeps } from '../../functions/handlers/api/app.
 import { configDefaults, loadConfig } from '../../functions/core/config.js';
 import { silentLog } from '../../functions/core/log.js';
 import { LOCAL_UPLOAD_PATH, createUploadRoute } from '../../functions/local/upload-route.js';
+import { maskPan } from '../../functions/core/mask.js';
 import { MemoryObjectStore, MemoryResultStore, makeRecord } from '../support/memory-fakes.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
@@ -389,6 +390,71 @@ describe('rate limiting', () => {
   });
 });
 
+describe('load shedding (the runtime\'s admission check)', () => {
+  const BUSY = { message: 'the pipeline has 2 scans waiting or running (limit 2); try again in 7 s', retryAfterSeconds: 6.2 };
+
+  it('sheds an authenticated write with 503 service_unavailable + Retry-After, and never an anonymous one', async () => {
+    const asked: unknown[] = [];
+    const { app, results } = setup({
+      admission: (request) => {
+        asked.push(request);
+        return BUSY;
+      },
+    });
+    const shed = await app.request('/v1/scans', { method: 'POST', headers: JSON_AUTH, body: '{}' });
+    expect(shed.status).toBe(503);
+    expect(shed.headers.get('retry-after')).toBe('7');
+    expect(await body(shed)).toEqual({ error: { code: 'service_unavailable', message: BUSY.message } });
+    expect(asked).toEqual([{ method: 'POST', path: '/v1/scans', principal: 'local' }]);
+    expect((await results.list({ limit: 10 })).items).toHaveLength(0);
+    // Without a token, or with a wrong one: 401 as ever, the load is not asked about or shown.
+    const unauthenticated: Array<Record<string, string>> = [
+      { 'Content-Type': 'application/json' },
+      { Authorization: 'Bearer wrong-token-0123456789', 'Content-Type': 'application/json' },
+    ];
+    for (const headers of unauthenticated) {
+      const denied = await app.request('/v1/scans', { method: 'POST', headers, body: '{}' });
+      expect(denied.status).toBe(401);
+      expect(denied.headers.get('retry-after')).toBeNull();
+      expect((await body(denied)).error.code).toBe('unauthorized');
+    }
+    const deleted = await app.request(`/v1/scans/${ID}`, { method: 'DELETE' });
+    expect(deleted.status).toBe(401);
+    expect(asked).toHaveLength(1);
+  });
+
+  it('lets reads through without asking, and writes once the runtime admits them', async () => {
+    let busy = true;
+    let asked = 0;
+    const { app } = setup({
+      admission: async () => {
+        asked++;
+        return busy ? BUSY : null;
+      },
+    });
+    expect((await app.request('/v1/scans', { headers: AUTH })).status).toBe(200);
+    expect((await app.request(`/v1/scans/${ID}`, { headers: AUTH })).status).toBe(404);
+    expect(asked).toBe(0);
+    expect((await app.request(`/v1/scans/${ID}`, { method: 'DELETE', headers: AUTH })).status).toBe(503);
+    busy = false;
+    expect((await app.request('/v1/scans', { method: 'POST', headers: JSON_AUTH, body: '{}' })).status).toBe(201);
+    expect(asked).toBe(2);
+  });
+
+  it('sheds before the scan quota, so a shed create does not use it up', async () => {
+    let busy = true;
+    const { app } = setup({
+      config: { limits: configDefaults('limits'), api: { ...configDefaults('api'), scanQuotaPerMinute: 1 } },
+      admission: () => (busy ? BUSY : null),
+    });
+    const create = () => app.request('/v1/scans', { method: 'POST', headers: JSON_AUTH, body: '{}' });
+    for (let i = 0; i < 3; i++) expect((await create()).status).toBe(503);
+    busy = false;
+    expect((await create()).status).toBe(201);
+    expect((await create()).status).toBe(429);
+  });
+});
+
 describe('headers', () => {
   it('sets no-store, nosniff and a deny-all CSP on API responses', async () => {
     const { app } = setup();
@@ -493,8 +559,12 @@ describe('OpenAPI document', () => {
     expect(doc.paths['/v1/scans'].post.security).toEqual([{ bearerAuth: [] }]);
     expect(doc.paths['/healthz'].get.security).toBeUndefined();
     expect(Object.keys(doc.paths['/v1/scans/{id}'].delete.responses)).toEqual(
-      expect.arrayContaining(['204', '401', '404', '409', '429']),
+      expect.arrayContaining(['204', '401', '404', '409', '429', '503']),
     );
+    // Writes may be shed under load; reads are not.
+    expect(Object.keys(doc.paths['/v1/scans'].post.responses)).toContain('503');
+    expect(Object.keys(doc.paths['/v1/scans'].get.responses)).not.toContain('503');
+    expect(doc.components.schemas.Error.properties.error.properties.code.enum).toContain('service_unavailable');
     expect(doc.components.schemas.ScanStatus.enum).toEqual([
       'awaiting_upload', 'queued', 'preprocessing', 'reading', 'done', 'failed',
     ]);
@@ -552,6 +622,10 @@ describe('local upload route (the runner\'s stand-in for S3)', () => {
     const other = await app.request('/elsewhere');
     expect(other.status).toBe(404);
     expect((await body(other)).error.code).toBe('not_found');
+    // The echoed path is redacted like every error message (published test number).
+    const withPan = await (await app.request('/cards/4111111111111111')).text();
+    expect(withPan).not.toContain('4111111111111111');
+    expect(withPan).toContain(maskPan('4111111111111111'));
   });
 
   it('names the photo limit the API states, not the body cap with the form overhead', async () => {

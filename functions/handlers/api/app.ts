@@ -25,6 +25,22 @@ import { pageConfigFrom, registerWebPage } from './web/page.js';
 
 export type { AuthOptions } from './auth.js';
 
+/** A write the admission check is asked about: an authenticated `/v1` request that is not a read. */
+export interface AdmissionRequest {
+  readonly method: string;
+  readonly path: string;
+  /** The verified caller (auth has run). */
+  readonly principal: string;
+}
+
+/** Why the runtime cannot take a write now: answered `503 service_unavailable` with `Retry-After`. */
+export interface AdmissionRefusal {
+  /** Says what is busy and when to try again; shown to the caller (PAN-redacted like every message). */
+  readonly message: string;
+  /** Seconds until a retry is worth it (the `Retry-After` header; at least 1). */
+  readonly retryAfterSeconds: number;
+}
+
 /** What the API needs from its composition root (local runner or Lambda handler). */
 export interface ApiAppDeps {
   readonly objects: ObjectStore;
@@ -44,6 +60,13 @@ export interface ApiAppDeps {
   readonly quotas?: QuotaCounter;
   /** Clock of the quota windows, ms (tests). */
   readonly quotaNow?: () => number;
+  /**
+   * Load shedding of the runtime (locally: the database locked by another process, the queue
+   * at `CARDOCR_MAX_QUEUED_SCANS`). Asked for every `/v1` write after the rate limiter and
+   * auth, so an anonymous caller gets its 401 and learns nothing of the load, and before the
+   * scan quota, so a shed create does not use quota up. Null lets the request through.
+   */
+  readonly admission?: (request: AdmissionRequest) => Promise<AdmissionRefusal | null> | AdmissionRefusal | null;
   /** Replaces the scan service built from `objects`/`results` (tests). */
   readonly scans?: ScanService;
   /** Clock for new records (tests). */
@@ -188,6 +211,17 @@ export function createApiApp(deps: ApiAppDeps): OpenAPIHono<ApiEnv> {
     }),
   );
   app.use('/v1/*', authMiddleware(deps.auth));
+  const admission = deps.admission;
+  if (admission) {
+    app.use('/v1/*', async (c, next) => {
+      // Reads go on whatever the load: they are cheap and need no write lock.
+      if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'OPTIONS') return next();
+      const refusal = await admission({ method: c.req.method, path: c.req.path, principal: c.get('principal') });
+      if (!refusal) return next();
+      const retryAfter = Math.max(1, Math.ceil(refusal.retryAfterSeconds));
+      return errorResponse(c, 'service_unavailable', refusal.message, { 'Retry-After': String(retryAfter) });
+    });
+  }
   app.use(
     '/v1/*',
     bodyLimit({

@@ -26,6 +26,7 @@ const STATUS_BY_CODE: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
+  service_unavailable: 503,
   dead_lettered: 500,
   internal: 500,
 };
@@ -39,6 +40,7 @@ const CODE_BY_STATUS: Readonly<Record<number, ErrorCode>> = {
   413: 'payload_too_large',
   415: 'unsupported_media_type',
   429: 'rate_limited',
+  503: 'service_unavailable',
 };
 
 /** Bytes per MB as the API, the page and the reader state limits (1 MB = 1,048,576 bytes). */

@@ -29,6 +29,14 @@ const commonErrors = {
   500: error('Internal error (no details are exposed).'),
 } as const;
 
+/** Error responses of the routes that write: the runtime may shed them under load. */
+const writeErrors = {
+  503: error(
+    'The service cannot take this write now (locally: the queue is at CARDOCR_MAX_QUEUED_SCANS, or another ' +
+      'process holds the database lock); code `service_unavailable`. Retry after the `Retry-After` seconds.',
+  ),
+} as const;
+
 const security = [{ bearerAuth: [] }];
 
 export const createScanRoute = createRoute({
@@ -51,6 +59,7 @@ export const createScanRoute = createRoute({
     413: error('Body too large (the API takes JSON documents up to 16 KiB).'),
     415: error('Body is not JSON: send Content-Type: application/json.'),
     ...commonErrors,
+    ...writeErrors,
   },
 });
 
@@ -96,6 +105,7 @@ export const deleteScanRoute = createRoute({
     404: error('No scan with this id.'),
     409: error('The pipeline is working on this scan; delete it once it is done or failed.'),
     ...commonErrors,
+    ...writeErrors,
   },
 });
 

@@ -36,6 +36,7 @@ const FAILURE: Readonly<Record<string, string>> = {
   dead_lettered: "We couldn't read this photo after several tries. Try again later.",
   not_found: 'The photo was gone before it could be read. Scan it again.',
   internal: 'Something went wrong on our side. Try again; if it keeps happening, tell the operator.',
+  service_unavailable: 'The service is busy right now. Try this photo again in a moment.',
 };
 
 /** Why the card number is missing (`missing.pan`), as advice. */
