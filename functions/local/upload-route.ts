@@ -9,6 +9,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { verifyUploadPolicy } from '../adapters/local/fs-object-store.js';
 import type { Log } from '../core/log.js';
+import { redactPans } from '../core/mask.js';
 import type { ObjectStore } from '../core/ports.js';
 import { transientFault } from './faults.js';
 import { describeLimit } from '../handlers/api/error-mapping.js';
@@ -103,6 +104,7 @@ export function createUploadRoute(deps: UploadRouteDeps): Hono {
   app.all(LOCAL_UPLOAD_PATH, (c) =>
     fail(405, 'method_not_allowed', `${c.req.method} is not allowed on ${LOCAL_UPLOAD_PATH}; use POST`, { Allow: 'POST' }),
   );
-  app.notFound((c) => fail(404, 'not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
+  // The path is the caller's text: redacted like every API error message, in case it carries a card number.
+  app.notFound((c) => fail(404, 'not_found', redactPans(`no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
   return app;
 }
