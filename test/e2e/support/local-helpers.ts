@@ -69,11 +69,11 @@ export class ApiClient {
     return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
   }
 
-  /** POST /v1/scans then the returned upload target; resolves with the scan id. */
-  async upload(bytes: Uint8Array, contentType = 'image/jpeg'): Promise<string> {
+  /** POST /v1/scans (with the client-side `filename`, if given) then the returned upload target; resolves with the scan id. */
+  async upload(bytes: Uint8Array, contentType = 'image/jpeg', filename?: string): Promise<string> {
     const created = await this.#json<{ id: string; upload: { url: string; method: string; fields?: Record<string, string> } }>(
       '/v1/scans',
-      { method: 'POST', body: JSON.stringify({ contentType }) },
+      { method: 'POST', body: JSON.stringify({ contentType, ...(filename ? { filename } : {}) }) },
     );
     if (created.status !== 201) throw new Error(`POST /v1/scans answered ${created.status}`);
     const { upload } = created.body;
@@ -108,10 +108,24 @@ export class ApiClient {
   }
 }
 
-/** Every way a PAN could be written out: plain digits and grouped by 4 with spaces or dashes. */
-function panForms(pan: string): string[] {
-  const groups = pan.match(/.{1,4}/g) ?? [pan];
-  return [pan, groups.join(' '), groups.join('-')];
+/**
+ * Separators a person, a tool or an encoding may put between a PAN's digit groups: space,
+ * dash, two spaces, " - ", comma, dot, underscore (what the folder intake turns a control
+ * character into), slash, a tab, the JSON-escaped tab of a log line (a literal `\t`, or `\\t`
+ * when an already quoted name is logged as a JSON field), and the
+ * URL encodings of those (`%20`, `+`, `%20%20`, `++`, `+-+`, `%2C`, `%09`...) that URLs, query
+ * strings and S3 event keys carry.
+ */
+const SEPARATORS = [
+  ...['', ' ', '-', '  ', ' - ', ',', ', ', '.', '_', '/', '\t', '\\t', '\\\\t'],
+  ...['%20', '+', '%20%20', '++', '%20-%20', '+-+', '%2C', '%2C+', '%09', '%2F'],
+];
+
+/** Every way a PAN could be written out: its digits grouped by 4 (and 4-6-5 for 15 digits) with each separator. */
+export function panForms(pan: string): string[] {
+  const groupings = [pan.match(/.{1,4}/g) ?? [pan]];
+  if (pan.length === 15) groupings.push([pan.slice(0, 4), pan.slice(4, 10), pan.slice(10)]);
+  return [...new Set(groupings.flatMap((groups) => SEPARATORS.map((sep) => groups.join(sep))))];
 }
 
 /** Every file under `dir` (recursively), as bytes. */
@@ -126,25 +140,48 @@ export function filesUnder(dir: string): Array<{ path: string; bytes: Buffer }> 
   return out;
 }
 
+/** Every entry under `dir` (recursively: directories, files, links, anything), as paths. */
+export function pathsUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    out.push(path);
+    if (entry.isDirectory()) out.push(...pathsUnder(path));
+  }
+  return out;
+}
+
 /**
- * Where any of `pans` occurs in full: file bytes (as latin1 and as UTF-16LE, how SQLite may
- * store text) and text blobs. Returns a list of `where: form` findings (empty = clean).
+ * Where any of `pans` occurs in full, in any of its `panForms`: file bytes (as latin1 and as
+ * UTF-16LE, how SQLite may store text), file and directory paths (the swept files' own paths
+ * and `paths`), and text blobs. Returns a list of `where: form` findings (empty = clean).
  */
 export function sweepForPans(
   pans: readonly string[],
-  sources: { files?: Array<{ path: string; bytes: Buffer }>; texts?: Array<{ name: string; text: string }> },
+  sources: { files?: Array<{ path: string; bytes: Buffer }>; paths?: readonly string[]; texts?: Array<{ name: string; text: string }> },
 ): string[] {
   const findings: string[] = [];
   const forms = pans.flatMap(panForms);
+  // A finding names where and how much of the number, never the number itself.
+  const shown = (form: string) => JSON.stringify(form.slice(0, 6) + '…');
   for (const f of sources.files ?? []) {
     for (const form of forms) {
       if (f.bytes.includes(Buffer.from(form, 'latin1')) || f.bytes.includes(Buffer.from(form, 'utf16le'))) {
-        findings.push(`${f.path}: ${form.slice(0, 6)}…`);
+        findings.push(`file bytes ${redactPath(f.path)}: ${shown(form)}`);
       }
     }
   }
+  const paths = new Set([...(sources.files ?? []).map((f) => f.path), ...(sources.paths ?? [])]);
+  for (const path of paths) {
+    for (const form of forms) if (path.includes(form)) findings.push(`path ${redactPath(path)}: ${shown(form)}`);
+  }
   for (const t of sources.texts ?? []) {
-    for (const form of forms) if (t.text.includes(form)) findings.push(`${t.name}: ${form.slice(0, 6)}…`);
+    for (const form of forms) if (t.text.includes(form)) findings.push(`${t.name}: ${shown(form)}`);
   }
   return findings;
+}
+
+/** A path as a finding names it: every digit after the first six of a long run hidden, so the report itself holds no number. */
+function redactPath(path: string): string {
+  return path.replace(/\d[\d\s\-+._,/%]{11,}/g, (run) => run.slice(0, 6) + '…');
 }
