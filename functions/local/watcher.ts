@@ -73,7 +73,9 @@ export function isTempName(name: string): boolean {
 
 /**
  * A valid object key for an entry whose path is not one: control characters, backslashes
- * and leading dots become `_`, over-long segments are cut. Keeps the name recognisable.
+ * and leading dots become `_`, over-long segments are cut, and a card-number-like run is
+ * masked (the file is renamed anyway, so the new name need not carry the number). Keeps the
+ * name recognisable.
  */
 export function cleanKey(path: string): string {
   const segs = path.split('/').map((seg) => {
@@ -81,7 +83,7 @@ export function cleanKey(path: string): string {
     let s = seg.replace(/[\u0000-\u001f\u007f\\]/g, '_').replace(/^\.+/, (dots) => '_'.repeat(dots.length));
     if (s === '') s = '_';
     if (s.length > 200) s = s.slice(0, 100) + '_' + s.slice(-99);
-    return s;
+    return redactPans(s);
   });
   const key = segs.join('/');
   return isValidKey(key) ? key : `${segs[0] ?? 'uploads'}/unnamed-${Date.now()}`;

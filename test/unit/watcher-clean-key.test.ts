@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { cleanKey } from '../../functions/local/watcher.js';
+import { isValidKey } from '../../functions/adapters/local/fs-object-store.js';
+
+describe('cleanKey (the name a folder photo with an unusable name is renamed to)', () => {
+  it('replaces control characters and leading dots, and the result is a valid key', () => {
+    for (const path of ['uploads/a\nb.jpg', 'uploads/tab\tname.png', 'uploads/.hidden.jpg', 'uploads/back\\slash.jpg']) {
+      const key = cleanKey(path);
+      expect(isValidKey(key)).toBe(true);
+      expect(key.startsWith('uploads/')).toBe(true);
+    }
+    expect(cleanKey('uploads/.hidden.jpg')).toBe('uploads/_hidden.jpg');
+  });
+
+  it('never renames a photo to a name that holds a full card number', () => {
+    const key = cleanKey('uploads/tab\t4539\t1488\t0343\t6467.jpg');
+    expect(key.replace(/\D/g, '')).not.toContain('4539148803436467');
+    expect(key).toContain('453914••••••6467');
+    expect(isValidKey(key)).toBe(true);
+  });
+});
