@@ -74,6 +74,26 @@ export interface PanFusion {
  */
 const UNVERIFIED_MIN_CONFIDENCE = 0.8;
 
+/**
+ * Lowest confidence a Luhn-failing reading by another reader needs to block a valid number
+ * (review S1): as sure as that reader is when it is right. Measured on the held-out
+ * embossed-91001 set (bench diagnostics, whole-length line readings): the card-line CRNN's
+ * right readings were 0.953–0.998 (34), its misreads 0.82 and 0.888; at 0.8
+ * (`UNVERIFIED_MIN_CONFIDENCE`) those two misreads blocked two right numbers. Below 0.95 the
+ * CRNN is unsure, and its disagreement is no confident one. No bar saves a reader that is
+ * sure and wrong: on real-dev-v1 the CRNN read the same wrong digits at 0.954–0.995 on every
+ * detection of three right numbers (29 → 26 PAN exact, 0 wrong before and after); the other sets
+ * lost none (cards-v1 58/58, embossed-91001 41/50, real-world-90001 69/91). Two readers sure of
+ * two numbers is what this rule exists to refuse.
+ */
+const RIVAL_MIN_CONFIDENCE = 0.95;
+
+/** The reader of a source: the name before `@` (`crnn@frame/pad` → `crnn`). */
+function readerOf(source: string): string {
+  const at = source.indexOf('@');
+  return at < 0 ? source : source.slice(0, at);
+}
+
 /** The PAN candidates of read lines, tagged with their source. */
 export function panReadings(lines: readonly TextLine[], source: string): PanReading[] {
   // Per line, plus numbers whose groups the detector found as separate boxes (extract/ joins them by geometry).
@@ -120,7 +140,9 @@ function partOf(a: string, b: string): boolean {
  * 1. Luhn-valid numbers read by ≥ 2 independent sources (two readers, or two detections; see
  *    `detectionOf`) are agreed; exactly one agreed number and no
  *    other valid number (that is not a fragment of it) read anywhere → `reported`.
- * 2. Valid numbers that contradict each other → every one `conflict`, nothing reported.
+ * 2. Valid numbers that contradict each other, or a valid number and a sure (≥
+ *    `RIVAL_MIN_CONFIDENCE`) same-length Luhn-failing reading of it by another reader → every one
+ *    `conflict`, nothing reported (the latter is not final: `needsMoreReadings`).
  * 3. A valid number read by one source (or by crops of one detected box) only → `single_reading`,
  *    nothing reported.
  * 4. With no valid number at all: a Luhn-failing number read the same way by ≥ 2
@@ -137,6 +159,7 @@ export function fusePan(readings: readonly PanReading[]): PanFusion {
   }
   const all = [...byDigits.entries()].map(([digits, e]) => ({
     digits,
+    best: e.best,
     sources: [...e.best.keys()].sort(),
     luhnValid: e.r.luhnValid,
     brand: e.r.brand,
@@ -159,10 +182,28 @@ export function fusePan(readings: readonly PanReading[]): PanFusion {
   const rivalsOf = (top: (typeof all)[number], pool: Array<(typeof all)[number]>) =>
     pool.filter((c) => c !== top && !partOf(c.digits, top.digits));
 
+  // A confident whole reading by another reader that fails Luhn contradicts the top number too
+  // (review S1, issue 8 "a confident disagreement blocks it"): one misread digit almost always
+  // breaks Luhn, so without this the second reader could only ever add agreement, never veto.
+  // Counted only when it is the same length (a shorter or longer run is a fragment or a
+  // different-length misread the valid rules already weigh), and only for a reader that is not
+  // among the top's: a reader that read the top number on one crop and something else on a
+  // re-crop has not independently disagreed.
+  const failingRivalsOf = (top: (typeof all)[number], pool: Array<(typeof all)[number]>) => {
+    const topReaders = new Set(top.sources.map(readerOf));
+    return pool.filter(
+      (c) =>
+        !c.luhnValid &&
+        c.digits.length === top.digits.length &&
+        c.digits !== top.digits &&
+        [...c.best].some(([s, conf]) => !topReaders.has(readerOf(s)) && conf >= RIVAL_MIN_CONFIDENCE),
+    );
+  };
+
   const valid = whole.filter((c) => c.luhnValid).sort(rank);
   if (valid.length > 0) {
     const top = valid[0]!;
-    const rivals = rivalsOf(top, valid);
+    const rivals = [...rivalsOf(top, valid), ...failingRivalsOf(top, whole)];
     if (rivals.length > 0) {
       for (const c of [top, ...rivals]) verdicts.set(c.digits, 'conflict');
       reason = 'conflicting_readings';
@@ -194,7 +235,7 @@ export function fusePan(readings: readonly PanReading[]): PanFusion {
       reason = 'single_reading';
     } else reason = whole.length > 0 ? 'luhn_failed' : 'not_found';
   }
-  const candidates: PanCandidateVerdict[] = all.map((c) => ({
+  const candidates: PanCandidateVerdict[] = all.map(({ best: _best, ...c }) => ({
     ...c,
     verdict:
       verdicts.get(c.digits) ??
@@ -267,7 +308,17 @@ export function fuseField(readings: readonly FieldReading[]): FieldFusion {
  * valid (or a Luhn-failing number) was seen once. Lets the reader stop at the first agreement.
  */
 export function needsMoreReadings(f: PanFusion): boolean {
-  return f.pan === null && f.panUnverified === null && f.reason !== 'conflicting_readings' && f.candidates.length > 0;
+  return f.pan === null && f.panUnverified === null && (f.reason !== 'conflicting_readings' || mayStillSettle(f)) && f.candidates.length > 0;
+}
+
+/**
+ * A conflict between one valid number and Luhn-failing readings only is not final: the
+ * disagreeing reader may read the valid number on another detection, and then it is among the
+ * number's readers and no longer vetoes it (see `fusePan`). Two valid numbers never settle.
+ */
+function mayStillSettle(f: PanFusion): boolean {
+  const conflicting = f.candidates.filter((c) => c.verdict === 'conflict');
+  return conflicting.filter((c) => c.luhnValid).length === 1 && conflicting.some((c) => !c.luhnValid);
 }
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;

@@ -80,10 +80,45 @@ describe('fusePan', () => {
     expect(unsure.candidates[0]!.verdict).toBe('failed_checks');
   });
 
-  it('a valid reading wins over a Luhn-failing misread of it, but still needs its second reading', () => {
+  it('a valid reading needs its second reading even when a Luhn-failing misread of it is read twice', () => {
     const misread = '4111111111111112';
-    expect(fusePan([r(VISA, 'a'), r(VISA, 'b'), r(misread, 'c')]).pan).toBe(VISA);
     expect(fusePan([r(VISA, 'a'), r(misread, 'b'), r(misread, 'c')]).pan).toBeNull();
+  });
+
+  it('a confident Luhn-failing reading by another reader blocks an agreed valid number (review S1)', () => {
+    const top = '4539148803436467'; // Luhn-valid, made up
+    const misread = '4539148803436468'; // last digit off: fails Luhn
+    const f = fusePan([r(top, 'ppocr-rec@frame'), r(top, 'ppocr-rec@frame/det1280'), r(misread, 'crnn@frame', 0.99)]);
+    expect(f.pan).toBeNull();
+    expect(f.panUnverified).toBeNull();
+    expect(f.reason).toBe('conflicting_readings');
+    expect(f.candidates.map((c) => [c.digits, c.verdict])).toEqual([
+      [top, 'conflict'],
+      [misread, 'conflict'],
+    ]);
+    // Not final: the CRNN may still read the agreed number on another detection…
+    expect(needsMoreReadings(f)).toBe(true);
+    // …and then it is among the number's readers, and its one other reading no longer vetoes it.
+    expect(fusePan([r(top, 'ppocr-rec@frame'), r(top, 'ppocr-rec@frame/det1280'), r(misread, 'crnn@frame', 0.99), r(top, 'crnn@frame/det1280')]).pan).toBe(top);
+    // The veto holds on a single reading too: the top is not reported once a second agrees.
+    expect(fusePan([r(top, 'ppocr-rec@frame'), r(misread, 'crnn@frame', 0.99)]).reason).toBe('conflicting_readings');
+  });
+
+  it('an unsure rival, a re-crop by one of the agreeing readers, or a shorter run does not block', () => {
+    const top = '4539148803436467';
+    const misread = '4539148803436468';
+    const agreed = [r(top, 'ppocr-rec@frame'), r(top, 'ppocr-rec@frame/det1280')];
+    // Below the confidence bar: not a confident disagreement.
+    const unsure = fusePan([...agreed, r(misread, 'crnn@frame', 0.9)]);
+    expect(unsure.pan).toBe(top);
+    expect(unsure.candidates.find((c) => c.digits === misread)!.verdict).toBe('failed_checks');
+    // The same reader on a re-crop of its box read something else once: not another reader's veto.
+    expect(fusePan([...agreed, r(misread, 'ppocr-rec@frame/pad', 0.99)]).pan).toBe(top);
+    // A reader that also read the top number is among the top's readers.
+    expect(fusePan([...agreed, r(top, 'crnn@frame'), r(misread, 'crnn@frame/det1280', 0.99)]).pan).toBe(top);
+    // Another length (a different-length run) is not this rule's rival: a 15-digit Luhn-failing run.
+    const short: PanReading = { digits: '453914880343646', groups: [4, 4, 4, 3], source: 'crnn@frame', confidence: 0.99, luhnValid: false, brand: 'visa' };
+    expect(fusePan([...agreed, short]).pan).toBe(top);
   });
 
   it('nothing read → not_found', () => {
