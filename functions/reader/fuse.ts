@@ -83,10 +83,19 @@ const UNVERIFIED_MIN_CONFIDENCE = 0.8;
  * CRNN is unsure, and its disagreement is no confident one. No bar saves a reader that is
  * sure and wrong: on real-dev-v1 the CRNN read the same wrong digits at 0.954–0.995 on every
  * detection of three right numbers (29 → 26 PAN exact, 0 wrong before and after); the other sets
- * lost none (cards-v1 58/58, embossed-91001 41/50, real-world-90001 69/91). Two readers sure of
- * two numbers is what this rule exists to refuse.
+ * lost none (cards-v1 58/58, embossed-91001 41/50, real-world-90001 69/91). Counting only rivals
+ * two or more digits apart (`failingRivalsOf`) gives one of the three back (real-dev-v1 28/30,
+ * 0 wrong; the other sets unchanged, 0 wrong): its CRNN reading was one digit off. Two readers
+ * sure of two numbers is what this rule exists to refuse.
  */
 const RIVAL_MIN_CONFIDENCE = 0.95;
+
+/** Positions at which two same-length digit strings differ. */
+function digitsApart(a: string, b: string): number {
+  let n = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) n++;
+  return n;
+}
 
 /** The reader of a source: the name before `@` (`crnn@frame/pad` → `crnn`). */
 function readerOf(source: string): string {
@@ -189,13 +198,19 @@ export function fusePan(readings: readonly PanReading[]): PanFusion {
   // different-length misread the valid rules already weigh), and only for a reader that is not
   // among the top's: a reader that read the top number on one crop and something else on a
   // re-crop has not independently disagreed.
+  // Only a rival two or more digits apart counts. Luhn catches every single-digit error, so a
+  // valid number agreed by two detections and a failing reading one digit off it are fully
+  // explained by one misread digit in the failing reading; for the valid one to be wrong
+  // instead, both readers would have to share its errors at every other position. Two or more
+  // digits apart, the valid number may carry two errors that happen to pass Luhn (1 in 10),
+  // and then the other reader's disagreement is the evidence. Measured: see RIVAL_MIN_CONFIDENCE.
   const failingRivalsOf = (top: (typeof all)[number], pool: Array<(typeof all)[number]>) => {
     const topReaders = new Set(top.sources.map(readerOf));
     return pool.filter(
       (c) =>
         !c.luhnValid &&
         c.digits.length === top.digits.length &&
-        c.digits !== top.digits &&
+        digitsApart(c.digits, top.digits) >= 2 &&
         [...c.best].some(([s, conf]) => !topReaders.has(readerOf(s)) && conf >= RIVAL_MIN_CONFIDENCE),
     );
   };

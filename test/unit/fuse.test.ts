@@ -85,9 +85,9 @@ describe('fusePan', () => {
     expect(fusePan([r(VISA, 'a'), r(misread, 'b'), r(misread, 'c')]).pan).toBeNull();
   });
 
-  it('a confident Luhn-failing reading by another reader blocks an agreed valid number (review S1)', () => {
+  it('a confident Luhn-failing reading by another reader, two or more digits apart, blocks an agreed valid number (review S1)', () => {
     const top = '4539148803436467'; // Luhn-valid, made up
-    const misread = '4539148803436468'; // last digit off: fails Luhn
+    const misread = '4539178803436468'; // two digits off: fails Luhn
     const f = fusePan([r(top, 'ppocr-rec@frame'), r(top, 'ppocr-rec@frame/det1280'), r(misread, 'crnn@frame', 0.99)]);
     expect(f.pan).toBeNull();
     expect(f.panUnverified).toBeNull();
@@ -104,10 +104,16 @@ describe('fusePan', () => {
     expect(fusePan([r(top, 'ppocr-rec@frame'), r(misread, 'crnn@frame', 0.99)]).reason).toBe('conflicting_readings');
   });
 
-  it('an unsure rival, a re-crop by one of the agreeing readers, or a shorter run does not block', () => {
+  it('an unsure rival, one digit off, a re-crop by one of the agreeing readers, or a shorter run does not block', () => {
     const top = '4539148803436467';
-    const misread = '4539148803436468';
+    const misread = '4539178803436468';
     const agreed = [r(top, 'ppocr-rec@frame'), r(top, 'ppocr-rec@frame/det1280')];
+    // One digit off: Luhn catches every single-digit error, so one misread digit in the rival
+    // explains it; the valid number agreed by two detections stands.
+    const oneOff = '4539148803436468';
+    const near = fusePan([...agreed, r(oneOff, 'crnn@frame', 0.99)]);
+    expect(near.pan).toBe(top);
+    expect(near.candidates.find((c) => c.digits === oneOff)!.verdict).toBe('failed_checks');
     // Below the confidence bar: not a confident disagreement.
     const unsure = fusePan([...agreed, r(misread, 'crnn@frame', 0.9)]);
     expect(unsure.pan).toBe(top);
