@@ -42,3 +42,16 @@ const PAN_LIKE = new RegExp(String.raw`(?<!\d)\d(?:${SEP}{0,3}\d){11,18}(?!\d)`,
 export function redactPans(text: string): string {
   return text.replace(PAN_LIKE, (run) => maskPan(run.replaceAll('%20', ' ').replace(/\\[tn]/g, ' ')));
 }
+
+/**
+ * {@link redactPans} over every string of a value (object fields, array items, nested), for
+ * stores that mask whatever a record carries before writing it (defence in depth).
+ */
+export function redactPansDeep<T>(value: T): T {
+  if (typeof value === 'string') return redactPans(value) as T;
+  if (Array.isArray(value)) return value.map(redactPansDeep) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactPansDeep(v)])) as T;
+  }
+  return value;
+}

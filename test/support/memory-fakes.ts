@@ -6,7 +6,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError, ValidationError } from '../../functions/core/errors.js';
-import { redactPans } from '../../functions/core/mask.js';
+import { redactPans, redactPansDeep } from '../../functions/core/mask.js';
 import type {
   CreateUploadOptions,
   Job,
@@ -146,14 +146,7 @@ export class MemoryResultStore implements ResultStore {
 }
 
 /** Masks card-number-like runs in every string, as the real stores do before writing. */
-function scrub<T>(value: T): T {
-  if (typeof value === 'string') return redactPans(value) as T;
-  if (Array.isArray(value)) return value.map(scrub) as T;
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v)])) as T;
-  }
-  return value;
-}
+const scrub = redactPansDeep;
 
 /** A record as the stores return it: `owner` always present (null for none). */
 function withOwner(r: ScanRecord): ScanRecord {

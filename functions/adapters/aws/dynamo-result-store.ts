@@ -34,7 +34,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.js';
-import { redactPans } from '../../core/mask.js';
+import { redactPans, redactPansDeep } from '../../core/mask.js';
 import type { ListScansQuery, ResultStore, ScanPatch } from '../../core/ports.js';
 import { SCAN_STATUSES, type ScanRecord, type ScanStatus } from '../../core/record.js';
 import { RESULT_TABLE } from './result-table-schema.js';
@@ -60,14 +60,7 @@ const IMMUTABLE_FIELDS: ReadonlySet<string> = new Set(['id', 'owner', 'createdAt
 const SPARSE_FIELDS: ReadonlySet<string> = new Set(['key', 'owner', 'lease']);
 
 /** Masks card-number-like runs in every string of a value (keys, messages, names). */
-function scrub<T>(value: T): T {
-  if (typeof value === 'string') return redactPans(value) as T;
-  if (Array.isArray(value)) return value.map(scrub) as T;
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v)])) as T;
-  }
-  return value;
-}
+const scrub = redactPansDeep;
 
 const cursorSchema = z.record(z.string(), z.string().max(1024)).refine((o) => Object.keys(o).length <= 4);
 

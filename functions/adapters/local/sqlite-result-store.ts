@@ -6,7 +6,7 @@
  * name), and a key lookup is masked the same way.
  */
 import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.js';
-import { redactPans } from '../../core/mask.js';
+import { redactPans, redactPansDeep } from '../../core/mask.js';
 import type { ListScansQuery, ResultStore, ScanPatch, TransitionOptions } from '../../core/ports.js';
 import type { ScanRecord, ScanStatus } from '../../core/record.js';
 import type { SqliteDatabase } from './sqlite.js';
@@ -18,14 +18,7 @@ interface Row {
 }
 
 /** Defence in depth: no string field may carry a card-number-like run, whatever the caller did. */
-function scrub<T>(value: T): T {
-  if (typeof value === 'string') return redactPans(value) as T;
-  if (Array.isArray(value)) return value.map(scrub) as T;
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v)])) as T;
-  }
-  return value;
-}
+const scrub = redactPansDeep;
 
 /** A stored document as a record: `owner` always present (null on rows from before owners). */
 function parseDoc(doc: string): ScanRecord {
