@@ -79,7 +79,14 @@ export function boxQuad(b: { x0: number; y0: number; x1: number; y1: number }): 
  */
 export function readingQuad(quads: ReadonlyArray<readonly Pt[]>, angle: number, flipped: boolean): [Pt, Pt, Pt, Pt] | null {
   const t = ((angle + (flipped ? 180 : 0)) * Math.PI) / 180;
-  const ux = Math.cos(t), uy = Math.sin(t);
+  return boundsAlong(quads, Math.cos(t), Math.sin(t));
+}
+
+/**
+ * The quad bounding every point of `quads`, its sides along the unit direction (ux, uy) and
+ * across it: the corner first along and first across, then clockwise. Null for no points.
+ */
+export function boundsAlong(quads: ReadonlyArray<readonly Pt[]>, ux: number, uy: number): [Pt, Pt, Pt, Pt] | null {
   // along = p·u, across = p·v with v = u turned 90° clockwise (screen y grows down).
   const vx = -uy, vy = ux;
   let a0 = Infinity, a1 = -Infinity, b0 = Infinity, b1 = -Infinity;

@@ -13,6 +13,7 @@
 import type { LineRecognizer, Raster, RecognizedLine, TextDetector, TextRegion } from '../../core/ports.js';
 import { repairDigits, type TextLine } from '../extract/index.js';
 import { cropQuad } from '../image/crop-quad.js';
+import { boundsAlong } from '../image/field-geometry.js';
 import { lineGeometry, readingFrame, rotateRaster, textAngle, type View } from '../views.js';
 
 type Quad = TextRegion['quad'];
@@ -297,19 +298,5 @@ export function unionQuad(quads: readonly Quad[]): Quad {
   const q0 = quads[0]!;
   if (quads.length === 1) return q0;
   const g = lineGeometry(q0);
-  const ux = g.ux, uy = g.uy;
-  const vx = -uy, vy = ux;
-  let a0 = Infinity, a1 = -Infinity, b0 = Infinity, b1 = -Infinity;
-  for (const q of quads) {
-    for (const p of q) {
-      const a = p.x * ux + p.y * uy;
-      const b = p.x * vx + p.y * vy;
-      a0 = Math.min(a0, a);
-      a1 = Math.max(a1, a);
-      b0 = Math.min(b0, b);
-      b1 = Math.max(b1, b);
-    }
-  }
-  const pt = (a: number, b: number) => ({ x: a * ux + b * vx, y: a * uy + b * vy });
-  return [pt(a0, b0), pt(a1, b0), pt(a1, b1), pt(a0, b1)];
+  return boundsAlong(quads, g.ux, g.uy) ?? q0;
 }
