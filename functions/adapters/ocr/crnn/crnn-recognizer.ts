@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OcrEngineError } from '../../../core/errors.js';
 import type { LineRecognizer, Raster, RecognizedLine } from '../../../core/ports.js';
-import { ctcGreedyDecode } from '../ppocr/ctc-decode.js';
+import { decodeBatch } from '../ppocr/ctc-decode.js';
 import { createOnnxModel, deadlineIn, runModel } from '../ppocr/onnx-session.js';
 import { readVerifiedFile, type ModelFileAdvice } from '../ppocr/model-files.js';
 import { assertRaster, resizeIntoTensor } from '../ppocr/resample.js';
@@ -142,14 +142,8 @@ export async function createCardCrnnRecognizer(options: CardCrnnOptions = {}): P
           if (n !== batch.length || classes !== TABLE.length || frames !== tensorWidth / STRIDE) {
             throw new OcrEngineError(`${name}: expected ${batch.length}×${tensorWidth / STRIDE}×${TABLE.length} class scores, got ${out.dims.join('×')}.`);
           }
-          const probs = out.data as Float32Array;
-          batch.forEach((i, k) => {
-            // Only the crop's own frames: the padded tail would add nothing but noise.
-            const own = Math.min(frames, Math.floor(widths[i]! / STRIDE));
-            const { text, charConfidences } = ctcGreedyDecode(probs, k * frames * classes, own, classes, TABLE);
-            const confidence = charConfidences.length ? charConfidences.reduce((s, c) => s + c, 0) / charConfidences.length : 0;
-            results[i] = { text, confidence, charConfidences };
-          });
+          // Only each crop's own frames: the padded tail would add nothing but noise.
+          decodeBatch(out.data as Float32Array, frames, classes, batch, TABLE, results, { ownFrames: (i) => Math.floor(widths[i]! / STRIDE) });
         } finally {
           out.dispose();
         }

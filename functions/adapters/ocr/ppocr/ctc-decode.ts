@@ -8,6 +8,7 @@
  * `VERYIMPORTANTPERSON`), yet the frames of the gap still show it — a run of blank frames longer
  * than the line's usual gap between letters, during which the space class is the runner-up.
  */
+import type { RecognizedLine } from '../../../core/ports.js';
 
 /** One decoded line. */
 export interface CtcResult {
@@ -127,4 +128,27 @@ export function ctcGreedyDecode(
   while (a < b && outChars[a] === ' ') a++;
   while (b > a && outChars[b - 1] === ' ') b--;
   return { text: outChars.slice(a, b).join(''), charConfidences: outConf.slice(a, b) };
+}
+
+/**
+ * Greedy-decodes the lines of one batch run: `probs` holds `[batch.length, frames, classes]`
+ * class scores and row `k` is line `batch[k]`, written to `results[batch[k]]`. `ownFrames(i)`
+ * limits line `i` to its own frames (a padded tail adds only noise); default all of them. A
+ * line's confidence is the mean of its characters' (0 for an empty line).
+ */
+export function decodeBatch(
+  probs: Float32Array,
+  frames: number,
+  classes: number,
+  batch: readonly number[],
+  table: readonly string[],
+  results: RecognizedLine[],
+  options: { readonly allowed?: Uint8Array; readonly ownFrames?: (line: number) => number } = {},
+): void {
+  batch.forEach((i, k) => {
+    const own = options.ownFrames ? Math.min(frames, options.ownFrames(i)) : frames;
+    const { text, charConfidences } = ctcGreedyDecode(probs, k * frames * classes, own, classes, table, options.allowed);
+    const confidence = charConfidences.length ? charConfidences.reduce((s, c) => s + c, 0) / charConfidences.length : 0;
+    results[i] = { text, confidence, charConfidences };
+  });
 }

@@ -6,7 +6,7 @@
  */
 import { OcrEngineError } from '../../../core/errors.js';
 import type { LineRecognizer, Raster, RecognizedLine } from '../../../core/ports.js';
-import { ctcGreedyDecode, toAscii } from './ctc-decode.js';
+import { decodeBatch, toAscii } from './ctc-decode.js';
 import { defaultModelDir, parseDictionary, readModelFile, REC_DICT, REC_MODEL } from './model-files.js';
 import { createOnnxModel, deadlineIn, runModel } from './onnx-session.js';
 import { assertRaster, resizeIntoTensor } from './resample.js';
@@ -113,12 +113,7 @@ export async function createPpocrRecognizer(options: PpocrRecognizerOptions = {}
           if (n !== batch.length || classes !== table.length) {
             throw new OcrEngineError(`${name}: expected ${batch.length}×T×${table.length} class scores, got ${out.dims.join('×')}.`);
           }
-          const probs = out.data as Float32Array;
-          batch.forEach((i, k) => {
-            const { text, charConfidences } = ctcGreedyDecode(probs, k * frames * classes, frames, classes, table, allowed);
-            const confidence = charConfidences.length ? charConfidences.reduce((s, c) => s + c, 0) / charConfidences.length : 0;
-            results[i] = { text, confidence, charConfidences };
-          });
+          decodeBatch(out.data as Float32Array, frames, classes, batch, table, results, { allowed });
         } finally {
           out.dispose();
         }
