@@ -73,7 +73,7 @@ export function readGlyphHypotheses(card: Gray, now: Date, options: { firstOnly?
       if (score(alt.fields) > score(best.fields)) best = alt;
       if (best.fields.pan) break;
     }
-  } else if (!best.fields.expiry) {
+  } else if (best.fields.pan && !best.fields.expiry) {
     // The number read, so polarity and orientation are right: only the ink threshold may
     // have hidden the date. Take the date only from a reading that agrees on the number.
     const alt = attempt(card, 10);
