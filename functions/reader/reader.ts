@@ -29,7 +29,7 @@ import type { LineDiagnostic, ReadDiagnostics, ViewDiagnostic, WorkDiagnostic } 
 import { fuseField, fusePan, needsMoreReadings, panReadings, type FieldFusion, type PanFusion, type PanReading } from './fuse.js';
 import { cropQuad } from './image/crop-quad.js';
 import { frameRaster, grayRaster, regionsBox, zoomView, type View } from './views.js';
-import { cardMap, composeMaps, scaleMap, type ToSource } from './image/field-geometry.js';
+import { cardMap, composeMaps, identityMap, scaleMap, type ToSource } from './image/field-geometry.js';
 import { locateFields, topCandidate, type ImageSize } from './locate-fields.js';
 import { countedDetector, countedRecognizer } from './work.js';
 import { breathe, CARD_HEIGHT, CARD_WIDTH, locateCard, workingCopy } from './preprocess.js';
@@ -342,6 +342,13 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
     }
 
     const learnedReads: LearnedReading[] = [];
+    // Each reading's checked fields, extracted once: the date pass and the field fusion both ask.
+    const fieldsMemo = new WeakMap<LearnedReading, ExtractedFields>();
+    const fieldsOf = (l: LearnedReading): ExtractedFields => {
+      let f = fieldsMemo.get(l);
+      if (!f) fieldsMemo.set(l, (f = extractFields(toTextLines(l.lines), { now: now() })));
+      return f;
+    };
     const extraReads: LearnedReading[] = [];
     if (learned) try {
       const [rec] = learned.recognizers as [LineRecognizer, ...LineRecognizer[]];
@@ -403,7 +410,7 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
           const nb = quads.length > 0 ? regionsBox(quads.map((quad) => ({ quad, score: 1 })), view.raster.width, view.raster.height, 0.15) : null;
           if (nb) {
             const t0 = performance.now();
-            const z = source ? await zoomView(source, view.raster, nb, NUMBER_ZOOM_SIDE) : await zoomView(view.raster, view.raster, nb, NUMBER_ZOOM_SIDE);
+            const z = await zoomView(source ?? view.raster, view.raster, nb, NUMBER_ZOOM_SIDE);
             add('views', performance.now() - t0);
             const toSource = source ? fromSource(z.toSourceRaster) : view.toSource ? { toSource: composeMaps(view.toSource, z.toSourceRaster) } : {};
             const zoomed: View = { id: `${view.id}-number`, kind: view.kind, raster: z.raster, rotation: view.rotation, ...toSource };
@@ -444,7 +451,7 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
       // No date in what was read (a small date the first pass merged or missed): one closer
       // pass at the detector's larger input over the view that held the card's text.
       const withText = learnedReads.find((l) => l.lines.length > 0);
-      const hasDate = Boolean(glyph?.fields.expiry) || learnedReads.some((l) => extractFields(toTextLines(l.lines), { now: now() }).expiry);
+      const hasDate = Boolean(glyph?.fields.expiry) || learnedReads.some((l) => fieldsOf(l).expiry);
       const dateSeen = learnedReads.some((l) => l.lines.some((x) => DATE_EVIDENCE.test(x.text)));
       if (withText && !hasDate && dateSeen && fused.candidates.length > 0 && !learnedReads.some((l) => l.view === withText.view && l.source.endsWith(`/det${DETECT_SIDE_2}`)) && may('date')) {
         const lr2 = await readViewLearned(withText.view, learned.detector, rec, { maxSide: DETECT_SIDE_2, variant: `det${DETECT_SIDE_2}`, flip: withText.flipped });
@@ -467,7 +474,7 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
     const t0 = performance.now();
     const sources: FieldSources = {};
     const ranked = [...learnedReads].sort((a, b) => Number(fused.sources.includes(b.source)) - Number(fused.sources.includes(a.source)));
-    const learnedFields = ranked.map((l) => ({ source: l.source, f: extractFields(toTextLines(l.lines), { now: now() }) }));
+    const learnedFields = ranked.map((l) => ({ source: l.source, f: fieldsOf(l) }));
     const fieldOf = (key: 'expiry' | 'name'): FieldFusion =>
       fuseField([
         ...learnedFields.map((l) => ({ source: l.source, value: l.f[key], confidence: l.f.confidence[key], missing: l.f.missing[key] })),
@@ -690,7 +697,7 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
         };
         const source: Raster = { width: decoded.width, height: decoded.height, channels: 3, data: decoded.data };
         const cv = card ? { ...cardView(card.pixels, card.geometry.fullFrame), toSource: cardToPhoto(card.geometry.corners) } : null;
-        const reading = await readViews(cv, frame, source, photoBudget, { image, sourceToPhoto: (p) => p });
+        const reading = await readViews(cv, frame, source, photoBudget, { image, sourceToPhoto: identityMap });
         result = toResult(
           reading,
           { decode: t1 - t0, preprocess: t2 - t1 + (t4 - t3), total: performance.now() - t0 - waitedMs },

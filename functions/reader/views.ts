@@ -177,13 +177,9 @@ export function regionsBox(regions: readonly TextRegion[], w: number, h: number,
 /**
  * A closer view of part of the source (a card small in the frame): `box` in `view` pixels is
  * cut from `source` (the full-resolution photo the view was scaled from) and scaled so its
- * longer side is `maxSide` (upscaled up to 2×: the detector wants glyphs of ≥ 10 px).
+ * longer side is `maxSide` (upscaled up to 2×: the detector wants glyphs of ≥ 10 px), with the
+ * map from the close-up's pixels back to `source`'s.
  */
-export async function zoomRaster(source: Raster, view: Raster, box: PixelBox, maxSide = FRAME_MAX_SIDE): Promise<Raster> {
-  return (await zoomView(source, view, box, maxSide)).raster;
-}
-
-/** `zoomRaster` with the map from the close-up's pixels back to `source`'s. */
 export async function zoomView(source: Raster, view: Raster, box: PixelBox, maxSide = FRAME_MAX_SIDE): Promise<{ raster: Raster; toSourceRaster: ToSource }> {
   const sx = source.width / view.width, sy = source.height / view.height;
   const left = Math.max(0, Math.floor(box.left * sx)), top = Math.max(0, Math.floor(box.top * sy));
