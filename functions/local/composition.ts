@@ -47,7 +47,7 @@ import {
   type StageObject,
 } from '../core/stages.js';
 import type { ImageLimits } from '../reader/decode.js';
-import { preprocessPhoto, readHintsOf } from '../reader/preprocess.js';
+import { preprocessForRead } from '../reader/preprocess.js';
 import { createCardReader } from '../reader/reader.js';
 import { ComputePool } from './compute-pool.js';
 import { createIntake } from './intake.js';
@@ -260,10 +260,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
   const preprocess: PreprocessFn =
     compute?.preprocess ??
     options.preprocess ??
-    (async (bytes) => {
-      const card = await preprocessPhoto(bytes, options.limits);
-      return { image: card.image, timingsMs: card.timingsMs, hints: readHintsOf(card.geometry) };
-    });
+    ((bytes) => preprocessForRead(bytes, options.limits));
   const context = { objects, results, log, claimMs: Math.floor(options.leaseMs / 2) };
   const preprocessDeps: PreprocessDeps = { ...context, preprocess, jobs: queue, retentionDays: options.retentionDays };
   const readDeps: ReadDeps = { ...context, reader };

@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { ImageLimits } from '../reader/decode.js';
 import { toCardOcrError } from '../core/errors.js';
 import { redactPans } from '../core/mask.js';
-import { preprocessPhoto, readHintsOf } from '../reader/preprocess.js';
+import { preprocessForRead } from '../reader/preprocess.js';
 import { createReaderEngines } from '../adapters/ocr/reader-engines.js';
 import { createCardReader, type CardReader } from '../reader/reader.js';
 import type { ReadHints } from '../core/record.js';
@@ -40,9 +40,9 @@ async function handle(msg: ComputeRequest): Promise<void> {
       return;
     }
     if (msg.op === 'preprocess') {
-      const card = await preprocessPhoto(msg.bytes, limits);
-      const image = new Uint8Array(card.image); // own buffer, safe to transfer
-      const value: Preprocessed = { image, timingsMs: { ...card.timingsMs }, hints: readHintsOf(card.geometry) };
+      const done = await preprocessForRead(msg.bytes, limits);
+      const image = new Uint8Array(done.image); // own buffer, safe to transfer
+      const value: Preprocessed = { ...done, image, timingsMs: { ...done.timingsMs } };
       port.postMessage({ id: msg.id, ok: true, value } satisfies ComputeReply, [image.buffer]);
       return;
     }

@@ -18,6 +18,7 @@
 import sharp from 'sharp';
 import { DEFAULT_IMAGE_LIMITS, decodeImage, withTimeout, type DecodedImage, type ImageLimits } from './decode.js';
 import { ImageInputError, NoCardError } from '../core/errors.js';
+import type { Preprocessed } from '../core/stages.js';
 import { analyseScene, type CardCandidate, type FindCardDebug, type ForegroundStats } from './image/find-card.js';
 import { polygonArea, type Point, type Quad } from './image/geometry.js';
 import { cornerShapes } from './image/corners.js';
@@ -94,6 +95,12 @@ export function readHintsOf(g: NormalisedCardGeometry): {
     image: { width: g.image.width, height: g.image.height },
     ...(g.view === 'card' ? { corners: g.corners.map((p) => [p.x, p.y] as [number, number]) } : {}),
   };
+}
+
+/** The preprocess stage's step on every runtime: the normalised image with its read hints. */
+export async function preprocessForRead(bytes: Uint8Array, limits: ImageLimits): Promise<Preprocessed> {
+  const card = await preprocessPhoto(bytes, limits);
+  return { image: card.image, timingsMs: card.timingsMs, hints: readHintsOf(card.geometry) };
 }
 
 /** Options for tests and scratch tools. */
