@@ -4,6 +4,7 @@
  * table (functions/cli/reasons.ts); the page writes whole sentences. Unknown codes fall back
  * to the code in words, never to an algorithm's internals.
  */
+import { redactPans } from '../../../../core/mask.js';
 import type { ScanView } from '../../schemas.js';
 
 /** 1 MB as the API states limits (1,048,576 bytes). */
@@ -119,10 +120,8 @@ export function shortStatus(scan: Pick<ScanView, 'status' | 'outcome' | 'card' |
   }
 }
 
-/** Masks digit runs that could be a card number (13–19 digits, spaces or dashes allowed) in a file name. */
-export function maskDigits(text: string): string {
-  return text.replace(/\d(?:[ -]?\d){12,18}/g, (run) => {
-    const digits = run.replace(/\D/g, '');
-    return `${digits.slice(0, 6)}${'•'.repeat(digits.length - 10)}${digits.slice(-4)}`;
-  });
-}
+/**
+ * Masks card-number-like runs in a file name with the server's one redaction policy
+ * (core/mask.ts, bundled into the page): the same separators, lengths and masked form.
+ */
+export const maskDigits = redactPans;
