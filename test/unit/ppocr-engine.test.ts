@@ -15,6 +15,7 @@ import { DET_MODEL, defaultModelDir, REC_DICT, REC_MODEL } from '../../functions
 import { createPpocrDetector } from '../../functions/adapters/ocr/ppocr/ppocr-detector.js';
 import { createPpocrRecognizer } from '../../functions/adapters/ocr/ppocr/ppocr-recognizer.js';
 import { createReaderEngines } from '../../functions/adapters/ocr/reader-engines.js';
+import { resizeIntoTensor } from '../../functions/adapters/ocr/ppocr/resample.js';
 import { cropQuad } from '../../functions/reader/image/crop-quad.js';
 
 describe('ctcGreedyDecode', () => {
@@ -128,6 +129,69 @@ describe('dbPostprocess', () => {
     expect(xs[0]![0]).toBeLessThan(10);
     expect(xs[1]![0]).toBeGreaterThan(60);
     expect(xs[2]![1]).toBeGreaterThan(30);
+  });
+});
+
+describe('resizeIntoTensor', () => {
+  /**
+   * The textbook two-pass triangle resampler (every tap, a Float32Array row accumulator), as the
+   * engine had it before its fast paths: the fast one must give the same bits, enlarging and shrinking.
+   */
+  function reference(src: Raster, dstW: number, dstH: number, scale: number[], bias: number[]): Float32Array {
+    const taps = (srcLen: number, dstLen: number) => {
+      const k = srcLen / dstLen, support = Math.max(k, 1), maxTaps = Math.ceil(support) * 2 + 1;
+      const start: number[] = [], weights: Float32Array[] = [];
+      for (let i = 0; i < dstLen; i++) {
+        const centre = (i + 0.5) * k;
+        const lo = Math.max(0, Math.floor(centre - support)), hi = Math.min(srcLen, Math.ceil(centre + support));
+        const w = new Float32Array(Math.min(maxTaps, hi - lo));
+        let sum = 0;
+        for (let j = 0; j < w.length; j++) sum += (w[j] = Math.max(0, 1 - Math.abs((lo + j + 0.5 - centre) / support)));
+        if (sum <= 0) { w[0] = 1; sum = 1; }
+        for (let j = 0; j < w.length; j++) w[j]! /= sum;
+        start.push(lo);
+        weights.push(w);
+      }
+      return { start, weights };
+    };
+    const { width: sw, height: sh, channels: ch, data } = src;
+    const tx = taps(sw, dstW), ty = taps(sh, dstH);
+    const mid = new Float32Array(sh * dstW * ch);
+    for (let y = 0; y < sh; y++) for (let x = 0; x < dstW; x++) for (let c = 0; c < ch; c++) {
+      let v = 0;
+      tx.weights[x]!.forEach((w, k) => { v += data[(y * sw + tx.start[x]! + k) * ch + c]! * w; });
+      mid[(y * dstW + x) * ch + c] = v;
+    }
+    const out = new Float32Array(3 * dstW * dstH);
+    const acc = new Float32Array(dstW * ch);
+    for (let y = 0; y < dstH; y++) {
+      acc.fill(0);
+      ty.weights[y]!.forEach((w, k) => { for (let i = 0; i < acc.length; i++) acc[i]! += mid[(ty.start[y]! + k) * dstW * ch + i]! * w; });
+      for (let x = 0; x < dstW; x++) for (let t = 0; t < 3; t++) {
+        const v = ch === 3 ? acc[x * 3 + 2 - t]! : acc[x]!;
+        out[t * dstW * dstH + y * dstW + x] = v * scale[t]! + bias[t]!;
+      }
+    }
+    return out;
+  }
+
+  it.each([
+    ['enlarged 2.7× (a small view to the detector)', 37, 23, 3, 100, 62],
+    ['enlarged 1.3×', 50, 31, 1, 64, 40],
+    ['shrunk 3.1× (a photo-sized crop to 48 px)', 155, 149, 3, 50, 48],
+    ['shrunk 1.7×, enlarged 1.2× the other way', 85, 40, 3, 50, 48],
+    ['same size', 20, 12, 1, 20, 12],
+  ])('gives the same bits as the two-pass reference: %s', (_what, w, h, ch, dstW, dstH) => {
+    let seed = w * 7919 + h;
+    const data = new Uint8Array(w * h * ch).map(() => (seed = (seed * 16807) % 2147483647) & 255);
+    const src: Raster = { width: w, height: h, channels: ch as 1 | 3, data };
+    const scale = [1 / 57.1, 2 / 255, 1 / 58.3], bias = [-2.1, -1, -1.8];
+    const tensor = new Float32Array(3 * dstW * dstH);
+    resizeIntoTensor(src, dstW, dstH, { tensor, offset: 0, tensorWidth: dstW, tensorHeight: dstH, scale: scale as [number, number, number], bias: bias as [number, number, number] });
+    const want = reference(src, dstW, dstH, scale, bias);
+    let differ = 0;
+    for (let i = 0; i < want.length; i++) if (!Object.is(tensor[i], want[i])) differ++;
+    expect(differ).toBe(0);
   });
 });
 

@@ -44,7 +44,17 @@ function taps(srcLen: number, dstLen: number): Taps {
       n = Math.max(n, 1);
     }
     for (let k = 0; k < n; k++) weights[i * maxTaps + k]! /= sum;
-    start[i] = lo;
+    // Taps of weight 0 at either end (the triangle's feet: one of the three taps of every
+    // enlarged sample) add exactly nothing: dropped, so the passes below do a third less work
+    // on enlargements and give the same bits (x + 0·p is x; no value is -0 or not finite).
+    let first = 0;
+    while (first < n - 1 && weights[i * maxTaps + first] === 0) first++;
+    while (n - 1 > first && weights[i * maxTaps + n - 1] === 0) n--;
+    if (first > 0) {
+      for (let k = first; k < n; k++) weights[i * maxTaps + k - first] = weights[i * maxTaps + k]!;
+      n -= first;
+    }
+    start[i] = lo + first;
     count[i] = n;
   }
   return { start, count, weights, maxTaps };
@@ -87,6 +97,14 @@ export function resizeIntoTensor(src: Raster, dstW: number, dstH: number, slot: 
       for (let x = 0; x < dstW; x++) {
         let p = row + hs[x]! * 3;
         const wo = x * hm, n = hn[x]!;
+        if (n === 2) {
+          // Two taps (every enlarged sample): the loop below, unrolled.
+          const w0 = hw[wo]!, w1 = hw[wo + 1]!;
+          mid[o++] = data[p]! * w0 + data[p + 3]! * w1;
+          mid[o++] = data[p + 1]! * w0 + data[p + 4]! * w1;
+          mid[o++] = data[p + 2]! * w0 + data[p + 5]! * w1;
+          continue;
+        }
         let r = 0, g = 0, b = 0;
         for (let k = 0; k < n; k++, p += 3) {
           const w = hw[wo + k]!;
@@ -111,31 +129,54 @@ export function resizeIntoTensor(src: Raster, dstW: number, dstH: number, slot: 
       }
     }
   }
-  // Vertical pass: weighted sum of whole mid rows (sequential memory), then into the tensor planes.
+  // Vertical pass, straight into the tensor planes. Each sample is summed over its taps in
+  // float32 (Math.fround after every add), exactly as a Float32Array row accumulator would, so
+  // the values are the same bits as summing whole rows; without the accumulator row's extra
+  // store and load per tap and the second loop over it (measured 2× faster on real-dev views).
   const plane = slot.tensorWidth * slot.tensorHeight;
   const out = slot.tensor;
-  const acc = new Float32Array(rowLen);
+  const fr = Math.fround;
   const [s0, s1, s2] = slot.scale;
   const [b0, b1, b2] = slot.bias;
+  const vw = ty.weights, vm = ty.maxTaps;
   for (let y = 0; y < dstH; y++) {
-    acc.fill(0);
-    const first = ty.start[y]!, n = ty.count[y]!, wo = y * ty.maxTaps;
-    for (let k = 0; k < n; k++) {
-      const w = ty.weights[wo + k]!;
-      const base = (first + k) * rowLen;
-      for (let i = 0; i < rowLen; i++) acc[i]! += mid[base + i]! * w;
-    }
+    const first = ty.start[y]!, n = ty.count[y]!, wo = y * vm;
     const r0 = slot.offset + y * slot.tensorWidth, r1 = r0 + plane, r2 = r1 + plane;
-    if (ch === 3) {
-      // Tensor channel 0 is blue: source channel 2 of an RGB raster.
+    const m0 = first * rowLen;
+    if (n === 2) {
+      const w0 = vw[wo]!, w1 = vw[wo + 1]!, m1 = m0 + rowLen;
+      if (ch === 3) {
+        // Tensor channel 0 is blue: source channel 2 of an RGB raster.
+        for (let x = 0, i = 0; x < dstW; x++, i += 3) {
+          out[r0 + x] = fr(fr(mid[m0 + i + 2]! * w0) + mid[m1 + i + 2]! * w1) * s0 + b0;
+          out[r1 + x] = fr(fr(mid[m0 + i + 1]! * w0) + mid[m1 + i + 1]! * w1) * s1 + b1;
+          out[r2 + x] = fr(fr(mid[m0 + i]! * w0) + mid[m1 + i]! * w1) * s2 + b2;
+        }
+      } else {
+        for (let x = 0; x < dstW; x++) {
+          const v = fr(fr(mid[m0 + x]! * w0) + mid[m1 + x]! * w1);
+          out[r0 + x] = v * s0 + b0;
+          out[r1 + x] = v * s1 + b1;
+          out[r2 + x] = v * s2 + b2;
+        }
+      }
+    } else if (ch === 3) {
       for (let x = 0, i = 0; x < dstW; x++, i += 3) {
-        out[r0 + x] = acc[i + 2]! * s0 + b0;
-        out[r1 + x] = acc[i + 1]! * s1 + b1;
-        out[r2 + x] = acc[i]! * s2 + b2;
+        let r = 0, g = 0, b = 0;
+        for (let k = 0, m = m0 + i; k < n; k++, m += rowLen) {
+          const w = vw[wo + k]!;
+          r = fr(r + mid[m]! * w);
+          g = fr(g + mid[m + 1]! * w);
+          b = fr(b + mid[m + 2]! * w);
+        }
+        out[r0 + x] = b * s0 + b0;
+        out[r1 + x] = g * s1 + b1;
+        out[r2 + x] = r * s2 + b2;
       }
     } else {
       for (let x = 0; x < dstW; x++) {
-        const v = acc[x]!;
+        let v = 0;
+        for (let k = 0, m = m0 + x; k < n; k++, m += rowLen) v = fr(v + mid[m]! * vw[wo + k]!);
         out[r0 + x] = v * s0 + b0;
         out[r1 + x] = v * s1 + b1;
         out[r2 + x] = v * s2 + b2;
