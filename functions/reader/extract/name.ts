@@ -176,14 +176,18 @@ function nearCardFields(b: LineBox, ctx: NameContext, source: string | undefined
   // A vertical number (taller than wide) says nothing about up and down.
   if (pan && pan.width < LEVEL_ASPECT * pan.height) {
     const aboveCentre = pan.width >= pan.height && b.top + b.height / 2 < pan.top + pan.height / 2;
-    return farFrom(b, pan) || aboveCentre ? false : null;
+    return farFrom(b, pan) || aboveCentre || acrossFromExpiry(b, pan, exp) ? false : null;
   }
   if (pan) {
     const h = pan.height;
     const above = pan.top - (b.top + b.height);
     const below = b.top - (pan.top + pan.height);
     if (above > NAME_ABOVE_NUMBER_MAX * h || below > 6 * h) return false;
-    return b.left <= pan.left + pan.width * 0.6 && b.left + b.width >= pan.left - 2 * h;
+    // Under the number's start (a front read upright), or ending where the number ends: a card
+    // turned half round puts the name's start there, and backs print it right-aligned.
+    const underStart = b.left <= pan.left + pan.width * 0.6 && b.left + b.width >= pan.left - 2 * h;
+    const endAligned = Math.abs(b.left + b.width - (pan.left + pan.width)) <= 2 * h && b.left >= pan.left - 2 * h;
+    return underStart || endAligned;
   }
   if (!pan && exp && exp.width >= 2.5 * exp.height) {
     const h = Math.max(exp.height, b.height);
@@ -193,10 +197,40 @@ function nearCardFields(b: LineBox, ctx: NameContext, source: string | undefined
   }
   return pan || exp ? null : false;
 }
+/**
+ * Whether a line lies on the far side of a vertical or steep number from the expiry. Cards print
+ * the expiry and the name on one side of the number (below it) and the issuer on the other; on a
+ * card seen turned a quarter round, the upright boxes cannot say which way is down, but the
+ * expiry can. Judged only when the expiry is clearly off the number's row (its centre beyond the
+ * number box's half thickness) and the line is beyond it too.
+ */
+function acrossFromExpiry(b: LineBox, pan: LineBox, exp: LineBox | null): boolean {
+  if (!exp) return false;
+  const vertical = pan.height > pan.width;
+  const centre = (x: LineBox): number => (vertical ? x.left + x.width / 2 : x.top + x.height / 2);
+  const half = (vertical ? pan.width : pan.height) / 2;
+  const toExpiry = centre(exp) - centre(pan);
+  const toLine = centre(b) - centre(pan);
+  return Math.abs(toExpiry) > half && Math.abs(toLine) > half && Math.sign(toExpiry) !== Math.sign(toLine);
+}
 /** A number row's box this many times wider than tall is level enough to judge rows by (a tilted row's box is squarer). */
 const LEVEL_ASPECT = 5;
 /** Number heights above the number beyond which a line is the issuer's band, not a name. */
 const NAME_ABOVE_NUMBER_MAX = 2.5;
+
+/**
+ * Whether a box starts at its view's left or top edge (within a fifth of its thickness), so the
+ * print may go on beyond the view. Boxes are in view pixels from (0, 0); the right and bottom
+ * edges are not known here. Cards leave a margin of ≈ 6 % of their width before the name, so a
+ * whole card's name never touches the edge — unless the view is cut at the card's own print
+ * margin, which the number (a whole number, checked) starting at that edge too shows.
+ */
+function atViewEdge(b: LineBox, pan: LineBox | null): boolean {
+  const edge = Math.max(2, 0.2 * Math.min(b.width, b.height));
+  const left = b.left <= edge && !(pan && pan.left <= b.left + edge);
+  const top = b.top <= edge && !(pan && pan.top <= b.top + edge);
+  return left || top;
+}
 
 /** How likely a line is the name: region, geometry, case, confidence. */
 function rank(l: TextLine, n: NameWords, ctx: NameContext): number {
@@ -284,6 +318,7 @@ export function extractName(lines: readonly TextLine[], ctx: NameContext = {}): 
   const usable = [...given, ...joinWordBoxes(given)];
   let lowConfidence = false;
   let offCard = false;
+  let cutOff = false;
   const found: Array<{ name: string; confidence: number; rank: number }> = [];
   for (const l of usable) {
     const n = parseName(l.text);
@@ -295,6 +330,12 @@ export function extractName(lines: readonly TextLine[], ctx: NameContext = {}): 
     // where the geometry places it as the holder's (printed specimens: "I. Don't Buyit").
     if (near === false || (near === null && l.box && !n.upper)) {
       offCard = true;
+      continue;
+    }
+    // A line that starts at the view's left or top edge may have lost letters off it (ARGARET
+    // for MARGARET on a card view cut too tight): a shorter name would pass every check.
+    if (l.box && atViewEdge(l.box, ctx.panBox ?? null)) {
+      cutOff = true;
       continue;
     }
     const confidence = lineConfidence(l);
@@ -316,6 +357,7 @@ export function extractName(lines: readonly TextLine[], ctx: NameContext = {}): 
   if (top) return { name: top.name, confidence: top.confidence, reason: null };
   if (usable.some((l) => nonLatinText(l.text))) return { name: null, confidence: null, reason: 'non_latin' };
   if (lowConfidence) return { name: null, confidence: null, reason: 'low_confidence' };
+  if (cutOff) return { name: null, confidence: null, reason: 'cut_off' };
   if (offCard) return { name: null, confidence: null, reason: 'not_near_number' };
   return { name: null, confidence: null, reason: usable.length > 0 ? 'not_a_name' : 'not_found' };
 }

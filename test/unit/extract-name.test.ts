@@ -1,0 +1,82 @@
+/**
+ * Cardholder names from read lines (no OCR): where on the card a name may be taken from, and
+ * what is missing rather than wrong. Names and boxes are made up; boxes are in view pixels, as
+ * a learned reader gives them.
+ */
+import { describe, expect, it } from 'vitest';
+import { extractName, type LineBox, type TextLine } from '../../functions/reader/extract/index.js';
+
+const box = (left: number, top: number, width: number, height: number): LineBox => ({ left, top, width, height });
+/** A learned-reader line: box, per-character confidences (all `c`), one reader. */
+const read = (text: string, b: LineBox, c = 0.98): TextLine => ({
+  text,
+  confidence: 0.95,
+  box: b,
+  charConfidences: Array.from(text, () => c),
+  source: 'ppocr',
+});
+const at = (panBox: LineBox, expiryBox?: LineBox) => ({ panBox, panSources: ['ppocr'], ...(expiryBox ? { expiryBox } : {}) });
+
+describe('extractName: a card turned a quarter round', () => {
+  // A card view read with the card on its side: the number runs down the view, the expiry and
+  // the name are printed on one side of it (to its right here), the issuer on the other.
+  const pan = box(880, 180, 42, 380);
+  const expiry = box(920, 275, 27, 230);
+  const name = read('LENA K ORTIZ', box(962, 320, 25, 240));
+  const issuer = read('RIVER PINE', box(710, 430, 38, 176));
+
+  it('takes the line on the expiry side of the number', () => {
+    expect(extractName([issuer, name], at(pan, expiry)).name).toBe('LENA K ORTIZ');
+  });
+  it('never takes the issuer printed on the far side', () => {
+    expect(extractName([issuer], at(pan, expiry))).toMatchObject({ name: null, reason: 'not_near_number' });
+  });
+  it('the same card turned the other way round', () => {
+    // Mirrored: the expiry and the name left of the number, the issuer right of it.
+    const m = (b: LineBox): LineBox => box(1200 - b.left - b.width, b.top, b.width, b.height);
+    const lines = [read('RIVER PINE', m(issuer.box!)), read('LENA K ORTIZ', m(name.box!))];
+    expect(extractName(lines, at(m(pan), m(expiry))).name).toBe('LENA K ORTIZ');
+    expect(extractName(lines.slice(0, 1), at(m(pan), m(expiry))).name).toBeNull();
+  });
+});
+
+describe('extractName: the name row under a level number', () => {
+  const pan = box(390, 600, 500, 80);
+  const thin = box(390, 600, 500, 40);
+  it('takes a name ending where the number ends (a back, or a card upside down)', () => {
+    expect(extractName([read('VERA M OKAFOR', box(690, 648, 208, 42))], at(pan)).name).toBe('VERA M OKAFOR');
+  });
+  it('takes a name under the number\'s start', () => {
+    expect(extractName([read('VERA M OKAFOR', box(395, 720, 208, 42))], at(pan)).name).toBe('VERA M OKAFOR');
+  });
+  it('refuses words that start past the number\'s middle and end nowhere near its end', () => {
+    expect(extractName([read('OVER O', box(700, 660, 90, 20))], at(thin)).name).toBeNull();
+    expect(extractName([read('VERA M OKAFOR', box(700, 660, 190, 20))], at(thin)).name).toBe('VERA M OKAFOR');
+  });
+  it('refuses a line beside the card, right of the number', () => {
+    expect(extractName([read('JONAS WEBER', box(1000, 640, 240, 30))], at(pan)).name).toBeNull();
+  });
+});
+
+describe('extractName: a name that may be cut off', () => {
+  const pan = box(40, 270, 660, 120);
+  it('is missing when its line starts at the view\'s left edge (letters may be lost beyond it)', () => {
+    expect(extractName([read('ARIANNE G OKAFOR', box(3, 490, 400, 80))], at(pan))).toMatchObject({ name: null, reason: 'cut_off' });
+  });
+  it('is missing when its line starts at the view\'s top edge', () => {
+    expect(extractName([read('ARIANNE G OKAFOR', box(60, 1, 80, 400))], at(box(140, 40, 120, 620)))).toMatchObject({
+      name: null,
+      reason: 'cut_off',
+    });
+  });
+  it('is taken a card margin away from the edge', () => {
+    expect(extractName([read('ARIANNE G OKAFOR', box(48, 490, 400, 80))], at(pan)).name).toBe('ARIANNE G OKAFOR');
+  });
+  it('is taken at the edge where the whole number starts at it too (a view cut at the print margin)', () => {
+    expect(extractName([read('ARIANNE G OKAFOR', box(3, 490, 400, 80))], at(box(2, 270, 660, 120))).name).toBe('ARIANNE G OKAFOR');
+  });
+  it('another name on the card still wins over the doubt', () => {
+    const lines = [read('ARIANNE G OKAFOR', box(3, 490, 400, 80)), read('LENA ORTIZ', box(60, 420, 300, 60))];
+    expect(extractName(lines, at(pan)).name).toBe('LENA ORTIZ');
+  });
+});
