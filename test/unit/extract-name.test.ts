@@ -80,3 +80,34 @@ describe('extractName: a name that may be cut off', () => {
     expect(extractName(lines, at(pan)).name).toBe('LENA ORTIZ');
   });
 });
+
+describe('extractName: a specimen\'s placeholder in the holder\'s slot', () => {
+  const pan = box(40, 330, 750, 54);
+  const slot = box(98, 512, 310, 34);
+  it('is what the card says, when it is printed at the name\'s size below the number', () => {
+    expect(extractName([read('CARDHOLDER', slot)], at(pan)).name).toBe('CARDHOLDER');
+    expect(extractName([read('CARD MEMBER', slot)], at(pan)).name).toBe('CARD MEMBER');
+  });
+  it('never a label beside a name: a real name wins, a small label is no placeholder', () => {
+    const label = read('CARDHOLDER', box(98, 470, 120, 14));
+    expect(extractName([label, read('LENA ORTIZ', slot)], at(pan)).name).toBe('LENA ORTIZ');
+    expect(extractName([label], at(pan)).name).toBeNull();
+    expect(extractName([read('CARDHOLDER NAME', slot)], at(pan)).name).toBeNull();
+  });
+  it('never when a name was seen but doubtful (the label may sit above an unclear name)', () => {
+    const weak = { ...read('LENA ORTIZ', box(98, 560, 300, 34)), charConfidences: Array.from('LENA ORTIZ', (_, i) => (i === 1 ? 0.3 : 0.98)) };
+    expect(extractName([read('CARDHOLDER', slot), weak], at(pan))).toMatchObject({ name: null, reason: 'low_confidence' });
+  });
+  it('never where nothing places it in the holder\'s slot', () => {
+    expect(extractName([read('CARDHOLDER', box(98, 60, 310, 34))], at(pan)).name).toBeNull();
+    expect(extractName([read('CARDHOLDER', slot)]).name).toBeNull();
+  });
+});
+
+describe('extractName: one word is not a name', () => {
+  // On the generated tuning sets every single word below the number was a name with its other
+  // words unread (KOVAC for ZOE KOVAC): a wrong name, where missing is right.
+  it('refuses a single word in the holder\'s slot', () => {
+    expect(extractName([read('KOVAC', box(98, 512, 150, 34))], at(box(40, 330, 750, 54)))).toMatchObject({ name: null, reason: 'not_a_name' });
+  });
+});

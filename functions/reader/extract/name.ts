@@ -312,6 +312,34 @@ export function joinWordBoxes(lines: readonly TextLine[]): TextLine[] {
   return out;
 }
 
+/**
+ * What specimen and sample cards print where the holder's name goes: CARDHOLDER, CARD HOLDER,
+ * CARDMEMBER. Not a person's name, but what the card says, as its specimen number is; and
+ * never a piece of a real name (unlike a single word such as KOVAC, which on the generated
+ * sets is a name whose other words were not read). A label beside a real name is small; the
+ * placeholder is printed at the name's size.
+ */
+const PLACEHOLDER = /^CARD ?(HOLDER|MEMBER)$/;
+
+/**
+ * The placeholder in the name slot, taken only where the geometry places it as the holder's
+ * (below a level number, or beside the expiry), at least PLACEHOLDER_MIN_HEIGHT number heights
+ * tall, with every letter clear, and only when no line looked like a name at all.
+ */
+function placeholderName(lines: readonly TextLine[], ctx: NameContext): NameResult | null {
+  for (const l of lines) {
+    const text = tokens(l.text.toUpperCase()).join(' ');
+    if (!PLACEHOLDER.test(text) || !l.box || nearCardFields(l.box, ctx, l.source) !== true) continue;
+    if (ctx.panBox && Math.min(l.box.width, l.box.height) < PLACEHOLDER_MIN_HEIGHT * Math.min(ctx.panBox.width, ctx.panBox.height)) continue;
+    if (atViewEdge(l.box, ctx.panBox ?? null)) continue;
+    const confidence = lineConfidence(l);
+    if (confidence !== null) return { name: text, confidence, reason: null };
+  }
+  return null;
+}
+/** A placeholder's letters are at least this many number heights tall (name print: 0.6–0.65 on specimens; labels ≤ 0.5). */
+const PLACEHOLDER_MIN_HEIGHT = 0.45;
+
 /** Picks the cardholder name: lines read from the name region first, then any unassigned line. */
 export function extractName(lines: readonly TextLine[], ctx: NameContext = {}): NameResult {
   const given = lines.filter((l) => l.role === 'name' || l.role === 'any' || l.role === undefined);
@@ -355,6 +383,9 @@ export function extractName(lines: readonly TextLine[], ctx: NameContext = {}): 
   const sorted = [...byName.values()].sort((a, b) => b.rank + 0.05 * (b.reads - 1) - (a.rank + 0.05 * (a.reads - 1)));
   const top = sorted[0];
   if (top) return { name: top.name, confidence: top.confidence, reason: null };
+  // No name, nor a doubtful one: the holder's slot may print a specimen's placeholder.
+  const placeholder = !lowConfidence && !cutOff ? placeholderName(usable, ctx) : null;
+  if (placeholder) return placeholder;
   if (usable.some((l) => nonLatinText(l.text))) return { name: null, confidence: null, reason: 'non_latin' };
   if (lowConfidence) return { name: null, confidence: null, reason: 'low_confidence' };
   if (cutOff) return { name: null, confidence: null, reason: 'cut_off' };
