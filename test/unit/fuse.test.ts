@@ -127,6 +127,63 @@ describe('fusePan', () => {
     expect(fusePan([...agreed, short]).pan).toBe(top);
   });
 
+  it('an agreed number whose readers were sure of both digits a rival two apart reads otherwise, on two detections, outweighs it', () => {
+    const top = '4539148803436467'; // Luhn-valid, made up
+    const misread = '4539178803436468'; // positions 5 and 15 differ: fails Luhn
+    // Per-digit confidences: sure everywhere unless given.
+    const dc = (at: Record<number, number> = {}, base = 0.99): number[] => Array.from(top, (_, i) => at[i] ?? base);
+    const sure = (digits: string, source: string, digitConfidences: number[], confidence = 0.95): PanReading => ({ ...r(digits, source, confidence), digitConfidences });
+    const agreed = [sure(top, 'ppocr-rec@frame', dc()), sure(top, 'ppocr-rec@frame/pad', dc({ 5: 0.7 })), sure(top, 'ppocr-rec@frame/det1280', dc())];
+    const rival = sure(misread, 'crnn@frame/line', dc({ 5: 0.9, 15: 0.96 }), 0.98);
+    const f = fusePan([...agreed, rival]);
+    expect(f.pan).toBe(top);
+    expect(f.candidates.find((c) => c.digits === misread)!.verdict).toBe('failed_checks');
+    // Sure on one detection only (the other read digit 5 at 0.9 on every crop): the rival blocks.
+    expect(fusePan([sure(top, 'ppocr-rec@frame', dc()), sure(top, 'ppocr-rec@frame/det1280', dc({ 5: 0.9 })), rival]).reason).toBe('conflicting_readings');
+    // The rival's reader surer of its digit than the top's readers of theirs: it blocks.
+    expect(fusePan([...agreed, sure(misread, 'crnn@frame/line', dc({ 15: 0.999 }), 0.98)]).reason).toBe('conflicting_readings');
+    // Without per-digit confidences on either side nothing is weighed: it blocks.
+    expect(fusePan([...agreed, r(misread, 'crnn@frame/line', 0.98)]).reason).toBe('conflicting_readings');
+    expect(fusePan([r(top, 'ppocr-rec@frame'), r(top, 'ppocr-rec@frame/det1280'), rival]).reason).toBe('conflicting_readings');
+    // Three apart, a mix of the two readings may be another valid number: it blocks however sure the top's readers were.
+    const threeOff = '4539178803436418';
+    expect(fusePan([...agreed, sure(threeOff, 'crnn@frame/line', dc({ 5: 0.5, 14: 0.5, 15: 0.5 }), 0.98)]).reason).toBe('conflicting_readings');
+  });
+
+  it('panReadings carries the per-digit confidences of a whole line, none for a number joined from boxes or read without them', () => {
+    const text = '4111 1111 1111 1111';
+    const charConfidences = Array.from(text, (ch, i) => (ch === ' ' ? 0.5 : 0.9 + (i % 10) / 100));
+    const [clean] = panReadings([{ text, confidence: 0.95, charConfidences, role: 'any' }], 'rec@frame');
+    expect(clean!.digitConfidences).toEqual(Array.from(text).flatMap((ch, i) => (ch === ' ' ? [] : [charConfidences[i]])));
+    // Joined from two boxes on one row: no one line holds the number's digits.
+    const half = '4111 1111';
+    const [joined] = panReadings(
+      [
+        { text: half, confidence: 0.95, charConfidences: Array.from(half, () => 0.99), role: 'any', box: { left: 0, top: 0, width: 90, height: 12 } },
+        { text: '1111 1111', confidence: 0.95, charConfidences: Array.from(half, () => 0.99), role: 'any', box: { left: 100, top: 0, width: 90, height: 12 } },
+      ],
+      'rec@frame',
+    );
+    expect(joined).toMatchObject({ digits: VISA });
+    expect(joined!.digitConfidences).toBeUndefined();
+    const [noChars] = panReadings([{ text, confidence: 0.95, role: 'any' }], 'rec@frame');
+    expect(noChars!.digitConfidences).toBeUndefined();
+  });
+
+  it('a Luhn-failing number is not panUnverified when another reading of other digits is reproduced surely', () => {
+    const misread = '4000123456789011';
+    const twice = [r(SPECIMEN, 'crnn@frame/line', 0.88), r(SPECIMEN, 'crnn@frame-number/line', 0.88)];
+    // Read by PP-OCR on one detection and its re-crop (a stable answer of that reader): conflict.
+    const f = fusePan([...twice, r(misread, 'ppocr-rec@frame', 0.95), r(misread, 'ppocr-rec@frame/pad', 0.92)]);
+    expect(f.panUnverified).toBeNull();
+    expect(f.reason).toBe('conflicting_readings');
+    expect(f.candidates.map((c) => c.verdict)).toEqual(['conflict', 'conflict']);
+    // Read once (one crop): that crop's noise, the number read on two detections stands.
+    expect(fusePan([...twice, r(misread, 'ppocr-rec@frame', 0.95)]).panUnverified).toBe(SPECIMEN);
+    // Reproduced but unsure: no evidence against it.
+    expect(fusePan([...twice, r(misread, 'ppocr-rec@frame', 0.6), r(misread, 'ppocr-rec@frame/pad', 0.6)]).panUnverified).toBe(SPECIMEN);
+  });
+
   it('nothing read → not_found', () => {
     const f = fusePan([]);
     expect(f).toMatchObject({ pan: null, panUnverified: null, reason: 'not_found', candidates: [] });
