@@ -314,6 +314,20 @@ describe('extractExpiry', () => {
     c[15] = 0.95;
     expect(extractExpiry([learned(text, box(0, 0, 200, 20), c)], NOW).expiry).toBe('05/25');
   });
+  it('a date missing only for a doubted digit says what was read, as tentative (for fusion, never a value)', () => {
+    const b = box(100, 300, 100, 30);
+    const pan = { panBox: box(40, 245, 345, 50) };
+    const doubted = (text: string, at: number): TextLine => learned(text, b, Array.from(text, (_, i) => (i === at ? 0.4 : 0.99)));
+    expect(extractExpiry([doubted('05/15', 3)], NOW, pan)).toEqual({ expiry: null, confidence: null, reason: 'unreadable', tentative: '05/15' });
+    expect(extractFields([learned('4111 1111 1111 1111', box(40, 245, 345, 50)), doubted('05/15', 3)], { now: NOW })).toMatchObject({ expiry: null, tentative: { expiry: '05/15' } });
+    // A repaired letter, an impossible month, a one-digit month or two unreadable dates: nothing to offer.
+    expect(extractExpiry([doubted('O5/15', 3)], NOW, pan).tentative).toBeUndefined();
+    expect(extractExpiry([doubted('15/15', 3)], NOW, pan).tentative).toBeUndefined();
+    expect(extractExpiry([doubted('5/15', 2)], NOW, pan).tentative).toBeUndefined();
+    expect(extractExpiry([doubted('05/15', 3), doubted('06/16', 3)], NOW, pan).tentative).toBeUndefined();
+    // A sure date is a value, with no tentative.
+    expect(extractExpiry([learned('05/15', b)], NOW, pan)).not.toHaveProperty('tentative');
+  });
   it('a date read with low confidence is missing, not a guess (review S2)', () => {
     // Repaired letters and a line at 0.3: never reported.
     expect(extractExpiry([line('VALID THRU O5/2B', 'any', 0.3)], NOW)).toMatchObject({ expiry: null });
@@ -329,6 +343,17 @@ describe('extractExpiry', () => {
     expect(extractExpiry([line('06/21 m05/26')], NOW)).toMatchObject({ expiry: null, reason: 'unreadable' });
     expect(extractExpiry([line('06/21'), line('05/26x')], NOW)).toMatchObject({ expiry: null, reason: 'unreadable' });
   });
+  it('a doubted letter glued before a whole date is a speck when it cannot be a digit', () => {
+    const pan = { panBox: box(40, 245, 345, 50) };
+    const b = box(100, 300, 100, 30);
+    const speck = (text: string, first: number): TextLine => learned(text, b, Array.from(text, (_, i) => (i === 0 ? first : 0.98)));
+    expect(extractExpiry([speck('w09/32', 0.56)], NOW, pan)).toMatchObject({ expiry: '09/32', reason: null });
+    // Sure of the letter, or a letter that may be a digit (T for 7, O for 0, l for 1, G for 6): seen, not read.
+    expect(extractExpiry([speck('w09/32', 0.95)], NOW, pan)).toMatchObject({ expiry: null, reason: 'unreadable' });
+    for (const t of ['T09/32', 'O9/32', 'l09/32', 'G09/32']) expect(extractExpiry([speck(t, 0.4)], NOW, pan).expiry).toBeNull();
+    // Without per-character confidences nothing says it was doubted.
+    expect(extractExpiry([line('w09/32')], NOW)).toMatchObject({ expiry: null, reason: 'unreadable' });
+  });
   it('a date elsewhere in the photo (a sticky note beside the card) is not the card\'s', () => {
     const pan = { panBox: box(40, 245, 345, 50) };
     const lines = [learned('11/31', box(196, 293, 113, 39)), learned('20/10 1pm', box(876, 305, 145, 73))];
@@ -336,8 +361,68 @@ describe('extractExpiry', () => {
     // A valid date on the note is not taken either (it would be the later one).
     expect(extractExpiry([learned('11/31', box(196, 293, 113, 39)), learned('10/35', box(876, 305, 145, 73))], NOW, pan).expiry).toBe('11/31');
     expect(extractExpiry([learned('11/28', box(196, 293, 113, 39)), learned('10/35', box(196, 40, 100, 30))], NOW, pan).expiry).toBe('11/28');
-    // Without the number's place every date counts (lines without boxes: a reader that does not place them).
-    expect(extractExpiry([line('11/31'), line('20/10 1pm')], NOW)).toMatchObject({ expiry: null, reason: 'impossible_month' });
+    // Without the number's place every date counts (lines without boxes: a reader that does not place them)…
+    expect(extractExpiry([line('11/31'), line('20/10')], NOW)).toMatchObject({ expiry: null, reason: 'impossible_month' });
+    // …but a date with a time of day is a note's wherever it is: cards print no times.
+    expect(extractExpiry([line('11/31'), line('20/10 1pm')], NOW).expiry).toBe('11/31');
+  });
+  it('a labelled date off the number\'s columns is the card\'s; an unlabelled one there is not', () => {
+    // The number ends at x = 385; VALID THRU and its date are printed right of its end, below it.
+    const pan = { panBox: box(40, 245, 345, 50) };
+    const label = learned('VALID THRU', box(380, 320, 60, 18));
+    const date = learned('08/32', box(445, 316, 80, 26));
+    expect(extractExpiry([label, date], NOW, pan)).toMatchObject({ expiry: '08/32', reason: null });
+    expect(extractExpiry([learned('GOOD THRU 08/32', box(440, 316, 150, 26))], NOW, pan).expiry).toBe('08/32');
+    // Unlabelled there: it may be something next to the card.
+    expect(extractExpiry([date], NOW, pan)).toMatchObject({ expiry: null, reason: 'not_found' });
+    // Labelled but far from the number: another object in the photo (a coupon's EXPIRES).
+    expect(extractExpiry([learned('EXPIRES 08/32', box(1400, 900, 150, 26))], NOW, pan)).toMatchObject({ expiry: null, reason: 'not_found' });
+  });
+  it('dates no card prints (a day, a time of day) are ignored: neither taken nor blocking', () => {
+    expect(extractExpiry([line('Date 15/05/2020'), line('06/31')], NOW).expiry).toBe('06/31');
+    expect(extractExpiry([line('2024-05-15'), line('VALID THRU 06/31')], NOW).expiry).toBe('06/31');
+    expect(extractExpiry([line('28/107pm'), line('12/29')], NOW).expiry).toBe('12/29');
+    expect(extractExpiry([line('12/05 6 pm'), line('17/04 10:30'), line('12/29')], NOW).expiry).toBe('12/29');
+    expect(extractExpiry([line('Due 01.12.26')], NOW)).toMatchObject({ expiry: null, reason: 'not_found' });
+    // A lone date is still a date, and two dates of a number-free line are not a day-level one.
+    expect(extractExpiry([line('19/03')], NOW)).toMatchObject({ expiry: null, reason: 'impossible_month' });
+    expect(extractExpiry([line('05/29-1234')], NOW)).toMatchObject({ expiry: null, reason: 'unreadable' });
+  });
+  it('two whole dates with one character read in the gap are two dates (FROM and THRU side by side, a range)', () => {
+    expect(extractExpiry([line('09/23-07/28')], NOW).expiry).toBe('07/28');
+    expect(extractExpiry([line('08/29m02/33')], NOW).expiry).toBe('02/33');
+    expect(extractExpiry([line('MEMBER SINCE 09/23~07/28')], NOW).expiry).toBe('07/28');
+    // Every digit of both dates is still weighed: a doubted one makes the line unreadable.
+    const text = '08/29m02/33';
+    const weak = learned(text, box(100, 300, 200, 30), Array.from(text, (_, i) => (i === 7 ? 0.4 : 0.98)));
+    expect(extractExpiry([weak], NOW)).toMatchObject({ expiry: null, reason: 'unreadable' });
+    // Two characters in the gap are not a gap read as one: seen, not read.
+    expect(extractExpiry([line('08/29mm02/33')], NOW)).toMatchObject({ expiry: null, reason: 'unreadable' });
+  });
+  it('a slash read as a doubted 1 or 7 under the number is the date (11128 for 11/28); nowhere else, never sure', () => {
+    const pan = { panBox: box(108, 354, 769, 53) };
+    const under = box(426, 455, 141, 38);
+    const slash = (text: string, mid: number, b = under, rest = 1): TextLine => learned(text, b, [rest, rest, mid, rest, rest]);
+    expect(extractExpiry([slash('11128', 0.63)], NOW, pan)).toMatchObject({ expiry: '11/28', reason: null });
+    expect(extractExpiry([slash('05730', 0.8)], NOW, pan).expiry).toBe('05/30');
+    // The reader was sure of its 1: a five-digit number, not a date.
+    expect(extractExpiry([slash('11128', 0.97)], NOW, pan).expiry).toBeNull();
+    // A digit of the date doubted too, an impossible month, another middle character: not taken.
+    expect(extractExpiry([slash('11128', 0.63, under, 0.85)], NOW, pan).expiry).toBeNull();
+    expect(extractExpiry([slash('13128', 0.63)], NOW, pan).expiry).toBeNull();
+    expect(extractExpiry([slash('11828', 0.63)], NOW, pan).expiry).toBeNull();
+    // Not under the number: on its row (a group of the number boxed alone), above it, beside it, far below.
+    for (const b of [box(880, 354, 120, 53), box(426, 280, 141, 38), box(900, 455, 141, 38), box(426, 600, 141, 38)]) {
+      expect(extractExpiry([slash('11128', 0.63, b)], NOW, pan).expiry).toBeNull();
+    }
+    // No number located in the reading: nothing to place it by.
+    expect(extractExpiry([slash('11128', 0.63)], NOW).expiry).toBeNull();
+    // More on the line, or another date in the reading (even an unreadable one): not this rule's.
+    expect(extractExpiry([learned('11128 A', under, [1, 1, 0.63, 1, 1, 1, 1])], NOW, pan).expiry).toBeNull();
+    expect(extractExpiry([slash('11128', 0.63), learned('05/29', box(426, 500, 141, 38))], NOW, pan).expiry).toBe('05/29');
+    expect(extractExpiry([slash('11128', 0.63), learned('0?/29', box(426, 500, 141, 38))], NOW, pan).expiry).toBeNull();
+    // Two such lines: which is the date cannot be told.
+    expect(extractExpiry([slash('11128', 0.63), slash('05730', 0.6, box(426, 500, 141, 38))], NOW, pan).expiry).toBeNull();
   });
   it('a one-digit month glued to its label is not read (the label may have swallowed a digit)', () => {
     // VALID THRU 11/32 read as VALIDTHRUl1/32: not 01/32.

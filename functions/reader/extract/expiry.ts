@@ -30,6 +30,8 @@ export interface DateCandidate {
   readonly yy?: string;
   /** The box of the line the date was read on, when known. */
   readonly box?: LineBox;
+  /** For a date seen but not read because a digit was doubted: the `MM/YY` as read (never reported alone). */
+  readonly guess?: string;
 }
 
 /** The expiry picked from all lines, or null with the reason (`unreadable`, `low_confidence`, `only_valid_from`…). */
@@ -40,6 +42,12 @@ export interface ExpiryResult {
   readonly reason: string | null;
   /** The box of the line the expiry was read on, when known (the name is often beside it). */
   readonly box?: LineBox | null;
+  /**
+   * When the expiry is missing as `unreadable` because one date had a doubted digit: that date as
+   * read (`MM/YY`). Never a value on its own; fusion (fuse.ts `fuseField`) weighs it against
+   * other readers' values — a sure reading by another reader that differs from it is a conflict.
+   */
+  readonly tentative?: string;
 }
 
 // Label words, matched loosely because small label print is read with errors. The last label
@@ -63,6 +71,46 @@ const LOOSE_DATE = /^[^\s/\\]{1,2}[/\\][^\s/\\]{2,4}$/u;
 const GLUED_DATE = /\d[/\\]\d{2}/;
 /** A date the reader located but could not read, e.g. `??/29`. */
 const UNREADABLE_DATE = /^[0-9?]{2}[/\\][0-9?]{2}$/;
+
+/**
+ * Dates a card never prints: a day-level calendar date (`15/05/2020`, `2024-05-15`, `28.10.25`)
+ * and a date with a time of day (`28/10 7pm`, `12/05 6pm`, `17/04 10:30`) are a bill's, a
+ * receipt's or a note's beside the card. Cards print MM/YY (or MM/YYYY) only.
+ */
+const CALENDAR_DATE = /(?<![\d/\\.-])\d{1,4}([/\\.-])\d{1,2}\1\d{1,4}(?![\d/\\])/g;
+const DATE_WITH_TIME = /(?<![\d/\\])\d{1,2}[/\\]\d{1,2}\s*(?:\d{1,2}\s*[ap]\.?m\.?(?![a-z])|\d{1,2}:\d{2})/gi;
+/** Two whole dates with one character read in the gap between them (`09/23-07/28`, `08/29m02/33`). */
+const DATES_ONE_APART = /(?<![\d/\\])(\d{2}[/\\]\d{2})[^\d\s/\\](?=\d{2}[/\\]\d{2}(?![\d/\\]))/g;
+
+/** One letter glued before a whole `MM/YY` (`w09/32`: a speck, or what is left of a label). */
+const SPECK_BEFORE_DATE = /(?<![0-9A-Za-z|])[A-Za-z](?=\d{2}[/\\]\d{2}(?![0-9A-Za-z/\\]))/g;
+/**
+ * Letters that can stand for a digit (the PAN's safe set and the wider look-alikes A→4, T→7,
+ * U→0, G→6…): glued before a date, one of them may be a digit of it, so the date stays unread.
+ */
+const DIGIT_LOOKALIKE_LETTERS = /[OoQDUuIiLlSsBZzGgqbTAEHJ]/;
+/**
+ * A glued letter the reader doubted this much is a speck, not part of the date: a card prints a
+ * two-digit month, so a letter before one adds nothing to it. Measured on real-world-80001
+ * (tuning): VALID THRU 09/32 read `w09/32` with the `w` at 0.56 and 0.68.
+ */
+const SPECK_DOUBT = 0.9;
+
+/**
+ * The line's text as far as card dates go, character for character (per-character confidences
+ * stay aligned): dates no card prints blanked out; the one character read between two whole
+ * dates (a FROM and a THRU date printed side by side, or a range `09/23-07/28`) made a gap; a
+ * doubted letter that cannot be a digit, glued before a whole date, dropped (only with
+ * per-character confidences to say it was doubted).
+ */
+function cardDateText(text: string, conf?: readonly number[]): string {
+  const c = conf && conf.length === text.length ? conf : null;
+  return text
+    .replace(CALENDAR_DATE, (m) => ' '.repeat(m.length))
+    .replace(DATE_WITH_TIME, (m) => ' '.repeat(m.length))
+    .replace(DATES_ONE_APART, '$1 ')
+    .replace(SPECK_BEFORE_DATE, (m, at: number) => (c && c[at]! < SPECK_DOUBT && !DIGIT_LOOKALIKE_LETTERS.test(m) ? ' ' : m));
+}
 
 /** NFKC (full-width digits and slashes) and Eastern Arabic / Persian digits to ASCII. */
 export function normaliseDigits(text: string): string {
@@ -120,7 +168,7 @@ const twoDigitYear = (yy: number, now: Date): number => {
  * @param outerLabel the label of a label-only line just above or beside this one.
  */
 export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = null): DateCandidate[] {
-  const toks = prepare(line.text);
+  const toks = prepare(cardDateText(line.text, line.charConfidences));
   const evidence = dateEvidence(line);
   // Digits of the line outside any date: a line holding a card number never yields a dashed date.
   const numberLike = toks.filter((t) => /^\d+$/.test(t)).join('').length >= 12;
@@ -175,7 +223,10 @@ export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = nu
       // (subs > 1 or a repair without per-character confidences is caught here too when the
       // line's text and the token could not be aligned, e.g. full-width letters.)
       if (evidence !== 'sure' || subs > 1 || (subs > 0 && !line.charConfidences)) {
-        out.push({ month: NaN, year: NaN, label, confidence: 0 });
+        // All digits, a month and a two-digit year, only doubted: what was read, for fusion to weigh.
+        const n = Number(mm.digits);
+        const guess = evidence === 'weak' && subs === 0 && mm.digits.length === 2 && yearDigits.length === 2 && n >= 1 && n <= 12 ? `${mm.digits}/${yearDigits}` : undefined;
+        out.push({ month: NaN, year: NaN, label, confidence: 0, ...(guess ? { guess } : {}) });
         continue;
       }
       // A one-digit month 1 or 2 (1/33): cards print MM/YY, and a dropped digit reads 11/33 or
@@ -255,7 +306,7 @@ type DateEvidence = 'sure' | 'weak' | 'unsafe_repair';
  * are checked against the floor.
  */
 function dateEvidence(line: TextLine): DateEvidence {
-  const text = line.text;
+  const text = cardDateText(line.text, line.charConfidences);
   const c = line.charConfidences && line.charConfidences.length === text.length ? line.charConfidences : null;
   const re = /(?<![0-9A-Za-z|])([0-9A-Za-z|]+)(\s*([/\\-])\s*)([0-9A-Za-z|]+)(?![0-9A-Za-z|])/g;
   let m: RegExpExecArray | null;
@@ -335,30 +386,94 @@ export interface ExpiryContext {
   readonly panSources?: readonly string[];
 }
 
+/** The number's box when the same reading read the line (else null: nothing to place it by). */
+const panBoxFor = (ctx: ExpiryContext, source: string | undefined): LineBox | null =>
+  ctx.panBox && (!ctx.panSources?.length || !source || ctx.panSources.includes(source)) ? ctx.panBox : null;
+
+/** Characters a date's slash is read as when its stroke is thin, embossed or blurred. */
+const SLASH_LOOKALIKES = new Set(['1', '7', 'l', 'I', 'i', '|']);
+
 /**
- * Whether a boxed date line can belong to the card whose number was read: cards print the
- * expiry under the number (up to ~4 number heights on the layouts measured, beside the name
- * on the bottom row), or just above it on backs, within the number's columns. A date on a sticky
- * note, a receipt or a phone beside the card (`20/10 1pm`) is elsewhere in the photo. Only a
- * level number row judges (box ≥ 5× wider than tall; a tilted row's upright box says little).
+ * A slash read as another character is doubted: under this confidence the middle of `11128` may
+ * be the slash of 11/28. Measured on real-dev-v1 (validation): an embossed `11/28` read `11128`
+ * on both detector scales with the slash's `1` at 0.63 and 0.80 and its digits at 1.00. Right
+ * PP-OCR digits score under 0.9 about 1 in 80 (33 of 2,652 on the tuning sets), so a real
+ * five-digit code is rarely doubted there.
  */
-function onCardNearNumber(b: LineBox, ctx: ExpiryContext, source: string | undefined): boolean {
-  const pan = ctx.panBox && (!ctx.panSources?.length || !source || ctx.panSources.includes(source)) ? ctx.panBox : null;
-  if (!pan) return true;
-  // A tilted or vertical number row: only a date far from it (another object) can be told apart.
-  if (pan.width < 5 * pan.height) return !farFrom(b, pan);
+export const SLASH_DOUBT = 0.9;
+
+/** Each digit of a date whose slash was read as a character must be this sure (the date has no other check). */
+const SLASH_DATE_DIGIT_FLOOR = 0.9;
+
+/**
+ * A date whose slash the reader read as a character (`11128` for 11/28, embossed or thin print),
+ * taken only where a card prints its expiry and nothing else explains the line: the line is the
+ * five characters alone, `MM?YY` with a month 01–12; the middle one a slash look-alike the reader
+ * doubted (< `SLASH_DOUBT`) and the four digits sure; the line under the number the same reading
+ * read on a level row (below it within three number heights, centred within its columns, no
+ * taller than it). Only when the reading holds no other date, and only one such line: otherwise
+ * which date is which cannot be told. Its confidence counts the reinterpreted slash as a repaired
+ * letter (× 0.8).
+ */
+function slashReadAsCharacter(lines: readonly TextLine[], now: Date, ctx: ExpiryContext): DateCandidate[] {
+  const out: DateCandidate[] = [];
+  for (const l of lines) {
+    const c = l.charConfidences;
+    const pan = panBoxFor(ctx, l.source);
+    if (!l.box || !c || c.length !== l.text.length || !pan || pan.width < 5 * pan.height) continue;
+    const lead = l.text.length - l.text.trimStart().length;
+    const t = l.text.trim();
+    if (!/^\d{2}.\d{2}$/.test(t) || !SLASH_LOOKALIKES.has(t[2]!)) continue;
+    const conf = c.slice(lead, lead + 5);
+    if (conf[2]! >= SLASH_DOUBT || [0, 1, 3, 4].some((i) => conf[i]! < SLASH_DATE_DIGIT_FLOOR)) continue;
+    const b = l.box;
+    const h = pan.height;
+    const below = b.top - (pan.top + pan.height);
+    const centre = b.left + b.width / 2;
+    if (below < -0.25 * h || below > 3 * h || centre < pan.left || centre > pan.left + pan.width || b.height > 1.3 * h) continue;
+    const month = Number(t.slice(0, 2));
+    if (month < 1 || month > 12) continue;
+    const yy = t.slice(3);
+    out.push({ month, year: twoDigitYear(Number(yy), now), label: null, confidence: l.confidence * 0.8, yy, box: b });
+  }
+  return out.length === 1 ? out : [];
+}
+
+/**
+ * Where a boxed date line is against the card number the same reading read: `near` when cards
+ * print dates there (under the number, up to ~4 number heights on the layouts measured, beside
+ * the name on the bottom row, or just above it on backs, within the number's columns); `beside`
+ * when it is off those columns but not far from the number (on the card, or on something next
+ * to it); `far` when it is on another object in the photo (a sticky note, a receipt, a phone).
+ * Only a level number row tells `near` from `beside` (box ≥ 5× wider than tall; a tilted row's
+ * upright box says little): a tilted one judges `far` only.
+ */
+function placeOf(b: LineBox, ctx: ExpiryContext, source: string | undefined): 'near' | 'beside' | 'far' {
+  const pan = panBoxFor(ctx, source);
+  if (!pan) return 'near';
+  if (farFrom(b, pan)) return 'far';
+  if (pan.width < 5 * pan.height) return 'near';
   const h = pan.height;
   const above = pan.top - (b.top + b.height);
   const below = b.top - (pan.top + pan.height);
-  return above <= 2.5 * h && below <= 6 * h && b.left <= pan.left + pan.width + h && b.left + b.width >= pan.left - 2 * h;
+  return above <= 2.5 * h && below <= 6 * h && b.left <= pan.left + pan.width + h && b.left + b.width >= pan.left - 2 * h ? 'near' : 'beside';
 }
 
 /** Picks the expiry date from all lines (lines read as the number or the name are ignored). */
 export function extractExpiry(lines: readonly TextLine[], now: Date = new Date(), ctx: ExpiryContext = {}): ExpiryResult {
   const usableLines = lines.filter((l) => l.role !== 'number' && l.role !== 'name');
-  const found = usableLines.flatMap((l, i) =>
-    l.box && !onCardNearNumber(l.box, ctx, l.source) ? [] : dateCandidates(l, now, outerLabelFor(usableLines, i)).map((d) => (l.box ? { ...d, box: l.box } : d)),
-  );
+  // A date off the number's columns counts when a label says it is a card's date (VALID THRU
+  // 08/32 printed right of the number's end): a note or a receipt beside the card prints no
+  // card label. Measured on real-world-80001 (tuning): 2 labelled expiries right of the number's
+  // columns, read cleanly on both detector scales, were dropped.
+  const found = usableLines.flatMap((l, i) => {
+    const place = l.box ? placeOf(l.box, ctx, l.source) : 'near';
+    if (place === 'far') return [];
+    const dates = dateCandidates(l, now, outerLabelFor(usableLines, i)).filter((d) => place === 'near' || d.label !== null);
+    return dates.map((d) => (l.box ? { ...d, box: l.box } : d));
+  });
+  // No date of any kind in this reading: a slash read as a character, where the expiry is printed.
+  if (found.length === 0) found.push(...slashReadAsCharacter(usableLines, now, ctx));
   // Lines a learned reader boxed, with no card number located among them (no 13–19 digit run):
   // nothing ties an unlabelled date to a card (a receipt, a ticket, a note). Only a date
   // labelled as the expiry is taken there.
@@ -376,7 +491,9 @@ export function extractExpiry(lines: readonly TextLine[], now: Date = new Date()
   const labelledExpiry = all.some((d) => d.label === 'expiry');
   const unreadable = found.some((d) => !Number.isFinite(d.month) && d.label !== 'from');
   if (unreadable && !labelledExpiry) {
-    return { expiry: null, confidence: null, reason: 'unreadable' };
+    const seen = found.filter((d) => !Number.isFinite(d.month) && d.label !== 'from');
+    const guess = seen.length === 1 ? seen[0]!.guess : undefined;
+    return { expiry: null, confidence: null, reason: 'unreadable', ...(guess ? { tentative: guess } : {}) };
   }
   if (unsure.some((d) => d.label !== 'from') && !labelledExpiry) {
     return { expiry: null, confidence: null, reason: 'low_confidence' };

@@ -40,6 +40,11 @@ export interface ExtractedFields {
   readonly name: string | null;
   readonly confidence: FieldConfidence;
   readonly missing: MissingReasons;
+  /**
+   * A field missing only because a character was doubted, as read (`expiry: '05/15'`): never
+   * reported alone; pass it to `fuseField` as the reading's `tentative` (see extract/expiry.ts).
+   */
+  readonly tentative?: { readonly expiry?: string };
 }
 
 /** Whether any field at all was found. */
@@ -75,6 +80,7 @@ export function extractFields(lines: readonly TextLine[], options: { now?: Date 
     name: name.name,
     confidence,
     missing,
+    ...(expiry.tentative ? { tentative: { expiry: expiry.tentative } } : {}),
   };
 }
 
