@@ -364,6 +364,11 @@ export interface FieldReading {
   readonly confidence?: number;
   /** Why this reading has no value (extract/'s reason), when it has none. */
   readonly missing?: string;
+  /**
+   * What this reading saw but doubted (extract/'s `tentative`: a date with one doubted digit), when
+   * it has no value. Never reported on its own; it contradicts another reader's value that differs.
+   */
+  readonly tentative?: string;
 }
 
 /** The outcome of fusing every reading of one field. */
@@ -396,6 +401,16 @@ export function fuseField(readings: readonly FieldReading[]): FieldFusion {
   const values = new Set(withValue.map((r) => r.value));
   if (values.size === 0) return { value: null, confidence: null, sources: [], reason: readings[0]?.missing ?? 'not_found' };
   if (values.size > 1) return { value: null, confidence: null, sources: [], reason: 'conflicting_readings' };
+  // A reader that saw the field and doubted a character, reading it otherwise than every reader
+  // of the value: nothing says which is right (a second reader is sure and wrong as often as
+  // the first doubts and is right: on real-dev-v1 PP-OCR read 05/15 with the 1 at 0.40 where the
+  // truth is 05/15, and 05/35 on other views). The same reader's own sure reading on another
+  // view outweighs its doubt.
+  const valueReaders = new Set(withValue.map((r) => readerOf(r.source)));
+  const [value] = values;
+  if (readings.some((r) => r.value === null && r.tentative !== undefined && r.tentative !== value && !valueReaders.has(readerOf(r.source)))) {
+    return { value: null, confidence: null, sources: [], reason: 'conflicting_readings' };
+  }
   const confidences = withValue.map((r) => r.confidence).filter((c): c is number => c !== undefined);
   return {
     value: withValue[0]!.value,

@@ -222,6 +222,19 @@ describe('fuseField (expiry and name across readings, review S3)', () => {
     expect(fuseField([{ source: 'rec@card', value: 'JOHN SMITH', confidence: 0.9 }, { source: 'glyph@card', value: 'JOHN SMYTH', confidence: 0.9 }]).reason).toBe('conflicting_readings');
   });
 
+  it('another reader\'s doubted reading of other digits contradicts a value; the same reader\'s, or an agreeing one, does not', () => {
+    const doubted = { source: 'ppocr-rec@frame', value: null, missing: 'unreadable', tentative: '05/15' };
+    // The card-line CRNN sure of 05/35 where PP-OCR doubted a digit of 05/15: which is right cannot be told.
+    expect(fuseField([doubted, { source: 'crnn@frame/line', value: '05/35', confidence: 0.97 }])).toMatchObject({ value: null, reason: 'conflicting_readings' });
+    // Agreeing with the doubted reading: the sure value stands.
+    expect(fuseField([doubted, { source: 'crnn@frame/line', value: '05/15', confidence: 0.97 }])).toMatchObject({ value: '05/15', sources: ['crnn@frame/line'] });
+    // The doubting reader itself sure of another value on another view: its sure reading outweighs its doubt.
+    expect(fuseField([doubted, { source: 'ppocr-rec@frame/det1280', value: '05/35', confidence: 0.97 }])).toMatchObject({ value: '05/35' });
+    // A doubted reading alone, or two readers doubting alike, is never a value.
+    expect(fuseField([doubted])).toMatchObject({ value: null, reason: 'unreadable' });
+    expect(fuseField([doubted, { ...doubted, source: 'crnn@frame/line' }])).toMatchObject({ value: null, reason: 'unreadable' });
+  });
+
   it('a reading without a value does not contradict one with it; with none, the first reading says why', () => {
     expect(fuseField([{ source: 'rec@frame', value: null, missing: 'unreadable' }, { source: 'rec@frame/det1280', value: '05/15', confidence: 0.93 }])).toMatchObject({
       value: '05/15',
