@@ -2,7 +2,7 @@
  * Per-call cost of the learned engines, measured apart from the reader's passes.
  *
  *   npx tsx tools/models/engine-calls.ts capture <photo dir> --out <file.bin> [--limit N]
- *   npx tsx tools/models/engine-calls.ts replay <file.bin> [--repeat N] [--only det|rec|crnn] [--out result.json] [--compare ref.json]
+ *   npx tsx tools/models/engine-calls.ts replay <file.bin> [--repeat N]  [--threads N] [--only det|rec|crnn] [--out result.json] [--compare ref.json]
  *
  * `capture` reads the photos with the real card reader and records every detector and recogniser
  * call (input rasters and options) into one binary file. `replay` runs exactly those calls again on
@@ -128,9 +128,9 @@ function cpuMs(): number {
   return (u.user + u.system) / 1000;
 }
 
-async function replay(file: string, repeat: number, only: string | undefined, out: string | undefined, compare: string | undefined): Promise<void> {
+async function replay(file: string, repeat: number, only: string | undefined, out: string | undefined, compare: string | undefined, threads: number | undefined): Promise<void> {
   const calls = decode(await readFile(file));
-  const engines = createReaderEngines({ workers: 1 });
+  const engines = createReaderEngines({ workers: 1, ...(threads ? { threads } : {}) });
   const detector = await engines.detector();
   const recognizers = await engines.recognizers();
   const byName = new Map(recognizers.map((r) => [r.name, r]));
@@ -213,7 +213,8 @@ async function main(argv: string[]): Promise<void> {
     if (!out) throw new Error('capture needs --out <file>');
     await capture(target, out, Number(arg(argv, '--limit') ?? 1e9));
   } else if (cmd === 'replay' && target) {
-    await replay(target, Number(arg(argv, '--repeat') ?? 3), arg(argv, '--only'), arg(argv, '--out'), arg(argv, '--compare'));
+    const threads = arg(argv, '--threads');
+    await replay(target, Number(arg(argv, '--repeat') ?? 3), arg(argv, '--only'), arg(argv, '--out'), arg(argv, '--compare'), threads ? Number(threads) : undefined);
   } else {
     throw new Error('usage: engine-calls.ts capture <dir> --out F [--limit N] | replay F [--repeat N] [--only det|rec|crnn] [--out R] [--compare R]');
   }
