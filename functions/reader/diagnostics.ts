@@ -21,6 +21,8 @@ export interface ViewDiagnostic {
   readonly height: number;
   /** Text regions the detector found on it (undefined when no detector ran). */
   readonly regions?: number;
+  /** Dominant angle of those regions' text, degrees from level (undefined when no detector ran). */
+  readonly angle?: number;
 }
 
 /** A line with digits read by one reader on one view. */

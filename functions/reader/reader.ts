@@ -23,12 +23,12 @@ import { silentLog, type Log } from '../core/log.js';
 import type { Gray } from './readers/glyph/glyphs.js';
 import { readNameWithOcr } from './readers/glyph/name-ocr.js';
 import { readGlyphHypotheses, type GlyphResult } from './readers/glyph/hypotheses.js';
-import { readViewLearned, rereadLines, toTextLines, type LearnedReading } from './readers/learned.js';
+import { numberLikeLines, readViewLearned, rereadLines, toTextLines, type LearnedReading, type ReadLine } from './readers/learned.js';
 import type { LineRecognizer, OcrEngine, Raster, TextDetector } from '../core/ports.js';
 import type { LineDiagnostic, ReadDiagnostics, ViewDiagnostic, WorkDiagnostic } from './diagnostics.js';
 import { fuseField, fusePan, needsMoreReadings, panReadings, type FieldFusion, type PanFusion, type PanReading } from './fuse.js';
 import { cropQuad } from './image/crop-quad.js';
-import { frameRaster, grayRaster, regionsBox, zoomView, type View } from './views.js';
+import { FRAME_MAX_SIDE, frameRaster, grayRaster, levelView, regionsBox, zoomView, type PixelBox, type View } from './views.js';
 import { cardMap, composeMaps, identityMap, scaleMap, type ToSource } from './image/field-geometry.js';
 import { locateFields, topCandidate, type ImageSize } from './locate-fields.js';
 import { countedDetector, countedRecognizer } from './work.js';
@@ -166,6 +166,11 @@ const CARD_WORDS = /VISA|MASTER ?CARD|MAESTRO|AMEX|AMERICAN EXPRESS|DISCOVER|UNI
 const NUMBER_ZOOM_SIDE = 960;
 /** A frame whose print covers less than this fraction is read again from a closer view. */
 const ZOOM_BELOW = 0.3;
+/**
+ * Text angle (degrees from level) from which a frame whose first detection did not settle the
+ * number is turned level and detected again (views.ts `levelView`). Measured: see the report.
+ */
+const LEVEL_FROM = 20;
 
 const digitsOf = (t: string): string => t.replace(/\D/g, '');
 /**
@@ -290,6 +295,10 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
       return f;
     };
     const settled = (f: PanFusion) => !needsMoreReadings(f);
+    /** Nothing decided yet: no number agreed, and no conflict that more readings cannot lift. */
+    const open = (f: PanFusion) => f.pan === null && f.panUnverified === null && (f.reason !== 'conflicting_readings' || needsMoreReadings(f));
+    /** Per reading, the lines some recogniser read a card-number candidate from. */
+    const numberRows = new WeakMap<LearnedReading, ReadLine[]>();
 
     const learnedEngines = await getLearned();
     // Counted engines: how much detection and recognition each photo cost (bench diagnostics).
@@ -305,8 +314,13 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
      * can still agree with another detection later).
      */
     const reread = async (lr: LearnedReading, f: PanFusion): Promise<PanFusion> => {
-      if (!learned || settled(f)) return f;
-      const numberLines = lr.lines.filter((l) => panReadings(toTextLines([l]), '').length > 0);
+      if (!learned || !open(f)) return f;
+      // The lines PP-OCR read a number from, and those that look like one whatever it read
+      // (issue 8: an embossed number PP-OCR misread still gets the card-line model's reading).
+      const candidates = lr.lines.filter((l) => panReadings(toTextLines([l]), '').length > 0);
+      const numberLines = [...new Set([...candidates, ...numberLikeLines(lr)])];
+      const read = [...candidates];
+      numberRows.set(lr, read);
       if (numberLines.length === 0) return f;
       const [rec, ...others] = learned.recognizers as [LineRecognizer, ...LineRecognizer[]];
       const passes: Array<[LineRecognizer, { name: string; pad: number; height: number }]> = [
@@ -321,6 +335,10 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
         const again = await rereadLines(lr, numberLines, r, variant);
         add('recognize', performance.now() - t0);
         if (again.length > 0) f = take(toTextLines(again), again[0]!.source);
+        again.forEach((l, k) => {
+          if (panReadings(toTextLines([l]), '').length > 0 && !read.includes(numberLines[k]!)) read.push(numberLines[k]!);
+        });
+        // Nothing number-like read yet, or settled: further crops of the same boxes would not change that.
         if (settled(f)) break;
       }
       return f;
@@ -372,6 +390,19 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
       const order: View[] = [];
       if (card) order.push(card);
       if (frame) order.push(frame);
+      // Views that are `source` scaled (and cut), axis-aligned: a closer look at them is cut from
+      // `source` at full resolution. Others (the rectified card, a turned frame) are cut from
+      // their own pixels, their map composed with the cut's.
+      const ofSource = new Set<View>(source && frame ? [frame] : []);
+      /** Frames already turned level (never turned again). */
+      const levelled = new Set<View>();
+      const closer = async (view: View, box: PixelBox, side: number): Promise<{ raster: Raster; toSource?: ToSource }> => {
+        const t0 = performance.now();
+        const full = source !== null && ofSource.has(view);
+        const z = await zoomView(full ? source : view.raster, view.raster, box, side);
+        add('views', performance.now() - t0);
+        return { raster: z.raster, ...(full ? fromSource(z.toSourceRaster) : view.toSource ? { toSource: composeMaps(view.toSource, z.toSourceRaster) } : {}) };
+      };
       for (let i = 0; i < order.length; i++) {
         const view = order[i]!;
         if (settled(fused) && fused.candidates.length > 0 && (learnedReads.length > 0 || !wantFields())) break;
@@ -383,7 +414,7 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
         learnedReads.push(lr);
         if (view !== card) {
           // The frame noted at the start gets what its reading found.
-          const d: ViewDiagnostic = { id: view.id, kind: view.kind, rotation: view.rotation + (lr.flipped ? 180 : 0), width: view.raster.width, height: view.raster.height, regions: lr.regions.length };
+          const d: ViewDiagnostic = { id: view.id, kind: view.kind, rotation: view.rotation + (lr.flipped ? 180 : 0), width: view.raster.width, height: view.raster.height, regions: lr.regions.length, angle: round1(lr.angle) };
           const at = viewDiags.findIndex((v) => v.id === view.id);
           if (at >= 0) viewDiags[at] = d;
           else viewDiags.push(d);
@@ -391,29 +422,42 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
         fused = take(toTextLines(lr.lines), lr.source);
         await breathe();
         fused = await reread(lr, fused);
-        const box = view.kind === 'frame' && source && !settled(fused) ? regionsBox(lr.regions, view.raster.width, view.raster.height) : null;
+        if (view.kind === 'frame' && !levelled.has(view) && !(fused.pan || fused.panUnverified) && Math.abs(lr.angle) >= LEVEL_FROM && lr.regions.length > 0) {
+          // Steep text (a card held at an angle): the detector boxes such lines poorly, and level
+          // ones well. The frame turned level is detected again, instead of this view's closer
+          // and larger passes (they would box the same steep print).
+          if (!may('level')) break;
+          const t0 = performance.now();
+          const full = source !== null && ofSource.has(view);
+          const l = await levelView(full ? source : view.raster, lr.angle);
+          add('views', performance.now() - t0);
+          const toSource = full ? fromSource(l.toSourceRaster) : view.toSource ? { toSource: composeMaps(view.toSource, l.toSourceRaster) } : {};
+          const level: View = { id: `${view.id}-level`, kind: 'frame', raster: l.raster, rotation: view.rotation + round1(-lr.angle), ...toSource };
+          levelled.add(level);
+          order.splice(i + 1, 0, level);
+          continue;
+        }
+        const box = view.kind === 'frame' && !settled(fused) ? regionsBox(lr.regions, view.raster.width, view.raster.height) : null;
         if (box && box.width * box.height < ZOOM_BELOW * view.raster.width * view.raster.height) {
           // The print covers a small part of the frame (a card held far away): look closer.
           if (!may('zoom')) break;
-          const t0 = performance.now();
-          const z = await zoomView(source!, view.raster, box);
-          add('views', performance.now() - t0);
-          order.splice(i + 1, 0, { id: `${view.id}-zoom`, kind: 'frame', raster: z.raster, rotation: view.rotation, ...fromSource(z.toSourceRaster) });
+          const z = await closer(view, box, FRAME_MAX_SIDE);
+          const zoomed: View = { id: `${view.id}-zoom`, kind: 'frame', raster: z.raster, rotation: view.rotation, ...(z.toSource ? { toSource: z.toSource } : {}) };
+          if (ofSource.has(view)) ofSource.add(zoomed);
+          if (levelled.has(view)) levelled.add(zoomed);
+          order.splice(i + 1, 0, zoomed);
           continue;
         }
         if (!settled(fused) && fused.reason !== 'conflicting_readings' && may('number-zoom')) {
           // A second detection of the number line alone: its box from this reading, cut from the
           // full-resolution photo and detected again — other line boxes for the same print, at
           // a fraction of a whole-view pass.
-          const numberLines = lr.lines.filter((l) => panReadings(toTextLines([l]), '').length > 0);
+          const numberLines = numberRows.get(lr) ?? lr.lines.filter((l) => panReadings(toTextLines([l]), '').length > 0);
           const quads = numberLines.flatMap((l) => l.quads);
           const nb = quads.length > 0 ? regionsBox(quads.map((quad) => ({ quad, score: 1 })), view.raster.width, view.raster.height, 0.15) : null;
           if (nb) {
-            const t0 = performance.now();
-            const z = await zoomView(source ?? view.raster, view.raster, nb, NUMBER_ZOOM_SIDE);
-            add('views', performance.now() - t0);
-            const toSource = source ? fromSource(z.toSourceRaster) : view.toSource ? { toSource: composeMaps(view.toSource, z.toSourceRaster) } : {};
-            const zoomed: View = { id: `${view.id}-number`, kind: view.kind, raster: z.raster, rotation: view.rotation, ...toSource };
+            const z = await closer(view, nb, NUMBER_ZOOM_SIDE);
+            const zoomed: View = { id: `${view.id}-number`, kind: view.kind, raster: z.raster, rotation: view.rotation, ...(z.toSource ? { toSource: z.toSource } : {}) };
             const side = Math.max(z.raster.width, z.raster.height);
             const lz = await readViewLearned(zoomed, learned.detector, rec, { maxSide: Math.max(320, Math.ceil(side / 32) * 32), flip: lr.flipped });
             add('detect', lz.timingsMs.detect);

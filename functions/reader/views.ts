@@ -187,13 +187,47 @@ export async function zoomView(source: Raster, view: Raster, box: PixelBox, maxS
   const height = Math.max(1, Math.min(source.height - top, Math.round(box.height * sy)));
   const s = Math.min(2, maxSide / Math.max(width, height));
   const w = Math.max(1, Math.round(width * s)), h = Math.max(1, Math.round(height * s));
-  const out = await sharp(source.data, { raw: { width: source.width, height: source.height, channels: source.channels } })
+  const cut = sharp(source.data, { raw: { width: source.width, height: source.height, channels: source.channels } })
     .extract({ left, top, width, height })
-    .resize(w, h, { fit: 'fill', kernel: 'lanczos3' })
-    .raw()
-    .toBuffer();
+    .resize(w, h, { fit: 'fill', kernel: 'lanczos3' });
+  // sharp writes a one-channel raw input out as three channels unless told it is grey.
+  const out = await (source.channels === 1 ? cut.toColourspace('b-w') : cut).raw().toBuffer();
   return {
     raster: { width: w, height: h, channels: source.channels, data: new Uint8Array(out.buffer, out.byteOffset, out.length) },
     toSourceRaster: scaleMap(width / w, height / h, left, top),
   };
+}
+
+/**
+ * The whole source turned so that text running at `angle` degrees (views.ts `textAngle`: 0 =
+ * horizontal, positive = running down to the right) runs level, scaled so the turned frame's
+ * longer side is at most `maxSide`, with the map from its pixels back to `source`'s. The text
+ * detector finds card lines tilted by more than ≈ 30° poorly (a hand-held card at 35°: only
+ * the logo and the bank name boxed, the number line never), and finds them level well; the
+ * reader asks for this view only when the first detection saw steep text and did not settle
+ * the number. Scaled before it is turned (the turned frame's size is known in advance), so a
+ * full-resolution photo is turned at the size it is read at. Corners the turn uncovers are grey.
+ */
+export async function levelView(source: Raster, angle: number, maxSide = FRAME_MAX_SIDE): Promise<{ raster: Raster; toSourceRaster: ToSource }> {
+  const t = (angle * Math.PI) / 180;
+  const c = Math.abs(Math.cos(t)), s = Math.abs(Math.sin(t));
+  const turnedW = source.width * c + source.height * s, turnedH = source.width * s + source.height * c;
+  const k = Math.min(1, maxSide / Math.max(turnedW, turnedH));
+  const w = Math.max(1, Math.round(source.width * k)), h = Math.max(1, Math.round(source.height * k));
+  const raw = { raw: { width: source.width, height: source.height, channels: source.channels } } as const;
+  const scaled = k === 1 ? sharp(source.data, raw) : sharp(await sharp(source.data, raw).resize(w, h, { fit: 'fill', kernel: 'lanczos3' }).raw().toBuffer(), { raw: { width: w, height: h, channels: source.channels } });
+  // sharp turns clockwise by its angle about the image centre, onto a canvas that bounds the result.
+  const turned = scaled.rotate(-angle, { background: { r: 128, g: 128, b: 128 } }).removeAlpha();
+  const { data, info } = await (source.channels === 1 ? turned.toColourspace('b-w') : turned).raw().toBuffer({ resolveWithObject: true });
+  if (info.channels !== source.channels) throw new Error(`levelView: expected ${source.channels} channels out, sharp wrote ${info.channels}`);
+  const out: Raster = { width: info.width, height: info.height, channels: source.channels, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+  // A point of the turned view, turned back about the centres, then scaled to the source.
+  const cos = Math.cos(t), sin = Math.sin(t);
+  const ocx = out.width / 2, ocy = out.height / 2, icx = w / 2, icy = h / 2;
+  const sx = source.width / w, sy = source.height / h;
+  const toSourceRaster: ToSource = (p) => {
+    const dx = p.x - ocx, dy = p.y - ocy;
+    return { x: (icx + dx * cos - dy * sin) * sx, y: (icy + dx * sin + dy * cos) * sy };
+  };
+  return { raster: out, toSourceRaster };
 }

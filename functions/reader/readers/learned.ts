@@ -41,6 +41,11 @@ export interface LearnedReading {
   readonly regions: readonly TextRegion[];
   /** Rows in reading order. */
   readonly lines: readonly ReadLine[];
+  /**
+   * Detected regions the recogniser read as nothing (empty text), each as a line with empty
+   * text: an embossed number PP-OCR cannot read still has its box, for another recogniser.
+   */
+  readonly unread: readonly ReadLine[];
   /** Dominant text angle, degrees (0 = horizontal). */
   readonly angle: number;
   /** True when the crops read better turned by 180°. */
@@ -89,7 +94,7 @@ export async function readViewLearned(
     .map(({ r }) => r);
   const source = `${recognizer.name}@${view.id}${options.variant ? `/${options.variant}` : ''}`;
   if (regions.length === 0) {
-    return { view, regions, lines: [], angle: 0, flipped: false, source, timingsMs: { detect: t1 - t0, recognize: 0 } };
+    return { view, regions, lines: [], unread: [], angle: 0, flipped: false, source, timingsMs: { detect: t1 - t0, recognize: 0 } };
   }
   const crops = regions.map((r) => upright(cropQuad(view.raster, r.quad)));
   let recs = await recognizer.recognize(crops);
@@ -111,7 +116,52 @@ export async function readViewLearned(
   const t2 = performance.now();
   const angle = textAngle(regions) ?? 0;
   const lines = buildRows(regions, recs, angle, flipped, source);
-  return { view, regions, lines, angle, flipped, source, timingsMs: { detect: t1 - t0, recognize: t2 - t1 } };
+  const frame = readingFrame(angle, flipped);
+  const unread = regions.flatMap((r, i): ReadLine[] => {
+    if ((recs[i]?.text.trim().length ?? 0) > 0) return [];
+    const g = lineGeometry(r.quad);
+    const p = frame({ x: g.cx, y: g.cy });
+    return [{ text: '', confidence: 0, charConfidences: [], quads: [r.quad], across: p.across, along: p.along - g.length / 2, extent: g.length, height: g.height, source }];
+  });
+  return { view, regions, lines, unread, angle, flipped, source, timingsMs: { detect: t1 - t0, recognize: t2 - t1 } };
+}
+
+/** Number-like lines asked for at most per reading (the card-line model reads one in ≈ 2–3 ms). */
+const NUMBER_LIKE_MAX = 3;
+
+/** Digits a line's text holds, counting letters read for digits (extract/'s look-alike repair, per token). */
+function digitLike(text: string): { digits: number; chars: number } {
+  let digits = 0, chars = 0;
+  for (const t of text.split(/\s+/)) {
+    if (t.length === 0) continue;
+    chars += t.length;
+    digits += repairDigits(t)?.digits.length ?? 0;
+  }
+  return { digits, chars };
+}
+
+/**
+ * The lines of a reading that look like a card number whatever the recogniser made of them,
+ * for another recogniser to read (issue 8: the card-line model reads every number line the
+ * detector finds). A number is the card's longest print in its tallest type: a row
+ * of ≥ 8 digits (look-alike letters counted), or a row or an unread box at least 6× as long as
+ * it is tall, in type at least 0.8× the tallest row's, but holding no word (embossed digits
+ * misread as letters still read as short tokens). Best first: most digits, then longest.
+ */
+export function numberLikeLines(reading: LearnedReading, max = NUMBER_LIKE_MAX): ReadLine[] {
+  const all = [...reading.lines, ...reading.unread];
+  const tallest = Math.max(0, ...all.filter((l) => l.extent >= 4 * l.height).map((l) => l.height));
+  const scored = all.flatMap((l) => {
+    const d = digitLike(l.text);
+    const printed = l.extent >= 6 * l.height && l.height >= 0.8 * tallest;
+    // A token of five or more letters, one of which no reader takes for a digit, is a word (a
+    // bank name, a cardholder's name), not misread digits (those are 4–6 characters of digits
+    // and look-alikes). Reading a word line again costs only a crop, never a wrong number.
+    const worded = l.text.split(/\s+/).some((t) => /^[A-Za-z]{5,}$/.test(t) && [...t].some((c) => repairDigits(`1${c}`) === null));
+    return d.digits >= 8 || (printed && !worded) ? [{ l, digits: d.digits }] : [];
+  });
+  scored.sort((a, b) => b.digits - a.digits || b.l.extent - a.l.extent);
+  return scored.slice(0, max).map((x) => x.l);
 }
 
 /**

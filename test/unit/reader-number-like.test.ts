@@ -1,0 +1,125 @@
+/**
+ * The card-line recogniser reads every number-like line (issue 8), not only the lines PP-OCR
+ * already read a number from: which lines look like a number (learned.ts `numberLikeLines`,
+ * on hand-made readings), and a reader whose first recogniser misreads the number line as
+ * letters, with scripted engines (no models).
+ */
+import sharp from 'sharp';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { LineRecognizer, Raster, TextDetector, TextRegion } from '../../functions/core/ports.js';
+import { numberLikeLines, type LearnedReading, type ReadLine } from '../../functions/reader/readers/learned.js';
+import { createCardReader, type CardReader, type ReadDiagnostics } from '../../functions/reader/reader.js';
+
+const NOW = new Date('2026-11-27T00:00:00Z');
+/** A Luhn-valid published test number. */
+const PAN = '4111 1111 1111 1111';
+
+const quad = (x0: number, y0: number, x1: number, y1: number): TextRegion['quad'] => [
+  { x: x0, y: y0 }, { x: x1, y: y0 }, { x: x1, y: y1 }, { x: x0, y: y1 },
+];
+
+/** A read line at (`along`, `across`), `extent` × `height`. */
+function line(text: string, along: number, across: number, extent: number, height: number): ReadLine {
+  return { text, confidence: 0.9, charConfidences: [...text].map(() => 0.9), quads: [quad(along, across, along + extent, across + height)], across, along, extent, height, source: 'rec@frame' };
+}
+
+function readingOf(lines: ReadLine[], unread: ReadLine[] = []): LearnedReading {
+  return {
+    view: { id: 'frame', kind: 'frame', raster: { width: 1, height: 1, channels: 1, data: new Uint8Array(1) }, rotation: 0 },
+    regions: [],
+    lines,
+    unread,
+    angle: 0,
+    flipped: false,
+    source: 'rec@frame',
+    timingsMs: { detect: 0, recognize: 0 },
+  };
+}
+
+describe('numberLikeLines', () => {
+  it('takes digit rows (look-alike letters counted) and long rows or unread boxes in the tallest print, never words or short lines', () => {
+    const bank = line('MERIDIAN BANK', 40, 20, 300, 30);
+    const misread = line('4Z6O 64I2 O9SS', 40, 120, 420, 40);
+    const letters = line('AHHO ILOQ IZSB', 40, 120, 420, 40);
+    const date = line('08/26', 200, 180, 90, 24);
+    const name = line('JANE HENDERSON', 40, 220, 260, 26);
+    const box = line('', 40, 300, 400, 38);
+    const small = line('', 40, 360, 200, 12);
+    const got = numberLikeLines(readingOf([bank, misread, letters, date, name], [box, small]), 5);
+    expect(got).toEqual([misread, letters, box]);
+    // Best first, at most `max`.
+    expect(numberLikeLines(readingOf([bank, misread, letters, date, name], [box, small]), 1)).toEqual([misread]);
+  });
+
+  it('takes nothing from a page of words', () => {
+    expect(numberLikeLines(readingOf([line('TRACKING NUMBER', 0, 0, 300, 30), line('THANK YOU', 0, 50, 200, 30)]))).toEqual([]);
+  });
+});
+
+/** Two boxes, the number line and the name line, wherever the view is. */
+function detector(): TextDetector & { calls: number } {
+  const d = {
+    name: 'scripted-det',
+    calls: 0,
+    async detect(image: Raster): Promise<TextRegion[]> {
+      d.calls++;
+      const w = image.width, h = image.height;
+      return [
+        { quad: quad(w * 0.1, h * 0.45, w * 0.9, h * 0.45 + h * 0.08), score: 0.9 },
+        { quad: quad(w * 0.1, h * 0.75, w * 0.5, h * 0.75 + h * 0.06), score: 0.9 },
+      ];
+    },
+    async close() {},
+  };
+  return d;
+}
+
+/** Reads long crops as `number` and shorter ones as the name. */
+function recognizer(name: string, number: string): LineRecognizer & { crops: number } {
+  const r = {
+    name,
+    crops: 0,
+    async recognize(lines: readonly Raster[]) {
+      r.crops += lines.length;
+      return lines.map((l) => {
+        const text = l.width > l.height * 7 ? number : 'JANE Q PUBLIC';
+        return { text, confidence: 0.97, charConfidences: [...text].map(() => 0.97) };
+      });
+    },
+    async close() {},
+  };
+  return r;
+}
+
+const readers: CardReader[] = [];
+afterAll(async () => {
+  await Promise.all(readers.map((r) => r.close()));
+});
+
+describe('the card-line recogniser on a number PP-OCR misread', () => {
+  it('reads the number line PP-OCR read as letters, and reports it once two detections agree', async () => {
+    // PP-OCR reads the embossed number as letters only: no card-number candidate from it.
+    const ppocr = recognizer('ppocr-rec-v4', 'AHHI IIII IIII IIII');
+    const crnn = recognizer('card-crnn-v1', PAN);
+    const det = detector();
+    let diag: ReadDiagnostics | null = null;
+    const reader = await createCardReader({
+      engines: { ocr: async () => Promise.reject(new Error('unused')), detector: async () => det, recognizers: async () => [ppocr, crnn] },
+      now: () => NOW,
+      onDiagnostics: (d) => {
+        diag = d;
+      },
+    });
+    readers.push(reader);
+    const png = await sharp({ create: { width: 800, height: 500, channels: 3, background: '#d8d8d8' } }).png().toBuffer();
+    const r = await reader.readNormalised(png, { view: 'frame' });
+    expect(r.status).toBe('ok');
+    expect(r.revealPan()).toBe(PAN.replace(/ /g, ''));
+    // Only the card-line model read it: on the frame, and on the close-up of its line.
+    const sources = (diag as ReadDiagnostics | null)!.sources.pan!;
+    expect(sources.every((s) => s.startsWith('card-crnn-v1@'))).toBe(true);
+    expect(sources).toHaveLength(2);
+    // It read the number-like line only (not the name) on each detection.
+    expect(crnn.crops).toBe(2);
+  });
+});
