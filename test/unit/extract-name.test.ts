@@ -111,3 +111,41 @@ describe('extractName: one word is not a name', () => {
     expect(extractName([read('KOVAC', box(98, 512, 150, 34))], at(box(40, 330, 750, 54)))).toMatchObject({ name: null, reason: 'not_a_name' });
   });
 });
+
+describe('extractName: a card read upside down', () => {
+  // The view turned half round: the expiry and the name above the number, the issuer below it;
+  // the recogniser reads each line upright all the same.
+  const pan = box(350, 300, 580, 40);
+  const expiry = box(760, 247, 147, 30);
+  const name = read('LENA K ORTIZ', box(750, 127, 197, 25));
+  const issuer = read('RIVER PINE', box(740, 540, 214, 41));
+  it('takes the name above the number, on the expiry\'s side', () => {
+    expect(extractName([issuer, name], at(pan, expiry)).name).toBe('LENA K ORTIZ');
+  });
+  it('never the issuer printed below it', () => {
+    expect(extractName([issuer], at(pan, expiry)).name).toBeNull();
+  });
+  it('read the right way up, the same lines turned back', () => {
+    const turn = (b: LineBox): LineBox => box(1280 - b.left - b.width, 720 - b.top - b.height, b.width, b.height);
+    const upright = [read('RIVER PINE', turn(issuer.box!)), read('LENA K ORTIZ', turn(name.box!))];
+    expect(extractName(upright, at(turn(pan), turn(expiry))).name).toBe('LENA K ORTIZ');
+    expect(extractName(upright.slice(0, 1), at(turn(pan), turn(expiry))).name).toBeNull();
+  });
+});
+
+describe('extractName: what is not a name however it reads', () => {
+  const pan = box(210, 300, 540, 57);
+  it('fine print beside the expiry (a label read in pieces) is no name', () => {
+    const lines = [read('ES EN', box(672, 448, 29, 9)), read('VERA OKAFOR', box(182, 526, 198, 32))];
+    expect(extractName(lines, at(pan, box(712, 432, 111, 39))).name).toBe('VERA OKAFOR');
+    expect(extractName(lines.slice(0, 1), at(pan, box(712, 432, 111, 39))).name).toBeNull();
+  });
+  it('an issuer\'s word misread by a letter or two is still the issuer\'s', () => {
+    expect(extractName([read('Pine Finandal', box(220, 420, 300, 40))], at(pan)).name).toBeNull();
+    expect(extractName([read('HARBOR NATIONAI', box(220, 420, 300, 40))], at(pan)).name).toBeNull();
+  });
+  it('surnames that are a card word\'s plural or far from any stay names', () => {
+    expect(extractName([read('JOHN MASTERS', box(220, 420, 300, 40))], at(pan)).name).toBe('JOHN MASTERS');
+    expect(extractName([read('ANNA FINNEGAN', box(220, 420, 300, 40))], at(pan)).name).toBe('ANNA FINNEGAN');
+  });
+});
