@@ -83,19 +83,19 @@ describe('extractName: a name that may be cut off', () => {
 
 describe('extractName: a specimen\'s placeholder in the holder\'s slot', () => {
   const pan = box(40, 330, 750, 54);
-  const slot = box(98, 512, 310, 34);
+  const slot = box(60, 512, 310, 34);
   it('is what the card says, when it is printed at the name\'s size below the number', () => {
     expect(extractName([read('CARDHOLDER', slot)], at(pan)).name).toBe('CARDHOLDER');
     expect(extractName([read('CARD MEMBER', slot)], at(pan)).name).toBe('CARD MEMBER');
   });
   it('never a label beside a name: a real name wins, a small label is no placeholder', () => {
-    const label = read('CARDHOLDER', box(98, 470, 120, 14));
+    const label = read('CARDHOLDER', box(60, 470, 120, 14));
     expect(extractName([label, read('LENA ORTIZ', slot)], at(pan)).name).toBe('LENA ORTIZ');
     expect(extractName([label], at(pan)).name).toBeNull();
     expect(extractName([read('CARDHOLDER NAME', slot)], at(pan)).name).toBeNull();
   });
   it('never when a name was seen but doubtful (the label may sit above an unclear name)', () => {
-    const weak = { ...read('LENA ORTIZ', box(98, 560, 300, 34)), charConfidences: Array.from('LENA ORTIZ', (_, i) => (i === 1 ? 0.3 : 0.98)) };
+    const weak = { ...read('LENA ORTIZ', box(60, 560, 300, 34)), charConfidences: Array.from('LENA ORTIZ', (_, i) => (i === 1 ? 0.3 : 0.98)) };
     expect(extractName([read('CARDHOLDER', slot), weak], at(pan))).toMatchObject({ name: null, reason: 'low_confidence' });
   });
   it('never where nothing places it in the holder\'s slot', () => {
@@ -147,5 +147,15 @@ describe('extractName: what is not a name however it reads', () => {
   it('surnames that are a card word\'s plural or far from any stay names', () => {
     expect(extractName([read('JOHN MASTERS', box(220, 420, 300, 40))], at(pan)).name).toBe('JOHN MASTERS');
     expect(extractName([read('ANNA FINNEGAN', box(220, 420, 300, 40))], at(pan)).name).toBe('ANNA FINNEGAN');
+  });
+});
+
+describe('extractName: where a name starts', () => {
+  const pan = box(200, 290, 520, 54);
+  it('takes a name starting under the number\'s first digits', () => {
+    expect(extractName([read('SOFIA HENSON', box(190, 490, 260, 33))], at(pan)).name).toBe('SOFIA HENSON');
+  });
+  it('refuses one starting well inside the number\'s run (a name cut by the detector, or other print)', () => {
+    expect(extractName([read('A HENSON', box(281, 493, 143, 33))], at(pan)).name).toBeNull();
   });
 });

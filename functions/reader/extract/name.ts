@@ -214,9 +214,12 @@ function nearCardFields(b: LineBox, ctx: NameContext, source: string | undefined
     const above = pan.top - (b.top + b.height);
     const below = b.top - (pan.top + pan.height);
     if (above > NAME_ABOVE_NUMBER_MAX * h || below > 6 * h) return false;
-    // Under the number's start (a front read upright), or ending where the number ends: a card
-    // turned half round puts the name's start there, and backs print it right-aligned.
-    const underStart = b.left <= pan.left + pan.width * 0.6 && b.left + b.width >= pan.left - 2 * h;
+    // Starting under the number's start (a front read upright), or ending where the number
+    // ends (backs print it right-aligned). Names start within ±0.6 number heights of the
+    // number's first digit (87 right reads under level numbers on the tuning sets, real-dev-v1
+    // and cards-v1); lines starting further in were names cut by the detector (A HENSON for
+    // SOFIA HENSON at 1.5) or the issuer's (at 2.8).
+    const underStart = b.left <= pan.left + NAME_START_MAX * h && b.left + b.width >= pan.left - 2 * h;
     const endAligned = Math.abs(b.left + b.width - (pan.left + pan.width)) <= 2 * h && b.left >= pan.left - 2 * h;
     return underStart || endAligned;
   }
@@ -244,6 +247,8 @@ function acrossFromExpiry(b: LineBox, pan: LineBox, exp: LineBox | null): boolea
   const toLine = centre(b) - centre(pan);
   return Math.abs(toExpiry) > half && Math.abs(toLine) > half && Math.sign(toExpiry) !== Math.sign(toLine);
 }
+/** Number heights right of the number's first digit beyond which a line does not start where names do. */
+const NAME_START_MAX = 1;
 /** A number row's box this many times wider than tall is level enough to judge rows by (a tilted row's box is squarer). */
 const LEVEL_ASPECT = 5;
 /** Number heights above the number beyond which a line is the issuer's band, not a name. */
