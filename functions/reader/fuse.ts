@@ -369,6 +369,14 @@ export interface FieldReading {
    * it has no value. Never reported on its own; it contradicts another reader's value that differs.
    */
   readonly tentative?: string;
+  /**
+   * A checking reading (a second recogniser re-reading the lines another one found, e.g. the
+   * card-line CRNN on PP-OCR's date boxes): it may agree with or contradict the other readings,
+   * and may confirm a doubted one (`tentative`), but is never alone the source of a value. A
+   * reader without a checksum to catch it can be sure and wrong (the CRNN, on real-dev-v1
+   * numbers, at 0.954–0.995 on every detection of three).
+   */
+  readonly check?: boolean;
 }
 
 /** The outcome of fusing every reading of one field. */
@@ -394,12 +402,20 @@ export interface FieldFusion {
  * A reading with no value (a date seen but not read, no name line) does not contradict one
  * that has it: another view or scale may read what this one could not. Readings come in
  * order of trust (the reading that settled the number first); the first one's reason is kept
- * when none has a value. Cheap: no OCR, only the readings already made.
+ * when none has a value. A doubted reading (`tentative`) is never a value, but contradicts
+ * another reader's value that differs; a checking reading (`check`) is never the only source of
+ * a value, unless it confirms a doubted one with the same digits. Cheap: no OCR, only the
+ * readings already made.
+ *
+ * The reader passes, per extracted reading, `{ source, value, confidence, missing, tentative:
+ * fields.tentative?.expiry }` for the expiry, and `check: true` for a reading whose lines a
+ * second recogniser re-read (the card-line CRNN on PP-OCR's boxes).
  */
 export function fuseField(readings: readonly FieldReading[]): FieldFusion {
   const withValue = readings.filter((r): r is FieldReading & { value: string } => r.value !== null);
   const values = new Set(withValue.map((r) => r.value));
-  if (values.size === 0) return { value: null, confidence: null, sources: [], reason: readings[0]?.missing ?? 'not_found' };
+  const firstReason = readings.find((r) => !r.check)?.missing ?? readings[0]?.missing ?? 'not_found';
+  if (values.size === 0) return { value: null, confidence: null, sources: [], reason: firstReason };
   if (values.size > 1) return { value: null, confidence: null, sources: [], reason: 'conflicting_readings' };
   // A reader that saw the field and doubted a character, reading it otherwise than every reader
   // of the value: nothing says which is right (a second reader is sure and wrong as often as
@@ -411,11 +427,17 @@ export function fuseField(readings: readonly FieldReading[]): FieldFusion {
   if (readings.some((r) => r.value === null && r.tentative !== undefined && r.tentative !== value && !valueReaders.has(readerOf(r.source)))) {
     return { value: null, confidence: null, sources: [], reason: 'conflicting_readings' };
   }
+  // Checking readings alone: a value only where a first reading saw the same digits and doubted
+  // one of them (two readers, one sure, one doubting the same date), never on their own.
+  if (withValue.every((r) => r.check) && !readings.some((r) => !r.check && r.value === null && r.tentative === value)) {
+    return { value: null, confidence: null, sources: [], reason: firstReason };
+  }
   const confidences = withValue.map((r) => r.confidence).filter((c): c is number => c !== undefined);
+  const confirmed = withValue.every((r) => r.check) ? readings.filter((r) => !r.check && r.tentative === value).map((r) => r.source) : [];
   return {
     value: withValue[0]!.value,
     confidence: confidences.length > 0 ? Math.max(...confidences) : null,
-    sources: [...new Set(withValue.map((r) => r.source))],
+    sources: [...new Set([...confirmed, ...withValue.map((r) => r.source)])],
     reason: null,
   };
 }

@@ -235,6 +235,22 @@ describe('fuseField (expiry and name across readings, review S3)', () => {
     expect(fuseField([doubted, { ...doubted, source: 'crnn@frame/line' }])).toMatchObject({ value: null, reason: 'unreadable' });
   });
 
+  it('a checking reading (a second recogniser on the same boxes) is never alone the source of a value, but may confirm a doubted one', () => {
+    const crnn = (value: string | null) => ({ source: 'crnn@frame/line', value, confidence: 0.98, check: true, ...(value ? {} : { missing: 'not_found' }) });
+    const doubted = { source: 'ppocr-rec@frame', value: null, missing: 'unreadable', tentative: '05/15' };
+    // Alone, or beside a reading that saw no date: nothing (it may be sure and wrong).
+    expect(fuseField([crnn('05/15')])).toMatchObject({ value: null, reason: 'not_found' });
+    expect(fuseField([{ source: 'ppocr-rec@frame', value: null, missing: 'unreadable' }, crnn('05/15')])).toMatchObject({ value: null, reason: 'unreadable' });
+    // Confirming what PP-OCR read with one doubted digit: two readers, the same digits.
+    expect(fuseField([doubted, crnn('05/15')])).toEqual({ value: '05/15', confidence: 0.98, sources: ['ppocr-rec@frame', 'crnn@frame/line'], reason: null });
+    // Reading other digits there: a conflict, not a value.
+    expect(fuseField([doubted, crnn('05/35')])).toMatchObject({ value: null, reason: 'conflicting_readings' });
+    // Beside a sure first reading it agrees or contradicts as any reading does.
+    const sure = { source: 'ppocr-rec@frame', value: '05/29', confidence: 0.96 };
+    expect(fuseField([sure, crnn('05/29')])).toMatchObject({ value: '05/29', sources: ['ppocr-rec@frame', 'crnn@frame/line'] });
+    expect(fuseField([sure, crnn('05/28')])).toMatchObject({ value: null, reason: 'conflicting_readings' });
+  });
+
   it('a reading without a value does not contradict one with it; with none, the first reading says why', () => {
     expect(fuseField([{ source: 'rec@frame', value: null, missing: 'unreadable' }, { source: 'rec@frame/det1280', value: '05/15', confidence: 0.93 }])).toMatchObject({
       value: '05/15',
