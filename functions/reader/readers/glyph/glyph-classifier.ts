@@ -69,15 +69,30 @@ function templates(): { features: Float32Array } {
  * `fromRow` compares only feature rows from there down (for glyphs whose top is covered by
  * other print, e.g. a label over an expiry date); the aspect term is then left out.
  */
+/** Per charset (a handful per process), the templates whose character it holds, in template order. */
+const templatesOf = new Map<string, Int32Array>();
+function templatesFor(charset: string): Int32Array {
+  let list = templatesOf.get(charset);
+  if (!list) {
+    const ts: number[] = [];
+    for (let t = 0; t < TEMPLATE_CHAR.length; t++) if (charset.includes(TEMPLATE_CHAR[t]!)) ts.push(t);
+    list = Int32Array.from(ts);
+    if (templatesOf.size < 64) templatesOf.set(charset, list);
+  }
+  return list;
+}
+
 function distances(g: GlyphInput, charset: string, fromRow = 0, onlyFont = -1): Map<string, number>[] {
   const { features } = templates();
   const perFont: Map<string, number>[] = TEMPLATE_FONTS.map(() => new Map());
   const start = fromRow * FEATURE_W;
   const count = N - start;
-  for (let t = 0; t < TEMPLATE_CHAR.length; t++) {
-    const ch = TEMPLATE_CHAR[t]!;
-    if (!charset.includes(ch)) continue;
+  const feature = g.feature;
+  const list = templatesFor(charset);
+  for (let n = 0; n < list.length; n++) {
+    const t = list[n]!;
     if (onlyFont >= 0 && TEMPLATE_FONT[t] !== onlyFont) continue;
+    const ch = TEMPLATE_CHAR[t]!;
     const base = t * N;
     const da = fromRow > 0 ? 0 : g.aspect - TEMPLATE_ASPECT[t]!;
     const aspectCost = ASPECT_WEIGHT * da * da;
@@ -85,8 +100,8 @@ function distances(g: GlyphInput, charset: string, fromRow = 0, onlyFont = -1): 
     const stopAt = (FAR_DISTANCE - aspectCost) * count;
     let sum = 0;
     for (let i = start; i < N; i += FEATURE_W) {
-      for (let k = i; k < i + FEATURE_W; k++) {
-        const d = g.feature[k]! - features[base + k]!;
+      for (let k = i, e = i + FEATURE_W; k < e; k++) {
+        const d = feature[k]! - features[base + k]!;
         sum += d * d;
       }
       if (sum > stopAt) break;

@@ -50,10 +50,16 @@ export function binarize(img: Gray, options: { window?: number; offset?: number;
   const sh = (h + MEAN_BLOCK - 1) >> MEAN_SHIFT;
   // Block sums (32-bit: a whole 1000 × 630 card sums to < 2^31).
   const sums = new Int32Array(sw * sh);
+  // Four pixels at a time into their block (integer sums: the same whatever the order), about
+  // twice as fast as one read-modify-write of the block per pixel.
+  const whole = w >> MEAN_SHIFT;
   for (let y = 0; y < h; y++) {
     const base = (y >> MEAN_SHIFT) * sw;
     const src = y * w;
-    for (let x = 0; x < w; x++) sums[base + (x >> MEAN_SHIFT)]! += data[src + x]!;
+    for (let bx = 0, p = src; bx < whole; bx++, p += MEAN_BLOCK) {
+      sums[base + bx]! += data[p]! + data[p + 1]! + data[p + 2]! + data[p + 3]!;
+    }
+    for (let x = whole << MEAN_SHIFT; x < w; x++) sums[base + whole]! += data[src + x]!;
   }
   // Integral of the block grid (sums and pixel counts), then the windowed mean per block.
   const iw = sw + 1;
@@ -87,50 +93,64 @@ export function binarize(img: Gray, options: { window?: number; offset?: number;
   for (let y = rect.y0; y < rect.y1; y++) {
     const base = (y >> MEAN_SHIFT) * sw;
     const src = y * w;
-    for (let x = rect.x0; x < rect.x1; x++) {
-      if (data[src + x]! < limit[base + (x >> MEAN_SHIFT)]!) mask[src + x] = 1;
+    // Block by block: each block's limit is read once for its (up to four) pixels.
+    for (let x = rect.x0; x < rect.x1; ) {
+      const lim = limit[base + (x >> MEAN_SHIFT)]!;
+      const end = Math.min(rect.x1, ((x >> MEAN_SHIFT) + 1) << MEAN_SHIFT);
+      for (; x < end; x++) if (data[src + x]! < lim) mask[src + x] = 1;
     }
   }
   return mask;
 }
 
-/** 8-connected components of a mask within `rect` (default: whole image). */
+/**
+ * 8-connected components of a mask within `rect` (default: whole image), in the raster order of
+ * their first pixel. A flood fill over an Int32Array stack whose neighbour bounds are settled
+ * once per pixel (row and column ranges) rather than tested for each of the nine neighbours.
+ */
 export function components(mask: Uint8Array, width: number, height: number, rect?: Box): Component[] {
   const r = rect ?? { x0: 0, y0: 0, x1: width, y1: height };
+  const { x0: rx0, y0: ry0, x1: rx1, y1: ry1 } = r;
   const seen = new Uint8Array(width * height);
   const out: Component[] = [];
-  const stack: number[] = [];
-  for (let y = r.y0; y < r.y1; y++) {
-    for (let x = r.x0; x < r.x1; x++) {
+  let stack = new Int32Array(1024);
+  for (let y = ry0; y < ry1; y++) {
+    for (let x = rx0; x < rx1; x++) {
       const i = y * width + x;
       if (!mask[i] || seen[i]) continue;
       seen[i] = 1;
-      stack.push(i);
-      const c: Component = { x0: x, y0: y, x1: x + 1, y1: y + 1, area: 0 };
-      while (stack.length > 0) {
-        const j = stack.pop()!;
-        const jx = j % width;
-        const jy = (j - jx) / width;
-        c.area += 1;
-        if (jx < c.x0) c.x0 = jx;
-        if (jx + 1 > c.x1) c.x1 = jx + 1;
-        if (jy < c.y0) c.y0 = jy;
-        if (jy + 1 > c.y1) c.y1 = jy + 1;
-        for (let dy = -1; dy <= 1; dy++) {
-          const ny = jy + dy;
-          if (ny < r.y0 || ny >= r.y1) continue;
-          for (let dx = -1; dx <= 1; dx++) {
-            const nx = jx + dx;
-            if (nx < r.x0 || nx >= r.x1) continue;
-            const k = ny * width + nx;
+      let sp = 0;
+      stack[sp++] = i;
+      let cx0 = x, cy0 = y, cx1 = x + 1, cy1 = y + 1, area = 0;
+      while (sp > 0) {
+        const j = stack[--sp]!;
+        const jy = (j / width) | 0;
+        const jx = j - jy * width;
+        area += 1;
+        if (jx < cx0) cx0 = jx;
+        if (jx + 1 > cx1) cx1 = jx + 1;
+        if (jy < cy0) cy0 = jy;
+        if (jy + 1 > cy1) cy1 = jy + 1;
+        // The same bounds as testing each neighbour against the rectangle.
+        const dyLo = jy - 1 < ry0 ? 0 : -1, dyHi = jy + 1 >= ry1 ? 0 : 1;
+        const dxLo = jx - 1 < rx0 ? 0 : -1, dxHi = jx + 1 >= rx1 ? 0 : 1;
+        if (sp + 9 > stack.length) {
+          const grown = new Int32Array(stack.length * 2);
+          grown.set(stack);
+          stack = grown;
+        }
+        for (let dy = dyLo; dy <= dyHi; dy++) {
+          const row = j + dy * width;
+          for (let dx = dxLo; dx <= dxHi; dx++) {
+            const k = row + dx;
             if (mask[k] && !seen[k]) {
               seen[k] = 1;
-              stack.push(k);
+              stack[sp++] = k;
             }
           }
         }
       }
-      out.push(c);
+      out.push({ x0: cx0, y0: cy0, x1: cx1, y1: cy1, area });
     }
   }
   return out;
@@ -153,23 +173,47 @@ export function glyphFeature(mask: Uint8Array, width: number, box: Box, canvasW:
   const outW = bw * sx;
   const offX = (FW - outW) / 2;
   const counts = new Float32Array(FW * FEATURE_H);
+  // The cells a source column (row) overlaps and by how much depend on x (y) alone: worked out
+  // once per column and per row instead of once per pixel. Accumulated in the same order with
+  // the same values, so the sums are the same bits; a paper pixel adds exactly 0 to `f`.
+  const colStart = new Int32Array(bw + 1);
+  const colCell: number[] = [];
+  const colOverlap: number[] = [];
+  for (let x = box.x0; x < box.x1; x++) {
+    const fx0 = offX + (x - box.x0) * sx;
+    const fx1 = fx0 + sx;
+    for (let cx = Math.max(0, Math.floor(fx0)); cx < Math.min(FW, Math.ceil(fx1)); cx++) {
+      const ox = Math.min(fx1, cx + 1) - Math.max(fx0, cx);
+      if (ox <= 0) continue;
+      colCell.push(cx);
+      colOverlap.push(ox);
+    }
+    colStart[x - box.x0 + 1] = colCell.length;
+  }
   for (let y = box.y0; y < box.y1; y++) {
     const fy0 = (y - box.y0) * s;
     const fy1 = fy0 + s;
+    const rowCells: number[] = [];
+    const rowOverlap: number[] = [];
+    for (let cy = Math.floor(fy0); cy < Math.min(FEATURE_H, Math.ceil(fy1)); cy++) {
+      const oy = Math.min(fy1, cy + 1) - Math.max(fy0, cy);
+      if (oy <= 0) continue;
+      rowCells.push(cy * FW);
+      rowOverlap.push(oy);
+    }
+    const src = y * width;
     for (let x = box.x0; x < box.x1; x++) {
-      const ink = mask[y * width + x] ? 1 : 0;
-      const fx0 = offX + (x - box.x0) * sx;
-      const fx1 = fx0 + sx;
+      const ink = mask[src + x] ? 1 : 0;
+      const c0 = colStart[x - box.x0]!, c1 = colStart[x - box.x0 + 1]!;
       // Spread the source pixel over the feature cells it overlaps.
-      for (let cy = Math.floor(fy0); cy < Math.min(FEATURE_H, Math.ceil(fy1)); cy++) {
-        const oy = Math.min(fy1, cy + 1) - Math.max(fy0, cy);
-        if (oy <= 0) continue;
-        for (let cx = Math.max(0, Math.floor(fx0)); cx < Math.min(FW, Math.ceil(fx1)); cx++) {
-          const ox = Math.min(fx1, cx + 1) - Math.max(fx0, cx);
-          if (ox <= 0) continue;
-          const a = ox * oy;
-          counts[cy * FW + cx]! += a;
-          f[cy * FW + cx]! += a * ink;
+      for (let r = 0; r < rowCells.length; r++) {
+        const rowBase = rowCells[r]!;
+        const oy = rowOverlap[r]!;
+        for (let c = c0; c < c1; c++) {
+          const a = colOverlap[c]! * oy;
+          const cell = rowBase + colCell[c]!;
+          counts[cell]! += a;
+          if (ink) f[cell]! += a;
         }
       }
     }
