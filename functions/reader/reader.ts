@@ -23,7 +23,7 @@ import { silentLog, type Log } from '../core/log.js';
 import type { Gray } from './readers/glyph/glyphs.js';
 import { readNameWithOcr } from './readers/glyph/name-ocr.js';
 import { readGlyphHypotheses, type GlyphResult } from './readers/glyph/hypotheses.js';
-import { numberLikeLines, readViewLearned, rereadLines, toTextLines, type LearnedReading, type ReadLine } from './readers/learned.js';
+import { numberLikeLines, readViewLearned, rereadLines, toTextLines, turnOf, type LearnedReading, type ReadLine } from './readers/learned.js';
 import type { LineRecognizer, OcrEngine, Raster, TextDetector } from '../core/ports.js';
 import type { LineDiagnostic, ReadDiagnostics, ViewDiagnostic, WorkDiagnostic } from './diagnostics.js';
 import { fuseField, fusePan, needsMoreReadings, panReadings, type FieldFusion, type PanFusion, type PanReading } from './fuse.js';
@@ -338,7 +338,7 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
         const t0 = performance.now();
         const again = await rereadLines(lr, numberLines, r, variant);
         add('recognize', performance.now() - t0);
-        if (again.length > 0) f = take(toTextLines(again), again[0]!.source);
+        if (again.length > 0) f = take(toTextLines(again, turnOf(lr)), again[0]!.source);
         again.forEach((l, k) => {
           if (panReadings(toTextLines([l]), '').length > 0 && !read.includes(numberLines[k]!)) read.push(numberLines[k]!);
         });
@@ -368,7 +368,7 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
     const fieldsMemo = new WeakMap<LearnedReading, ExtractedFields>();
     const fieldsOf = (l: LearnedReading): ExtractedFields => {
       let f = fieldsMemo.get(l);
-      if (!f) fieldsMemo.set(l, (f = extractFields(toTextLines(l.lines), { now: now() })));
+      if (!f) fieldsMemo.set(l, (f = extractFields(toTextLines(l.lines, turnOf(l)), { now: now() })));
       return f;
     };
     const extraReads: LearnedReading[] = [];
@@ -423,7 +423,7 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
           if (at >= 0) viewDiags[at] = d;
           else viewDiags.push(d);
         }
-        fused = take(toTextLines(lr.lines), lr.source);
+        fused = take(toTextLines(lr.lines, turnOf(lr)), lr.source);
         await breathe();
         fused = await reread(lr, fused);
         if (view.kind === 'frame' && !levelled.has(view) && !(fused.pan || fused.panUnverified) && Math.abs(lr.angle) >= LEVEL_FROM && lr.regions.length > 0) {
@@ -468,7 +468,7 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
             add('recognize', lz.timingsMs.recognize);
             // Geometry only: a close-up of the number line is no reading of the other fields.
             extraReads.push(lz);
-            fused = take(toTextLines(lz.lines), lz.source);
+            fused = take(toTextLines(lz.lines, turnOf(lz)), lz.source);
             fused = await reread(lz, fused);
           }
         }
@@ -481,7 +481,7 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
           add('detect', lr2.timingsMs.detect);
           add('recognize', lr2.timingsMs.recognize);
           learnedReads.push(lr2);
-          fused = take(toTextLines(lr2.lines), lr2.source);
+          fused = take(toTextLines(lr2.lines, turnOf(lr2)), lr2.source);
           fused = await reread(lr2, fused);
         }
         if (fused.pan || fused.panUnverified) break;
@@ -506,7 +506,7 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
         add('detect', lr2.timingsMs.detect);
         add('recognize', lr2.timingsMs.recognize);
         learnedReads.push(lr2);
-        fused = take(toTextLines(lr2.lines), lr2.source);
+        fused = take(toTextLines(lr2.lines, turnOf(lr2)), lr2.source);
       }
     } catch (err) {
       // What was read so far stands: a learned engine failure costs only its readings.

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { LineRecognizer, PixelPoint, Raster, TextDetector, TextRegion } from '../../functions/core/ports.js';
-import { readViewLearned, toTextLines } from '../../functions/reader/readers/learned.js';
+import { readViewLearned, toTextLines, turnOf } from '../../functions/reader/readers/learned.js';
 import { lineGeometry, readingFrame, regionsBox, rotateRaster, textAngle, type View } from '../../functions/reader/views.js';
 
 type Quad = TextRegion['quad'];
@@ -138,6 +138,23 @@ describe('the learned reader turns every line upright', () => {
       for (const l of toTextLines(reading.lines)) expect(l.box!.width).toBeGreaterThan(0);
     });
   }
+
+  it('gives the boxes of an upside-down reading turned with the view, so the number sits above the name as the card reads', async () => {
+    const { reading } = await read(180);
+    const top = (lines: ReturnType<typeof toTextLines>, text: string) => lines.find((l) => l.text === text)!.box!.top;
+    const asSeen = toTextLines(reading.lines);
+    const asRead = toTextLines(reading.lines, turnOf(reading));
+    expect(top(asSeen, '4111 1111 1111 1111')).toBeGreaterThan(top(asSeen, 'JANE Q PUBLIC'));
+    expect(top(asRead, '4111 1111 1111 1111')).toBeLessThan(top(asRead, 'JANE Q PUBLIC'));
+    // Inside the view, and the same size.
+    for (const [a, b] of asSeen.map((l, i) => [l.box!, asRead[i]!.box!] as const)) {
+      expect([b.width, b.height]).toEqual([a.width, a.height]);
+      expect(b.left).toBeGreaterThanOrEqual(0);
+      expect(b.top).toBeGreaterThanOrEqual(0);
+    }
+    const { reading: upright } = await read(0);
+    expect(turnOf(upright)).toBeUndefined();
+  });
 
   it('does not read the view twice when it reads well the first time', async () => {
     const { rec } = await read(0);

@@ -203,8 +203,18 @@ export async function rereadLines(
   });
 }
 
-/** Lines as extract/ takes them: text, per-character confidences, where (view pixels) and who read it. */
-export function toTextLines(lines: readonly ReadLine[]): TextLine[] {
+/** The view size to turn a reading's boxes by (see `toTextLines`): only for a reading made upside down. */
+export function turnOf(reading: LearnedReading): { width: number; height: number } | undefined {
+  return reading.flipped ? { width: reading.view.raster.width, height: reading.view.raster.height } : undefined;
+}
+
+/**
+ * Lines as extract/ takes them: text, per-character confidences, where (view pixels) and who
+ * read it. `turned` (the view's size) gives the boxes of a reading made upside down (`flipped`)
+ * turned half round with the view, so the field geometry (a number's groups joined top to
+ * bottom, the name below the number) sees the card the way its text reads.
+ */
+export function toTextLines(lines: readonly ReadLine[], turned?: { readonly width: number; readonly height: number }): TextLine[] {
   return lines
     .filter((l) => l.text.trim().length > 0)
     .map((l) => {
@@ -221,7 +231,9 @@ export function toTextLines(lines: readonly ReadLine[]): TextLine[] {
         role: 'any',
         source: l.source,
         ...(l.charConfidences.length === l.text.length ? { charConfidences: l.charConfidences } : {}),
-        ...(Number.isFinite(x0) ? { box: { left: x0, top: y0, width: x1 - x0, height: y1 - y0 } } : {}),
+        ...(Number.isFinite(x0)
+          ? { box: turned ? { left: turned.width - x1, top: turned.height - y1, width: x1 - x0, height: y1 - y0 } : { left: x0, top: y0, width: x1 - x0, height: y1 - y0 } }
+          : {}),
       };
       return line;
     });
