@@ -43,7 +43,7 @@ const ERROR_REASONS: Record<string, Reason> = {
 };
 
 /** Why another field is missing (expiry, name, brand), as a short phrase. */
-const FIELD_REASONS: Record<string, string> = {
+export const FIELD_REASONS: Readonly<Record<string, string>> = {
   not_found: 'not found',
   unreadable: 'unreadable',
   implausible_date: 'date implausible',
@@ -58,6 +58,7 @@ const FIELD_REASONS: Record<string, string> = {
   conflicting_readings: 'readings disagree',
   no_number_near: 'away from the number',
   not_near_number: 'away from the number',
+  cut_off: 'runs off the photo',
   unknown_iin: 'unknown issuer',
 };
 

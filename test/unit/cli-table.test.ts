@@ -3,11 +3,15 @@
  * identifiable by its (shortened) base name, columns giving way in order, and a reason on
  * every row without a card number. No OCR: ReadResults are built by hand.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { redactPans } from '../../functions/core/mask.js';
 import { describe, expect, it } from 'vitest';
 import { ReadResult } from '../../functions/core/card.js';
 import { displayNames, endEllipsis, middleEllipsis, Table, toScanLine } from '../../functions/cli/format.js';
-import { fieldReason, reasonOf } from '../../functions/cli/reasons.js';
+import { FIELD_REASONS, fieldReason, reasonOf } from '../../functions/cli/reasons.js';
+import { FIELD_MISSING } from '../../functions/handlers/api/web/client/advice.js';
 
 const PAN = '4929123456781236'; // made up, Luhn-valid
 
@@ -111,5 +115,20 @@ describe('reasons', () => {
     }
     expect(fieldReason('expiry', 'only_valid_from')).toBe('only a valid-from date');
     expect(fieldReason('name', 'mystery_code')).toBe('mystery code');
+  });
+
+  it('has a phrase, in the CLI and on the web page, for every reason code an expiry or name extractor can give', () => {
+    // Codes are read from the extractors' source, so a new one without a phrase fails here
+    // instead of reaching users as its bare code.
+    const dir = join(dirname(fileURLToPath(import.meta.url)), '../../functions/reader/extract');
+    const codes = new Set<string>();
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.ts'))) {
+      for (const m of readFileSync(join(dir, f), 'utf8').matchAll(/reason: '([a-z_]+)'/g)) codes.add(m[1]!);
+    }
+    expect(codes.size).toBeGreaterThan(5);
+    for (const code of codes) {
+      expect(Object.keys(FIELD_REASONS), `cardocr: ${code}`).toContain(code);
+      expect(Object.keys(FIELD_MISSING), `web page: ${code}`).toContain(code);
+    }
   });
 });

@@ -57,7 +57,7 @@ const PAN_MISSING: Readonly<Record<string, string>> = {
 };
 
 /** Why another field is missing, as a short phrase. */
-const FIELD_MISSING: Readonly<Record<string, string>> = {
+export const FIELD_MISSING: Readonly<Record<string, string>> = {
   not_found: 'not found on the card',
   unreadable: 'unreadable: take the photo again, sharper',
   implausible_date: "the date doesn't look like an expiry date",
@@ -72,6 +72,7 @@ const FIELD_MISSING: Readonly<Record<string, string>> = {
   conflicting_readings: 'read two different ways, so not reported: take the photo again, straight on',
   no_number_near: 'a date was seen away from the card number: fit only the card in the frame',
   not_near_number: 'a name was seen away from the card number: fit only the card in the frame',
+  cut_off: "runs off the photo's edge: fit the whole card in the frame",
   unknown_iin: 'the number matches no known card issuer',
 };
 
