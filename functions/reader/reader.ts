@@ -322,25 +322,30 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
       // The lines PP-OCR read a number from, and those that look like one whatever it read
       // (issue 8: an embossed number PP-OCR misread still gets the card-line model's reading).
       const candidates = lr.lines.filter((l) => panReadings(toTextLines([l]), '').length > 0);
-      const numberLines = [...new Set([...candidates, ...numberLikeLines(lr)])];
+      const extras = numberLikeLines(lr).filter((l) => !candidates.includes(l));
       const read = [...candidates];
       numberRows.set(lr, read);
-      if (numberLines.length === 0) return f;
+      if (candidates.length + extras.length === 0) return f;
+      type Variant = { name: string; pad: number; height: number };
       const [rec, ...others] = learned.recognizers as [LineRecognizer, ...LineRecognizer[]];
-      const passes: Array<[LineRecognizer, { name: string; pad: number; height: number }]> = [
-        ...others.map((r) => [r, LINE_REREAD] as [LineRecognizer, { name: string; pad: number; height: number }]),
-        ...REREADS.map((v) => [rec, v] as [LineRecognizer, { name: string; pad: number; height: number }]),
+      // The other recognisers on PP-OCR's candidates first (what settles most photos), then on
+      // the other number-like lines only if that did not settle it (the common case reads no
+      // more crops than before); PP-OCR's own re-crops on both.
+      const passes: Array<[LineRecognizer, Variant, readonly ReadLine[]]> = [
+        ...others.map((r): [LineRecognizer, Variant, readonly ReadLine[]] => [r, LINE_REREAD, candidates.length > 0 ? candidates : extras]),
+        ...(candidates.length > 0 && extras.length > 0 ? others.map((r): [LineRecognizer, Variant, readonly ReadLine[]] => [r, LINE_REREAD, extras]) : []),
+        ...REREADS.map((v): [LineRecognizer, Variant, readonly ReadLine[]] => [rec, v, [...candidates, ...extras]]),
       ];
       for (let i = 0; i < passes.length; i++) {
         // The first (cheapest) re-read always runs: it is what makes a first pass conclusive.
         if (i > 0 && !may('reread')) break;
-        const [r, variant] = passes[i]!;
+        const [r, variant, lines] = passes[i]!;
         const t0 = performance.now();
-        const again = await rereadLines(lr, numberLines, r, variant);
+        const again = await rereadLines(lr, lines, r, variant);
         add('recognize', performance.now() - t0);
         if (again.length > 0) f = take(toTextLines(again, turnOf(lr)), again[0]!.source);
         again.forEach((l, k) => {
-          if (panReadings(toTextLines([l]), '').length > 0 && !read.includes(numberLines[k]!)) read.push(numberLines[k]!);
+          if (panReadings(toTextLines([l]), '').length > 0 && !read.includes(lines[k]!)) read.push(lines[k]!);
         });
         // Nothing number-like read yet, or settled: further crops of the same boxes would not change that.
         if (settled(f)) break;

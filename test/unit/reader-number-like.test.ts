@@ -56,8 +56,8 @@ describe('numberLikeLines', () => {
   });
 });
 
-/** Two boxes, the number line and the name line, wherever the view is. */
-function detector(): TextDetector & { calls: number } {
+/** Two boxes, the number line and the name line, wherever the view is (and, with `faint`, a box in the number's type that reads as nothing). */
+function detector(faint = false): TextDetector & { calls: number } {
   const d = {
     name: 'scripted-det',
     calls: 0,
@@ -67,6 +67,7 @@ function detector(): TextDetector & { calls: number } {
       return [
         { quad: quad(w * 0.1, h * 0.45, w * 0.9, h * 0.45 + h * 0.08), score: 0.9 },
         { quad: quad(w * 0.1, h * 0.75, w * 0.5, h * 0.75 + h * 0.06), score: 0.9 },
+        ...(faint ? [{ quad: quad(w * 0.1, h * 0.2, w * 0.5, h * 0.2 + h * 0.08), score: 0.9 }] : []),
       ];
     },
     async close() {},
@@ -74,15 +75,16 @@ function detector(): TextDetector & { calls: number } {
   return d;
 }
 
-/** Reads long crops as `number` and shorter ones as the name. */
-function recognizer(name: string, number: string): LineRecognizer & { crops: number } {
+/** Reads the longest crops (≥ 12:1) as `number`, ≥ 9:1 as the name, shorter ones (the faint box) as `faint`. */
+function recognizer(name: string, number: string, faint = ''): LineRecognizer & { crops: number } {
   const r = {
     name,
     crops: 0,
     async recognize(lines: readonly Raster[]) {
       r.crops += lines.length;
       return lines.map((l) => {
-        const text = l.width > l.height * 7 ? number : 'JANE Q PUBLIC';
+        const ratio = l.width / l.height;
+        const text = ratio >= 12 ? number : ratio >= 9 ? 'JANE Q PUBLIC' : faint;
         return { text, confidence: 0.97, charConfidences: [...text].map(() => 0.97) };
       });
     },
@@ -121,5 +123,26 @@ describe('the card-line recogniser on a number PP-OCR misread', () => {
     expect(sources).toHaveLength(2);
     // It read the number-like line only (not the name) on each detection.
     expect(crnn.crops).toBe(2);
+  });
+
+  it('reads the other number-like lines only when PP-OCR\'s candidates did not settle the number', async () => {
+    const setup = async (crnnNumber: string, crnnFaint: string) => {
+      const crnn = recognizer('card-crnn-v1', crnnNumber, crnnFaint);
+      const reader = await createCardReader({
+        engines: { ocr: async () => Promise.reject(new Error('unused')), detector: async () => detector(true), recognizers: async () => [recognizer('ppocr-rec-v4', PAN), crnn] },
+        now: () => NOW,
+      });
+      readers.push(reader);
+      const png = await sharp({ create: { width: 800, height: 500, channels: 3, background: '#d8d8d8' } }).png().toBuffer();
+      return { r: await reader.readNormalised(png, { view: 'frame' }), crnn };
+    };
+    // PP-OCR read the number and the card-line model agrees on its line: the faint box is not read.
+    const agreed = await setup(PAN, PAN);
+    expect(agreed.r.revealPan()).toBe(PAN.replace(/ /g, ''));
+    expect(agreed.crnn.crops).toBe(1);
+    // The card-line model reads nothing on PP-OCR's number line: then it reads the faint box too.
+    const unsettled = await setup('', PAN);
+    expect(unsettled.crnn.crops).toBe(2);
+    expect(unsettled.r.revealPan()).toBe(PAN.replace(/ /g, ''));
   });
 });
