@@ -282,9 +282,14 @@ export function fusePan(readings: readonly PanReading[]): PanFusion {
   const outweighs = (top: (typeof all)[number], rival: (typeof all)[number], topReaders: ReadonlySet<string>): boolean => {
     const at = [...top.digits].flatMap((d, i) => (d !== rival.digits[i] ? [i] : []));
     if (at.length !== 2) return false;
-    const rivalConf = [...rival.best.keys()].filter((s) => !topReaders.has(readerOf(s))).map((s) => rival.digitConf.get(s));
+    // The top's own reader reproduced the rival on some detection: it is no stable answer of it.
+    if ([...rival.best.keys()].some((s) => topReaders.has(readerOf(s)))) return false;
+    const rivalConf = [...rival.best.keys()].map((s) => rival.digitConf.get(s));
     if (rivalConf.length === 0 || rivalConf.some((c) => c === undefined)) return false;
     const rivalBest = at.map((i) => Math.max(...rivalConf.map((c) => c![i]!)));
+    // Two models' confidences are not on one scale: only a rival that doubted a disputed digit
+    // itself is outweighed; two readers each sure of their own digits is a conflict.
+    if (rivalBest.every((x) => x >= SURE_DISPUTED_DIGIT)) return false;
     const perDetection = new Map<string, number[]>();
     for (const [s, conf] of top.digitConf) {
       const d = detectionOf(s);

@@ -417,7 +417,7 @@ const SLASH_DATE_DIGIT_FLOOR = 0.9;
  */
 function slashReadAsCharacter(lines: readonly TextLine[], now: Date, ctx: ExpiryContext): DateCandidate[] {
   const out: DateCandidate[] = [];
-  for (const l of lines) {
+  for (const [i, l] of lines.entries()) {
     const c = l.charConfidences;
     const pan = panBoxFor(ctx, l.source);
     if (!l.box || !c || c.length !== l.text.length || !pan || pan.width < 5 * pan.height) continue;
@@ -434,7 +434,8 @@ function slashReadAsCharacter(lines: readonly TextLine[], now: Date, ctx: Expiry
     const month = Number(t.slice(0, 2));
     if (month < 1 || month > 12) continue;
     const yy = t.slice(3);
-    out.push({ month, year: twoDigitYear(Number(yy), now), label: null, confidence: l.confidence * 0.8, yy, box: b });
+    // The label beside it says which date it is, as for any date (a VALID FROM date is no expiry).
+    out.push({ month, year: twoDigitYear(Number(yy), now), label: outerLabelFor(lines, i), confidence: l.confidence * 0.8, yy, box: b });
   }
   return out.length === 1 ? out : [];
 }
@@ -466,12 +467,16 @@ export function extractExpiry(lines: readonly TextLine[], now: Date = new Date()
   // 08/32 printed right of the number's end): a note or a receipt beside the card prints no
   // card label. Measured on real-world-80001 (tuning): 2 labelled expiries right of the number's
   // columns, read cleanly on both detector scales, were dropped.
-  const found = usableLines.flatMap((l, i) => {
+  const placed = usableLines.flatMap((l, i) => {
     const place = l.box ? placeOf(l.box, ctx, l.source) : 'near';
     if (place === 'far') return [];
     const dates = dateCandidates(l, now, outerLabelFor(usableLines, i)).filter((d) => place === 'near' || d.label !== null);
-    return dates.map((d) => (l.box ? { ...d, box: l.box } : d));
+    return dates.map((d) => ({ place, d: l.box ? { ...d, box: l.box } : d }));
   });
+  // A labelled date beside the number is the card's only when none is where cards print theirs:
+  // another card or a coupon next to this one prints labels too.
+  const nearOnes = placed.filter((x) => x.place === 'near');
+  const found = (nearOnes.length > 0 ? nearOnes : placed).map((x) => x.d);
   // No date of any kind in this reading: a slash read as a character, where the expiry is printed.
   if (found.length === 0) found.push(...slashReadAsCharacter(usableLines, now, ctx));
   // Lines a learned reader boxed, with no card number located among them (no 13–19 digit run):
