@@ -16,7 +16,8 @@
  * comparison only (gitignored folders). Lives in tools/: never compiled into dist/.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve, sep } from 'node:path';
 import { createReaderEngines } from '../../functions/adapters/ocr/reader-engines.js';
 import type { LineRecognizer, Raster, RecognizedLine, TextDetector, TextRegion } from '../../functions/core/ports.js';
 import { createCardReader } from '../../functions/reader/reader.js';
@@ -26,6 +27,23 @@ interface RecCall { kind: 'rec'; engine: string; rasters: Raster[] }
 type Call = DetCall | RecCall;
 
 const MAGIC = 0x454e4731; // "ENG1"
+
+/**
+ * Captures hold photo pixels and result files hold raw OCR text (card numbers in full): both are
+ * written only under the repository's gitignored `.tmp/` or the system's temporary folder, never
+ * where they could be committed or kept by mistake.
+ */
+function scratchPath(path: string): string {
+  const abs = resolve(path);
+  const inside = (root: string) => {
+    const r = relative(resolve(root), abs);
+    return r !== '' && !r.startsWith('..') && !r.startsWith(sep);
+  };
+  if (!inside('.tmp') && !inside(tmpdir())) {
+    throw new Error(`engine-calls writes card data (photo pixels, raw OCR text): expected an output path under .tmp/ or ${tmpdir()}, got ${path}; choose one there.`);
+  }
+  return abs;
+}
 
 function arg(argv: string[], flag: string): string | undefined {
   const i = argv.indexOf(flag);
@@ -115,7 +133,7 @@ async function capture(dir: string, out: string, limit: number): Promise<void> {
   } finally {
     await reader.close();
   }
-  await writeFile(out, encode(calls));
+  await writeFile(scratchPath(out), encode(calls));
   const det = calls.filter((c) => c.kind === 'det').length;
   const rec = calls.filter((c): c is RecCall => c.kind === 'rec');
   console.log(`captured ${files.length} photos: ${det} detect calls, ${rec.length} recognize calls (${rec.reduce((s, c) => s + c.rasters.length, 0)} crops) -> ${out}`);
@@ -179,7 +197,7 @@ async function replay(file: string, repeat: number, only: string | undefined, ou
         `wall median ${med(s.wall).toFixed(0)} ms (min ${min(s.wall).toFixed(0)}); per item CPU ${(med(s.cpu) / s.items).toFixed(2)} ms, wall ${(med(s.wall) / s.items).toFixed(2)} ms`,
     );
   }
-  if (out) await writeFile(out, JSON.stringify(outputs));
+  if (out) await writeFile(scratchPath(out), JSON.stringify(outputs));
   if (compare) {
     const ref = JSON.parse(await readFile(compare, 'utf8')) as Output[];
     if (ref.length !== outputs.length) throw new Error(`compare: ${ref.length} reference calls, ${outputs.length} now`);
@@ -211,10 +229,11 @@ async function main(argv: string[]): Promise<void> {
   if (cmd === 'capture' && target) {
     const out = arg(argv, '--out');
     if (!out) throw new Error('capture needs --out <file>');
-    await capture(target, out, Number(arg(argv, '--limit') ?? 1e9));
+    await capture(target, scratchPath(out), Number(arg(argv, '--limit') ?? 1e9));
   } else if (cmd === 'replay' && target) {
     const threads = arg(argv, '--threads');
-    await replay(target, Number(arg(argv, '--repeat') ?? 3), arg(argv, '--only'), arg(argv, '--out'), arg(argv, '--compare'), threads ? Number(threads) : undefined);
+    const out = arg(argv, '--out');
+    await replay(target, Number(arg(argv, '--repeat') ?? 3), arg(argv, '--only'), out === undefined ? undefined : scratchPath(out), arg(argv, '--compare'), threads ? Number(threads) : undefined);
   } else {
     throw new Error('usage: engine-calls.ts capture <dir> --out F [--limit N] | replay F [--repeat N] [--only det|rec|crnn] [--out R] [--compare R]');
   }
