@@ -23,7 +23,7 @@ import { silentLog, type Log } from '../core/log.js';
 import type { Gray } from './readers/glyph/glyphs.js';
 import { readNameWithOcr } from './readers/glyph/name-ocr.js';
 import { readGlyphHypotheses, type GlyphResult } from './readers/glyph/hypotheses.js';
-import { numberLikeLines, readViewLearned, rereadLines, toTextLines, turnOf, type LearnedReading, type ReadLine } from './readers/learned.js';
+import { dateLikeLines, numberLikeLines, readViewLearned, rereadLines, toTextLines, turnOf, withLinesReplaced, type LearnedReading, type ReadLine } from './readers/learned.js';
 import type { LineRecognizer, OcrEngine, Raster, TextDetector } from '../core/ports.js';
 import type { LineDiagnostic, ReadDiagnostics, ViewDiagnostic, WorkDiagnostic } from './diagnostics.js';
 import { fuseField, fusePan, needsMoreReadings, panReadings, type FieldFusion, type PanFusion, type PanReading } from './fuse.js';
@@ -377,6 +377,8 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
       return f;
     };
     const extraReads: LearnedReading[] = [];
+    /** The card-line model's re-readings of doubted date lines: checking readings of the expiry only. */
+    const dateChecks: LearnedReading[] = [];
     if (learned) try {
       const [rec] = learned.recognizers as [LineRecognizer, ...LineRecognizer[]];
       /** Cheap path: the recogniser on the glyph reader's number row (no detector pass). */
@@ -513,6 +515,24 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
         learnedReads.push(lr2);
         fused = take(toTextLines(lr2.lines, turnOf(lr2)), lr2.source);
       }
+      // A date seen but doubted (extract/'s tentative: one doubted digit) and no reading with a
+      // value: the card-line model reads that reading's date-like lines again, as a checking
+      // reading (fuse.ts fuseField `check`): it can confirm the doubted date, never report one
+      // on its own (a date has no checksum; the CRNN can be sure and wrong).
+      const crnn = learned.recognizers[1];
+      const doubted = learnedReads.find((l) => fieldsOf(l).tentative?.expiry !== undefined);
+      const dated = Boolean(glyph?.fields.expiry) || learnedReads.some((l) => fieldsOf(l).expiry);
+      if (crnn && doubted && !dated && may('date-check')) {
+        const lines = dateLikeLines(doubted);
+        if (lines.length > 0) {
+          const t0 = performance.now();
+          const again = await rereadLines(doubted, lines, crnn, LINE_REREAD);
+          add('recognize', performance.now() - t0);
+          const dr = withLinesReplaced(doubted, lines, again, again[0]!.source);
+          dateChecks.push(dr);
+          extraReads.push(dr);
+        }
+      }
     } catch (err) {
       // What was read so far stands: a learned engine failure costs only its readings.
       const e = toCardOcrError(err);
@@ -530,7 +550,11 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
     const learnedFields = ranked.map((l) => ({ source: l.source, f: fieldsOf(l) }));
     const fieldOf = (key: 'expiry' | 'name'): FieldFusion =>
       fuseField([
-        ...learnedFields.map((l) => ({ source: l.source, value: l.f[key], confidence: l.f.confidence[key], missing: l.f.missing[key] })),
+        ...learnedFields.map((l) => ({
+          source: l.source, value: l.f[key], confidence: l.f.confidence[key], missing: l.f.missing[key],
+          ...(key === 'expiry' && l.f.tentative?.expiry !== undefined ? { tentative: l.f.tentative.expiry } : {}),
+        })),
+        ...(key === 'expiry' ? dateChecks.map((l) => ({ source: l.source, value: fieldsOf(l).expiry, confidence: fieldsOf(l).confidence.expiry, missing: fieldsOf(l).missing.expiry, check: true })) : []),
         ...(glyph ? [{ source: 'glyph@card', value: glyph.fields[key], confidence: glyph.fields.confidence[key], missing: glyph.fields.missing[key] }] : []),
       ]);
     const fusedExpiry = fieldOf('expiry');

@@ -146,3 +146,69 @@ describe('the card-line recogniser on a number PP-OCR misread', () => {
     expect(unsettled.r.revealPan()).toBe(PAN.replace(/ /g, ''));
   });
 });
+
+describe('the card-line recogniser checks a doubted date', () => {
+  /** The number line and a date line, wherever the view is. */
+  const dateDetector: TextDetector = {
+    name: 'scripted-det',
+    async detect(image: Raster): Promise<TextRegion[]> {
+      const w = image.width, h = image.height;
+      return [
+        { quad: quad(w * 0.1, h * 0.45, w * 0.9, h * 0.45 + h * 0.08), score: 0.9 },
+        { quad: quad(w * 0.45, h * 0.62, w * 0.8, h * 0.62 + h * 0.06), score: 0.9 },
+      ];
+    },
+    async close() {},
+  };
+  /** Reads the number line as PAN and the date line as `date`, the character at `doubt` (if any) at 0.3. */
+  const dateRecognizer = (name: string, date: string, doubt?: number): LineRecognizer & { crops: number } => {
+    const r = {
+      name,
+      crops: 0,
+      async recognize(lines: readonly Raster[]) {
+        r.crops += lines.length;
+        return lines.map((l) => {
+          const text = l.width / l.height >= 12 ? PAN : date;
+          const charConfidences = [...text].map((_, i) => (text === date && i === doubt ? 0.3 : 0.97));
+          return { text, confidence: 0.9, charConfidences };
+        });
+      },
+      async close() {},
+    };
+    return r;
+  };
+  const read = async (ppocrDate: string, doubt: number | undefined, crnnDate: string) => {
+    const crnn = dateRecognizer('card-crnn-v1', crnnDate);
+    let diag: ReadDiagnostics | null = null;
+    const reader = await createCardReader({
+      engines: { ocr: async () => Promise.reject(new Error('unused')), detector: async () => dateDetector, recognizers: async () => [dateRecognizer('ppocr-rec-v4', ppocrDate, doubt), crnn] },
+      now: () => NOW,
+      onDiagnostics: (d) => {
+        diag = d;
+      },
+    });
+    readers.push(reader);
+    const png = await sharp({ create: { width: 800, height: 500, channels: 3, background: '#d8d8d8' } }).png().toBuffer();
+    const r = await reader.readNormalised(png, { view: 'frame' });
+    return { r, crnn, diag: diag as ReadDiagnostics | null };
+  };
+
+  it('confirms a date PP-OCR read with one doubted digit when the card-line model reads the same', async () => {
+    const { r, diag } = await read('THRU 07/30', 5, 'THRU 07/30');
+    expect(r.revealPan()).toBe(PAN.replace(/ /g, ''));
+    expect(r.card.expiry).toBe('07/30');
+    expect(diag!.sources.expiry!.some((s) => s.startsWith('card-crnn-v1@'))).toBe(true);
+  });
+
+  it('reports no date when the card-line model reads the doubted date otherwise', async () => {
+    const { r } = await read('THRU 07/30', 5, 'THRU 07/38');
+    expect(r.card.expiry).toBeNull();
+  });
+
+  it('does not read the date again when PP-OCR read it surely', async () => {
+    const { r, crnn } = await read('THRU 07/30', undefined, 'THRU 07/38');
+    expect(r.card.expiry).toBe('07/30');
+    // Only the number line: one crop.
+    expect(crnn.crops).toBe(1);
+  });
+});

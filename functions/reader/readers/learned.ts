@@ -203,6 +203,45 @@ export async function rereadLines(
   });
 }
 
+/** Date-like lines asked for at most per reading. */
+const DATE_LIKE_MAX = 3;
+
+/**
+ * The lines of a reading that may hold a date, whatever the recogniser made of them, for
+ * another recogniser to read: a row with a date-like run (`07/28`, `07 2a`: digits around a
+ * separator), a short row (≤ 6× as long as tall) of 2–6 digits (look-alikes counted), or an
+ * unread box of a date's shape (2–6× as long as tall) — not the number's row (≥ 8 digits).
+ * Most digits first.
+ */
+export function dateLikeLines(reading: LearnedReading, max = DATE_LIKE_MAX): ReadLine[] {
+  const scored = [...reading.lines, ...reading.unread].flatMap((l) => {
+    const d = digitLike(l.text);
+    if (d.digits >= 8) return [];
+    const short = l.extent <= 6 * l.height;
+    const dated = /\d\s*[/\-.]\s*\d|\d{2}\s+\S{2}$/.test(l.text);
+    const ok = l.text.length === 0 ? short && l.extent >= 2 * l.height : dated || (short && d.digits >= 2);
+    return ok ? [{ l, digits: d.digits }] : [];
+  });
+  scored.sort((a, b) => b.digits - a.digits);
+  return scored.slice(0, max).map((x) => x.l);
+}
+
+/**
+ * The reading with `lines` (some of its lines or unread boxes, read again by another
+ * recogniser: `again[k]` of `lines[k]`) in place of what it first read there: the other lines
+ * keep their text, so field extraction still sees a date's label next to it.
+ */
+export function withLinesReplaced(reading: LearnedReading, lines: readonly ReadLine[], again: readonly ReadLine[], source: string): LearnedReading {
+  const byLine = new Map(lines.map((l, k) => [l, again[k]!] as const));
+  const kept = reading.lines.map((l) => byLine.get(l) ?? l);
+  const added = reading.unread.flatMap((l) => {
+    const a = byLine.get(l);
+    return a && a.text.trim().length > 0 ? [a] : [];
+  });
+  const all = [...kept, ...added].sort((a, b) => a.across - b.across || a.along - b.along);
+  return { ...reading, lines: all, unread: reading.unread.filter((l) => !byLine.has(l)), source };
+}
+
 /** The view size to turn a reading's boxes by (see `toTextLines`): only for a reading made upside down. */
 export function turnOf(reading: LearnedReading): { width: number; height: number } | undefined {
   return reading.flipped ? { width: reading.view.raster.width, height: reading.view.raster.height } : undefined;
