@@ -10,6 +10,7 @@ import { OcrEngineError } from '../../functions/core/errors.js';
 import type { LineRecognizer, Raster, TextDetector, TextRegion } from '../../functions/core/ports.js';
 import { createCardReader, type CardReader, type ReadDiagnostics } from '../../functions/reader/reader.js';
 import { DEFAULT_IMAGE_LIMITS } from '../../functions/reader/decode.js';
+import { scriptedRecognizer as scripted } from '../support/scripted-engines.js';
 
 const NOW = new Date('2026-11-27T00:00:00Z');
 /** A Luhn-valid published test number. */
@@ -39,19 +40,7 @@ function scriptedDetector(clock: { now: number }, stepMs: number, withName: bool
 
 /** Reads long crops as the number and shorter ones as the name; `reads: false` reads nothing. */
 function scriptedRecognizer(name: string, reads: boolean): LineRecognizer & { crops: number } {
-  const r = {
-    name,
-    crops: 0,
-    async recognize(lines: readonly Raster[]) {
-      r.crops += lines.length;
-      return lines.map((l) => {
-        const text = !reads ? '' : l.width > l.height * 7 ? PAN : 'JANE Q PUBLIC';
-        return { text, confidence: 0.97, charConfidences: [...text].map(() => 0.97) };
-      });
-    },
-    async close() {},
-  };
-  return r;
+  return scripted(name, (l) => (!reads ? '' : l.width > l.height * 7 ? PAN : 'JANE Q PUBLIC'));
 }
 
 async function framePng(): Promise<Buffer> {

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { LineRecognizer, Raster, TextDetector, TextRegion } from '../../functions/core/ports.js';
 import { numberLikeLines, type LearnedReading, type ReadLine } from '../../functions/reader/readers/learned.js';
 import { createCardReader, type CardReader, type ReadDiagnostics } from '../../functions/reader/reader.js';
+import { scriptedRecognizer } from '../support/scripted-engines.js';
 
 const NOW = new Date('2026-11-27T00:00:00Z');
 /** A Luhn-valid published test number. */
@@ -77,20 +78,10 @@ function detector(faint = false): TextDetector & { calls: number } {
 
 /** Reads the longest crops (≥ 12:1) as `number`, ≥ 9:1 as the name, shorter ones (the faint box) as `faint`. */
 function recognizer(name: string, number: string, faint = ''): LineRecognizer & { crops: number } {
-  const r = {
-    name,
-    crops: 0,
-    async recognize(lines: readonly Raster[]) {
-      r.crops += lines.length;
-      return lines.map((l) => {
-        const ratio = l.width / l.height;
-        const text = ratio >= 12 ? number : ratio >= 9 ? 'JANE Q PUBLIC' : faint;
-        return { text, confidence: 0.97, charConfidences: [...text].map(() => 0.97) };
-      });
-    },
-    async close() {},
-  };
-  return r;
+  return scriptedRecognizer(name, (l) => {
+    const ratio = l.width / l.height;
+    return ratio >= 12 ? number : ratio >= 9 ? 'JANE Q PUBLIC' : faint;
+  });
 }
 
 const readers: CardReader[] = [];

@@ -1,0 +1,23 @@
+/**
+ * Scripted line recognisers for reader tests: each crop's text is decided by the test from the
+ * crop's shape (the reader cuts number, name and date lines at different aspect ratios), every
+ * character read at one confidence, and the crops asked for are counted.
+ */
+import type { LineRecognizer, Raster } from '../../functions/core/ports.js';
+
+/** A LineRecognizer named `name` that reads each crop as `textFor(crop)`, counting crops in `crops`. */
+export function scriptedRecognizer(name: string, textFor: (crop: Raster) => string, confidence = 0.97): LineRecognizer & { crops: number } {
+  const r = {
+    name,
+    crops: 0,
+    async recognize(lines: readonly Raster[]) {
+      r.crops += lines.length;
+      return lines.map((l) => {
+        const text = textFor(l);
+        return { text, confidence, charConfidences: [...text].map(() => confidence) };
+      });
+    },
+    async close() {},
+  };
+  return r;
+}
