@@ -9,6 +9,7 @@
  * Pure pixel helpers plus the geometry of detected text lines; sharp only for the resize.
  */
 import sharp from 'sharp';
+import { CardOcrError } from '../core/errors.js';
 import type { PixelPoint, Raster, TextRegion } from '../core/ports.js';
 import type { DecodedImage } from './decode.js';
 import type { Gray } from './readers/glyph/glyphs.js';
@@ -219,7 +220,7 @@ export async function levelView(source: Raster, angle: number, maxSide = FRAME_M
   // sharp turns clockwise by its angle about the image centre, onto a canvas that bounds the result.
   const turned = scaled.rotate(-angle, { background: { r: 128, g: 128, b: 128 } }).removeAlpha();
   const { data, info } = await (source.channels === 1 ? turned.toColourspace('b-w') : turned).raw().toBuffer({ resolveWithObject: true });
-  if (info.channels !== source.channels) throw new Error(`levelView: expected ${source.channels} channels out, sharp wrote ${info.channels}`);
+  if (info.channels !== source.channels) throw new CardOcrError('internal', `levelView: expected sharp to write ${source.channels} channels when turning the frame level, got ${info.channels}; this is a bug in the reader, report it with the sharp version.`);
   const out: Raster = { width: info.width, height: info.height, channels: source.channels, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
   // A point of the turned view, turned back about the centres, then scaled to the source.
   const cos = Math.cos(t), sin = Math.sin(t);
