@@ -172,7 +172,7 @@ describe('fusePan', () => {
 
   it('a Luhn-failing number is not panUnverified when another reading of other digits is reproduced surely', () => {
     const misread = '4000123456789011';
-    const twice = [r(SPECIMEN, 'crnn@frame/line', 0.88), r(SPECIMEN, 'crnn@frame-number/line', 0.88)];
+    const twice = [r(SPECIMEN, 'crnn@frame/line', 0.88), r(SPECIMEN, 'crnn@frame/det1280/line', 0.88)];
     // Read by PP-OCR on one detection and its re-crop (a stable answer of that reader): conflict.
     const f = fusePan([...twice, r(misread, 'ppocr-rec@frame', 0.95), r(misread, 'ppocr-rec@frame/pad', 0.92)]);
     expect(f.panUnverified).toBeNull();

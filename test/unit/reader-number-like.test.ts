@@ -108,12 +108,14 @@ describe('the card-line recogniser on a number PP-OCR misread', () => {
     const r = await reader.readNormalised(png, { view: 'frame' });
     expect(r.status).toBe('ok');
     expect(r.revealPan()).toBe(PAN.replace(/ /g, ''));
-    // Only the card-line model read it: on the frame, and on the close-up of its line.
+    // Only the card-line model read it: on the frame, on the close-up of its line (which counts
+    // with the frame: fuse.ts detectionOf), and on the frame's second detector scale.
     const sources = (diag as ReadDiagnostics | null)!.sources.pan!;
     expect(sources.every((s) => s.startsWith('card-crnn-v1@'))).toBe(true);
-    expect(sources).toHaveLength(2);
+    expect(sources).toHaveLength(3);
+    expect(sources.some((s) => s.includes('/det'))).toBe(true);
     // It read the number-like line only (not the name) on each detection.
-    expect(crnn.crops).toBe(2);
+    expect(crnn.crops).toBe(3);
   });
 
   it('reads the other number-like lines only when PP-OCR\'s candidates did not settle the number', async () => {
