@@ -125,8 +125,12 @@ export interface LocalRuntime {
   readonly intake: (obj: StageObject) => Promise<void>;
   /** The result store for the HTTP API: the same table, with a shorter wait for a locked database. */
   readonly apiResults: SqliteResultStore;
-  /** Never blocks: a lock probe that does not wait, and the last queue count. */
-  health(): LocalHealth;
+  /**
+   * Never blocks: a lock probe that does not wait, and the last queue count. The probe is cached
+   * for 200 ms (a flood of health checks costs one); `fresh` probes now (a write's admission: a
+   * lock taken within the cache's 200 ms would otherwise let the write wait out its busy budget).
+   */
+  health(options?: { readonly fresh?: boolean }): LocalHealth;
   /** Whether the queue is at its cap, and a Retry-After estimate in seconds. */
   load(): Promise<{ readonly full: boolean; readonly active: number; readonly cap: number; readonly retryAfterS: number }>;
   /** One pass of the folder watch (tests, and after a fault clears). */
@@ -461,9 +465,9 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     uploadSecret: secret,
     intake,
     apiResults,
-    health(): LocalHealth {
+    health(options?: { readonly fresh?: boolean }): LocalHealth {
       // Cached for 200 ms so a flood of health checks costs one probe; the probe never waits.
-      if (!lastHealth || Date.now() - lastHealth.at > 200) lastHealth = { at: Date.now(), db: closed ? { state: 'error', detail: 'closed' } : probeDatabase(db) };
+      if (!lastHealth || options?.fresh === true || Date.now() - lastHealth.at > 200) lastHealth = { at: Date.now(), db: closed ? { state: 'error', detail: 'closed' } : probeDatabase(db) };
       const database = lastHealth.db;
       const recentlyBusy = Date.now() - lastBusyAt < 2000;
       const fault = pool.lastFault;

@@ -117,7 +117,8 @@ export async function startLocalPipeline(options: StartLocalPipelineOptions = {}
       admission: async ({ method, path, principal }) => {
         // A write while another process holds the database lock would only wait: shed it at once.
         // (Reads go on: WAL readers do not need the lock.)
-        if (runtime.health().database.state === 'locked') {
+        // A fresh probe, not the 200 ms health cache: a lock taken since would make the write wait.
+        if (runtime.health({ fresh: true }).database.state === 'locked') {
           return { message: 'the database is locked by another process; try again in 5 s', retryAfterSeconds: 5 };
         }
         if (method === 'POST' && path === '/v1/scans') {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createApiApp, type ApiAppDeps } from '../../functions/handlers/api/app.js';
 import { configDefaults, loadConfig } from '../../functions/core/config.js';
 import { silentLog } from '../../functions/core/log.js';
+import { CardOcrError } from '../../functions/core/errors.js';
 import { LOCAL_UPLOAD_PATH, createUploadRoute } from '../../functions/local/upload-route.js';
 import { maskPan } from '../../functions/core/mask.js';
 import { MemoryObjectStore, MemoryResultStore, makeRecord } from '../support/memory-fakes.js';
@@ -210,6 +211,22 @@ describe('POST /v1/scans', () => {
     expect(JSON.parse(text)).toEqual({ error: { code: 'internal', message: 'internal error' } });
     expect(text).not.toMatch(/signing|etc|creds|stack/i);
     expect(errors).toHaveLength(1);
+  });
+
+  it('answers 503 + Retry-After, without internals, when a port fails with a fault it marked transient', async () => {
+    const { app, objects, errors } = setup();
+    // As the local database does when another process held its lock past the request's wait.
+    objects.createUpload = async () => {
+      throw new CardOcrError('internal', 'expected the SQLite database to be writable, but another connection held its lock for 10001 ms (lsof cardocr.sqlite)', { retryable: true });
+    };
+    const res = await app.request('/v1/scans', { method: 'POST', headers: AUTH });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('5');
+    const text = await res.text();
+    expect(JSON.parse(text)).toEqual({ error: { code: 'service_unavailable', message: 'the service could not finish this request now; try again in 5 s' } });
+    expect(text).not.toMatch(/sqlite|lsof|lock/i);
+    // A transient fault is no server error to alarm on.
+    expect(errors).toHaveLength(0);
   });
 });
 

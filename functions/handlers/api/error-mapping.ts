@@ -6,7 +6,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { type ErrorCode, toCardOcrError } from '../../core/errors.js';
+import { CardOcrError, type ErrorCode, toCardOcrError } from '../../core/errors.js';
 import { redactPans } from '../../core/mask.js';
 import type { Log } from '../../core/log.js';
 
@@ -88,6 +88,13 @@ export function toErrorResponse(err: unknown, c: Context, log: Log): Response {
   }
   const typed = toCardOcrError(err);
   const status = STATUS_BY_CODE[typed.code];
+  if (err instanceof CardOcrError && err.retryable && status >= 500) {
+    // A fault its raiser marked transient (the database locked past the request's wait, a
+    // throttled dependency): the same request will work soon, so say so, as load shedding does.
+    // (toCardOcrError's wrapping of an unknown error is retryable too, but is no such fault.)
+    log.warn('api request hit a transient fault', { code: typed.code, method: c.req.method, route: c.req.routePath, errorName: err.name });
+    return errorResponse(c, 'service_unavailable', 'the service could not finish this request now; try again in 5 s', { 'Retry-After': '5' });
+  }
   if (status >= 500) {
     // Log the code, route and error class; never the request body. The cause stays server-side.
     log.error('api request failed', {
