@@ -79,11 +79,12 @@ export function isTempName(name: string): boolean {
  */
 export function cleanKey(path: string): string {
   const segs = path.split('/').map((seg) => {
+    // Masked before the cut: a cut through a number would leave runs too short for the mask.
     // eslint-disable-next-line no-control-regex
-    let s = seg.replace(/[\u0000-\u001f\u007f\\]/g, '_').replace(/^\.+/, (dots) => '_'.repeat(dots.length));
+    let s = redactPans(seg.replace(/[\u0000-\u001f\u007f\\]/g, '_').replace(/^\.+/, (dots) => '_'.repeat(dots.length)));
     if (s === '') s = '_';
     if (s.length > 200) s = s.slice(0, 100) + '_' + s.slice(-99);
-    return redactPans(s);
+    return s;
   });
   const key = segs.join('/');
   return isValidKey(key) ? key : `${segs[0] ?? 'uploads'}/unnamed-${Date.now()}`;
@@ -96,8 +97,9 @@ export function variantKey(key: string, n: number): string {
   return dot > slash + 1 ? `${key.slice(0, dot)}-${n}${key.slice(dot)}` : `${key}-${n}`;
 }
 
-// Masked before it is quoted: JSON escapes a tab between digit groups as `\t`, which would hide the run from the mask.
-const shown = (path: string) => JSON.stringify(redactPans(path.slice(0, 120)));
+// Masked before it is cut (a cut through a number would leave a run too short for the mask) and
+// before it is quoted: JSON escapes a tab between digit groups as `\t`, which would hide the run from the mask.
+const shown = (path: string) => JSON.stringify(redactPans(path).slice(0, 120));
 
 /** Reports complete objects under the watched prefix of a filesystem bucket. */
 export class BucketWatcher {

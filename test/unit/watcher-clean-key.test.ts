@@ -18,4 +18,12 @@ describe('cleanKey (the name a folder photo with an unusable name is renamed to)
     expect(key).toContain('453914••••••6467');
     expect(isValidKey(key)).toBe(true);
   });
+
+  it('masks a card number that an over-long name is cut through', () => {
+    // The number starts 11 characters before the cut at 100: cut first, its 11 digits would stay unmasked.
+    const key = cleanKey(`uploads/${'a'.repeat(89)}4539148803436467${'b'.repeat(150)}.jpg`);
+    expect(key.replace(/\D/g, '')).not.toContain('4539148803');
+    expect(key).toContain('453914•••••');
+    expect(isValidKey(key)).toBe(true);
+  });
 });
