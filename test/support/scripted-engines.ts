@@ -5,8 +5,16 @@
  */
 import type { LineRecognizer, Raster } from '../../functions/core/ports.js';
 
-/** A LineRecognizer named `name` that reads each crop as `textFor(crop)`, counting crops in `crops`. */
-export function scriptedRecognizer(name: string, textFor: (crop: Raster) => string, confidence = 0.97): LineRecognizer & { crops: number } {
+/**
+ * A LineRecognizer named `name` that reads each crop as `textFor(crop)` at `confidence`, each
+ * character at `charConfidence(text, index)` (default `confidence`), counting crops in `crops`.
+ */
+export function scriptedRecognizer(
+  name: string,
+  textFor: (crop: Raster) => string,
+  confidence = 0.97,
+  charConfidence: (text: string, index: number) => number = () => confidence,
+): LineRecognizer & { crops: number } {
   const r = {
     name,
     crops: 0,
@@ -14,7 +22,7 @@ export function scriptedRecognizer(name: string, textFor: (crop: Raster) => stri
       r.crops += lines.length;
       return lines.map((l) => {
         const text = textFor(l);
-        return { text, confidence, charConfidences: [...text].map(() => confidence) };
+        return { text, confidence, charConfidences: [...text].map((_, i) => charConfidence(text, i)) };
       });
     },
     async close() {},

@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LineRecognizer, Raster, TextDetector, TextRegion } from '../../functions/core/ports.js';
 import { numberLikeLines, type LearnedReading, type ReadLine } from '../../functions/reader/readers/learned.js';
+import type { ReadResult } from '../../functions/core/card.js';
 import { createCardReader, type CardReader, type ReadDiagnostics } from '../../functions/reader/reader.js';
 import { scriptedRecognizer } from '../support/scripted-engines.js';
 
@@ -89,28 +90,33 @@ afterAll(async () => {
   await Promise.all(readers.map((r) => r.close()));
 });
 
+/** Reads a plain 800×500 frame with a reader on `detector` and `recognizers`, keeping its diagnostics. */
+async function readFrame(detector: TextDetector, recognizers: LineRecognizer[]): Promise<{ r: ReadResult; diag: ReadDiagnostics | null }> {
+  let diag: ReadDiagnostics | null = null;
+  const reader = await createCardReader({
+    engines: { ocr: async () => Promise.reject(new Error('unused')), detector: async () => detector, recognizers: async () => recognizers },
+    now: () => NOW,
+    onDiagnostics: (d) => {
+      diag = d;
+    },
+  });
+  readers.push(reader);
+  const png = await sharp({ create: { width: 800, height: 500, channels: 3, background: '#d8d8d8' } }).png().toBuffer();
+  const r = await reader.readNormalised(png, { view: 'frame' });
+  return { r, diag: diag as ReadDiagnostics | null };
+}
+
 describe('the card-line recogniser on a number PP-OCR misread', () => {
   it('reads the number line PP-OCR read as letters, and reports it once two detections agree', async () => {
     // PP-OCR reads the embossed number as letters only: no card-number candidate from it.
     const ppocr = recognizer('ppocr-rec-v4', 'AHHI IIII IIII IIII');
     const crnn = recognizer('card-crnn-v1', PAN);
-    const det = detector();
-    let diag: ReadDiagnostics | null = null;
-    const reader = await createCardReader({
-      engines: { ocr: async () => Promise.reject(new Error('unused')), detector: async () => det, recognizers: async () => [ppocr, crnn] },
-      now: () => NOW,
-      onDiagnostics: (d) => {
-        diag = d;
-      },
-    });
-    readers.push(reader);
-    const png = await sharp({ create: { width: 800, height: 500, channels: 3, background: '#d8d8d8' } }).png().toBuffer();
-    const r = await reader.readNormalised(png, { view: 'frame' });
+    const { r, diag } = await readFrame(detector(), [ppocr, crnn]);
     expect(r.status).toBe('ok');
     expect(r.revealPan()).toBe(PAN.replace(/ /g, ''));
     // Only the card-line model read it: on the frame, on the close-up of its line (which counts
     // with the frame: fuse.ts detectionOf), and on the frame's second detector scale.
-    const sources = (diag as ReadDiagnostics | null)!.sources.pan!;
+    const sources = diag!.sources.pan!;
     expect(sources.every((s) => s.startsWith('card-crnn-v1@'))).toBe(true);
     expect(sources).toHaveLength(3);
     expect(sources.some((s) => s.includes('/det'))).toBe(true);
@@ -121,13 +127,8 @@ describe('the card-line recogniser on a number PP-OCR misread', () => {
   it('reads the other number-like lines only when PP-OCR\'s candidates did not settle the number', async () => {
     const setup = async (crnnNumber: string, crnnFaint: string) => {
       const crnn = recognizer('card-crnn-v1', crnnNumber, crnnFaint);
-      const reader = await createCardReader({
-        engines: { ocr: async () => Promise.reject(new Error('unused')), detector: async () => detector(true), recognizers: async () => [recognizer('ppocr-rec-v4', PAN), crnn] },
-        now: () => NOW,
-      });
-      readers.push(reader);
-      const png = await sharp({ create: { width: 800, height: 500, channels: 3, background: '#d8d8d8' } }).png().toBuffer();
-      return { r: await reader.readNormalised(png, { view: 'frame' }), crnn };
+      const { r } = await readFrame(detector(true), [recognizer('ppocr-rec-v4', PAN), crnn]);
+      return { r, crnn };
     };
     // PP-OCR read the number and the card-line model agrees on its line: the faint box is not read.
     const agreed = await setup(PAN, PAN);
@@ -154,36 +155,12 @@ describe('the card-line recogniser checks a doubted date', () => {
     async close() {},
   };
   /** Reads the number line as PAN and the date line as `date`, the character at `doubt` (if any) at 0.3. */
-  const dateRecognizer = (name: string, date: string, doubt?: number): LineRecognizer & { crops: number } => {
-    const r = {
-      name,
-      crops: 0,
-      async recognize(lines: readonly Raster[]) {
-        r.crops += lines.length;
-        return lines.map((l) => {
-          const text = l.width / l.height >= 12 ? PAN : date;
-          const charConfidences = [...text].map((_, i) => (text === date && i === doubt ? 0.3 : 0.97));
-          return { text, confidence: 0.9, charConfidences };
-        });
-      },
-      async close() {},
-    };
-    return r;
-  };
+  const dateRecognizer = (name: string, date: string, doubt?: number): LineRecognizer & { crops: number } =>
+    scriptedRecognizer(name, (l) => (l.width / l.height >= 12 ? PAN : date), 0.9, (text, i) => (text === date && i === doubt ? 0.3 : 0.97));
   const read = async (ppocrDate: string, doubt: number | undefined, crnnDate: string) => {
     const crnn = dateRecognizer('card-crnn-v1', crnnDate);
-    let diag: ReadDiagnostics | null = null;
-    const reader = await createCardReader({
-      engines: { ocr: async () => Promise.reject(new Error('unused')), detector: async () => dateDetector, recognizers: async () => [dateRecognizer('ppocr-rec-v4', ppocrDate, doubt), crnn] },
-      now: () => NOW,
-      onDiagnostics: (d) => {
-        diag = d;
-      },
-    });
-    readers.push(reader);
-    const png = await sharp({ create: { width: 800, height: 500, channels: 3, background: '#d8d8d8' } }).png().toBuffer();
-    const r = await reader.readNormalised(png, { view: 'frame' });
-    return { r, crnn, diag: diag as ReadDiagnostics | null };
+    const { r, diag } = await readFrame(dateDetector, [dateRecognizer('ppocr-rec-v4', ppocrDate, doubt), crnn]);
+    return { r, crnn, diag };
   };
 
   it('confirms a date PP-OCR read with one doubted digit when the card-line model reads the same', async () => {
