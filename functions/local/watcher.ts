@@ -266,7 +266,7 @@ export class BucketWatcher {
       const target = n === 1 ? key : variantKey(key, n);
       if (await this.#o.store.adopt(path, target)) return target;
     }
-    throw new Error(`no free name near ${redactPans(key.slice(0, 80))} after 1000 tries`);
+    throw new Error(`no free name near ${redactPans(key).slice(0, 80)} after 1000 tries`);
   }
 
   async stop(): Promise<void> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cleanKey } from '../../functions/local/watcher.js';
-import { isValidKey } from '../../functions/adapters/local/fs-object-store.js';
+import { isValidKey, validateKey } from '../../functions/adapters/local/fs-object-store.js';
 
 describe('cleanKey (the name a folder photo with an unusable name is renamed to)', () => {
   it('replaces control characters and leading dots, and the result is a valid key', () => {
@@ -25,5 +25,19 @@ describe('cleanKey (the name a folder photo with an unusable name is renamed to)
     expect(key.replace(/\D/g, '')).not.toContain('4539148803');
     expect(key).toContain('453914•••••');
     expect(isValidKey(key)).toBe(true);
+  });
+
+  it('an invalid key is refused with the number masked, even where the quoted part cuts it', () => {
+    // The quote keeps 80 characters: the number starts 10 before, so cut first its 10 digits would stay unmasked.
+    const bad = `uploads/${'a'.repeat(62)}4539148803436467\\x.jpg`;
+    expect(() => validateKey(bad)).toThrow(/invalid object key/);
+    let message = '';
+    try {
+      validateKey(bad);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message.replace(/\D/g, '')).not.toContain('4539148803');
+    expect(message).toContain('453914••••');
   });
 });

@@ -12,6 +12,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import * as nodeFs from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { NotFoundError, ValidationError } from '../../core/errors.js';
+import { redactPans } from '../../core/mask.js';
 import type { CreateUploadOptions, ObjectInfo, ObjectStore, UploadTarget } from '../../core/ports.js';
 
 /** The filesystem calls the store makes (node:fs/promises by default). */
@@ -112,7 +113,7 @@ export function validateKey(key: string): void {
     // eslint-disable-next-line no-control-regex
     /[\u0000-\u001f\u007f\\]/.test(key) ||
     key.split('/').some((seg) => seg === '' || seg.startsWith('.'));
-  if (bad) throw new ValidationError(`invalid object key ${JSON.stringify(key.slice(0, 80))}`);
+  if (bad) throw new ValidationError(`invalid object key ${JSON.stringify(redactPans(key).slice(0, 80))}`);
 }
 
 function validatePrefix(prefix: string): void {
@@ -348,7 +349,7 @@ export class FsObjectStore implements ObjectStore {
   async removeEntry(path: string): Promise<void> {
     const abs = join(this.root, ...path.split('/'));
     if (!abs.startsWith(join(this.root, sep)) || path.split('/').some((seg) => seg === '..' || seg === '.' || seg === '')) {
-      throw new ValidationError(`refusing to remove ${JSON.stringify(path.slice(0, 80))}: not an entry inside the bucket`);
+      throw new ValidationError(`refusing to remove ${JSON.stringify(redactPans(path).slice(0, 80))}: not an entry inside the bucket`);
     }
     await this.#fs.rm(abs, { force: true });
   }
