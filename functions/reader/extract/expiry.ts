@@ -14,7 +14,7 @@
  *   date is never taken from inside `4111-1111-…`.
  * Years are reported as printed (`12/99` stays `12/99`): the field is `MM/YY`.
  */
-import { farFrom, repairDigits, type LineBox, type TextLine } from './text.js';
+import { farFrom, panBoxFor, repairDigits, type LineBox, type PanPlace, type TextLine } from './text.js';
 
 /** One date read on a line, with the label before it; `invalid` when it cannot be an expiry. */
 export interface DateCandidate {
@@ -381,14 +381,7 @@ function outerLabelFor(lines: readonly TextLine[], index: number): Label {
 }
 
 /** Where the card number was read (the same reading's boxes), to tell the card's dates from others in the photo. */
-export interface ExpiryContext {
-  readonly panBox?: LineBox | null;
-  readonly panSources?: readonly string[];
-}
-
-/** The number's box when the same reading read the line (else null: nothing to place it by). */
-const panBoxFor = (ctx: ExpiryContext, source: string | undefined): LineBox | null =>
-  ctx.panBox && (!ctx.panSources?.length || !source || ctx.panSources.includes(source)) ? ctx.panBox : null;
+export type ExpiryContext = PanPlace;
 
 /** Characters a date's slash is read as when its stroke is thin, embossed or blurred. */
 const SLASH_LOOKALIKES = new Set(['1', '7', 'l', 'I', 'i', '|']);

@@ -17,7 +17,7 @@
  * read), but a specimen's placeholder (CARDHOLDER) in the holder's slot is reported as printed.
  */
 import { normaliseDigits } from './expiry.js';
-import { farFrom, tokens, type LineBox, type TextLine } from './text.js';
+import { farFrom, panBoxFor, tokens, type LineBox, type PanPlace, type TextLine } from './text.js';
 
 /** The holder name picked from all lines, or null with the reason (`non_latin`, `low_confidence`, `cut_off`, `not_near_number`…). */
 export interface NameResult {
@@ -27,9 +27,7 @@ export interface NameResult {
 }
 
 /** Where the card number was read, to find the name below it. */
-export interface NameContext {
-  readonly panBox?: LineBox | null;
-  readonly panSources?: readonly string[];
+export interface NameContext extends PanPlace {
   /** Where the expiry was read: a name on its row, left of it, is likely the holder's. */
   readonly expiryBox?: LineBox | null;
 }
@@ -199,7 +197,7 @@ function parseName(text: string): NameWords | null {
  * Returns null when nothing can be judged (keep the line; `rank` decides).
  */
 function nearCardFields(b: LineBox, ctx: NameContext, source: string | undefined): boolean | null {
-  const pan = ctx.panBox && (!ctx.panSources?.length || !source || ctx.panSources.includes(source)) ? ctx.panBox : null;
+  const pan = panBoxFor(ctx, source);
   const exp = ctx.expiryBox ?? null;
   // A tilted or vertical number row: what is far from it (farFrom) is another object in the photo.
   // The upright box still tells up from down up to ~45° of tilt: a line whose centre is above the
@@ -288,8 +286,8 @@ function rank(l: TextLine, n: NameWords, ctx: NameContext): number {
   if (!n.upper) r -= 0.3;
   if (n.long < 2) r -= 0.2; // G RAYMOND: real, but weaker evidence than two full words
   if (n.holderWords > 0) r -= 0.1;
-  const pan = ctx.panBox;
-  if (pan && l.box && (!ctx.panSources?.length || !l.source || ctx.panSources.includes(l.source))) {
+  const pan = panBoxFor(ctx, l.source);
+  if (pan && l.box) {
     const below = l.box.top - (pan.top + pan.height);
     if (below >= -pan.height * 0.3 && below <= pan.height * 5) r += 0.5;
     else if (l.box.top + l.box.height <= pan.top) r -= 0.4; // above the number: bank names live there

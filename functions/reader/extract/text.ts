@@ -36,6 +36,21 @@ export interface LineBox {
   readonly height: number;
 }
 
+/** Where the card number was read: its box and the sources (readings) that read it. */
+export interface PanPlace {
+  readonly panBox?: LineBox | null;
+  readonly panSources?: readonly string[];
+}
+
+/**
+ * The number's box when the reading that read a line (`source`) also read the number, else
+ * null: another reading's boxes are in another view's pixels, so there is nothing to place the
+ * line by. No sources on either side: the box is taken.
+ */
+export function panBoxFor(ctx: PanPlace, source: string | undefined): LineBox | null {
+  return ctx.panBox && (!ctx.panSources?.length || !source || ctx.panSources.includes(source)) ? ctx.panBox : null;
+}
+
 // Letters OCR engines return for digits in card fonts (OCR-A, embossed faces, monospace).
 const DIGIT_LOOKALIKES: Readonly<Record<string, string>> = {
   O: '0', o: '0', Q: '0', D: '0', U: '0',
