@@ -64,11 +64,6 @@ function templates(): { features: Float32Array } {
   return cache;
 }
 
-/**
- * Distance of a glyph to every template whose character is in `charset`, best per (font, char).
- * `fromRow` compares only feature rows from there down (for glyphs whose top is covered by
- * other print, e.g. a label over an expiry date); the aspect term is then left out.
- */
 /** Per charset (a handful per process), the templates whose character it holds, in template order. */
 const templatesOf = new Map<string, Int32Array>();
 function templatesFor(charset: string): Int32Array {
@@ -82,6 +77,11 @@ function templatesFor(charset: string): Int32Array {
   return list;
 }
 
+/**
+ * Distance of a glyph to every template whose character is in `charset`, best per (font, char).
+ * `fromRow` compares only feature rows from there down (for glyphs whose top is covered by
+ * other print, e.g. a label over an expiry date); the aspect term is then left out.
+ */
 function distances(g: GlyphInput, charset: string, fromRow = 0, onlyFont = -1): Map<string, number>[] {
   const { features } = templates();
   const perFont: Map<string, number>[] = TEMPLATE_FONTS.map(() => new Map());
