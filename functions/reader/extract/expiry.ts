@@ -14,7 +14,7 @@
  *   date is never taken from inside `4111-1111-…`.
  * Years are reported as printed (`12/99` stays `12/99`): the field is `MM/YY`.
  */
-import { farFrom, panBoxFor, repairDigits, type LineBox, type PanPlace, type TextLine } from './text.js';
+import { farFrom, levelRow, panBoxFor, repairDigits, type LineBox, type PanPlace, type TextLine } from './text.js';
 
 /** One date read on a line, with the label before it; `invalid` when it cannot be an expiry. */
 export interface DateCandidate {
@@ -413,7 +413,7 @@ function slashReadAsCharacter(lines: readonly TextLine[], now: Date, ctx: Expiry
   for (const [i, l] of lines.entries()) {
     const c = l.charConfidences;
     const pan = panBoxFor(ctx, l.source);
-    if (!l.box || !c || c.length !== l.text.length || !pan || pan.width < 5 * pan.height) continue;
+    if (!l.box || !c || c.length !== l.text.length || !pan || !levelRow(pan)) continue;
     const lead = l.text.length - l.text.trimStart().length;
     const t = l.text.trim();
     if (!/^\d{2}.\d{2}$/.test(t) || !SLASH_LOOKALIKES.has(t[2]!)) continue;
@@ -446,7 +446,7 @@ function placeOf(b: LineBox, ctx: ExpiryContext, source: string | undefined): 'n
   const pan = panBoxFor(ctx, source);
   if (!pan) return 'near';
   if (farFrom(b, pan)) return 'far';
-  if (pan.width < 5 * pan.height) return 'near';
+  if (!levelRow(pan)) return 'near';
   const h = pan.height;
   const above = pan.top - (b.top + b.height);
   const below = b.top - (pan.top + pan.height);

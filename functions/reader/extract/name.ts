@@ -17,7 +17,7 @@
  * read), but a specimen's placeholder (CARDHOLDER) in the holder's slot is reported as printed.
  */
 import { normaliseDigits } from './expiry.js';
-import { farFrom, panBoxFor, tokens, type LineBox, type PanPlace, type TextLine } from './text.js';
+import { farFrom, levelRow, panBoxFor, tokens, type LineBox, type PanPlace, type TextLine } from './text.js';
 
 /** The holder name picked from all lines, or null with the reason (`non_latin`, `low_confidence`, `cut_off`, `not_near_number`…). */
 export interface NameResult {
@@ -192,7 +192,7 @@ function parseName(text: string): NameWords | null {
  * number, far below it, or away from its columns (a business card, loyalty card or receipt
  * beside the card in the photo) is not the holder's, however name-like. Boxes are upright
  * rectangles in view pixels: on a tilted card they overlap and say little, so only a level
- * number row (box at least LEVEL_ASPECT times wider than tall) or date judges. A boxed line with
+ * number row (`levelRow`: box at least 5 times wider than tall) or date judges. A boxed line with
  * neither the number nor the expiry located has nothing tying it to the card: not taken.
  * Returns null when nothing can be judged (keep the line; `rank` decides).
  */
@@ -203,7 +203,7 @@ function nearCardFields(b: LineBox, ctx: NameContext, source: string | undefined
   // The upright box still tells up from down up to ~45° of tilt: a line whose centre is above the
   // number's centre is the issuer's band, not the name printed under the number.
   // A vertical number (taller than wide) says nothing about up and down.
-  if (pan && pan.width < LEVEL_ASPECT * pan.height) {
+  if (pan && !levelRow(pan)) {
     const aboveCentre = pan.width >= pan.height && b.top + b.height / 2 < pan.top + pan.height / 2;
     return farFrom(b, pan) || aboveCentre || acrossFromExpiry(b, pan, exp) ? false : null;
   }
@@ -247,8 +247,6 @@ function acrossFromExpiry(b: LineBox, pan: LineBox, exp: LineBox | null): boolea
 }
 /** Number heights right of the number's first digit beyond which a line does not start where names do. */
 const NAME_START_MAX = 1;
-/** A number row's box this many times wider than tall is level enough to judge rows by (a tilted row's box is squarer). */
-const LEVEL_ASPECT = 5;
 /** Number heights above the number beyond which a line is the issuer's band, not a name. */
 const NAME_ABOVE_NUMBER_MAX = 2.5;
 
@@ -260,7 +258,7 @@ const NAME_ABOVE_NUMBER_MAX = 2.5;
  */
 function finePrint(b: LineBox, ctx: NameContext): boolean {
   const pan = ctx.panBox;
-  return pan != null && pan.width >= LEVEL_ASPECT * pan.height && b.height < NAME_MIN_HEIGHT * pan.height;
+  return pan != null && levelRow(pan) && b.height < NAME_MIN_HEIGHT * pan.height;
 }
 /** Number heights under which a line under a level number is fine print, not a name. */
 const NAME_MIN_HEIGHT = 0.25;
@@ -395,7 +393,7 @@ const PLACEHOLDER_MIN_HEIGHT = 0.45;
 function upsideDown(ctx: NameContext): boolean {
   const pan = ctx.panBox;
   const exp = ctx.expiryBox;
-  return Boolean(pan && exp && pan.width >= LEVEL_ASPECT * pan.height && exp.top + exp.height / 2 < pan.top);
+  return Boolean(pan && exp && levelRow(pan) && exp.top + exp.height / 2 < pan.top);
 }
 
 /** A box turned half round about the view's origin (its own inverse). */

@@ -36,6 +36,14 @@ export interface LineBox {
   readonly height: number;
 }
 
+/** A number row's box this many times wider than tall is level enough to judge rows by (a tilted row's upright box is squarer). */
+const LEVEL_ASPECT = 5;
+
+/** Whether a number row's box is level (`LEVEL_ASPECT`): only then do above, below and its columns mean rows of the card. */
+export function levelRow(b: LineBox): boolean {
+  return b.width >= LEVEL_ASPECT * b.height;
+}
+
 /** Where the card number was read: its box and the sources (readings) that read it. */
 export interface PanPlace {
   readonly panBox?: LineBox | null;
