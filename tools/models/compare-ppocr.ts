@@ -30,19 +30,12 @@ import { ctcGreedyDecode, toAscii } from '../../functions/adapters/ocr/ppocr/ctc
 import { dbPostprocess } from '../../functions/adapters/ocr/ppocr/db-postprocess.js';
 import { parseDictionary } from '../../functions/adapters/ocr/ppocr/model-files.js';
 import { createOnnxModel, deadlineIn, runModel, type OnnxModel } from '../../functions/adapters/ocr/ppocr/onnx-session.js';
-import { detectorInputSize } from '../../functions/adapters/ocr/ppocr/ppocr-detector.js';
-import { recognizerInputWidth } from '../../functions/adapters/ocr/ppocr/ppocr-recognizer.js';
+import { DET_BIAS, DET_SCALE, detectorInputSize } from '../../functions/adapters/ocr/ppocr/ppocr-detector.js';
+import { REC_BIAS, REC_SCALE, recognizerInputWidth } from '../../functions/adapters/ocr/ppocr/ppocr-recognizer.js';
 import { resizeIntoTensor } from '../../functions/adapters/ocr/ppocr/resample.js';
 import { cropQuad } from '../../functions/reader/image/crop-quad.js';
 
 const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.webp']);
-// The detector's and recogniser's normalisation, as in ppocr-detector.ts / ppocr-recognizer.ts.
-const STD = [0.229, 0.224, 0.225] as const;
-const MEAN = [0.485, 0.456, 0.406] as const;
-const DET_SCALE = [1 / (255 * STD[0]), 1 / (255 * STD[1]), 1 / (255 * STD[2])] as const;
-const DET_BIAS = [-MEAN[0] / STD[0], -MEAN[1] / STD[1], -MEAN[2] / STD[2]] as const;
-const REC_SCALE = [2 / 255, 2 / 255, 2 / 255] as const;
-const REC_BIAS = [-1, -1, -1] as const;
 const MAX_SIDE = 960;
 const REC_MAX_WIDTH = 640;
 

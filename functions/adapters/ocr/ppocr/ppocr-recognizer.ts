@@ -41,8 +41,10 @@ export interface PpocrRecognizerOptions {
 }
 
 const HEIGHT = 48;
-const SCALE = [2 / 255, 2 / 255, 2 / 255] as const;
-const BIAS = [-1, -1, -1] as const;
+/** The recogniser's input normalisation, `value = p * REC_SCALE[c] + REC_BIAS[c]` (to [-1, 1]; tools reuse it). */
+export const REC_SCALE = [2 / 255, 2 / 255, 2 / 255] as const;
+/** See {@link REC_SCALE}. */
+export const REC_BIAS = [-1, -1, -1] as const;
 
 /** Width a `w`×`h` crop gets at the model height, capped at `maxWidth`. */
 export function recognizerInputWidth(w: number, h: number, maxWidth: number): number {
@@ -104,7 +106,7 @@ export async function createPpocrRecognizer(options: PpocrRecognizerOptions = {}
         const tensor = new Float32Array(batch.length * plane);
         batch.forEach((i, n) => {
           resizeIntoTensor(lines[i]!, widths[i]!, HEIGHT, {
-            tensor, offset: n * plane, tensorWidth, tensorHeight: HEIGHT, scale: SCALE, bias: BIAS,
+            tensor, offset: n * plane, tensorWidth, tensorHeight: HEIGHT, scale: REC_SCALE, bias: REC_BIAS,
           });
         });
         const out = await runModel(model, tensor, [batch.length, 3, HEIGHT, tensorWidth], deadline);
