@@ -168,8 +168,9 @@ const twoDigitYear = (yy: number, now: Date): number => {
  * @param outerLabel the label of a label-only line just above or beside this one.
  */
 export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = null): DateCandidate[] {
-  const toks = prepare(cardDateText(line.text, line.charConfidences));
-  const evidence = dateEvidence(line);
+  const cardText = cardDateText(line.text, line.charConfidences);
+  const toks = prepare(cardText);
+  const evidence = dateEvidence(line, cardText);
   // Digits of the line outside any date: a line holding a card number never yields a dashed date.
   const numberLike = toks.filter((t) => /^\d+$/.test(t)).join('').length >= 12;
   const out: DateCandidate[] = [];
@@ -303,10 +304,10 @@ type DateEvidence = 'sure' | 'weak' | 'unsafe_repair';
  * so not MONTH/YEAR): a character under the floor, digit or repaired letter, makes it `weak`;
  * more than one repaired letter, one outside the safe set, or a repair without per-character
  * confidences makes it `unsafe_repair`. Dashed dates are digits only (DASH_DATE): their digits
- * are checked against the floor.
+ * are checked against the floor. `text` is the line's `cardDateText` (character for character,
+ * so the per-character confidences stay aligned), made once by the caller.
  */
-function dateEvidence(line: TextLine): DateEvidence {
-  const text = cardDateText(line.text, line.charConfidences);
+function dateEvidence(line: TextLine, text: string): DateEvidence {
   const c = line.charConfidences && line.charConfidences.length === text.length ? line.charConfidences : null;
   const re = /(?<![0-9A-Za-z|])([0-9A-Za-z|]+)(\s*([/\\-])\s*)([0-9A-Za-z|]+)(?![0-9A-Za-z|])/g;
   let m: RegExpExecArray | null;
