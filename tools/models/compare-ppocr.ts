@@ -25,8 +25,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import sharp from 'sharp';
-import type { Raster } from '../../functions/core/ports.js';
-import { ctcGreedyDecode, toAscii } from '../../functions/adapters/ocr/ppocr/ctc-decode.js';
+import type { Raster, RecognizedLine } from '../../functions/core/ports.js';
+import { decodeBatch, toAscii } from '../../functions/adapters/ocr/ppocr/ctc-decode.js';
 import { dbPostprocess } from '../../functions/adapters/ocr/ppocr/db-postprocess.js';
 import { parseDictionary } from '../../functions/adapters/ocr/ppocr/model-files.js';
 import { createOnnxModel, deadlineIn, runModel, type OnnxModel } from '../../functions/adapters/ocr/ppocr/onnx-session.js';
@@ -34,6 +34,7 @@ import { DET_BIAS, DET_SCALE, detectorInputSize } from '../../functions/adapters
 import { REC_BIAS, REC_SCALE, recognizerInputWidth } from '../../functions/adapters/ocr/ppocr/ppocr-recognizer.js';
 import { resizeIntoTensor } from '../../functions/adapters/ocr/ppocr/resample.js';
 import { cropQuad } from '../../functions/reader/image/crop-quad.js';
+import { editDistance } from '../train/evaluate.js';
 
 const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.webp']);
 const MAX_SIDE = 960;
@@ -79,16 +80,6 @@ function iou(a: Quad, b: Quad): number {
   return union > 0 ? inter / union : 0;
 }
 
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
-
 async function detect(set: ModelSet, image: Raster): Promise<{ map: Float32Array; w: number; h: number; ms: number }> {
   const size = detectorInputSize(image.width, image.height, MAX_SIDE);
   const tensor = new Float32Array(3 * size.width * size.height);
@@ -109,9 +100,10 @@ async function recognise(set: ModelSet, line: Raster): Promise<{ text: string; c
   const out = await runModel(set.rec, tensor, [1, 3, 48, width], deadlineIn(0, 'rec'));
   const ms = performance.now() - t0;
   const [, frames, classes] = out.dims as [number, number, number];
-  const { text, charConfidences } = ctcGreedyDecode(out.data as Float32Array, 0, frames, classes, set.table);
+  const lines: RecognizedLine[] = [];
+  decodeBatch(out.data as Float32Array, frames, classes, [0], set.table, lines);
   out.dispose();
-  const confidence = charConfidences.length ? charConfidences.reduce((s, c) => s + c, 0) / charConfidences.length : 0;
+  const { text, confidence } = lines[0]!;
   return { text, confidence, ms };
 }
 
