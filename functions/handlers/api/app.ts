@@ -230,6 +230,8 @@ export function createApiApp(deps: ApiAppDeps): OpenAPIHono<ApiEnv> {
     }),
   );
 
+  // A photo declared over the size limit: refused with 413 before any record, and without using quota.
+  const declaredTooLarge = (size: unknown): size is number => typeof size === 'number' && size > config.limits.maxInputBytes;
   // Per-user quota on scan creation (after auth: it counts the verified caller).
   app.post(
     '/v1/scans',
@@ -242,8 +244,7 @@ export function createApiApp(deps: ApiAppDeps): OpenAPIHono<ApiEnv> {
       // parsed body, so the route's validator reads the same one).
       refusedAnyway: async (c) => {
         const body: unknown = await c.req.json().catch(() => null);
-        const size = body && typeof body === 'object' ? (body as { size?: unknown }).size : undefined;
-        return typeof size === 'number' && size > config.limits.maxInputBytes;
+        return declaredTooLarge(body && typeof body === 'object' ? (body as { size?: unknown }).size : undefined);
       },
     }),
   );
@@ -251,7 +252,7 @@ export function createApiApp(deps: ApiAppDeps): OpenAPIHono<ApiEnv> {
   app.openapi(createScanRoute, async (c) => {
     const body = c.req.valid('json');
     // A photo declared too large is refused before any record exists (the upload target would refuse it anyway).
-    if (body.size !== undefined && body.size > config.limits.maxInputBytes) {
+    if (declaredTooLarge(body.size)) {
       throw new CardOcrError(
         'payload_too_large',
         `the photo is ${body.size} bytes; the limit is ${describeLimit(config.limits.maxInputBytes)}: send a smaller photo`,
