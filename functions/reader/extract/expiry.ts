@@ -394,7 +394,7 @@ const SLASH_LOOKALIKES = new Set(['1', '7', 'l', 'I', 'i', '|']);
  * PP-OCR digits score under 0.9 about 1 in 80 (33 of 2,652 on the tuning sets), so a real
  * five-digit code is rarely doubted there.
  */
-export const SLASH_DOUBT = 0.9;
+const SLASH_DOUBT = 0.9;
 
 /** Each digit of a date whose slash was read as a character must be this sure (the date has no other check). */
 const SLASH_DATE_DIGIT_FLOOR = 0.9;

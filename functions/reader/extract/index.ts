@@ -27,7 +27,7 @@ export {
   type PanResult,
   type PanVerdict,
 } from './pan.js';
-export { extractExpiry, dateCandidates, labelOnly, normaliseDigits, DATE_CHAR_CONFIDENCE_FLOOR, EXPIRY_MIN_CONFIDENCE, type ExpiryContext } from './expiry.js';
+export { extractExpiry, dateCandidates, labelOnly, normaliseDigits, DATE_CHAR_CONFIDENCE_FLOOR, type ExpiryContext } from './expiry.js';
 export { extractName, joinWordBoxes, nameFromLine, nonLatinText, NAME_CHAR_CONFIDENCE_FLOOR } from './name.js';
 export { repairDigits } from './text.js';
 
