@@ -14,7 +14,7 @@
  */
 import pLimit from 'p-limit';
 import sharp from 'sharp';
-import { ReadResult, type CardGeometry, type FieldSources, type GeometryQuad, type ReadStatus } from '../core/card.js';
+import { ReadResult, type CardGeometry, type FieldSources, type ReadStatus } from '../core/card.js';
 import { DEFAULT_IMAGE_LIMITS, decodeImage, withTimeout, type ImageLimits } from './decode.js';
 import { CardOcrError, OcrEngineError, toCardOcrError } from '../core/errors.js';
 import { redactPans } from '../core/mask.js';
