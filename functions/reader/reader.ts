@@ -301,6 +301,8 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
     const settled = (f: PanFusion) => !needsMoreReadings(f);
     /** Nothing decided yet: no number agreed, and no conflict that more readings cannot lift. */
     const open = (f: PanFusion) => f.pan === null && f.panUnverified === null && (f.reason !== 'conflicting_readings' || needsMoreReadings(f));
+    /** A line some recogniser read a card-number candidate from. */
+    const readsAsNumber = (l: ReadLine): boolean => panReadings(toTextLines([l]), '').length > 0;
     /** Per reading, the lines some recogniser read a card-number candidate from. */
     const numberRows = new WeakMap<LearnedReading, ReadLine[]>();
 
@@ -321,7 +323,7 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
       if (!learned || !open(f)) return f;
       // The lines PP-OCR read a number from, and those that look like one whatever it read
       // (issue 8: an embossed number PP-OCR misread still gets the card-line model's reading).
-      const candidates = lr.lines.filter((l) => panReadings(toTextLines([l]), '').length > 0);
+      const candidates = lr.lines.filter(readsAsNumber);
       const extras = numberLikeLines(lr).filter((l) => !candidates.includes(l));
       const read = [...candidates];
       numberRows.set(lr, read);
@@ -345,7 +347,7 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
         add('recognize', performance.now() - t0);
         if (again.length > 0) f = take(toTextLines(again, turnOf(lr)), again[0]!.source);
         again.forEach((l, k) => {
-          if (panReadings(toTextLines([l]), '').length > 0 && !read.includes(lines[k]!)) read.push(lines[k]!);
+          if (readsAsNumber(l) && !read.includes(lines[k]!)) read.push(lines[k]!);
         });
         // Nothing number-like read yet, or settled: further crops of the same boxes would not change that.
         if (settled(f)) break;
@@ -463,7 +465,7 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
           // A second detection of the number line alone: its box from this reading, cut from the
           // full-resolution photo and detected again — other line boxes for the same print, at
           // a fraction of a whole-view pass.
-          const numberLines = numberRows.get(lr) ?? lr.lines.filter((l) => panReadings(toTextLines([l]), '').length > 0);
+          const numberLines = numberRows.get(lr) ?? lr.lines.filter(readsAsNumber);
           const quads = numberLines.flatMap((l) => l.quads);
           const nb = quads.length > 0 ? regionsBox(quads.map((quad) => ({ quad, score: 1 })), view.raster.width, view.raster.height, 0.15) : null;
           if (nb) {
