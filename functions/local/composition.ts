@@ -270,6 +270,19 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
   const readDeps: ReadDeps = { ...context, reader };
   const recoveryDeps: RecoveryDeps = { queue, results, objects, context, log };
 
+  /** The bucket with some of its operations replaced (the stages' guarded views below). */
+  function withObjects(overrides: Partial<ObjectStore>): ObjectStore {
+    return {
+      put: (k, b, o) => objects.put(k, b, o),
+      get: (k) => objects.get(k),
+      head: (k) => objects.head(k),
+      delete: (k) => objects.delete(k),
+      list: (p, o) => objects.list(p, o),
+      createUpload: (k, o) => objects.createUpload(k, o),
+      ...overrides,
+    };
+  }
+
   /**
    * The preprocess stage's view of one job's object: reading it checks that the file is still
    * the version picked up (size/mtime/etag), a decode failure of a file that changed meanwhile
@@ -281,11 +294,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
       const now = await objects.head(obj.key);
       return now !== null && now.etag !== obj.etag;
     };
-    const guarded: ObjectStore = {
-      put: (k, b, o) => objects.put(k, b, o),
-      head: (k) => objects.head(k),
-      list: (p, o) => objects.list(p, o),
-      createUpload: (k, o) => objects.createUpload(k, o),
+    const guarded = withObjects({
       async get(k) {
         const bytes = await objects.get(k);
         if (k === obj.key && (await changed())) throw new PhotoChangedError(redactPans(k));
@@ -298,7 +307,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
         }
         await objects.delete(k);
       },
-    };
+    });
     const guardedPreprocess: PreprocessFn = async (bytes) => {
       try {
         return await preprocess(bytes);
@@ -316,12 +325,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
    * (its etag now derives another scan), the newer photo is kept for its own scan.
    */
   function guardedReadDeps(id: string): ReadDeps {
-    const guarded: ObjectStore = {
-      put: (k, b, o) => objects.put(k, b, o),
-      get: (k) => objects.get(k),
-      head: (k) => objects.head(k),
-      list: (p, o) => objects.list(p, o),
-      createUpload: (k, o) => objects.createUpload(k, o),
+    const guarded = withObjects({
       async delete(k) {
         if (k.startsWith(UPLOADS_PREFIX) && !scanIdFromUploadKey(k)) {
           const now = await objects.head(k);
@@ -332,7 +336,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
         }
         await objects.delete(k);
       },
-    };
+    });
     return { ...readDeps, objects: guarded };
   }
 
