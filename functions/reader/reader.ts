@@ -508,9 +508,10 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
       // No date in what was read (a small date the first pass merged or missed): one closer
       // pass at the detector's larger input over the view that held the card's text.
       const withText = learnedReads.find((l) => l.lines.length > 0);
-      const hasDate = Boolean(glyph?.fields.expiry) || learnedReads.some((l) => fieldsOf(l).expiry);
+      /** Some reader read a date (asked again after the closer pass below adds a reading). */
+      const dateRead = (): boolean => Boolean(glyph?.fields.expiry) || learnedReads.some((l) => fieldsOf(l).expiry);
       const dateSeen = learnedReads.some((l) => l.lines.some((x) => DATE_EVIDENCE.test(x.text)));
-      if (withText && !hasDate && dateSeen && fused.candidates.length > 0 && !learnedReads.some((l) => l.view === withText.view && l.source.endsWith(`/det${DETECT_SIDE_2}`)) && may('date')) {
+      if (withText && !dateRead() && dateSeen && fused.candidates.length > 0 && !learnedReads.some((l) => l.view === withText.view && l.source.endsWith(`/det${DETECT_SIDE_2}`)) && may('date')) {
         const lr2 = await readViewLearned(withText.view, learned.detector, rec, { maxSide: DETECT_SIDE_2, variant: `det${DETECT_SIDE_2}`, flip: withText.flipped });
         add('detect', lr2.timingsMs.detect);
         add('recognize', lr2.timingsMs.recognize);
@@ -523,8 +524,7 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
       // on its own (a date has no checksum; the CRNN can be sure and wrong).
       const crnn = learned.recognizers[1];
       const doubted = learnedReads.find((l) => fieldsOf(l).tentative?.expiry !== undefined);
-      const dated = Boolean(glyph?.fields.expiry) || learnedReads.some((l) => fieldsOf(l).expiry);
-      if (crnn && doubted && !dated && may('date-check')) {
+      if (crnn && doubted && !dateRead() && may('date-check')) {
         const lines = dateLikeLines(doubted);
         if (lines.length > 0) {
           const t0 = performance.now();
