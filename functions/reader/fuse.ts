@@ -118,10 +118,8 @@ const FAILING_RIVAL_MIN_SOURCES = 2;
 const SURE_DISPUTED_DIGIT = 0.95;
 
 /** Positions at which two same-length digit strings differ. */
-function digitsApart(a: string, b: string): number {
-  let n = 0;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) n++;
-  return n;
+function differingAt(a: string, b: string): number[] {
+  return [...a].flatMap((d, i) => (d !== b[i] ? [i] : []));
 }
 
 /** The reader of a source: the name before `@` (`crnn@frame/pad` → `crnn`). */
@@ -274,7 +272,7 @@ export function fusePan(readings: readonly PanReading[]): PanFusion {
       (c) =>
         !c.luhnValid &&
         c.digits.length === top.digits.length &&
-        digitsApart(c.digits, top.digits) >= 2 &&
+        differingAt(c.digits, top.digits).length >= 2 &&
         [...c.best].some(([s, conf]) => !topReaders.has(readerOf(s)) && conf >= RIVAL_MIN_CONFIDENCE) &&
         !outweighs(top, c, topReaders),
     );
@@ -293,7 +291,7 @@ export function fusePan(readings: readonly PanReading[]): PanFusion {
    * Without per-digit confidences on either side nothing is weighed: the rival counts.
    */
   const outweighs = (top: (typeof all)[number], rival: (typeof all)[number], topReaders: ReadonlySet<string>): boolean => {
-    const at = [...top.digits].flatMap((d, i) => (d !== rival.digits[i] ? [i] : []));
+    const at = differingAt(top.digits, rival.digits);
     if (at.length !== 2) return false;
     // The top's own reader reproduced the rival on some detection: it is no stable answer of it.
     if ([...rival.best.keys()].some((s) => topReaders.has(readerOf(s)))) return false;
