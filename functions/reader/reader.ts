@@ -409,13 +409,18 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
       const ofSource = new Set<View>(source && frame ? [frame] : []);
       /** Frames already turned level (never turned again). */
       const levelled = new Set<View>();
-      const closer = async (view: View, box: PixelBox, side: number): Promise<{ raster: Raster; toSource?: ToSource }> => {
+      /** A view made from `view` by `make` (a cut, a turn), given the pixels to make it from, with its map to the photo. */
+      const derive = async (
+        view: View,
+        make: (from: Raster) => Promise<{ raster: Raster; toSourceRaster: ToSource }>,
+      ): Promise<{ raster: Raster; toSource?: ToSource }> => {
         const t0 = performance.now();
         const full = source !== null && ofSource.has(view);
-        const z = await zoomView(full ? source : view.raster, view.raster, box, side);
+        const z = await make(full ? source : view.raster);
         add('views', performance.now() - t0);
         return { raster: z.raster, ...(full ? fromSource(z.toSourceRaster) : view.toSource ? { toSource: composeMaps(view.toSource, z.toSourceRaster) } : {}) };
       };
+      const closer = (view: View, box: PixelBox, side: number) => derive(view, (from) => zoomView(from, view.raster, box, side));
       for (let i = 0; i < order.length; i++) {
         const view = order[i]!;
         if (settled(fused) && fused.candidates.length > 0 && (learnedReads.length > 0 || !wantFields())) break;
@@ -440,12 +445,8 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
           // ones well. The frame turned level is detected again, instead of this view's closer
           // and larger passes (they would box the same steep print).
           if (!may('level')) break;
-          const t0 = performance.now();
-          const full = source !== null && ofSource.has(view);
-          const l = await levelView(full ? source : view.raster, lr.angle);
-          add('views', performance.now() - t0);
-          const toSource = full ? fromSource(l.toSourceRaster) : view.toSource ? { toSource: composeMaps(view.toSource, l.toSourceRaster) } : {};
-          const level: View = { id: `${view.id}-level`, kind: 'frame', raster: l.raster, rotation: view.rotation + round1(-lr.angle), ...toSource };
+          const l = await derive(view, (from) => levelView(from, lr.angle));
+          const level: View = { id: `${view.id}-level`, kind: 'frame', raster: l.raster, rotation: view.rotation + round1(-lr.angle), ...(l.toSource ? { toSource: l.toSource } : {}) };
           levelled.add(level);
           order.splice(i + 1, 0, level);
           continue;
