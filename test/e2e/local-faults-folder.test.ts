@@ -38,6 +38,17 @@ describe('folder intake: odd names, slow writers, re-drops', () => {
   let rt: LocalRuntime | undefined;
   const lines: string[] = [];
   const [a, b] = plainCards();
+  /** What every runtime of this file shares: one worker, three attempts, the log recorded into `lines`. */
+  const baseOptions = (dataDir: string) => ({
+    dataDir,
+    concurrency: 1,
+    maxAttempts: 3,
+    retentionDays: 1,
+    leaseMs: 60_000,
+    limits: DEFAULT_IMAGE_LIMITS,
+    uploadUrl: '/local-upload',
+    log: recordingLog(lines),
+  });
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cardocr-folder-'));
@@ -71,14 +82,7 @@ describe('folder intake: odd names, slow writers, re-drops', () => {
     utimesSync(join(uploads, 'photo.jpg.crdownload'), old, old);
 
     rt = await createLocalRuntime({
-      dataDir,
-      concurrency: 1,
-      maxAttempts: 3,
-      retentionDays: 1,
-      leaseMs: 60_000,
-      limits: DEFAULT_IMAGE_LIMITS,
-      uploadUrl: '/local-upload',
-      log: recordingLog(lines),
+      ...baseOptions(dataDir),
       reader,
       preprocess: async (bytes) => {
         const card = await preprocessPhoto(bytes, DEFAULT_IMAGE_LIMITS);
@@ -178,14 +182,7 @@ describe('folder intake: odd names, slow writers, re-drops', () => {
     let calls = 0;
     const failures: string[] = [];
     const changed = await createLocalRuntime({
-      dataDir,
-      concurrency: 1,
-      maxAttempts: 3,
-      retentionDays: 1,
-      leaseMs: 60_000,
-      limits: DEFAULT_IMAGE_LIMITS,
-      uploadUrl: '/local-upload',
-      log: recordingLog(lines),
+      ...baseOptions(dataDir),
       reader,
       preprocess: async (bytes) => {
         if (calls++ === 0) await sleep(5000);
@@ -231,14 +228,7 @@ describe('folder intake: odd names, slow writers, re-drops', () => {
     const gate = new Promise<void>((r) => (open = r));
     let reads = 0;
     const replaced = await createLocalRuntime({
-      dataDir,
-      concurrency: 1,
-      maxAttempts: 3,
-      retentionDays: 1,
-      leaseMs: 60_000,
-      limits: DEFAULT_IMAGE_LIMITS,
-      uploadUrl: '/local-upload',
-      log: recordingLog(lines),
+      ...baseOptions(dataDir),
       reader: {
         async readNormalised(png, hints) {
           if (reads++ === 0) await gate; // the first photo is held while it is being read
