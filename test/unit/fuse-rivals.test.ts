@@ -17,6 +17,13 @@ const read = (digits: string, source: string, confidence: number, disputed: numb
   return { ...x, digitConfidences: Array.from(digits, (_, i) => (i === 6 || i === 9 ? disputed : 0.99)) };
 };
 
+/** Fuses the readings and expects nothing reported, as a conflict. */
+const expectConflict = (readings: readonly PanReading[]): void => {
+  const f = fusePan(readings);
+  expect(f.pan).toBeNull();
+  expect(f.reason).toBe('conflicting_readings');
+};
+
 describe('review 4: a Luhn-failing rival two digits apart, read surely', () => {
   it('the numbers are what the test says', () => {
     expect(reading(TRUTH, [4, 4, 4, 4], 'x', 1)!.luhnValid).toBe(true);
@@ -28,26 +35,22 @@ describe('review 4: a Luhn-failing rival two digits apart, read surely', () => {
     // PP-OCR sure and wrong on two digits (on both detector scales); the card-line CRNN right at
     // one of them and sure of both, on two detections as well. Confidences of two models are not
     // on one scale: 0.99 against 0.97 says nothing about which is right.
-    const f = fusePan([
+    expectConflict([
       read(MISREAD, 'ppocr-rec@frame', 0.97, 0.99),
       read(MISREAD, 'ppocr-rec@frame/det1280', 0.97, 0.99),
       read(RIVAL, 'crnn@frame/line', 0.97, 0.97),
       read(RIVAL, 'crnn@frame/det1280/line', 0.97, 0.97),
     ]);
-    expect(f.pan).toBeNull();
-    expect(f.reason).toBe('conflicting_readings');
   });
 
   it('the rival read by the top\'s own reader on another detection too: nothing is reported', () => {
     // PP-OCR itself read the rival's digits on the number close-up; outweighs() weighs only the
     // CRNN's confidences against the top, never this reading.
-    const f = fusePan([
+    expectConflict([
       read(MISREAD, 'ppocr-rec@frame', 0.97, 0.99),
       read(MISREAD, 'ppocr-rec@frame/det1280', 0.97, 0.99),
       read(RIVAL, 'ppocr-rec@frame-number', 0.97, 0.99),
       read(RIVAL, 'crnn@frame/line', 0.96, 0.96),
     ]);
-    expect(f.pan).toBeNull();
-    expect(f.reason).toBe('conflicting_readings');
   });
 });
