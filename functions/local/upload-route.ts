@@ -35,7 +35,8 @@ export interface UploadRouteDeps {
 type ErrorCode = 'forbidden' | 'payload_too_large' | 'unsupported_media_type' | 'validation' | 'method_not_allowed' | 'not_found';
 
 function fail(status: 400 | 403 | 404 | 405 | 413 | 415, code: ErrorCode, message: string, headers?: HeadersInit): Response {
-  return Response.json({ error: { code, message } }, { status, ...(headers ? { headers } : {}) });
+  // Redacted like every API error message (errorResponse): a message may quote the caller's path.
+  return Response.json({ error: { code, message: redactPans(message) } }, { status, ...(headers ? { headers } : {}) });
 }
 
 /** Hono app with `POST /local-upload`; mount it next to the API app. */
@@ -104,7 +105,7 @@ export function createUploadRoute(deps: UploadRouteDeps): Hono {
   app.all(LOCAL_UPLOAD_PATH, (c) =>
     fail(405, 'method_not_allowed', `${c.req.method} is not allowed on ${LOCAL_UPLOAD_PATH}; use POST`, { Allow: 'POST' }),
   );
-  // The path is the caller's text: redacted like every API error message, in case it carries a card number.
-  app.notFound((c) => fail(404, 'not_found', redactPans(`no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
+  // The path is the caller's text (fail() masks a card number in it).
+  app.notFound((c) => fail(404, 'not_found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
   return app;
 }
