@@ -221,13 +221,13 @@ function nearCardFields(b: LineBox, ctx: NameContext, source: string | undefined
     const endAligned = Math.abs(b.left + b.width - (pan.left + pan.width)) <= 2 * h && b.left >= pan.left - 2 * h;
     return underStart || endAligned;
   }
-  if (!pan && exp && exp.width >= 2.5 * exp.height) {
+  if (exp && exp.width >= 2.5 * exp.height) {
     const h = Math.max(exp.height, b.height);
     const gapY = Math.max(exp.top - (b.top + b.height), b.top - (exp.top + exp.height), 0);
     const gapX = Math.max(exp.left - (b.left + b.width), b.left - (exp.left + exp.width), 0);
     return gapY <= 4 * h && gapX <= 10 * h;
   }
-  return pan || exp ? null : false;
+  return exp ? null : false;
 }
 /**
  * Whether a line lies on the far side of a vertical or steep number from the expiry. Cards print
