@@ -59,9 +59,10 @@ export function hasAnyField(f: ExtractedFields): boolean {
 export function extractFields(lines: readonly TextLine[], options: { now?: Date } = {}): ExtractedFields {
   const pan = extractPan(lines);
   // Dates (and the name) are looked for around the number the PAN came from, when boxes say where it is.
-  const expiry = extractExpiry(lines, options.now ?? new Date(), { panBox: pan.chosen?.box ?? null, panSources: pan.chosen?.sources ?? [] });
+  const panPlace = { panBox: pan.chosen?.box ?? null, panSources: pan.chosen?.sources ?? [] };
+  const expiry = extractExpiry(lines, options.now ?? new Date(), panPlace);
   // The name is looked for below the number the PAN came from, and beside the expiry (when boxes say where those are).
-  const name = extractName(lines, { panBox: pan.chosen?.box ?? null, panSources: pan.chosen?.sources ?? [], expiryBox: expiry.box ?? null });
+  const name = extractName(lines, { ...panPlace, expiryBox: expiry.box ?? null });
   const confidence: FieldConfidence = {};
   const missing: MissingReasons = {};
   if (pan.pan && pan.confidence !== null) confidence.pan = round(pan.confidence);
