@@ -445,11 +445,12 @@ export function fuseField(readings: readonly FieldReading[]): FieldFusion {
   }
   // Checking readings alone: a value only where a first reading saw the same digits and doubted
   // one of them (two readers, one sure, one doubting the same date), never on their own.
-  if (withValue.every((r) => r.check) && !readings.some((r) => !r.check && r.value === null && r.tentative === value)) {
+  const onlyChecks = withValue.every((r) => r.check);
+  if (onlyChecks && !readings.some((r) => !r.check && r.value === null && r.tentative === value)) {
     return { value: null, confidence: null, sources: [], reason: firstReason };
   }
   const confidences = withValue.map((r) => r.confidence).filter((c): c is number => c !== undefined);
-  const confirmed = withValue.every((r) => r.check) ? readings.filter((r) => !r.check && r.tentative === value).map((r) => r.source) : [];
+  const confirmed = onlyChecks ? readings.filter((r) => !r.check && r.tentative === value).map((r) => r.source) : [];
   return {
     value: withValue[0]!.value,
     confidence: confidences.length > 0 ? Math.max(...confidences) : null,
