@@ -368,7 +368,10 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
   };
 
   const refuseEntry = async (key: string, identity: string, message: string): Promise<void> => {
-    const rec = newScanRecord({ id: derivedScanId(identity, 'refused'), key, status: 'failed', now: new Date(), retentionDays: options.retentionDays });
+    // The identity names the entry by its path: masked before it is hashed into the (shown) id, or
+    // an id and the record's masked key would give a card-number name's hidden digits back by trial.
+    const id = derivedScanId(redactPans(identity), 'refused');
+    const rec = newScanRecord({ id, key, status: 'failed', now: new Date(), retentionDays: options.retentionDays });
     try {
       await results.create({ ...rec, outcome: 'failed', error: { code: 'validation', message } });
     } catch (err) {
