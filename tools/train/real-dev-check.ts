@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import type { LineRecognizer, Raster } from '../../functions/core/ports.js';
 import { createCardCrnnRecognizer } from '../../functions/adapters/ocr/crnn/crnn-recognizer.js';
@@ -26,12 +27,9 @@ function turn180(r: Raster): Raster {
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const outAt = args.indexOf('--out');
-  const out = outAt >= 0 ? args[outAt + 1] : undefined;
-  const modelAt = args.indexOf('--model');
-  const model = modelAt >= 0 ? args[modelAt + 1] : undefined;
-  const dir = args.find((a, i) => !a.startsWith('--') && (outAt < 0 || i !== outAt + 1) && (modelAt < 0 || i !== modelAt + 1)) ?? '../shared/corpus/real-dev-v1';
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { out: { type: 'string' }, model: { type: 'string' } } });
+  const { out, model } = values;
+  const dir = positionals[0] ?? '../shared/corpus/real-dev-v1';
   let candidate = {};
   if (model) {
     const bytes = await readFile(model);
