@@ -59,9 +59,6 @@ const IMMUTABLE_FIELDS: ReadonlySet<string> = new Set(['id', 'owner', 'createdAt
  */
 const SPARSE_FIELDS: ReadonlySet<string> = new Set(['key', 'owner', 'lease']);
 
-/** Masks card-number-like runs in every string of a value (keys, messages, names). */
-const scrub = redactPansDeep;
-
 const cursorSchema = z.record(z.string(), z.string().max(1024)).refine((o) => Object.keys(o).length <= 4);
 
 function sortKeyOf(record: Pick<ScanRecord, 'createdAt' | 'id'>): string {
@@ -83,8 +80,9 @@ function decodeCursor(cursor: string): Record<string, string> {
 /** Record → item: adds index attributes, drops null sparse fields. */
 function toItem(record: ScanRecord): Record<string, unknown> {
   const item: Record<string, unknown> = {};
-  // Identities are not free text: an id or a JWT sub may hold a 12–19 digit run by chance.
-  const clean: ScanRecord = { ...scrub(record), id: record.id, owner: record.owner ?? null };
+  // Every string masked (keys, messages, names). Identities are not free text: an id or a JWT
+  // sub may hold a 12–19 digit run by chance.
+  const clean: ScanRecord = { ...redactPansDeep(record), id: record.id, owner: record.owner ?? null };
   for (const [field, value] of Object.entries(clean)) {
     if (value === null && SPARSE_FIELDS.has(field)) continue;
     item[field] = value;
@@ -247,7 +245,7 @@ export class DynamoResultStore implements ResultStore {
     const values: Record<string, unknown> = {};
     const sets: string[] = [];
     const removes: string[] = [];
-    const full: ScanPatch = scrub({ ...patch, updatedAt: patch.updatedAt ?? new Date().toISOString() });
+    const full: ScanPatch = redactPansDeep({ ...patch, updatedAt: patch.updatedAt ?? new Date().toISOString() });
 
     Object.entries(full).forEach(([field, value], i) => {
       if (value === undefined || IMMUTABLE_FIELDS.has(field)) return;

@@ -17,9 +17,6 @@ interface Row {
   created_at: string;
 }
 
-/** Defence in depth: no string field may carry a card-number-like run, whatever the caller did. */
-const scrub = redactPansDeep;
-
 /** A stored document as a record: `owner` always present (null on rows from before owners). */
 function parseDoc(doc: string): ScanRecord {
   const record = JSON.parse(doc) as ScanRecord;
@@ -67,8 +64,9 @@ export class SqliteResultStore implements ResultStore {
   }
 
   async create(record: ScanRecord): Promise<void> {
-    // Identities are not free text: an id or a JWT sub may hold a 12–19 digit run by chance.
-    const doc = { ...scrub(record), id: record.id, owner: record.owner ?? null };
+    // Defence in depth: every string masked, whatever the caller did. Identities are not free
+    // text: an id or a JWT sub may hold a 12–19 digit run by chance.
+    const doc = { ...redactPansDeep(record), id: record.id, owner: record.owner ?? null };
     const info = this.#db
       .prepare('INSERT OR IGNORE INTO scans (id, owner, key, status, created_at, doc) VALUES (?, ?, ?, ?, ?, ?)')
       .run(doc.id, doc.owner, doc.key, doc.status, doc.createdAt, JSON.stringify(doc));
@@ -132,7 +130,7 @@ export class SqliteResultStore implements ResultStore {
         throw new ConflictError(`scan ${id} was claimed concurrently (attempts ${current.attempts})`);
       }
       const next: ScanRecord = {
-        ...scrub({ ...current, ...patch, createdAt: current.createdAt, updatedAt: patch.updatedAt ?? new Date().toISOString() }),
+        ...redactPansDeep({ ...current, ...patch, createdAt: current.createdAt, updatedAt: patch.updatedAt ?? new Date().toISOString() }),
         // Identities are kept as they are (see create).
         id: current.id,
         owner: current.owner ?? null,
