@@ -162,6 +162,26 @@ const REREADS = [
  * a long number mostly write `Card`, `Tracking`…); run-together readings (`CREDITCARD`) count.
  */
 const CARD_WORDS = /VISA|MASTER ?CARD|MAESTRO|AMEX|AMERICAN EXPRESS|DISCOVER|UNION ?PAY|JCB|DINERS|VALID|THRU|EXPIRES|EXPIRY|MEMBER|DEBIT|CREDIT|CARD/;
+/**
+ * Words that say a number is not a card's, as screens, receipts, letters and parcels print them
+ * on the number's own row ("Tracking 9111 0835 …", "Order no. …", "IBAN DE12 …", "Tel …"), in
+ * several languages. A card prints its number on a row of its own: on the tuning sets and
+ * real-dev-v1 (83 rows of ≥ 12 digits read at 960 px) no card number's row held a letter.
+ */
+const NON_CARD_LABEL =
+  /\b(?:track(?:ing)?|order|invoice|inv|ref|reference|account|acct|iban|bic|swift|routing|sort ?code|phone|tel|telephone|mobile|call|fax|booking|ticket|confirmation|transaction|txn|receipt|customer|policy|serial|imei|parcel|shipment|waybill|awb|barcode|voucher|coupon|sendung\w*|bestell\w*|rechnung\w*|kunden\w*|konto|commande|facture|suivi|pedido|factura|cuenta|ordine|fattura|conto)\b/i;
+/**
+ * Whether a read row's own print says its number is no card's: a non-card label, or a word in
+ * lower case (screens and letters write sentences in mixed case;
+ * cards print the few words near the number in capitals, and misread digits are short mixed
+ * tokens, not runs of three lower-case letters).
+ */
+function labelledNotCard(text: string): boolean {
+  const words = text.replace(/\d/g, ' ');
+  return NON_CARD_LABEL.test(words) || /[a-z]{3,}/.test(words.replace(CARD_WORDS_ANY_CASE, ' '));
+}
+/** CARD_WORDS in any case (a screen's "card ending 1234" is still a card word, not a sentence's). */
+const CARD_WORDS_ANY_CASE = new RegExp(CARD_WORDS.source, 'gi');
 /** Longer side of the number-line close-up for its second detection, px. */
 const NUMBER_ZOOM_SIDE = 960;
 /** A frame whose print covers less than this fraction is read again from a closer view. */
@@ -290,11 +310,20 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
         if (digits.length >= 4) lineDiags.push({ source, digits, confidence: Math.round(l.confidence * 1000) / 1000 });
       }
     };
+    /**
+     * Numbers some reading read on a row labelled as no card's (`labelledNotCard`): left out of
+     * fusion whichever reading read them (a re-crop of the number's box, a close-up of it, may
+     * not hold the label), so a screen's tracking number is never reported and never conflicts
+     * with the card's own.
+     */
+    const labelled = new Set<string>();
     const take = (lines: readonly TextLine[], source: string): PanFusion => {
       note(lines, source);
+      const marked = lines.filter((l) => labelledNotCard(l.text));
+      if (marked.length > 0) for (const r of panReadings(marked, source)) labelled.add(r.digits);
       readings.push(...panReadings(lines, source));
       const t0 = performance.now();
-      const f = fusePan(readings);
+      const f = fusePan(labelled.size > 0 ? readings.filter((r) => !labelled.has(r.digits)) : readings);
       add('fuse', performance.now() - t0);
       return f;
     };

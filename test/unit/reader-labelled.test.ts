@@ -1,0 +1,91 @@
+/**
+ * A number printed on a row that labels it as no card's (a screen's "Tracking …", a letter's
+ * "IBAN …", a sentence in lower case) is never reported, even when it passes Luhn and two readers
+ * agree on it, and never stands in the way of the card's own number: scripted engines (no
+ * models) on a plain frame.
+ */
+import sharp from 'sharp';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { LineRecognizer, Raster, TextDetector, TextRegion } from '../../functions/core/ports.js';
+import type { ReadResult } from '../../functions/core/card.js';
+import { createCardReader, type CardReader } from '../../functions/reader/reader.js';
+import { scriptedRecognizer } from '../support/scripted-engines.js';
+
+const NOW = new Date('2026-11-27T00:00:00Z');
+/** Published Luhn-valid test numbers: the card's, and one a screen prints as its "tracking" number. */
+const PAN = '4111 1111 1111 1111';
+const OTHER = '5500 0000 0000 0004';
+
+const quad = (x0: number, y0: number, x1: number, y1: number): TextRegion['quad'] => [
+  { x: x0, y: y0 }, { x: x1, y: y0 }, { x: x1, y: y1 }, { x: x0, y: y1 },
+];
+
+/** Boxes wherever the view is: a long one (≈ 16:1, the labelled row), with `card` a card number's (≈ 11:1), and a short name line. */
+function detector(card: boolean): TextDetector {
+  return {
+    name: 'scripted-det',
+    async detect(image: Raster): Promise<TextRegion[]> {
+      const w = image.width, h = image.height;
+      const unit = h * 0.05;
+      return [
+        { quad: quad(w * 0.05, h * 0.2, w * 0.05 + 16 * unit, h * 0.2 + unit), score: 0.9 },
+        ...(card ? [{ quad: quad(w * 0.05, h * 0.45, w * 0.05 + 11 * unit, h * 0.45 + unit), score: 0.9 }] : []),
+        { quad: quad(w * 0.05, h * 0.75, w * 0.05 + 5 * unit, h * 0.75 + unit), score: 0.9 },
+      ];
+    },
+    async close() {},
+  };
+}
+
+/** Reads the ≈ 16:1 crop as `labelled` (`digitsOnly`: its digits alone, as the card-line model reads), the ≈ 11:1 crop as PAN, shorter ones as a name. */
+function recognizer(name: string, labelled: string, digitsOnly: boolean): LineRecognizer {
+  return scriptedRecognizer(name, (l) => {
+    const ratio = l.width / l.height;
+    if (ratio >= 13) return digitsOnly ? labelled.replace(/\D/g, '') : labelled;
+    return ratio >= 8 ? PAN : 'JANE Q PUBLIC';
+  });
+}
+
+const readers: CardReader[] = [];
+afterAll(async () => {
+  await Promise.all(readers.map((r) => r.close()));
+});
+
+async function read(labelled: string, card: boolean): Promise<ReadResult> {
+  const reader = await createCardReader({
+    engines: {
+      ocr: async () => Promise.reject(new Error('unused')),
+      detector: async () => detector(card),
+      recognizers: async () => [recognizer('ppocr-rec-v4', labelled, false), recognizer('card-crnn-v1', labelled, true)],
+    },
+    now: () => NOW,
+  });
+  readers.push(reader);
+  const png = await sharp({ create: { width: 800, height: 500, channels: 3, background: '#d8d8d8' } }).png().toBuffer();
+  return reader.readNormalised(png, { view: 'frame' });
+}
+
+describe('numbers labelled as no card\'s', () => {
+  it.each([`Tracking ${OTHER}`, `Order no. ${OTHER}`, `IBAN ${OTHER}`, `TRACKING NO ${OTHER}`, `Sendungsnummer ${OTHER}`, `Your code is ${OTHER}`])(
+    'never reports a Luhn-valid number read twice on a row "%s"',
+    async (row) => {
+      const r = await read(row, false);
+      expect(r.revealPan()).toBeNull();
+      expect(r.revealPanUnverified()).toBeNull();
+      expect(r.status).toBe('no_card');
+    },
+  );
+
+  it('still reports the same number on a row of its own, or labelled as a card\'s', async () => {
+    for (const row of [OTHER, `CARD ${OTHER}`]) {
+      const r = await read(row, false);
+      expect(r.revealPan()).toBe(OTHER.replace(/ /g, ''));
+    }
+  });
+
+  it('reports the card\'s number next to a labelled one (the labelled one is no rival)', async () => {
+    const r = await read(`Tracking ${OTHER}`, true);
+    expect(r.status).toBe('ok');
+    expect(r.revealPan()).toBe(PAN.replace(/ /g, ''));
+  });
+});
