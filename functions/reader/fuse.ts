@@ -404,10 +404,30 @@ export interface FieldFusion {
   readonly sources: readonly string[];
   /**
    * Why no value: `conflicting_readings` (two readings each passed the field's checks with a
-   * different value: retake sharper), else the first reading's own reason (`unreadable`,
-   * `low_confidence`, `not_found`…).
+   * different value: retake sharper), else the first reading's reason that says what was seen
+   * (`unreadable`, `low_confidence`, `cut_off`…) over one that saw nothing (`not_found`).
    */
   readonly reason: string | null;
+}
+
+/**
+ * Reasons that say only that the field was not seen in a reading (an empty card view, a view
+ * that missed the date's line), in the order they yield: any other reason says what was seen
+ * (`low_confidence`, `cut_off`, `unreadable`, `only_valid_from`…) and tells the user what to do.
+ */
+const NOTHING_SEEN = ['not_a_name', 'not_found'];
+
+/**
+ * Why a field has no value, from the readings in order of trust (checking readings last): the
+ * first reason that says what was seen, over one that saw nothing (`NOTHING_SEEN`). Before, the
+ * first reading's reason was kept, often `not_found` from an empty card view where a later
+ * view had read the date or name and doubted it (`low_confidence`, `cut_off`).
+ */
+function reasonOf(readings: readonly FieldReading[]): string {
+  const ordered = [...readings.filter((r) => !r.check), ...readings.filter((r) => r.check)];
+  const reasons = ordered.flatMap((r) => (r.value === null && r.missing !== undefined ? [r.missing] : []));
+  const seen = (r: string): number => NOTHING_SEEN.indexOf(r);
+  return reasons.reduce<string | null>((best, r) => (best === null || seen(r) < seen(best) ? r : best), null) ?? 'not_found';
 }
 
 /**
@@ -417,11 +437,11 @@ export interface FieldFusion {
  * with `conflicting_readings`, as for the number — a wrong date or name is worse than none.
  * A reading with no value (a date seen but not read, no name line) does not contradict one
  * that has it: another view or scale may read what this one could not. Readings come in
- * order of trust (the reading that settled the number first); the first one's reason is kept
- * when none has a value. A doubted reading (`tentative`) is never a value, but contradicts
- * another reader's value that differs; a checking reading (`check`) is never the only source of
- * a value, unless it confirms a doubted one with the same digits. Cheap: no OCR, only the
- * readings already made.
+ * order of trust (the reading that settled the number first); when none has a value, the first
+ * reason that says what was seen is kept (`reasonOf`). A doubted reading (`tentative`) is
+ * never a value, but contradicts another reader's value that differs; a checking reading
+ * (`check`) is never the only source of a value, unless it confirms a doubted one with the same
+ * digits. Cheap: no OCR, only the readings already made.
  *
  * The reader passes, per extracted reading, `{ source, value, confidence, missing, tentative:
  * fields.tentative?.expiry }` for the expiry, and `check: true` for a reading whose lines a
@@ -430,8 +450,8 @@ export interface FieldFusion {
 export function fuseField(readings: readonly FieldReading[]): FieldFusion {
   const withValue = readings.filter((r): r is FieldReading & { value: string } => r.value !== null);
   const values = new Set(withValue.map((r) => r.value));
-  const firstReason = readings.find((r) => !r.check)?.missing ?? readings[0]?.missing ?? 'not_found';
-  if (values.size === 0) return { value: null, confidence: null, sources: [], reason: firstReason };
+  const why = reasonOf(readings);
+  if (values.size === 0) return { value: null, confidence: null, sources: [], reason: why };
   if (values.size > 1) return { value: null, confidence: null, sources: [], reason: 'conflicting_readings' };
   // A reader that saw the field and doubted a character, reading it otherwise than every reader
   // of the value: nothing says which is right (a second reader is sure and wrong as often as
@@ -447,7 +467,7 @@ export function fuseField(readings: readonly FieldReading[]): FieldFusion {
   // one of them (two readers, one sure, one doubting the same date), never on their own.
   const onlyChecks = withValue.every((r) => r.check);
   if (onlyChecks && !readings.some((r) => !r.check && r.value === null && r.tentative === value)) {
-    return { value: null, confidence: null, sources: [], reason: firstReason };
+    return { value: null, confidence: null, sources: [], reason: why };
   }
   const confidences = withValue.map((r) => r.confidence).filter((c): c is number => c !== undefined);
   const confirmed = onlyChecks ? readings.filter((r) => !r.check && r.tentative === value).map((r) => r.source) : [];

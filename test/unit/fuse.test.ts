@@ -259,4 +259,19 @@ describe('fuseField (expiry and name across readings, review S3)', () => {
     expect(fuseField([{ source: 'rec@frame', value: null, missing: 'unreadable' }, { source: 'glyph@card', value: null, missing: 'not_found' }])).toMatchObject({ value: null, reason: 'unreadable' });
     expect(fuseField([])).toMatchObject({ value: null, reason: 'not_found' });
   });
+
+  it('with no value, a later reading that saw the field and doubted it says why, not an empty first view', () => {
+    const empty = { source: 'rec@card', value: null, missing: 'not_found' };
+    expect(fuseField([empty, { source: 'rec@frame', value: null, missing: 'low_confidence' }])).toMatchObject({ value: null, reason: 'low_confidence' });
+    // A name: no name-like line on the card view, a name running off the photo on the frame.
+    expect(fuseField([{ source: 'rec@card', value: null, missing: 'not_a_name' }, empty, { source: 'rec@frame', value: null, missing: 'cut_off' }])).toMatchObject({ reason: 'cut_off' });
+    // Lines read but none a name says more than no line at all.
+    expect(fuseField([empty, { source: 'rec@frame', value: null, missing: 'not_a_name' }])).toMatchObject({ reason: 'not_a_name' });
+    // Among readings that saw something, the first (most trusted) one's reason stands.
+    expect(fuseField([empty, { source: 'rec@frame', value: null, missing: 'only_valid_from' }, { source: 'glyph@card', value: null, missing: 'unreadable' }])).toMatchObject({ reason: 'only_valid_from' });
+    // A checking reading's reason comes after every first reading's.
+    const check = { source: 'crnn@frame/line', value: null, missing: 'impossible_month', check: true };
+    expect(fuseField([check, { source: 'rec@frame', value: null, missing: 'unreadable' }])).toMatchObject({ reason: 'unreadable' });
+    expect(fuseField([check, empty])).toMatchObject({ reason: 'impossible_month' });
+  });
 });
