@@ -159,3 +159,36 @@ describe('extractName: where a name starts', () => {
     expect(extractName([read('A HENSON', box(281, 493, 143, 33))], at(pan)).name).toBeNull();
   });
 });
+
+describe('extractName: a tilted number at the edge of the view', () => {
+  // A card turned a quarter round and cut by the frame's top edge: the number runs down from the
+  // edge, the name beside it too. Only a level number's start at the edge shows the view was cut
+  // at the card's print margin; a tilted card's rows meet the edge at a slant.
+  const expiry = box(285, 182, 63, 127);
+  const name = read('KO WEBER', box(199, 0, 58, 139));
+  it('is cut off beside a tilted number that starts at the edge too', () => {
+    expect(extractName([name], at(box(297, 0, 163, 441), expiry))).toMatchObject({ name: null, reason: 'cut_off' });
+  });
+  it('is taken beside a level vertical number that starts at the edge too', () => {
+    expect(extractName([name], at(box(297, 0, 80, 441), expiry)).name).toBe('KO WEBER');
+  });
+});
+
+describe('extractName: the number of another reading says nothing of a line', () => {
+  // Boxes of two readings are in two views' pixels: a line is measured against the number only
+  // when the same reading read both (here placed by the expiry beside it).
+  const other = (text: string, b: LineBox): TextLine => ({ ...read(text, b), source: 'ppocr@other' });
+  const expiry = box(400, 460, 150, 40);
+  it('is not fine print against another reading\'s larger number', () => {
+    expect(extractName([other('LENA ORTIZ', box(60, 500, 300, 20))], at(box(40, 330, 750, 120), expiry)).name).toBe('LENA ORTIZ');
+    expect(extractName([read('LENA ORTIZ', box(60, 500, 300, 20))], at(box(40, 330, 750, 120), expiry)).name).toBeNull();
+  });
+  it('is cut off at the view\'s edge although another reading\'s number starts there', () => {
+    expect(extractName([other('LENA ORTIZ', box(2, 500, 300, 40))], at(box(1, 330, 750, 120), expiry))).toMatchObject({ name: null, reason: 'cut_off' });
+    expect(extractName([read('LENA ORTIZ', box(2, 500, 300, 40))], at(box(1, 330, 750, 120), expiry)).name).toBe('LENA ORTIZ');
+  });
+  it('a placeholder is not too small against another reading\'s number', () => {
+    expect(extractName([other('CARDHOLDER', box(60, 500, 300, 40))], at(box(40, 330, 750, 120), expiry)).name).toBe('CARDHOLDER');
+    expect(extractName([read('CARDHOLDER', box(60, 500, 300, 40))], at(box(40, 330, 750, 120), expiry)).name).toBeNull();
+  });
+});

@@ -213,10 +213,12 @@ function nearCardFields(b: LineBox, ctx: NameContext, source: string | undefined
     const below = b.top - (pan.top + pan.height);
     if (above > NAME_ABOVE_NUMBER_MAX * h || below > 6 * h) return false;
     // Starting under the number's start (a front read upright), or ending where the number
-    // ends (backs print it right-aligned). Names start within ±0.6 number heights of the
-    // number's first digit (87 right reads under level numbers on the tuning sets, real-dev-v1
-    // and cards-v1); lines starting further in were names cut by the detector (A HENSON for
-    // SOFIA HENSON at 1.5) or the issuer's (at 2.8).
+    // ends (backs print it right-aligned). Names start within -0.6 to +0.7 number heights of
+    // the number's first digit (141 right reads under level numbers on the six tuning sets,
+    // real-dev-v1 and cards-v1); lines starting further in were names cut by the detector (N
+    // MUELLER at 1.3, A HENSON for SOFIA HENSON at 1.5) or the issuer's (at 2.8). One cut name
+    // started inside NAME_START_MAX (KO WEBER for NIKO WEBER at 0.96, refused for a doubted
+    // letter): the limit is kept at 1, the margin it leaves the right reads is measured, not wide.
     const underStart = b.left <= pan.left + NAME_START_MAX * h && b.left + b.width >= pan.left - 2 * h;
     const endAligned = Math.abs(b.left + b.width - (pan.left + pan.width)) <= 2 * h && b.left >= pan.left - 2 * h;
     return underStart || endAligned;
@@ -254,11 +256,12 @@ const NAME_ABOVE_NUMBER_MAX = 2.5;
  * Whether a line is printed far smaller than the number it is read with (a label, fine print, a
  * hologram's text): under a level number, every right name measured ≥ 0.40 number heights (101
  * reads on the tuning sets, real-dev-v1 and cards-v1), a label fragment beside the expiry 0.16.
- * A tilted number's upright box is too thick to compare with.
+ * A tilted number's upright box is too thick to compare with, and another reading's is in
+ * another view's pixels (panBoxFor).
  */
-function finePrint(b: LineBox, ctx: NameContext): boolean {
-  const pan = ctx.panBox;
-  return pan != null && levelRow(pan) && b.height < NAME_MIN_HEIGHT * pan.height;
+function finePrint(b: LineBox, ctx: NameContext, source: string | undefined): boolean {
+  const pan = panBoxFor(ctx, source);
+  return pan !== null && levelRow(pan) && b.height < NAME_MIN_HEIGHT * pan.height;
 }
 /** Number heights under which a line under a level number is fine print, not a name. */
 const NAME_MIN_HEIGHT = 0.25;
@@ -268,14 +271,20 @@ const NAME_MIN_HEIGHT = 0.25;
  * print may go on beyond the view. Boxes are in view pixels from (0, 0); the right and bottom
  * edges are not known here. Cards leave a margin of ≈ 6 % of their width before the name, so a
  * whole card's name never touches the edge — unless the view is cut at the card's own print
- * margin, which the number (a whole number, checked) starting at that edge too shows.
+ * margin, which the number (a whole number, checked) starting at that edge too shows. Only a
+ * level number shows it: the edge of a frame crosses a tilted card's rows at a slant, so a
+ * whole number at the edge says nothing of the name's start (KO WEBER for NIKO WEBER, a
+ * number box 2.7 times taller than wide at the frame's top, on the tuning sets). `pan` must be
+ * the same reading's (panBoxFor): another view's box is in other pixels.
  */
 function atViewEdge(b: LineBox, pan: LineBox | null): boolean {
   const edge = Math.max(2, 0.2 * Math.min(b.width, b.height));
-  const left = b.left <= edge && !(pan && pan.left <= b.left + edge);
-  const top = b.top <= edge && !(pan && pan.top <= b.top + edge);
+  const left = b.left <= edge && !(pan && levelRow(pan) && pan.left <= b.left + edge);
+  const top = b.top <= edge && !(pan && levelColumn(pan) && pan.top <= b.top + edge);
   return left || top;
 }
+/** A vertical number's box that is level (levelRow turned a quarter): its top is where its first digit starts. */
+const levelColumn = (b: LineBox): boolean => levelRow({ left: b.top, top: b.left, width: b.height, height: b.width });
 
 /** How likely a line is the name: region, geometry, case, confidence. */
 function rank(l: TextLine, n: NameWords, ctx: NameContext): number {
@@ -375,8 +384,9 @@ function placeholderName(lines: readonly TextLine[], ctx: NameContext, view: Nam
   for (const l of lines) {
     const text = tokens(l.text.toUpperCase()).join(' ');
     if (!PLACEHOLDER.test(text) || !l.box || nearCardFields(l.box, ctx, l.source) !== true) continue;
-    if (ctx.panBox && Math.min(l.box.width, l.box.height) < PLACEHOLDER_MIN_HEIGHT * Math.min(ctx.panBox.width, ctx.panBox.height)) continue;
-    if (atViewEdge(toView(l.box), view.panBox ?? null)) continue;
+    const pan = panBoxFor(ctx, l.source);
+    if (pan && Math.min(l.box.width, l.box.height) < PLACEHOLDER_MIN_HEIGHT * Math.min(pan.width, pan.height)) continue;
+    if (atViewEdge(toView(l.box), panBoxFor(view, l.source))) continue;
     const confidence = lineConfidence(l);
     if (confidence !== null) return { name: text, confidence, reason: null };
   }
@@ -434,10 +444,10 @@ function pickName(lines: readonly TextLine[], ctx: NameContext, view: NameContex
       offCard = true;
       continue;
     }
-    if (l.box && finePrint(l.box, ctx)) continue;
+    if (l.box && finePrint(l.box, ctx, l.source)) continue;
     // A line that starts at the view's left or top edge may have lost letters off it (ARGARET
     // for MARGARET on a card view cut too tight): a shorter name would pass every check.
-    if (l.box && atViewEdge(toView(l.box), view.panBox ?? null)) {
+    if (l.box && atViewEdge(toView(l.box), panBoxFor(view, l.source))) {
       cutOff = true;
       continue;
     }
