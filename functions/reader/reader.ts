@@ -438,6 +438,8 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
       const ofSource = new Set<View>(source && frame ? [frame] : []);
       /** Frames already turned level (never turned again). */
       const levelled = new Set<View>();
+      /** Close-ups of a frame's print (never looked at closer again). */
+      const zooms = new Set<View>();
       /** A view made from `view` by `make` (a cut, a turn), given the pixels to make it from, with its map to the photo. */
       const derive = async (
         view: View,
@@ -450,9 +452,19 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
         return { raster: z.raster, ...(full ? fromSource(z.toSourceRaster) : view.toSource ? { toSource: composeMaps(view.toSource, z.toSourceRaster) } : {}) };
       };
       const closer = (view: View, box: PixelBox, side: number) => derive(view, (from) => zoomView(from, view.raster, box, side));
+      /**
+       * A number that fails Luhn, read twice, with no card evidence yet (an outline, a date, card
+       * words: the `not_card_like` gate below): reading goes on as if nothing had settled, for
+       * the evidence a further view may read (a steep card's date read once it is turned
+       * level), instead of stopping at a number the gate would drop.
+       */
+      const bare = (f: PanFusion): boolean =>
+        f.pan === null && f.panUnverified !== null && !(card && !card.fullFrame) && !learnedReads.some((l) => fieldsOf(l).expiry || l.lines.some((x) => CARD_WORDS.test(x.text)));
+      /** The number is settled and, if it fails Luhn, has card evidence. */
+      const done = (f: PanFusion): boolean => settled(f) && !bare(f);
       for (let i = 0; i < order.length; i++) {
         const view = order[i]!;
-        if (settled(fused) && fused.candidates.length > 0 && (learnedReads.length > 0 || !wantFields())) break;
+        if (done(fused) && fused.candidates.length > 0 && (learnedReads.length > 0 || !wantFields())) break;
         // The first detection is the one pass every photo gets; further views are optional.
         if (learnedReads.length > 0 && !may(`view:${view.id}`)) break;
         const lr = await readViewLearned(view, learned.detector, rec, { maxSide: DETECT_SIDE });
@@ -469,7 +481,7 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
         fused = take(toTextLines(lr.lines, turnOf(lr)), lr.source);
         await breathe();
         fused = await reread(lr, fused);
-        if (view.kind === 'frame' && !levelled.has(view) && !(fused.pan || fused.panUnverified) && Math.abs(lr.angle) >= LEVEL_FROM && lr.regions.length > 0) {
+        if (view.kind === 'frame' && !levelled.has(view) && !((fused.pan || fused.panUnverified) && !bare(fused)) && Math.abs(lr.angle) >= LEVEL_FROM && lr.regions.length > 0) {
           // Steep text (a card held at an angle): the detector boxes such lines poorly, and level
           // ones well. The frame turned level is detected again, instead of this view's closer
           // and larger passes (they would box the same steep print).
@@ -480,7 +492,10 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
           order.splice(i + 1, 0, level);
           continue;
         }
-        const box = view.kind === 'frame' && !settled(fused) ? regionsBox(lr.regions, view.raster.width, view.raster.height) : null;
+        // A close-up is never looked at closer again: its print fills it unless the detector
+        // boxed something small far from the card, and a chain of close-ups would only spend the
+        // budget (one zoom on any tuning photo so far).
+        const box = view.kind === 'frame' && !zooms.has(view) && !done(fused) ? regionsBox(lr.regions, view.raster.width, view.raster.height) : null;
         if (box && box.width * box.height < ZOOM_BELOW * view.raster.width * view.raster.height) {
           // The print covers a small part of the frame (a card held far away): look closer.
           if (!may('zoom')) break;
@@ -488,6 +503,7 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
           const zoomed: View = { id: `${view.id}-zoom`, kind: 'frame', raster: z.raster, rotation: view.rotation, ...(z.toSource ? { toSource: z.toSource } : {}) };
           if (ofSource.has(view)) ofSource.add(zoomed);
           if (levelled.has(view)) levelled.add(zoomed);
+          zooms.add(zoomed);
           order.splice(i + 1, 0, zoomed);
           continue;
         }
@@ -513,7 +529,7 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
         }
         // Digits enough for a card number somewhere in the view, but no number read from them.
         const digitsSeen = lr.lines.reduce((n, l) => n + digitsOf(l.text).length, 0) >= 12;
-        if ((!settled(fused) || (fused.candidates.length === 0 && digitsSeen)) && may(`det${DETECT_SIDE_2}`)) {
+        if ((!done(fused) || (fused.candidates.length === 0 && digitsSeen)) && may(`det${DETECT_SIDE_2}`)) {
           // Another scale: the detector's second pass finds other line boxes for the same print
           // (and digits the first pass merged or cut, when it saw digits but no number).
           const lr2 = await readViewLearned(view, learned.detector, rec, { maxSide: DETECT_SIDE_2, variant: `det${DETECT_SIDE_2}`, flip: lr.flipped });
@@ -523,7 +539,7 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
           fused = take(toTextLines(lr2.lines, turnOf(lr2)), lr2.source);
           fused = await reread(lr2, fused);
         }
-        if (fused.pan || fused.panUnverified) break;
+        if ((fused.pan || fused.panUnverified) && !bare(fused)) break;
       }
       // The glyph reader's other hypotheses (inverted, turned), when nothing settled the number.
       if (card?.card && glyph && !glyph.fields.pan && fused.pan === null && fused.panUnverified === null && may('glyph-hypotheses')) {

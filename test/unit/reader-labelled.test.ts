@@ -89,3 +89,39 @@ describe('numbers labelled as no card\'s', () => {
     expect(r.revealPan()).toBe(PAN.replace(/ /g, ''));
   });
 });
+
+describe('a number that fails Luhn, before any card evidence', () => {
+  /** A specimen's number (fails Luhn), and a date row found only at the detector's larger input side. */
+  const SPECIMEN = '4111 1111 1111 1112';
+  const specimenDetector: TextDetector = {
+    name: 'scripted-det',
+    async detect(image: Raster, options?: { maxSide?: number }): Promise<TextRegion[]> {
+      const w = image.width, h = image.height;
+      const unit = h * 0.05;
+      return [
+        { quad: quad(w * 0.05, h * 0.45, w * 0.05 + 11 * unit, h * 0.45 + unit), score: 0.9 },
+        ...((options?.maxSide ?? 960) >= 1280 ? [{ quad: quad(w * 0.05, h * 0.65, w * 0.05 + 4 * unit, h * 0.65 + unit), score: 0.9 }] : []),
+      ];
+    },
+    async close() {},
+  };
+  const specimenRecognizer = (name: string): LineRecognizer =>
+    scriptedRecognizer(name, (l) => (l.width / l.height >= 8 ? SPECIMEN : 'THRU 07/30'));
+
+  it('reads on for card evidence (a date a larger detection finds) instead of stopping at a number the card-evidence check would drop', async () => {
+    const reader = await createCardReader({
+      engines: {
+        ocr: async () => Promise.reject(new Error('unused')),
+        detector: async () => specimenDetector,
+        recognizers: async () => [specimenRecognizer('ppocr-rec-v4'), specimenRecognizer('card-crnn-v1')],
+      },
+      now: () => NOW,
+    });
+    readers.push(reader);
+    const png = await sharp({ create: { width: 800, height: 500, channels: 3, background: '#d8d8d8' } }).png().toBuffer();
+    const r = await reader.readNormalised(png, { view: 'frame' });
+    expect(r.revealPanUnverified()).toBe(SPECIMEN.replace(/ /g, ''));
+    expect(r.card.expiry).toBe('07/30');
+    expect(r.status).toBe('partial');
+  });
+});
