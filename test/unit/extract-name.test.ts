@@ -192,3 +192,20 @@ describe('extractName: the number of another reading says nothing of a line', ()
     expect(extractName([read('CARDHOLDER', box(60, 500, 300, 40))], at(box(40, 330, 750, 120), expiry)).name).toBeNull();
   });
 });
+
+describe('extractName: a name refused for a doubted letter', () => {
+  // What the reading saw, for fusion to weigh against other readings; never the name itself.
+  const pan = box(40, 330, 750, 54);
+  const weak = (text: string, b: LineBox, at: number): TextLine => ({ ...read(text, b), charConfidences: Array.from(text, (_, i) => (i === at ? 0.35 : 0.98)) });
+  it('is missing, with the name as read for fusion', () => {
+    expect(extractName([weak('ANNAF HOLM', box(60, 420, 300, 34), 4)], at(pan))).toEqual({ name: null, confidence: null, reason: 'low_confidence', tentative: 'ANNAF HOLM' });
+  });
+  it('the best placed of two doubted lines (the one under the number, not the one above it)', () => {
+    const lines = [weak('RIVER PINE', box(60, 240, 300, 34), 1), weak('LENA ORTIZ', box(60, 420, 300, 34), 1)];
+    expect(extractName(lines, at(pan)).tentative).toBe('LENA ORTIZ');
+  });
+  it('none beside a sure name, and none from a line the geometry refuses', () => {
+    expect(extractName([read('LENA ORTIZ', box(60, 420, 300, 34)), weak('ANNA HOLM', box(60, 470, 300, 34), 2)], at(pan))).not.toHaveProperty('tentative');
+    expect(extractName([weak('ANNA HOLM', box(1000, 420, 300, 34), 2)], at(pan))).toEqual({ name: null, confidence: null, reason: 'not_near_number' });
+  });
+});

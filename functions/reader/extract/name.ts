@@ -24,6 +24,13 @@ export interface NameResult {
   readonly name: string | null;
   readonly confidence: number | null;
   readonly reason: string | null;
+  /**
+   * When no name was taken: the name a line read where the holder's name goes, refused only for
+   * a doubted letter (the best ranked such line), as read. Never reported on its own — a reading
+   * that doubted one name is evidence against another reading's different name (ANA HOLM read
+   * sure on one view where another read ANNAF HOLM with the F doubted: the truth is ANNA F HOLM).
+   */
+  readonly tentative?: string;
 }
 
 /** Where the card number was read, to find the name below it. */
@@ -429,6 +436,8 @@ function pickName(lines: readonly TextLine[], ctx: NameContext, view: NameContex
   const given = lines.filter((l) => l.role === 'name' || l.role === 'any' || l.role === undefined);
   const usable = [...given, ...joinWordBoxes(given)];
   let lowConfidence = false;
+  /** Names refused only for a doubted letter, with their rank. */
+  const doubted: Array<{ name: string; rank: number }> = [];
   let offCard = false;
   let cutOff = false;
   const found: Array<{ name: string; confidence: number; rank: number }> = [];
@@ -454,6 +463,7 @@ function pickName(lines: readonly TextLine[], ctx: NameContext, view: NameContex
     const confidence = lineConfidence(l);
     if (confidence === null) {
       lowConfidence = true;
+      doubted.push({ name: n.words.join(' '), rank: rank(l, n, ctx) });
       continue;
     }
     found.push({ name: n.words.join(' '), confidence, rank: rank({ ...l, confidence }, n, ctx) });
@@ -471,8 +481,10 @@ function pickName(lines: readonly TextLine[], ctx: NameContext, view: NameContex
   // No name, nor a doubtful one: the holder's slot may print a specimen's placeholder.
   const placeholder = !lowConfidence && !cutOff ? placeholderName(usable, ctx, view, toView) : null;
   if (placeholder) return placeholder;
-  if (usable.some((l) => nonLatinText(l.text))) return { name: null, confidence: null, reason: 'non_latin' };
-  if (lowConfidence) return { name: null, confidence: null, reason: 'low_confidence' };
+  const best = [...doubted].sort((a, b) => b.rank - a.rank)[0];
+  const tentative = best ? { tentative: best.name } : {};
+  if (usable.some((l) => nonLatinText(l.text))) return { name: null, confidence: null, reason: 'non_latin', ...tentative };
+  if (lowConfidence) return { name: null, confidence: null, reason: 'low_confidence', ...tentative };
   if (cutOff) return { name: null, confidence: null, reason: 'cut_off' };
   if (offCard) return { name: null, confidence: null, reason: 'not_near_number' };
   return { name: null, confidence: null, reason: usable.length > 0 ? 'not_a_name' : 'not_found' };
