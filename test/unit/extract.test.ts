@@ -424,6 +424,16 @@ describe('extractExpiry', () => {
     // Two such lines: which is the date cannot be told.
     expect(extractExpiry([slash('11128', 0.63), slash('05730', 0.6, box(426, 500, 141, 38))], NOW, pan).expiry).toBeNull();
   });
+  it('a number printed down the card: a date across the card from it is on the card', () => {
+    // A landscape card view 1000 px wide, the number down its right edge, the date at the bottom left.
+    const pan = { panBox: box(903, 74, 49, 490) };
+    expect(extractExpiry([learned('07/32', box(68, 458, 106, 31))], NOW, pan)).toMatchObject({ expiry: '07/32', reason: null });
+    // Beyond the card's reach (another object in the photo): not taken.
+    expect(extractExpiry([learned('07/32', box(-400, 900, 106, 31))], NOW, pan).expiry).toBeNull();
+    // A tilted number's upright box (not a level column) keeps the row's reach.
+    expect(extractExpiry([learned('07/32', box(68, 458, 106, 31))], NOW, { panBox: box(700, 74, 252, 490) }).expiry).toBe('07/32');
+    expect(extractExpiry([learned('07/32', box(-900, 900, 106, 31))], NOW, { panBox: box(700, 74, 252, 490) }).expiry).toBeNull();
+  });
   it('a one-digit month glued to its label is not read (the label may have swallowed a digit)', () => {
     // VALID THRU 11/32 read as VALIDTHRUl1/32: not 01/32.
     expect(extractExpiry([line('VALIDTHRUl1/32')], NOW)).toMatchObject({ expiry: null, reason: 'unreadable' });

@@ -434,6 +434,20 @@ function slashReadAsCharacter(lines: readonly TextLine[], now: Date, ctx: Expiry
   return out.length === 1 ? out : [];
 }
 
+/** A number printed down the card (its box level and at least 5× taller than wide: `levelRow` turned a quarter). */
+const levelColumn = (b: LineBox): boolean => levelRow({ left: b.top, top: b.left, width: b.height, height: b.width });
+
+/**
+ * How far (× the number's width + height, as `farFrom` counts) a date may be from a number
+ * printed down the card and still be on the card. Such a number spans most of the card's short
+ * side along one edge, so the card reaches about twice its length across (a landscape card is
+ * 1.59× as wide as tall; the far corner ≈ 2.1 lengths away). The row's 1.5 would put the other
+ * half of the card off it: measured on real-world-80001 (tuning), a vertical number's date at
+ * the far bottom corner (1.52, read on both detector scales) was dropped. Dates on other
+ * objects were measured at 3.4 and more.
+ */
+const COLUMN_REACH = 2.2;
+
 /**
  * Where a boxed date line is against the card number the same reading read: `near` when cards
  * print dates there (under the number, up to ~4 number heights on the layouts measured, beside
@@ -446,7 +460,7 @@ function slashReadAsCharacter(lines: readonly TextLine[], now: Date, ctx: Expiry
 function placeOf(b: LineBox, ctx: ExpiryContext, source: string | undefined): 'near' | 'beside' | 'far' {
   const pan = panBoxFor(ctx, source);
   if (!pan) return 'near';
-  if (farFrom(b, pan)) return 'far';
+  if (farFrom(b, pan, levelColumn(pan) ? COLUMN_REACH : undefined)) return 'far';
   if (!levelRow(pan)) return 'near';
   const h = pan.height;
   const above = pan.top - (b.top + b.height);

@@ -101,13 +101,13 @@ export function tokens(text: string): string[] {
 }
 
 /**
- * Whether box `b`'s centre is further from `ref`'s than 1.5× `ref`'s width + height (a
- * stacked 4×4 number's box is near square and small against its card): on a tilted card, a
- * field's upright box overlaps others and rows cannot be told, but a line that far from the
- * number belongs to another object in the photo.
+ * Whether box `b`'s centre is further from `ref`'s than `reach` (default 1.5) × `ref`'s width +
+ * height (a stacked 4×4 number's box is near square and small against its card): on a tilted
+ * card, a field's upright box overlaps others and rows cannot be told, but a line that far from
+ * the number belongs to another object in the photo.
  */
-export function farFrom(b: LineBox, ref: LineBox): boolean {
+export function farFrom(b: LineBox, ref: LineBox, reach = 1.5): boolean {
   const dx = b.left + b.width / 2 - (ref.left + ref.width / 2);
   const dy = b.top + b.height / 2 - (ref.top + ref.height / 2);
-  return Math.hypot(dx, dy) > 1.5 * (ref.width + ref.height);
+  return Math.hypot(dx, dy) > reach * (ref.width + ref.height);
 }
