@@ -424,6 +424,19 @@ describe('extractExpiry', () => {
     // Two such lines: which is the date cannot be told.
     expect(extractExpiry([slash('11128', 0.63), slash('05730', 0.6, box(426, 500, 141, 38))], NOW, pan).expiry).toBeNull();
   });
+  it('a second date on the line with its slash read as a character blocks the other date when it may be the later one', () => {
+    // MEMBER SINCE 01/27 MONTH/YEAR 07/32, labels unread, 07/32 read 07732: 01/27 is no expiry.
+    expect(extractExpiry([line('01/27 07732')], NOW)).toMatchObject({ expiry: null, reason: 'unreadable' });
+    expect(extractExpiry([line('01/27 07l32')], NOW)).toMatchObject({ expiry: null, reason: 'unreadable' });
+    // The misread one is the earlier (the start date printed first): the later date stands.
+    expect(extractExpiry([line('04730 11/33')], NOW).expiry).toBe('11/33');
+    // Labelled the expiry, earlier or not, it is the expiry unread; a labelled expiry read beside it stands.
+    expect(extractExpiry([line('11/33 THRU 04730')], NOW)).toMatchObject({ expiry: null, reason: 'unreadable' });
+    expect(extractExpiry([line('SINCE 01/27 THRU 07/32'), line('01/27 07732')], NOW).expiry).toBe('07/32');
+    // Not a month before the look-alike, another middle character, or no other date on the line: not this rule's.
+    expect(extractExpiry([line('01/27 13732')], NOW).expiry).toBe('01/27');
+    expect(extractExpiry([line('01/27 07832')], NOW).expiry).toBe('01/27');
+  });
   it('a number printed down the card: a date across the card from it is on the card', () => {
     // A landscape card view 1000 px wide, the number down its right edge, the date at the bottom left.
     const pan = { panBox: box(903, 74, 49, 490) };

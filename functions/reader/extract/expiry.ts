@@ -69,6 +69,17 @@ const YEAR_FIRST = /^(\d{4})[/\\-](\d{1,2})$/;
 const LOOSE_DATE = /^[^\s/\\]{1,2}[/\\][^\s/\\]{2,4}$/u;
 /** A date inside a longer token (`m05/26`, `05/26x`): digits, a slash, two digits, with more around. */
 const GLUED_DATE = /\d[/\\]\d{2}/;
+/**
+ * A date whose slash was read as a stroke-like character (`07732` for 07/32: a month, a slash
+ * look-alike, two digits), on a line that holds another date: the line's other date, seen but
+ * not read. When, read with a slash, it would be the later one (or a label says it is the
+ * expiry), the date read beside it may be the start date, so it is no expiry on its own.
+ * Measured on the tuning sets: MEMBER SINCE 01/27 MONTH/YEAR 07/32, labels not read, came back
+ * from the card-line CRNN as `01/27 07732` (the 7 at 0.75), which gave 01/27 (real-world-80001);
+ * PP-OCR read MEMBER SINCE 04/30 EXPIRES END 11/33 as `04730 11/33` (embossed-81001): the earlier
+ * date, which changes nothing. A lone one is `slashReadAsCharacter`'s.
+ */
+const SLASH_MISREAD_BESIDE_DATE = /^(0[1-9]|1[0-2])[17lIi|]\d{2}$/;
 /** A date the reader located but could not read, e.g. `??/29`. */
 const UNREADABLE_DATE = /^[0-9?]{2}[/\\][0-9?]{2}$/;
 
@@ -177,6 +188,9 @@ export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = nu
   let labelWindow: string[] = [];
   let first = true;
   const clean = (t: string): string => t.replace(/^[^0-9A-Za-z?]+|[^0-9A-Za-z/\\?]+$/g, '');
+  // Another date on the line makes a `MM?YY` token beside it a date too (SLASH_MISREAD_BESIDE_DATE).
+  const dated = toks.some((t) => SLASH_DATE.test(clean(t)));
+  const misread: Array<{ label: Label; at: number }> = [];
   for (const [ti, raw] of toks.entries()) {
     const tok = clean(raw);
     const prevTok = ti > 0 ? clean(toks[ti - 1]!) : '';
@@ -261,10 +275,20 @@ export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = nu
       out.push({ month: NaN, year: NaN, label, confidence: 0 });
       continue;
     }
+    if (dated && SLASH_MISREAD_BESIDE_DATE.test(tok)) {
+      labelWindow = [];
+      first = false;
+      misread.push({ label, at: Number(tok.slice(3)) * 12 + Number(tok.slice(0, 2)) });
+      continue;
+    }
     // Keep only the last few words before a date as its label.
     labelWindow.push(tok);
     if (labelWindow.length > 3) labelWindow.shift();
   }
+  // A date whose slash was misread that would be the latest on the line, or is labelled the
+  // expiry, may be the expiry: seen, not read. An earlier one is at most the start date.
+  const latest = Math.max(-Infinity, ...out.filter((d) => Number.isFinite(d.month)).map((d) => (d.year % 100) * 12 + d.month));
+  for (const m of misread) if (m.label === 'expiry' || m.at >= latest) out.push({ month: NaN, year: NaN, label: m.label, confidence: 0 });
   return out;
 }
 
