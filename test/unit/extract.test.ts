@@ -437,6 +437,18 @@ describe('extractExpiry', () => {
     expect(extractExpiry([line('01/27 13732')], NOW).expiry).toBe('01/27');
     expect(extractExpiry([line('01/27 07832')], NOW).expiry).toBe('01/27');
   });
+  it('a date with stray characters glued to it is seen, not read, with the whole MM/YY inside it as a guess for another reader to confirm', () => {
+    // GOOD THRU 06/34 read 8006/34 (a label's remnant glued on): not read, and not invisible either.
+    expect(extractExpiry([line('8006/34')], NOW)).toMatchObject({ expiry: null, reason: 'unreadable', tentative: '06/34' });
+    expect(extractFields([line('8006/34')], { now: NOW }).tentative).toEqual({ expiry: '06/34' });
+    expect(extractExpiry([line('m05/26')], NOW)).toMatchObject({ expiry: null, reason: 'unreadable', tentative: '05/26' });
+    expect(extractExpiry([line('05/26x')], NOW)).toMatchObject({ expiry: null, reason: 'unreadable', tentative: '05/26' });
+    // No month inside, or more than one date seen: nothing to guess.
+    expect(extractExpiry([line('88066/34')], NOW)).toEqual(expect.not.objectContaining({ tentative: expect.anything() }));
+    expect(extractExpiry([line('8006/34'), line('m05/26')], NOW)).toEqual(expect.not.objectContaining({ tentative: expect.anything() }));
+    // A year-first date of a real calendar is still judged as one (1403/01: Solar Hijri).
+    expect(extractExpiry([line('1403/01')], NOW)).toMatchObject({ expiry: null, reason: 'non_gregorian' });
+  });
   it('a number printed down the card: a date across the card from it is on the card', () => {
     // A landscape card view 1000 px wide, the number down its right edge, the date at the bottom left.
     const pan = { panBox: box(903, 74, 49, 490) };

@@ -80,6 +80,21 @@ const GLUED_DATE = /\d[/\\]\d{2}/;
  * date, which changes nothing. A lone one is `slashReadAsCharacter`'s.
  */
 const SLASH_MISREAD_BESIDE_DATE = /^(0[1-9]|1[0-2])[17lIi|]\d{2}$/;
+/**
+ * The whole `MM/YY` inside a date with stray characters glued to it (`8006/34`, `m05/26`,
+ * `05/26x`): what the reader may have read of the date, for another reader to confirm (a
+ * `guess`, never a value alone: which characters belong to the date cannot be told by one
+ * reading). Measured on embossed-83001 (tuning): GOOD THRU 06/34 read `8006/34` (the label's
+ * remnant at 0.36 and 0.28, the date's characters ≥ 0.81), and by the card-line CRNN as `06/34`
+ * on both detector scales.
+ */
+function gluedGuess(token: string): string | undefined {
+  const m = /(\d{2})[/\\](\d{2})(?!\d)/.exec(token);
+  if (!m) return undefined;
+  const month = Number(m[1]);
+  return month >= 1 && month <= 12 ? `${m[1]}/${m[2]}` : undefined;
+}
+
 /** A date the reader located but could not read, e.g. `??/29`. */
 const UNREADABLE_DATE = /^[0-9?]{2}[/\\][0-9?]{2}$/;
 
@@ -204,7 +219,9 @@ export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = nu
       continue;
     }
     const yf = YEAR_FIRST.exec(tok);
-    if (yf) {
+    // Four digits no calendar's year (`8006/34`: a label's remnant glued to 06/34) are no
+    // year-first date: the token is judged as a date with stray characters below.
+    if (yf && Number(yf[1]) >= 1300 && Number(yf[1]) <= 2099) {
       const y = Number(yf[1]);
       const m = Number(yf[2]);
       labelWindow = [];
@@ -272,7 +289,8 @@ export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = nu
     if ((LOOSE_DATE.test(loose) || GLUED_DATE.test(loose)) && (loose.match(/\d/g) ?? []).length >= 2) {
       labelWindow = [];
       first = false;
-      out.push({ month: NaN, year: NaN, label, confidence: 0 });
+      const guess = gluedGuess(loose);
+      out.push({ month: NaN, year: NaN, label, confidence: 0, ...(guess ? { guess } : {}) });
       continue;
     }
     if (dated && SLASH_MISREAD_BESIDE_DATE.test(tok)) {
