@@ -462,6 +462,28 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
         f.pan === null && f.panUnverified !== null && !(card && !card.fullFrame) && !learnedReads.some((l) => fieldsOf(l).expiry || l.lines.some((x) => CARD_WORDS.test(x.text)));
       /** The number is settled and, if it fails Luhn, has card evidence. */
       const done = (f: PanFusion): boolean => settled(f) && !bare(f);
+      /**
+       * A close-up of `lines` (number lines `from` read on `view`), cut from the full-resolution
+       * photo where `view` is `source` scaled, detected and read again. Its source is
+       * `<view>-number[/variant]`: fuse.ts counts it with the detection whose box it was cut from
+       * (`variant`: that detection's, e.g. `det1280`).
+       */
+      const numberCloseUp = async (view: View, from: LearnedReading, lines: readonly ReadLine[], variant?: string): Promise<void> => {
+        if (!learned) return;
+        const quads = lines.flatMap((l) => l.quads);
+        const nb = quads.length > 0 ? regionsBox(quads.map((quad) => ({ quad, score: 1 })), view.raster.width, view.raster.height, 0.15) : null;
+        if (!nb) return;
+        const z = await closer(view, nb, NUMBER_ZOOM_SIDE);
+        const zoomed: View = { id: `${view.id}-number`, kind: view.kind, raster: z.raster, rotation: view.rotation, ...(z.toSource ? { toSource: z.toSource } : {}) };
+        const side = Math.max(z.raster.width, z.raster.height);
+        const lz = await readViewLearned(zoomed, learned.detector, rec, { maxSide: Math.max(320, Math.ceil(side / 32) * 32), flip: from.flipped, ...(variant ? { variant } : {}) });
+        add('detect', lz.timingsMs.detect);
+        add('recognize', lz.timingsMs.recognize);
+        // Geometry only: a close-up of the number line is no reading of the other fields.
+        extraReads.push(lz);
+        fused = take(toTextLines(lz.lines, turnOf(lz)), lz.source);
+        fused = await reread(lz, fused);
+      };
       for (let i = 0; i < order.length; i++) {
         const view = order[i]!;
         if (done(fused) && fused.candidates.length > 0 && (learnedReads.length > 0 || !wantFields())) break;
@@ -511,25 +533,16 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
           // A second detection of the number line alone: its box from this reading, cut from the
           // full-resolution photo and detected again — other line boxes for the same print, at
           // a fraction of a whole-view pass.
-          const numberLines = numberRows.get(lr) ?? lr.lines.filter(readsAsNumber);
-          const quads = numberLines.flatMap((l) => l.quads);
-          const nb = quads.length > 0 ? regionsBox(quads.map((quad) => ({ quad, score: 1 })), view.raster.width, view.raster.height, 0.15) : null;
-          if (nb) {
-            const z = await closer(view, nb, NUMBER_ZOOM_SIDE);
-            const zoomed: View = { id: `${view.id}-number`, kind: view.kind, raster: z.raster, rotation: view.rotation, ...(z.toSource ? { toSource: z.toSource } : {}) };
-            const side = Math.max(z.raster.width, z.raster.height);
-            const lz = await readViewLearned(zoomed, learned.detector, rec, { maxSide: Math.max(320, Math.ceil(side / 32) * 32), flip: lr.flipped });
-            add('detect', lz.timingsMs.detect);
-            add('recognize', lz.timingsMs.recognize);
-            // Geometry only: a close-up of the number line is no reading of the other fields.
-            extraReads.push(lz);
-            fused = take(toTextLines(lz.lines, turnOf(lz)), lz.source);
-            fused = await reread(lz, fused);
-          }
+          await numberCloseUp(view, lr, numberRows.get(lr) ?? lr.lines.filter(readsAsNumber));
         }
         // Digits enough for a card number somewhere in the view, but no number read from them.
         const digitsSeen = lr.lines.reduce((n, l) => n + digitsOf(l.text).length, 0) >= 12;
-        if ((!done(fused) || (fused.candidates.length === 0 && digitsSeen)) && may(`det${DETECT_SIDE_2}`)) {
+        // No number read anywhere yet, and this is the frame (or a view made from it): the print
+        // may be too small or faint for the first input side (a card held far away among other
+        // things, 190–300 px wide), and the larger side is the last look before `no_card`.
+        // Measured: see the commit (tuning sets); it costs one pass on photos with no number.
+        const nothingYet = view.kind === 'frame' && fused.candidates.length === 0;
+        if ((!done(fused) || (fused.candidates.length === 0 && (digitsSeen || nothingYet))) && may(`det${DETECT_SIDE_2}`)) {
           // Another scale: the detector's second pass finds other line boxes for the same print
           // (and digits the first pass merged or cut, when it saw digits but no number).
           const lr2 = await readViewLearned(view, learned.detector, rec, { maxSide: DETECT_SIDE_2, variant: `det${DETECT_SIDE_2}`, flip: lr.flipped });
@@ -538,6 +551,15 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
           learnedReads.push(lr2);
           fused = take(toTextLines(lr2.lines, turnOf(lr2)), lr2.source);
           fused = await reread(lr2, fused);
+          // Its number line read from a close-up cut at full resolution (the second scale found a
+          // small number the first missed, its crop from the frame's pixels too coarse): boxed by
+          // this detection, it counts with it (`/det1280`), so agreement still needs another
+          // reader or detection.
+          const rows = numberRows.get(lr2) ?? [];
+          const best = rows.length > 0 ? rows : numberLikeLines(lr2, 1).filter((l) => digitsOf(l.text).length >= 8);
+          if ((!done(fused) || fused.candidates.length === 0) && fused.reason !== 'conflicting_readings' && best.length > 0 && may('number-zoom')) {
+            await numberCloseUp(view, lr2, best, `det${DETECT_SIDE_2}`);
+          }
         }
         if ((fused.pan || fused.panUnverified) && !bare(fused)) break;
       }

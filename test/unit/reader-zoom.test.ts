@@ -1,11 +1,13 @@
 /**
- * A close-up of a frame's print is never looked at closer again: with scripted engines (no
- * models) whose print stays small in every view, the reader's detector passes stay bounded
- * instead of zooming until the photo's budget is spent.
+ * Closer looks at a frame, with scripted engines (no models): a close-up of a frame's print is
+ * never looked at closer again (detector passes stay bounded when the print stays small in
+ * every view), and a frame where the first detection found nothing is detected again at the
+ * larger input side, its number line then read from a close-up that counts with that detection.
  */
 import sharp from 'sharp';
 import { afterAll, expect, it } from 'vitest';
-import type { Raster, TextDetector, TextRegion } from '../../functions/core/ports.js';
+import type { LineRecognizer, Raster, TextDetector, TextRegion } from '../../functions/core/ports.js';
+import type { ReadResult } from '../../functions/core/card.js';
 import { createCardReader, type CardReader, type ReadDiagnostics } from '../../functions/reader/reader.js';
 import { scriptedRecognizer } from '../support/scripted-engines.js';
 
@@ -56,4 +58,56 @@ it('zooms into a small print once, not into its own close-up again', async () =>
   expect(views.filter((v) => v.includes('zoom-zoom'))).toEqual([]);
   // The frame, its close-up, and a second detector scale of each.
   expect(d!.work!.detect.length).toBeLessThanOrEqual(4);
+});
+
+/** A Luhn-valid published test number. */
+const PAN = '4111 1111 1111 1111';
+
+/** A number line the detector finds only from input side 1280 on (and on a close-up of it, any side); counts the close-ups it was given. */
+const faintPrint: TextDetector & { closeUps: number } = {
+  name: 'scripted-det',
+  closeUps: 0,
+  async detect(image: Raster, options?: { maxSide?: number }): Promise<TextRegion[]> {
+    const w = image.width, h = image.height;
+    const closeUp = w < 1000;
+    if (closeUp) faintPrint.closeUps++;
+    if (!closeUp && (options?.maxSide ?? 960) < 1280) return [];
+    return [{ quad: closeUp ? quad(w * 0.1, h * 0.35, w * 0.9, h * 0.6) : quad(w * 0.3, h * 0.5, w * 0.7, h * 0.54), score: 0.9 }];
+  },
+  async close() {},
+};
+
+async function readFaint(recognizers: LineRecognizer[]): Promise<{ r: ReadResult; diag: ReadDiagnostics }> {
+  faintPrint.closeUps = 0;
+  let diag: ReadDiagnostics | null = null;
+  const reader = await createCardReader({
+    engines: { ocr: async () => Promise.reject(new Error('unused')), detector: async () => faintPrint, recognizers: async () => recognizers },
+    onDiagnostics: (d) => {
+      diag = d;
+    },
+  });
+  readers.push(reader);
+  const png = await sharp({ create: { width: 1280, height: 720, channels: 3, background: '#d8d8d8' } }).png().toBuffer();
+  const r = await reader.readNormalised(png, { view: 'frame' });
+  return { r, diag: diag! };
+}
+
+it('detects a frame where nothing was found again at the larger side, and reads the number from a close-up', async () => {
+  // The frame's crops of the small line are too coarse: PP-OCR drops a digit, the card-line
+  // model reads nothing; once a close-up was detected, both read it.
+  const coarse = () => !faintPrint.closeUps;
+  const { r, diag } = await readFaint([
+    scriptedRecognizer('ppocr-rec-v4', () => (coarse() ? PAN.slice(0, -1) : PAN)),
+    scriptedRecognizer('card-crnn-v1', () => (coarse() ? '' : PAN)),
+  ]);
+  expect(r.revealPan()).toBe(PAN.replace(/ /g, ''));
+  expect(diag.work!.detect.map((d) => d.maxSide).slice(0, 2)).toEqual([960, 1280]);
+  expect(diag.sources.pan).toContain('ppocr-rec-v4@frame-number/det1280');
+});
+
+it('counts the close-up with the detection it was cut from: one reader on both is one reading', async () => {
+  // The card-line model reads nothing: PP-OCR's readings on the 1280 pass and on its close-up are one detection's.
+  const { r, diag } = await readFaint([scriptedRecognizer('ppocr-rec-v4', () => PAN), scriptedRecognizer('card-crnn-v1', () => '')]);
+  expect(r.revealPan()).toBeNull();
+  expect(diag.panReason).toBe('single_reading');
 });
