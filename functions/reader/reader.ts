@@ -327,6 +327,23 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
       add('fuse', performance.now() - t0);
       return f;
     };
+    /**
+     * A learned reading's lines, taken (`take`) once the numbers printed right under a row that
+     * labels them as no card's ("Tracking number" over "9111 0835 …", as screens and receipts
+     * print a label over its value) are marked `labelled`: a row below in reading order, within
+     * about two line heights, overlapping it along the line.
+     */
+    const takeReading = (lr: LearnedReading): PanFusion => {
+      for (const l of lr.lines) {
+        const label = lr.lines.find((o) => {
+          if (o === l || !NON_CARD_LABEL.test(o.text.replace(/\d/g, ' '))) return false;
+          const gap = l.across - o.across;
+          return gap > 0 && gap < 2.2 * Math.max(l.height, o.height) && o.along < l.along + l.extent && o.along + o.extent > l.along;
+        });
+        if (label) for (const r of panReadings(toTextLines([l], turnOf(lr)), lr.source)) labelled.add(r.digits);
+      }
+      return take(toTextLines(lr.lines, turnOf(lr)), lr.source);
+    };
     const settled = (f: PanFusion) => !needsMoreReadings(f);
     /** Nothing decided yet: no number agreed, and no conflict that more readings cannot lift. */
     const open = (f: PanFusion) => f.pan === null && f.panUnverified === null && (f.reason !== 'conflicting_readings' || needsMoreReadings(f));
@@ -481,7 +498,7 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
         add('recognize', lz.timingsMs.recognize);
         // Geometry only: a close-up of the number line is no reading of the other fields.
         extraReads.push(lz);
-        fused = take(toTextLines(lz.lines, turnOf(lz)), lz.source);
+        fused = takeReading(lz);
         fused = await reread(lz, fused);
       };
       for (let i = 0; i < order.length; i++) {
@@ -500,7 +517,7 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
           if (at >= 0) viewDiags[at] = d;
           else viewDiags.push(d);
         }
-        fused = take(toTextLines(lr.lines, turnOf(lr)), lr.source);
+        fused = takeReading(lr);
         await breathe();
         fused = await reread(lr, fused);
         if (view.kind === 'frame' && !levelled.has(view) && !((fused.pan || fused.panUnverified) && !bare(fused)) && Math.abs(lr.angle) >= LEVEL_FROM && lr.regions.length > 0) {
@@ -549,7 +566,7 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
           add('detect', lr2.timingsMs.detect);
           add('recognize', lr2.timingsMs.recognize);
           learnedReads.push(lr2);
-          fused = take(toTextLines(lr2.lines, turnOf(lr2)), lr2.source);
+          fused = takeReading(lr2);
           fused = await reread(lr2, fused);
           // Its number line read from a close-up cut at full resolution (the second scale found a
           // small number the first missed, its crop from the frame's pixels too coarse): boxed by
@@ -584,7 +601,7 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
         add('detect', lr2.timingsMs.detect);
         add('recognize', lr2.timingsMs.recognize);
         learnedReads.push(lr2);
-        fused = take(toTextLines(lr2.lines, turnOf(lr2)), lr2.source);
+        fused = takeReading(lr2);
       }
       // A date seen but doubted (extract/'s tentative: one doubted digit) and no reading with a
       // value: the card-line model reads that reading's date-like lines again, as a checking

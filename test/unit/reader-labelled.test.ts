@@ -125,3 +125,40 @@ describe('a number that fails Luhn, before any card evidence', () => {
     expect(r.status).toBe('partial');
   });
 });
+
+describe('a number under a row that labels it as no card\'s', () => {
+  /** A label row (≈ 6:1) right above a number row (≈ 11:1), as a screen prints a label over its value. */
+  const stacked: TextDetector = {
+    name: 'scripted-det',
+    async detect(image: Raster): Promise<TextRegion[]> {
+      const w = image.width, h = image.height;
+      const unit = h * 0.05;
+      return [
+        { quad: quad(w * 0.05, h * 0.38, w * 0.05 + 6 * unit, h * 0.38 + unit), score: 0.9 },
+        { quad: quad(w * 0.05, h * 0.45, w * 0.05 + 11 * unit, h * 0.45 + unit), score: 0.9 },
+      ];
+    },
+    async close() {},
+  };
+  const readUnder = async (label: string): Promise<ReadResult> => {
+    const rec = (name: string) => scriptedRecognizer(name, (l) => (l.width / l.height >= 9 ? OTHER : label));
+    const reader = await createCardReader({
+      engines: { ocr: async () => Promise.reject(new Error('unused')), detector: async () => stacked, recognizers: async () => [rec('ppocr-rec-v4'), rec('card-crnn-v1')] },
+      now: () => NOW,
+    });
+    readers.push(reader);
+    const png = await sharp({ create: { width: 800, height: 500, channels: 3, background: '#d8d8d8' } }).png().toBuffer();
+    return reader.readNormalised(png, { view: 'frame' });
+  };
+
+  it.each(['Tracking number', 'ORDER NO.', 'IBAN'])('never reports a Luhn-valid number under "%s"', async (label) => {
+    const r = await readUnder(label);
+    expect(r.revealPan()).toBeNull();
+    expect(r.revealPanUnverified()).toBeNull();
+  });
+
+  it('reports it under a bank\'s name', async () => {
+    const r = await readUnder('MERIDIAN BANK');
+    expect(r.revealPan()).toBe(OTHER.replace(/ /g, ''));
+  });
+});
