@@ -554,11 +554,13 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
         }
         // Digits enough for a card number somewhere in the view, but no number read from them.
         const digitsSeen = lr.lines.reduce((n, l) => n + digitsOf(l.text).length, 0) >= 12;
-        // No number read anywhere yet, and this is the frame (or a view made from it): the print
-        // may be too small or faint for the first input side (a card held far away among other
-        // things, 190–300 px wide), and the larger side is the last look before `no_card`.
-        // Measured: see the commit (tuning sets); it costs one pass on photos with no number.
-        const nothingYet = view.kind === 'frame' && fused.candidates.length === 0;
+        // No number read anywhere yet, on a frame (or a view made from it) the first pass had to
+        // shrink: a small card's print (190–300 px wide, held far away among other things) may
+        // have been lost in the shrinking, and the larger side, nearer the view's own pixels, is
+        // the last look before `no_card`. A view no larger than the first side was already seen
+        // whole (a second, larger pass only enlarges it more: real-dev-v1's small negatives paid
+        // it for nothing). Measured: see the commits (tuning sets).
+        const nothingYet = view.kind === 'frame' && fused.candidates.length === 0 && Math.max(view.raster.width, view.raster.height) > DETECT_SIDE;
         if ((!done(fused) || (fused.candidates.length === 0 && (digitsSeen || nothingYet))) && may(`det${DETECT_SIDE_2}`)) {
           // Another scale: the detector's second pass finds other line boxes for the same print
           // (and digits the first pass merged or cut, when it saw digits but no number).

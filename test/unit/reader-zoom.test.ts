@@ -111,3 +111,31 @@ it('counts the close-up with the detection it was cut from: one reader on both i
   expect(r.revealPan()).toBeNull();
   expect(diag.panReason).toBe('single_reading');
 });
+
+it('does not detect again a frame the first pass saw whole (no larger than its input side)', async () => {
+  let diag: ReadDiagnostics | null = null;
+  const reader = await createCardReader({
+    engines: {
+      ocr: async () => Promise.reject(new Error('unused')),
+      detector: async () => ({
+        name: 'scripted-det',
+        // The number line only from input side 1280 on.
+        async detect(image: Raster, options?: { maxSide?: number }): Promise<TextRegion[]> {
+          const w = image.width, h = image.height;
+          return (options?.maxSide ?? 960) >= 1280 ? [{ quad: quad(w * 0.3, h * 0.5, w * 0.7, h * 0.54), score: 0.9 }] : [];
+        },
+        async close() {},
+      }),
+      recognizers: async () => [scriptedRecognizer('ppocr-rec-v4', () => PAN), scriptedRecognizer('card-crnn-v1', () => PAN)],
+    },
+    onDiagnostics: (d) => {
+      diag = d;
+    },
+  });
+  readers.push(reader);
+  // 800 × 500: the 960 px pass already enlarged it; nothing found there is no_card.
+  const png = await sharp({ create: { width: 800, height: 500, channels: 3, background: '#d8d8d8' } }).png().toBuffer();
+  const r = await reader.readNormalised(png, { view: 'frame' });
+  expect(r.status).toBe('no_card');
+  expect((diag as ReadDiagnostics | null)!.work!.detect.map((d) => d.maxSide)).toEqual([960]);
+});
