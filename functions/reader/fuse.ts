@@ -430,6 +430,19 @@ function reasonOf(readings: readonly FieldReading[]): string {
   return reasons.reduce<string | null>((best, r) => (best === null || seen(r) < seen(best) ? r : best), null) ?? 'not_found';
 }
 
+/** How {@link fuseField} weighs a doubted reading against a sure one. */
+export interface FieldFusionOptions {
+  /**
+   * Whose doubt blocks a different value: `other-readers` — only a reader that read no reading
+   * of the value (a date: PP-OCR sure of 05/15 on one view outweighs its own doubted 05/35 on
+   * another, real-dev-v1); `any` — every reading's (a name: a reading that saw ANNAF HOLM with
+   * a weak letter blocks another view's sure ANA HOLM; on the six tuning sets this removed 2
+   * wrong names for 1 right one, real-dev-v1 and cards-v1 unchanged).
+   * @default 'other-readers'
+   */
+  readonly doubtVetoes?: 'other-readers' | 'any';
+}
+
 /**
  * Decides the expiry or the name from every reading that was extracted (review S3). Each
  * reading's value already passed the field's checks (extract/), so two readings with different
@@ -447,7 +460,7 @@ function reasonOf(readings: readonly FieldReading[]): string {
  * fields.tentative?.expiry }` for the expiry, and `check: true` for a reading whose lines a
  * second recogniser re-read (the card-line CRNN on PP-OCR's boxes).
  */
-export function fuseField(readings: readonly FieldReading[]): FieldFusion {
+export function fuseField(readings: readonly FieldReading[], options: FieldFusionOptions = {}): FieldFusion {
   const withValue = readings.filter((r): r is FieldReading & { value: string } => r.value !== null);
   const values = new Set(withValue.map((r) => r.value));
   const why = reasonOf(readings);
@@ -460,7 +473,8 @@ export function fuseField(readings: readonly FieldReading[]): FieldFusion {
   // view outweighs its doubt.
   const valueReaders = new Set(withValue.map((r) => readerOf(r.source)));
   const [value] = values;
-  if (readings.some((r) => r.value === null && r.tentative !== undefined && r.tentative !== value && !valueReaders.has(readerOf(r.source)))) {
+  const vetoes = (r: FieldReading): boolean => options.doubtVetoes === 'any' || !valueReaders.has(readerOf(r.source));
+  if (readings.some((r) => r.value === null && r.tentative !== undefined && r.tentative !== value && vetoes(r))) {
     return { value: null, confidence: null, sources: [], reason: 'conflicting_readings' };
   }
   // Checking readings alone: a value only where a first reading saw the same digits and doubted

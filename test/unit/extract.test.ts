@@ -607,6 +607,17 @@ describe('extractName', () => {
     c[6] = 0.8;
     expect(extractName([learned('ANNA ADLER', box(40, 180, 200, 30), c)], pan).name).toBe('ANNA ADLER');
   });
+
+  it('extractFields passes a name refused for a weak letter on as tentative (for fusion, never a value)', () => {
+    const c = Array.from('ANNA ADLER', () => 0.95);
+    c[6] = 0.3;
+    const lines = [learned('4111 1111 1111 1111', box(40, 100, 400, 50)), learned('ANNA ADLER', box(40, 180, 200, 30), c)];
+    expect(extractFields(lines, { now: NOW })).toMatchObject({ name: null, missing: { name: 'low_confidence' }, tentative: { name: 'ANNA ADLER' } });
+    c[6] = 0.95;
+    const sure = extractFields(lines, { now: NOW });
+    expect(sure.name).toBe('ANNA ADLER');
+    expect(sure.tentative).toBeUndefined();
+  });
 });
 
 describe('extractFields', () => {

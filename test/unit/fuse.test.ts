@@ -235,6 +235,18 @@ describe('fuseField (expiry and name across readings, review S3)', () => {
     expect(fuseField([doubted, { ...doubted, source: 'crnn@frame/line' }])).toMatchObject({ value: null, reason: 'unreadable' });
   });
 
+  it("with doubtVetoes 'any' (names), the same reader's doubted reading of another value blocks its sure one on another view", () => {
+    const doubted = { source: 'ppocr-rec@frame', value: null, missing: 'low_confidence', tentative: 'ANNAF HOLM' };
+    const sure = { source: 'ppocr-rec@frame/det1280', value: 'ANA HOLM', confidence: 0.97 };
+    // By default (dates) the reader's sure reading outweighs its own doubt…
+    expect(fuseField([doubted, sure])).toMatchObject({ value: 'ANA HOLM' });
+    // …for names every doubt of a different name counts: which reading is right cannot be told.
+    expect(fuseField([doubted, sure], { doubtVetoes: 'any' })).toMatchObject({ value: null, reason: 'conflicting_readings' });
+    // A doubt of the same name, or no doubt at all, leaves the sure name standing.
+    expect(fuseField([{ ...doubted, tentative: 'ANA HOLM' }, sure], { doubtVetoes: 'any' })).toMatchObject({ value: 'ANA HOLM' });
+    expect(fuseField([{ ...doubted, tentative: undefined }, sure], { doubtVetoes: 'any' })).toMatchObject({ value: 'ANA HOLM' });
+  });
+
   it('a checking reading (a second recogniser on the same boxes) is never alone the source of a value, but may confirm a doubted one', () => {
     const crnn = (value: string | null) => ({ source: 'crnn@frame/line', value, confidence: 0.98, check: true, ...(value ? {} : { missing: 'not_found' }) });
     const doubted = { source: 'ppocr-rec@frame', value: null, missing: 'unreadable', tentative: '05/15' };

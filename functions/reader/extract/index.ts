@@ -41,10 +41,11 @@ export interface ExtractedFields {
   readonly confidence: FieldConfidence;
   readonly missing: MissingReasons;
   /**
-   * A field missing only because a character was doubted, as read (`expiry: '05/15'`): never
-   * reported alone; pass it to `fuseField` as the reading's `tentative` (see extract/expiry.ts).
+   * A field missing only because a character was doubted, as read (`expiry: '05/15'`, `name:
+   * 'ANNAF HOLM'`): never reported alone; pass it to `fuseField` as the reading's `tentative`
+   * (see extract/expiry.ts, extract/name.ts).
    */
-  readonly tentative?: { readonly expiry?: string };
+  readonly tentative?: { readonly expiry?: string; readonly name?: string };
 }
 
 /** Whether any field at all was found. */
@@ -81,7 +82,9 @@ export function extractFields(lines: readonly TextLine[], options: { now?: Date 
     name: name.name,
     confidence,
     missing,
-    ...(expiry.tentative ? { tentative: { expiry: expiry.tentative } } : {}),
+    ...(expiry.tentative || name.tentative
+      ? { tentative: { ...(expiry.tentative ? { expiry: expiry.tentative } : {}), ...(name.tentative ? { name: name.tentative } : {}) } }
+      : {}),
   };
 }
 
