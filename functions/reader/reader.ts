@@ -172,13 +172,15 @@ const NON_CARD_LABEL =
   /\b(?:track(?:ing)?|order|invoice|inv|ref|reference|account|acct|iban|bic|swift|routing|sort ?code|phone|tel|telephone|mobile|call|fax|booking|ticket|confirmation|transaction|txn|receipt|customer|policy|serial|imei|parcel|shipment|waybill|awb|barcode|voucher|coupon|sendung\w*|bestell\w*|rechnung\w*|kunden\w*|konto|commande|facture|suivi|pedido|factura|cuenta|ordine|fattura|conto)\b/i;
 /**
  * Whether a read row's own print says its number is no card's: a non-card label, or a word in
- * lower case (screens and letters write sentences in mixed case;
- * cards print the few words near the number in capitals, and misread digits are short mixed
+ * lower case before the digits, where a label stands before its value (screens and letters
+ * write "Your code is …" in mixed case; cards print the few words near the number in capitals,
+ * a tier word like "Rewards" after it if on its row at all, and misread digits are short mixed
  * tokens, not runs of three lower-case letters).
  */
 function labelledNotCard(text: string): boolean {
-  const words = text.replace(/\d/g, ' ');
-  return NON_CARD_LABEL.test(words) || /[a-z]{3,}/.test(words.replace(CARD_WORDS_ANY_CASE, ' '));
+  const first = text.search(/\d/);
+  const before = first < 0 ? text : text.slice(0, first);
+  return NON_CARD_LABEL.test(text.replace(/\d/g, ' ')) || /[a-z]{3,}/.test(before.replace(CARD_WORDS_ANY_CASE, ' '));
 }
 /** CARD_WORDS in any case (a screen's "card ending 1234" is still a card word, not a sentence's). */
 const CARD_WORDS_ANY_CASE = new RegExp(CARD_WORDS.source, 'gi');

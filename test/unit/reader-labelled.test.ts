@@ -76,8 +76,8 @@ describe('numbers labelled as no card\'s', () => {
     },
   );
 
-  it('still reports the same number on a row of its own, or labelled as a card\'s', async () => {
-    for (const row of [OTHER, `CARD ${OTHER}`]) {
+  it('still reports the same number on a row of its own, labelled as a card\'s, or before a tier word', async () => {
+    for (const row of [OTHER, `CARD ${OTHER}`, `${OTHER} Rewards`]) {
       const r = await read(row, false);
       expect(r.revealPan()).toBe(OTHER.replace(/ /g, ''));
     }
