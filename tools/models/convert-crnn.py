@@ -96,7 +96,8 @@ def main():
     n = convert(model)
     model.producer_name = 'card-ocr-pipeline tools/models/convert-crnn.py'
     model.producer_version = LABEL
-    model.doc_string = (f'card-crnn-v1 (tools/train/train.py float32 export, sha256 {digest_in}); '
+    # The model's name is its file's (card-crnn-v2.onnx -> card-crnn-v2), so a retrained model is not described as the old one.
+    model.doc_string = (f'{os.path.splitext(os.path.basename(args.out))[0]} (tools/train/train.py float32 export, sha256 {digest_in}); '
                         'weights stored as float16 + Cast to float by tools/models/convert-crnn.py; compute float32.')
     onnx.checker.check_model(model)
     out = model.SerializeToString()

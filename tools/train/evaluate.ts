@@ -1,6 +1,6 @@
 /**
  * Compares line recognisers on a held-out set of generated card lines: the project's card-line
- * model (`card-crnn-v1`) against PP-OCRv4's recogniser, free and constrained to the card
+ * model (`card-crnn-v2`) against PP-OCRv4's recogniser, free and constrained to the card
  * alphabet. Crops are the colour, camera-resolution crops make-lines draws (`camera: true`),
  * from seeds far from the training ones, so every recogniser scales them its own way.
  *
@@ -146,6 +146,8 @@ async function main(): Promise<void> {
   const samples = await heldOutLines(Number(values['per-face']), Number(values.seed));
   const rasters: Raster[] = samples.map((s) => ({ width: s.width, height: s.height, channels: s.channels, data: s.data }));
   const report: Record<string, unknown> = { lines: samples.length, perFace: Number(values['per-face']), seed: Number(values.seed) };
+  // Which model file was measured (the pipeline reuses a report only for the same bytes).
+  if (values.model) report.modelSha256 = createHash('sha256').update(await readFile(values.model)).digest('hex');
   const recognisers: Array<() => Promise<LineRecognizer>> = [
     async () => {
       if (!values.model) return createCardCrnnRecognizer({ timeoutMs: 0 });
@@ -159,11 +161,13 @@ async function main(): Promise<void> {
     recognisers.push(() => createPpocrRecognizer({ timeoutMs: 0, charset: CHARSET, name: 'ppocr-rec-v4 (card charset)' }));
   }
   const readings: Record<string, string[]> = {};
+  let mineName = '';
   for (const make of recognisers) {
     const rec = await make();
     try {
       const { texts, msPerLine, cpuMsPerLine } = await timed(rec, rasters);
       readings[rec.name] = texts;
+      mineName ||= rec.name;
       report[rec.name] = { msPerLine: Number(msPerLine.toFixed(2)), cpuMsPerLine: Number(cpuMsPerLine.toFixed(2)), scores: score(samples, texts) };
       const all = score(samples, texts)['all']!;
       process.stderr.write(`${rec.name}: char ${all.charAcc.toFixed(4)} line ${all.lineAcc.toFixed(4)} number-digits ${all.numberDigitsAcc?.toFixed(4)} ${msPerLine.toFixed(2)} ms/line wall, ${cpuMsPerLine.toFixed(2)} ms/line CPU\n`);
@@ -175,7 +179,8 @@ async function main(): Promise<void> {
       await rec.close();
     }
   }
-  const mine = readings['card-crnn-v1'];
+  // The project's model is the first recogniser (its name follows the model version).
+  const mine = readings[mineName];
   const pp = readings['ppocr-rec-v4'];
   if (mine && pp) report.agreement = agreement(samples, mine, pp);
   const json = JSON.stringify(report, null, 1);

@@ -20,11 +20,22 @@
  * on, never trained on; skipped when absent)
  * (`--skip-lines` reuses crops already in the work folder; `--install-from RUN --lines-seconds S` installs,
  * evaluates and describes a model trained earlier by the same steps). Not part of `npm test`.
+ *
+ * Continuing a model (how card-crnn-v2 was made from card-crnn-v1): `--init V1.pt` starts phase 1 from
+ * saved weights instead of random ones, `--lr` sets phase 1's peak learning rate (1.5e-3 from scratch; lower
+ * when continuing), `--train-seed` / `--det-seed` render fresh crops the earlier model never saw, `--extra PACK*N`
+ * (repeatable) adds packs made earlier to both phases. `--no-install` stops after step 4 and leaves the committed
+ * model alone (colleagues may be measuring with it): compare the candidate first, then `--install-from` the run.
+ * `--before DIR` (the earlier model's eval/real-dev/train reports) and `--photos FILE` (per-set full-pipeline
+ * scores of both models, measured by hand with score-cards.mjs) add a before/after section to the model card.
+ *
+ * Install stores the weights as float16 (tools/models/convert-crnn.py, compute float32: half the bytes for
+ * the read Lambda asset) and keeps the float32 export in the work folder.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
@@ -35,6 +46,8 @@ import { writeModelCard, type TrainReport } from './model-card.js';
 const ROOT = join(import.meta.dirname, '..', '..');
 const CRNN_DIR = join(ROOT, 'functions', 'adapters', 'ocr', 'crnn');
 const PYTHON = '/usr/bin/python3';
+/** The model this recipe makes: its file is `<MODEL_NAME>.onnx` and the recogniser reports under this name. */
+export const MODEL_NAME = 'card-crnn-v2';
 
 /** Training and validation seeds: disjoint ranges, and far from the evaluation (70 M+) and test (31 M+) seeds. */
 export const TRAIN_SEED = 1;
@@ -53,21 +66,22 @@ function run(cmd: string, args: string[]): Promise<void> {
 }
 
 /** Writes model-file.ts for the model now in functions/adapters/ocr/crnn/. */
-export async function writeModelFile(modelPath: string): Promise<{ sha256: string; bytes: number }> {
+export async function writeModelFile(modelPath: string, fp32Sha256?: string): Promise<{ sha256: string; bytes: number }> {
   const bytes = await readFile(modelPath);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const src = `/**
  * The committed card-line model file and its checksum. Written by \`npm run train\`
- * (tools/train/pipeline.ts) together with the model: a retrained model comes with its own line here.
+ * (tools/train/pipeline.ts) together with the model (weights stored float16 by tools/models/convert-crnn.py,
+ * compute float32): a retrained model comes with its own line here.
  */
 
-/** \`card-crnn-v1.onnx\`: name, sha256 and size the adapter checks before loading it. */
+/** \`${MODEL_NAME}.onnx\`: name, sha256 and size the adapter checks before loading it. */
 export const CARD_CRNN_MODEL = {
-  name: 'card-crnn-v1.onnx',
+  name: '${MODEL_NAME}.onnx',
   sha256: '${sha256}',
   bytes: ${bytes.byteLength},
 } as const;
-`;
+${fp32Sha256 ? `// Converted from the float32 export (tools/train/train.py) with sha256 ${fp32Sha256} (tools/models/convert-crnn.py).\n` : ''}`;
   await writeFile(join(CRNN_DIR, 'model-file.ts'), src);
   return { sha256, bytes: bytes.byteLength };
 }
@@ -86,43 +100,60 @@ async function waitForLines(index: string, count: number, writer: Promise<void>)
   }
 }
 
+/** Stores `fp32` with float16 weights at `dst` (tools/models/convert-crnn.py; compute stays float32). */
+async function convertToFp16(fp32: string, dst: string): Promise<void> {
+  await run(PYTHON, [join('tools', 'models', 'convert-crnn.py'), fp32, '--out', dst, '--any-source']);
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       'train-count': { type: 'string', default: '20000' },
+      'train-seed': { type: 'string', default: String(TRAIN_SEED) },
       'val-count': { type: 'string', default: '1500' },
       'det-photos': { type: 'string', default: '400' },
+      'det-seed': { type: 'string', default: String(DET_SEED) },
       minutes: { type: 'string', default: '45' },
       'finetune-minutes': { type: 'string', default: '20' },
+      lr: { type: 'string', default: '1.5e-3' },
+      init: { type: 'string' },
+      'phase1-det': { type: 'string', default: '0' },
+      extra: { type: 'string', multiple: true, default: [] },
       'real-dev': { type: 'string', default: join('..', 'shared', 'corpus', 'real-dev-v1') },
       work: { type: 'string', default: join(ROOT, '.tmp', 'crnn') },
       'skip-lines': { type: 'boolean', default: false },
+      'no-install': { type: 'boolean', default: false },
       'eval-per-face': { type: 'string', default: '100' },
       'install-from': { type: 'string' },
       'lines-seconds': { type: 'string' },
+      before: { type: 'string' },
+      photos: { type: 'string' },
     },
   });
   sharp.concurrency(1);
   const work = values.work!;
   await mkdir(work, { recursive: true });
   const t0 = Date.now();
-  let onnx = join(work, 'card-crnn-v1.onnx');
+  const fileName = `${MODEL_NAME}.onnx`;
+  let onnx = join(work, fileName);
   const reports: string[] = [];
   let linesS = Number(values['lines-seconds'] ?? 0);
+  const extra = values.extra ?? [];
+  const det = join(work, 'det');
   if (values['install-from']) {
     // A run trained earlier by these same steps (done one by one): install, evaluate and describe it.
     const from = values['install-from'];
-    onnx = join(from, 'card-crnn-v1.onnx');
+    onnx = join(from, fileName);
     for (const r of ['train-report.json', 'finetune-report.json']) if (existsSync(join(from, r))) reports.push(join(from, r));
   } else {
     let data: Promise<void> = Promise.resolve();
     if (!values['skip-lines']) {
       process.stderr.write('train: 1/6 rendering line crops (validation first, then training crops while the trainer runs)\n');
-      await writeLines(join(work, 'val'), Number(values['val-count']), VAL_SEED);
+      if (!existsSync(join(work, 'val', 'lines.jsonl'))) await writeLines(join(work, 'val'), Number(values['val-count']), VAL_SEED);
       data = (async () => {
-        await writeLines(join(work, 'train'), Number(values['train-count']), TRAIN_SEED);
+        await writeLines(join(work, 'train'), Number(values['train-count']), Number(values['train-seed']));
         process.stderr.write('train: 2/6 cutting detector crops from generated card photos\n');
-        if (Number(values['det-photos']) > 0) await writeDetectorLines(join(work, 'det'), Number(values['det-photos']), DET_SEED);
+        if (Number(values['det-photos']) > 0) await writeDetectorLines(det, Number(values['det-photos']), Number(values['det-seed']));
         linesS = (Date.now() - t0) / 1000;
         process.stderr.write(`train: line crops done in ${(linesS / 60).toFixed(1)} min\n`);
       })();
@@ -133,48 +164,90 @@ async function main(): Promise<void> {
     process.stderr.write('train: 3/6 training on rendered lines\n');
     const phase1 = join(work, 'phase1.onnx');
     reports.push(join(work, 'train-report.json'));
+    // Detector crops in phase 1 only when asked (a continued model already knows the rendered crops);
+    // train.py takes in packs that are still growing, and an empty one until its first crops are cut.
+    const phase1Det = Number(values['phase1-det']);
+    if (phase1Det > 0 && !existsSync(join(det, 'lines.jsonl'))) {
+      await mkdir(det, { recursive: true });
+      await writeFile(join(det, 'lines.jsonl'), '');
+      await writeFile(join(det, 'lines.bin'), '');
+    }
     await run(PYTHON, [
-      join('tools', 'train', 'train.py'), '--train', join(work, 'train'), '--val', join(work, 'val'),
-      '--out', phase1, '--report', reports[0]!, '--minutes', values.minutes!, '--threads', '1', '--batch', '32', '--lr', '1.5e-3',
+      join('tools', 'train', 'train.py'), '--train', join(work, 'train'), ...(phase1Det > 0 ? [`${det}*${phase1Det}`] : []), ...extra,
+      '--val', join(work, 'val'), ...(values.init ? ['--init', values.init] : []),
+      '--out', phase1, '--report', reports[0]!, '--minutes', values.minutes!, '--threads', '1', '--batch', '32', '--lr', values.lr!, '--seed', '9',
     ]);
     onnx = phase1;
     await data;
-    if (Number(values['finetune-minutes']) > 0 && existsSync(join(work, 'det', 'lines.jsonl'))) {
+    if (Number(values['finetune-minutes']) > 0 && existsSync(join(det, 'lines.jsonl'))) {
       process.stderr.write('train: 4/6 fine-tuning with the detector crops mixed in\n');
       reports.push(join(work, 'finetune-report.json'));
-      onnx = join(work, 'card-crnn-v1.onnx');
+      onnx = join(work, fileName);
       await run(PYTHON, [
-        join('tools', 'train', 'train.py'), '--train', join(work, 'train'), `${join(work, 'det')}*4`, '--val', join(work, 'val'),
+        join('tools', 'train', 'train.py'), '--train', join(work, 'train'), `${det}*4`, ...extra, '--val', join(work, 'val'),
         '--init', `${phase1}.pt`, '--out', onnx, '--report', reports[1]!, '--minutes', values['finetune-minutes']!, '--threads', '1',
         '--batch', '32', '--lr', '5e-4', '--seed', '8',
       ]);
     }
+    if (values['no-install']) {
+      process.stderr.write(`train: done in ${((Date.now() - t0) / 60000).toFixed(1)} min; not installed (--no-install): the float32 export is ${onnx}; ` +
+        `compare it, then \`npm run train -- --install-from ${work}\`\n`);
+      return;
+    }
   }
-  process.stderr.write('train: 5/6 installing the model and evaluating it against PP-OCR\n');
-  const modelPath = join(CRNN_DIR, 'card-crnn-v1.onnx');
-  await copyFile(onnx, modelPath);
-  const file = await writeModelFile(modelPath);
+  process.stderr.write('train: 5/6 installing the model (float16-stored weights) and evaluating it against PP-OCR\n');
+  const modelPath = join(CRNN_DIR, fileName);
+  const fp32 = await readFile(onnx);
+  await convertToFp16(onnx, modelPath);
+  const file = await writeModelFile(modelPath, createHash('sha256').update(fp32).digest('hex'));
   const evalReport = join(work, 'eval-report.json');
-  await run(process.execPath, [
-    '--import', 'tsx', join('tools', 'train', 'evaluate.ts'), '--per-face', values['eval-per-face']!, '--out', evalReport, '--model', modelPath,
-  ]);
+  // A report already made for these very bytes (e.g. while comparing the candidate before installing) is kept.
+  const measured = existsSync(evalReport) ? (JSON.parse(await readFile(evalReport, 'utf8')) as { modelSha256?: string }).modelSha256 : undefined;
+  if (measured !== file.sha256) {
+    await run(process.execPath, [
+      '--import', 'tsx', join('tools', 'train', 'evaluate.ts'), '--per-face', values['eval-per-face']!, '--out', evalReport, '--model', modelPath,
+    ]);
+  }
   // Validation on real specimen photos when the shared corpus is on this machine (never used for training).
   const realDir = values['real-dev']!;
   const realReport = join(work, 'real-dev-report.json');
   const hasReal = existsSync(join(realDir, 'truth.json'));
-  if (hasReal) await run(process.execPath, ['--import', 'tsx', join('tools', 'train', 'real-dev-check.ts'), realDir, '--out', realReport]);
+  const checked = existsSync(realReport) ? (JSON.parse(await readFile(realReport, 'utf8')) as { modelSha256?: string }).modelSha256 : undefined;
+  if (hasReal && checked !== file.sha256) {
+    await run(process.execPath, ['--import', 'tsx', join('tools', 'train', 'real-dev-check.ts'), realDir, '--out', realReport, '--model', modelPath]);
+  }
   process.stderr.write('train: 6/6 model card\n');
   const phases = await Promise.all(reports.map(async (r) => JSON.parse(await readFile(r, 'utf8')) as TrainReport));
   const trainS = phases.reduce((a, p) => a + p.train_seconds, 0);
+  const json = async <T>(path: string): Promise<T> => JSON.parse(await readFile(path, 'utf8')) as T;
+  const before = values.before;
   await writeModelCard({
+    name: MODEL_NAME,
     phases,
-    evaluation: JSON.parse(await readFile(evalReport, 'utf8')),
-    ...(hasReal ? { realDev: JSON.parse(await readFile(realReport, 'utf8')) } : {}),
-    file,
+    evaluation: await json(evalReport),
+    ...(hasReal ? { realDev: await json(realReport) } : {}),
+    file: { ...file, fp32Bytes: fp32.byteLength, fp32Sha256: createHash('sha256').update(fp32).digest('hex') },
     linesSeconds: linesS,
     totalSeconds: (Date.now() - t0) / 1000 + (values['install-from'] ? linesS + trainS : 0),
     trainCount: Number(values['train-count']),
+    trainSeed: Number(values['train-seed']),
     valCount: Number(values['val-count']),
+    detPhotos: Number(values['det-photos']),
+    detSeed: Number(values['det-seed']),
+    phase1Lr: Number(values.lr),
+    phase1Det: Number(values['phase1-det']),
+    extra,
+    ...(values.init ? { init: values.init } : {}),
+    ...(before
+      ? {
+          before: {
+            evaluation: await json(join(before, 'eval-report.json')),
+            ...(existsSync(join(before, 'real-dev-report.json')) ? { realDev: await json(join(before, 'real-dev-report.json')) } : {}),
+            phases: await Promise.all(['train-report.json', 'finetune-report.json'].filter((r) => existsSync(join(before, r))).map((r) => json<TrainReport>(join(before, r)))),
+          },
+        }
+      : {}),
+    ...(values.photos ? { photos: await json(values.photos) } : {}),
   });
   process.stderr.write(`train: done in ${((Date.now() - t0) / 60000).toFixed(1)} min\n`);
 }

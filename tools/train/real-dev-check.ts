@@ -31,9 +31,11 @@ async function main(): Promise<void> {
   const { out, model } = values;
   const dir = positionals[0] ?? '../shared/corpus/real-dev-v1';
   let candidate = {};
+  let modelSha256: string | undefined;
   if (model) {
     const bytes = await readFile(model);
-    candidate = { modelPath: model, expect: { sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.byteLength } };
+    modelSha256 = createHash('sha256').update(bytes).digest('hex');
+    candidate = { modelPath: model, expect: { sha256: modelSha256, bytes: bytes.byteLength } };
   }
   const truth = JSON.parse(await readFile(join(dir, 'truth.json'), 'utf8')) as Array<{ file: string; pan: string | null }>;
   sharp.concurrency(1);
@@ -87,7 +89,8 @@ async function main(): Promise<void> {
   for (const r of recs) await r.close();
   const line = [...hits.entries()].map(([n, h]) => `${n} ${h}/${photos}`).join(', ');
   process.stdout.write(`real-dev number read exactly on some detected line: ${line}; both ${both}, either ${either}; same wrong full-length number from both: ${wrongAgree}\n`);
-  if (out) await writeFile(out, JSON.stringify({ photos, hits: Object.fromEntries(hits), both, either, wrongAgree }, null, 1) + '\n');
+  // Which model file was checked (the pipeline reuses a report only for the same bytes).
+  if (out) await writeFile(out, JSON.stringify({ photos, hits: Object.fromEntries(hits), both, either, wrongAgree, ...(modelSha256 ? { modelSha256 } : {}) }, null, 1) + '\n');
 }
 
 main().catch((err: unknown) => {
