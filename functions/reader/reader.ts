@@ -639,15 +639,18 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
     const sources: FieldSources = {};
     const ranked = [...learnedReads].sort((a, b) => Number(fused.sources.includes(b.source)) - Number(fused.sources.includes(a.source)));
     const learnedFields = ranked.map((l) => ({ source: l.source, f: fieldsOf(l) }));
+    // A name's doubt counts against a sure name from the same reader too (fuse.ts doubtVetoes):
+    // names come from PP-OCR alone, and a reading that saw ANNAF HOLM with a weak letter says
+    // another view's sure ANA HOLM may be a misread (tuning sets: 2 wrong names fewer, 1 right fewer).
     const fieldOf = (key: 'expiry' | 'name'): FieldFusion =>
       fuseField([
-        ...learnedFields.map((l) => ({
-          source: l.source, value: l.f[key], confidence: l.f.confidence[key], missing: l.f.missing[key],
-          ...(key === 'expiry' && l.f.tentative?.expiry !== undefined ? { tentative: l.f.tentative.expiry } : {}),
-        })),
+        ...learnedFields.map((l) => {
+          const tentative = l.f.tentative?.[key];
+          return { source: l.source, value: l.f[key], confidence: l.f.confidence[key], missing: l.f.missing[key], ...(tentative !== undefined ? { tentative } : {}) };
+        }),
         ...(key === 'expiry' ? dateChecks.map((l) => ({ source: l.source, value: fieldsOf(l).expiry, confidence: fieldsOf(l).confidence.expiry, missing: fieldsOf(l).missing.expiry, check: true })) : []),
         ...(glyph ? [{ source: 'glyph@card', value: glyph.fields[key], confidence: glyph.fields.confidence[key], missing: glyph.fields.missing[key] }] : []),
-      ]);
+      ], { doubtVetoes: key === 'name' ? 'any' : 'other-readers' });
     const fusedExpiry = fieldOf('expiry');
     let expiry = fusedExpiry.value;
     let expiryConf = fusedExpiry.confidence ?? undefined;
