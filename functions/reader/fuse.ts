@@ -196,6 +196,29 @@ export function detectionOf(source: string): string {
   return source.replace(/\/(pad|tight|line)$/, '').replace(/^([^@]*@[^/]*?)-number(?=\/|$)/, '$1');
 }
 
+/**
+ * The number-line close-up a source's reading came from (`reader@<view>-number`, whichever
+ * detection's box it was cut with), or null. Two close-ups of one view's number line are cut
+ * from nearly the same box of the same photo at the same side: the same pixels, so one reader
+ * on both is one reading, though each counts with a different detection (`<view>-number` with
+ * `<view>`, `<view>-number/det1280` with `<view>/det1280`).
+ */
+function closeUpOf(source: string): string | null {
+  return /^([^@]*@[^/]*?-number)(?=\/|$)/.exec(source.replace(/\/(pad|tight|line)$/, ''))?.[1] ?? null;
+}
+
+/**
+ * Whether some two of `sources` are independent readings: of two detections (`detectionOf`), and
+ * not both of close-ups of one view's number line (`closeUpOf`). Two detections alone are not
+ * enough: with a number read on neither pass, a close-up is cut from each pass's box of the line,
+ * and one reader agreeing with itself on the two near-identical crops would count as two.
+ */
+export function independentReadings(sources: readonly string[]): boolean {
+  return sources.some((a, i) =>
+    sources.slice(i + 1).some((b) => detectionOf(a) !== detectionOf(b) && (closeUpOf(a) === null || closeUpOf(a) !== closeUpOf(b))),
+  );
+}
+
 /** Whether `a` is a run of `b`'s groups (a fragment of the same printed number, not a rival). */
 function partOf(a: string, b: string): boolean {
   return a !== b && b.includes(a);
@@ -203,8 +226,8 @@ function partOf(a: string, b: string): boolean {
 
 /**
  * Decides the PAN from all readings (see the file comment). Rules, in order:
- * 1. Luhn-valid numbers read by ≥ 2 independent sources (two readers, or two detections; see
- *    `detectionOf`) are agreed; exactly one agreed number and no
+ * 1. Luhn-valid numbers read by ≥ 2 independent sources (two readers, or two detections, not
+ *    two close-ups of one line; see `independentReadings`) are agreed; exactly one agreed number and no
  *    other valid number (that is not a fragment of it) read anywhere → `reported`.
  * 2. Valid numbers that contradict each other, or a valid number and a sure (≥
  *    `RIVAL_MIN_CONFIDENCE`) same-length Luhn-failing reading of it by another reader → every one
@@ -318,7 +341,7 @@ export function fusePan(readings: readonly PanReading[]): PanFusion {
     if (rivals.length > 0) {
       for (const c of [top, ...rivals]) verdicts.set(c.digits, 'conflict');
       reason = 'conflicting_readings';
-    } else if (new Set(top.sources.map(detectionOf)).size >= 2) {
+    } else if (independentReadings(top.sources)) {
       pan = top;
       verdicts.set(top.digits, 'reported');
     } else {
@@ -330,7 +353,7 @@ export function fusePan(readings: readonly PanReading[]): PanFusion {
     // Nothing catches a misread digit in a number that fails Luhn anyway, so its two readings
     // must come from two detections (or readers), not two crops of one detected line.
     const sure = failing.filter(
-      (c) => new Set(c.sources.map(detectionOf)).size >= 2 && c.confidence >= UNVERIFIED_MIN_CONFIDENCE,
+      (c) => independentReadings(c.sources) && c.confidence >= UNVERIFIED_MIN_CONFIDENCE,
     );
     const top = sure[0];
     // A rival of a Luhn-failing number need not come from two detections: nothing checks either

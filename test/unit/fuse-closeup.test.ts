@@ -5,7 +5,7 @@
  * (Luhn-valid) or specimen-like (Luhn-failing).
  */
 import { describe, expect, it } from 'vitest';
-import { detectionOf, fusePan, needsMoreReadings, reading, type PanReading } from '../../functions/reader/fuse.js';
+import { detectionOf, fusePan, independentReadings, needsMoreReadings, reading, type PanReading } from '../../functions/reader/fuse.js';
 
 const VALID = '4539148803436467'; // made up, passes Luhn
 const FAILING = '4000123456789010'; // specimen-like, fails Luhn
@@ -50,5 +50,22 @@ describe('fusePan: a number-line close-up counts with its parent view', () => {
     expect(f.reason).toBe('single_reading');
     expect(needsMoreReadings(f)).toBe(true);
     expect(fusePan([r(FAILING, 'ppocr-rec-v4@card'), r(FAILING, 'ppocr-rec-v4@card/det1280')]).panUnverified).toBe(FAILING);
+  });
+
+  it('two close-ups of one view\'s number line, cut with two detections\' boxes, are one reading', () => {
+    // The frame read the number on neither pass; a close-up was cut from each pass's box of the
+    // line (near the same pixels): one reader agreeing with itself on them is no second reading.
+    const closeUps = ['ppocr-rec-v4@frame-number', 'ppocr-rec-v4@frame-number/pad', 'ppocr-rec-v4@frame-number/det1280', 'ppocr-rec-v4@frame-number/det1280/tight'];
+    const f = fusePan(closeUps.map((s) => r(VALID, s)));
+    expect(f.pan).toBeNull();
+    expect(f.reason).toBe('single_reading');
+    expect(needsMoreReadings(f)).toBe(true);
+    expect(fusePan(closeUps.map((s) => r(FAILING, s))).panUnverified).toBeNull();
+    // Either close-up with another detection of the whole view, or another reader, still agrees.
+    expect(fusePan([r(VALID, 'ppocr-rec-v4@frame-number/det1280'), r(VALID, 'ppocr-rec-v4@frame')]).pan).toBe(VALID);
+    expect(fusePan([r(VALID, 'ppocr-rec-v4@frame-number'), r(VALID, 'card-crnn-v1@frame-number/det1280/line')]).pan).toBe(VALID);
+    // Close-ups of two views (a card view and the frame) are cut from different views' boxes.
+    expect(independentReadings(['ppocr-rec-v4@card-number', 'ppocr-rec-v4@frame-number/det1280'])).toBe(true);
+    expect(independentReadings(['ppocr-rec-v4@frame-level-number', 'ppocr-rec-v4@frame-level-number/det1280/pad'])).toBe(false);
   });
 });
