@@ -324,14 +324,17 @@ export function fusePan(readings: readonly PanReading[]): PanFusion {
     // Two models' confidences are not on one scale: only a rival that doubted a disputed digit
     // itself is outweighed; two readers each sure of their own digits is a conflict.
     if (rivalBest.every((x) => x >= SURE_DISPUTED_DIGIT)) return false;
-    const perDetection = new Map<string, number[]>();
+    // Crops of one detected line pool their confidences (one crop sure of each disputed digit);
+    // a close-up's are kept apart from its parent's, so that two sure ones are judged as two
+    // readings (independentReadings: not two close-ups of one line).
+    const perDetection = new Map<string, { conf: number[]; source: string }>();
     for (const [s, conf] of top.digitConf) {
-      const d = detectionOf(s);
+      const d = `${detectionOf(s)} ${closeUpOf(s) ?? ''}`;
       const was = perDetection.get(d);
-      perDetection.set(d, at.map((i, k) => Math.max(conf[i]!, was?.[k] ?? 0)));
+      perDetection.set(d, { conf: at.map((i, k) => Math.max(conf[i]!, was?.conf[k] ?? 0)), source: was?.source ?? s });
     }
-    const sure = [...perDetection.values()].filter((c) => c.every((x, k) => x >= SURE_DISPUTED_DIGIT && x > rivalBest[k]!));
-    return sure.length >= 2;
+    const sure = [...perDetection.values()].filter((d) => d.conf.every((x, k) => x >= SURE_DISPUTED_DIGIT && x > rivalBest[k]!));
+    return independentReadings(sure.map((d) => d.source));
   };
 
   const valid = whole.filter((c) => c.luhnValid).sort(rank);

@@ -148,6 +148,15 @@ describe('fusePan', () => {
     // Three apart, a mix of the two readings may be another valid number: it blocks however sure the top's readers were.
     const threeOff = '4539178803436418';
     expect(fusePan([...agreed, sure(threeOff, 'crnn@frame/line', dc({ 5: 0.5, 14: 0.5, 15: 0.5 }), 0.98)]).reason).toBe('conflicting_readings');
+    // Sure only on two close-ups of one line (cut with two detections' boxes, near the same
+    // pixels: one reading, fuse.ts independentReadings), and on the top's other readings not: it blocks.
+    const closeUps = [
+      sure(top, 'ppocr-rec@frame-number', dc()), sure(top, 'ppocr-rec@frame-number/det1280', dc()),
+      sure(top, 'ppocr-rec@frame', dc({ 5: 0.9 })), sure(top, 'ppocr-rec@frame/det1280', dc({ 5: 0.9 })),
+    ];
+    expect(fusePan([...closeUps, rival]).reason).toBe('conflicting_readings');
+    // One of them and another detection of the whole view, both sure: outweighed.
+    expect(fusePan([...closeUps.slice(0, 3), sure(top, 'ppocr-rec@frame/det1280', dc()), rival]).pan).toBe(top);
   });
 
   it('panReadings carries the per-digit confidences of a whole line, none for a number joined from boxes or read without them', () => {
