@@ -14,7 +14,7 @@
  *   date is never taken from inside `4111-1111-…`.
  * Years are reported as printed (`12/99` stays `12/99`): the field is `MM/YY`.
  */
-import { farFrom, levelRow, panBoxFor, repairDigits, type LineBox, type PanPlace, type TextLine } from './text.js';
+import { farFrom, levelColumn, levelRow, panBoxFor, repairDigits, type LineBox, type PanPlace, type TextLine } from './text.js';
 
 /** One date read on a line, with the label before it; `invalid` when it cannot be an expiry. */
 export interface DateCandidate {
@@ -475,9 +475,6 @@ function slashReadAsCharacter(lines: readonly TextLine[], now: Date, ctx: Expiry
   }
   return out.length === 1 ? out : [];
 }
-
-/** A number printed down the card (its box level and at least 5× taller than wide: `levelRow` turned a quarter). */
-const levelColumn = (b: LineBox): boolean => levelRow({ left: b.top, top: b.left, width: b.height, height: b.width });
 
 /**
  * How far (× the number's width + height, as `farFrom` counts) a date may be from a number

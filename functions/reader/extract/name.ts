@@ -17,7 +17,7 @@
  * read), but a specimen's placeholder (CARDHOLDER) in the holder's slot is reported as printed.
  */
 import { normaliseDigits } from './expiry.js';
-import { farFrom, levelRow, panBoxFor, tokens, type LineBox, type PanPlace, type TextLine } from './text.js';
+import { farFrom, levelColumn, levelRow, panBoxFor, tokens, type LineBox, type PanPlace, type TextLine } from './text.js';
 
 /** The holder name picked from all lines, or null with the reason (`non_latin`, `low_confidence`, `cut_off`, `not_near_number`…). */
 export interface NameResult {
@@ -290,8 +290,6 @@ function atViewEdge(b: LineBox, pan: LineBox | null): boolean {
   const top = b.top <= edge && !(pan && levelColumn(pan) && pan.top <= b.top + edge);
   return left || top;
 }
-/** A vertical number's box that is level (levelRow turned a quarter): its top is where its first digit starts. */
-const levelColumn = (b: LineBox): boolean => levelRow({ left: b.top, top: b.left, width: b.height, height: b.width });
 
 /** How likely a line is the name: region, geometry, case, confidence. */
 function rank(l: TextLine, n: NameWords, ctx: NameContext): number {

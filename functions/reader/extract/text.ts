@@ -44,6 +44,11 @@ export function levelRow(b: LineBox): boolean {
   return b.width >= LEVEL_ASPECT * b.height;
 }
 
+/** Whether a number printed down the card has a level box (`levelRow` turned a quarter: `LEVEL_ASPECT` times taller than wide); its top is where its first digit starts. */
+export function levelColumn(b: LineBox): boolean {
+  return b.height >= LEVEL_ASPECT * b.width;
+}
+
 /** Where the card number was read: its box and the sources (readings) that read it. */
 export interface PanPlace {
   readonly panBox?: LineBox | null;
