@@ -427,7 +427,7 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
       return f;
     };
     const extraReads: LearnedReading[] = [];
-    /** The card-line model's re-readings of doubted date lines: checking readings of the expiry only. */
+    /** The card-line model's re-readings of date lines (of readings with an expiry, or a doubted one): checking readings of the expiry only. */
     const dateChecks: LearnedReading[] = [];
     if (learned) try {
       const [rec] = learned.recognizers as [LineRecognizer, ...LineRecognizer[]];
@@ -607,19 +607,28 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
         learnedReads.push(lr2);
         fused = takeReading(lr2);
       }
-      // A date seen but doubted (extract/'s tentative: one doubted digit) and no reading with a
-      // value: the card-line model reads that reading's date-like lines again, as a checking
-      // reading (fuse.ts fuseField `check`): it can confirm the doubted date, never report one
-      // on its own (a date has no checksum; the CRNN can be sure and wrong).
+      // The card-line model reads date-like lines again as checking readings (fuse.ts fuseField
+      // `check`): a check confirms a date with the same digits and conflicts with a different one,
+      // but never reports a date on its own (a date has no checksum; the CRNN can be sure and
+      // wrong: 01/32 for 02/32 on two detections of one tuning photo).
+      // - Every reading that reports an expiry: one recogniser's sure single misread (an 8 read
+      //   as 9) passes every check extraction and fusion have, and only another recogniser's
+      //   reading of the same print contradicts it (it is then missing as `conflicting_readings`,
+      //   never wrong). Date-like lines only (≤ 3 a reading, ≈ 3 ms a line), no detector pass.
+      // - A date seen but doubted (extract/'s tentative: one doubted digit) when no reading has a
+      //   value: the check can confirm the doubted date.
       const crnn = learned.recognizers[1];
-      const doubted = learnedReads.find((l) => fieldsOf(l).tentative?.expiry !== undefined);
-      if (crnn && doubted && !dateRead() && may('date-check')) {
-        const lines = dateLikeLines(doubted);
-        if (lines.length > 0) {
+      if (crnn) {
+        const doubted = dateRead() ? undefined : learnedReads.find((l) => fieldsOf(l).tentative?.expiry !== undefined);
+        const toCheck = [...learnedReads.filter((l) => fieldsOf(l).expiry !== null), ...(doubted ? [doubted] : [])];
+        for (const l of toCheck) {
+          if (!may('date-check')) break;
+          const lines = dateLikeLines(l);
+          if (lines.length === 0) continue;
           const t0 = performance.now();
-          const again = await rereadLines(doubted, lines, crnn, LINE_REREAD);
+          const again = await rereadLines(l, lines, crnn, LINE_REREAD);
           add('recognize', performance.now() - t0);
-          const dr = withLinesReplaced(doubted, lines, again, again[0]!.source);
+          const dr = withLinesReplaced(l, lines, again, again[0]!.source);
           dateChecks.push(dr);
           extraReads.push(dr);
         }

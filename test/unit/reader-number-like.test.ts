@@ -2,7 +2,8 @@
  * The card-line recogniser reads every number-like line (issue 8), not only the lines PP-OCR
  * already read a number from: which lines look like a number (learned.ts `numberLikeLines`,
  * on hand-made readings), and a reader whose first recogniser misreads the number line as
- * letters, with scripted engines (no models).
+ * letters, with scripted engines (no models). It also re-reads the date lines of every reading
+ * that reports an expiry, as a check: a sure date it reads otherwise is missing, never wrong.
  */
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -138,7 +139,7 @@ describe('the card-line recogniser on a number PP-OCR misread', () => {
   });
 });
 
-describe('the card-line recogniser checks a doubted date', () => {
+describe('the card-line recogniser checks every reading\'s date', () => {
   /** The number line and a date line, wherever the view is. */
   const dateDetector: TextDetector = {
     name: 'scripted-det',
@@ -172,10 +173,23 @@ describe('the card-line recogniser checks a doubted date', () => {
     expect(r.card.expiry).toBeNull();
   });
 
-  it('does not read the date again when PP-OCR read it surely', async () => {
+  it('checks a date PP-OCR read surely: a different reading of its line leaves it missing, never wrong', async () => {
+    // A sure single misread (an 8 read as 9) passes every check a date has: only another
+    // recogniser's reading of the same print can contradict it.
     const { r, crnn } = await read('THRU 07/30', undefined, 'THRU 07/38');
-    expect(r.card.expiry).toBe('07/30');
-    // Only the number line: one crop.
-    expect(crnn.crops).toBe(1);
+    expect(r.revealPan()).toBe(PAN.replace(/ /g, ''));
+    expect(r.card.expiry).toBeNull();
+    expect(r.missing.expiry).toBe('conflicting_readings');
+    // The number line and the date line: no more.
+    expect(crnn.crops).toBe(2);
+  });
+
+  it('keeps a sure date the card-line model reads the same, or reads nothing on', async () => {
+    const same = await read('THRU 07/30', undefined, 'THRU 07/30');
+    expect(same.r.card.expiry).toBe('07/30');
+    expect(same.diag!.sources.expiry).toEqual(expect.arrayContaining([expect.stringMatching(/^ppocr-rec-v4@/), expect.stringMatching(/^card-crnn-v1@/)]));
+    const blank = await read('THRU 07/30', undefined, '');
+    expect(blank.r.card.expiry).toBe('07/30');
+    expect(blank.diag!.sources.expiry!.every((s) => s.startsWith('ppocr-rec-v4@'))).toBe(true);
   });
 });
