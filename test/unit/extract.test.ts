@@ -448,6 +448,10 @@ describe('extractExpiry', () => {
     expect(extractExpiry([line('8006/34'), line('m05/26')], NOW)).toEqual(expect.not.objectContaining({ tentative: expect.anything() }));
     // A year-first date of a real calendar is still judged as one (1403/01: Solar Hijri).
     expect(extractExpiry([line('1403/01')], NOW)).toMatchObject({ expiry: null, reason: 'non_gregorian' });
+    // A slash with a longer run of digits after it is a phone number (card backs print
+    // `Tel. 030/1234567` near the number), no date: the expiry beside it stands.
+    expect(extractExpiry([line('05/29'), line('TEL 030/1234567')], NOW).expiry).toBe('05/29');
+    expect(extractExpiry([line('05/29'), line('0800/123456')], NOW).expiry).toBe('05/29');
   });
   it('a number printed down the card: a date across the card from it is on the card', () => {
     // A landscape card view 1000 px wide, the number down its right edge, the date at the bottom left.

@@ -67,8 +67,13 @@ const DASH_DATE = /^(\d{1,2})-(\d{2}|\d{4})$/;
 const YEAR_FIRST = /^(\d{4})[/\\-](\d{1,2})$/;
 /** Date-shaped: one or two characters, a slash, two to four characters. */
 const LOOSE_DATE = /^[^\s/\\]{1,2}[/\\][^\s/\\]{2,4}$/u;
-/** A date inside a longer token (`m05/26`, `05/26x`): digits, a slash, two digits, with more around. */
-const GLUED_DATE = /\d[/\\]\d{2}/;
+/**
+ * A date inside a longer token (`m05/26`, `05/26x`): a digit, a slash, a two- or four-digit year
+ * no further digit follows, with more around. A slash with a longer run of digits after it is
+ * no date (`030/1234567`, `0800/123456`: phone numbers as German-speaking countries write
+ * them, printed on card backs beside the number), so it does not block the expiry.
+ */
+const GLUED_DATE = /\d[/\\](?:\d{2}|\d{4})(?!\d)/;
 /**
  * A date whose slash was read as a stroke-like character (`07732` for 07/32: a month, a slash
  * look-alike, two digits), on a line that holds another date: the line's other date, seen but
