@@ -12,6 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import type { LineRecognizer, Raster } from '../../functions/core/ports.js';
@@ -153,7 +154,11 @@ async function main(): Promise<void> {
       if (!values.model) return createCardCrnnRecognizer({ timeoutMs: 0 });
       // A candidate model: its own checksum is expected (the committed one's would refuse it).
       const bytes = await readFile(values.model);
-      return createCardCrnnRecognizer({ timeoutMs: 0, modelPath: values.model, expect: { sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.byteLength } });
+      // Named after its file (card-crnn-v2.onnx -> card-crnn-v2), so a report never calls a candidate by the committed model's name.
+      return createCardCrnnRecognizer({
+        timeoutMs: 0, modelPath: values.model, name: basename(values.model, '.onnx'),
+        expect: { sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.byteLength },
+      });
     },
   ];
   if (!values['no-ppocr']) {

@@ -30,7 +30,14 @@
  * scores of both models, measured by hand with score-cards.mjs) add a before/after section to the model card.
  *
  * Install stores the weights as float16 (tools/models/convert-crnn.py, compute float32: half the bytes for
- * the read Lambda asset) and keeps the float32 export in the work folder.
+ * the read Lambda asset) and keeps the float32 export in the work folder. A model installed under a new name
+ * (MODEL_NAME below) also needs, by hand: `git rm` of the old file, lib/lambda-bundling.ts READ_ROOT_FILES, the
+ * tests that name the model (test/unit/ppocr-engine.test.ts), and convert-crnn.py's TRAINED_FP32 / defaults.
+ *
+ * card-crnn-v2 candidate (1 Dec 2026, not installed; MODEL_CARD.md has the numbers): `npm run train -- --skip-lines
+ * --no-install --work .tmp/crnn-v2 --init V1.pt --lr 1e-3 --phase1-det 4 --extra '.tmp/crnn/det*2' --extra
+ * '.tmp/crnn/det2*2' --minutes 45 --train-seed 20001 --det-seed 500400`, crops rendered beside it by make-lines.ts /
+ * detector-lines.ts, fine-tuning (12 min) run by hand with the pipeline's arguments.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';

@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import type { LineRecognizer, Raster } from '../../functions/core/ports.js';
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   if (model) {
     const bytes = await readFile(model);
     modelSha256 = createHash('sha256').update(bytes).digest('hex');
-    candidate = { modelPath: model, expect: { sha256: modelSha256, bytes: bytes.byteLength } };
+    candidate = { modelPath: model, name: basename(model, '.onnx'), expect: { sha256: modelSha256, bytes: bytes.byteLength } };
   }
   const truth = JSON.parse(await readFile(join(dir, 'truth.json'), 'utf8')) as Array<{ file: string; pan: string | null }>;
   sharp.concurrency(1);

@@ -42,7 +42,7 @@ export interface CardCrnnOptions {
   readonly timeoutMs?: number;
   /** Lines per model run. Default 8. */
   readonly batchSize?: number;
-  /** Report name; default `card-crnn-v1`. */
+  /** Report name; default the committed model file's name without `.onnx` (`card-crnn-v1`). */
   readonly name?: string;
   /**
    * The file to expect at `modelPath` (default: the committed model's name, sha256 and size). Only
@@ -103,7 +103,8 @@ export async function createCardCrnnRecognizer(options: CardCrnnOptions = {}): P
   });
   const batchSize = Math.max(1, options.batchSize ?? 8);
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const name = options.name ?? 'card-crnn-v1';
+  // The name follows the model file, so a retrained model (model-file.ts rewritten by `npm run train`) reports as itself.
+  const name = options.name ?? CARD_CRNN_MODEL.name.replace(/\.onnx$/, '');
   let closed = false;
 
   return {
