@@ -178,9 +178,25 @@ const NON_CARD_LABEL =
  * tokens, not runs of three lower-case letters).
  */
 function labelledNotCard(text: string): boolean {
-  const first = text.search(/\d/);
-  const before = first < 0 ? text : text.slice(0, first);
-  return NON_CARD_LABEL.test(text.replace(/\d/g, ' ')) || /[a-z]{3,}/.test(before.replace(CARD_WORDS_ANY_CASE, ' '));
+  // A card's own label for its number ("ACCOUNT NUMBER", "Card number", "Kartennummer", as some
+  // card backs print it) and digits misread as look-alike letters (`sooo`, `Aooo` for an
+  // embossed 5000 / 4000) say nothing against the number (review R, F2).
+  const words = text.replace(CARD_NUMBER_LABEL, ' ').replace(/\S+/g, (t) => (lookAlikeToken(t) ? ' ' : t));
+  const first = words.search(/\d/);
+  const before = first < 0 ? words : words.slice(0, first);
+  return NON_CARD_LABEL.test(words.replace(/\d/g, ' ')) || /[a-z]{3,}/.test(before.replace(CARD_WORDS_ANY_CASE, ' '));
+}
+/** How cards label their own number, in the languages of NON_CARD_LABEL. */
+const CARD_NUMBER_LABEL =
+  /\b(?:(?:card|account|acct)\s*(?:number|no\b\.?|#)|kart(?:en)?nummer|n[uú]mero\s+de\s+(?:tarjeta|cuenta)|n(?:°|º|um[ée]ro)\s+de\s+(?:carte|compte)|numero\s+(?:di\s+)?carta|n[uú]mero\s+do\s+cart[aã]o)/gi;
+/** Letters a recogniser reads for digits (0 → o, D, Q; 1 → l, I, i; 5 → s; 8 → B; 4 → A…). */
+const LOOK_ALIKE = /[oOQDlIiZzSsbGBgqTA|]/g;
+/**
+ * A token only of digits and digit look-alikes, with a letter (`sooo`, `Aooo`, `l2B4`): a
+ * misread group, not a word (`IBAN`, `Tel`, `code` each hold a letter no digit looks like).
+ */
+function lookAlikeToken(token: string): boolean {
+  return /[A-Za-z|]/.test(token) && token.replace(LOOK_ALIKE, '').replace(/\d/g, '') === '';
 }
 /** CARD_WORDS in any case (a screen's "card ending 1234" is still a card word, not a sentence's). */
 const CARD_WORDS_ANY_CASE = new RegExp(CARD_WORDS.source, 'gi');
@@ -338,7 +354,9 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
     const takeReading = (lr: LearnedReading): PanFusion => {
       for (const l of lr.lines) {
         const label = lr.lines.find((o) => {
-          if (o === l || !NON_CARD_LABEL.test(o.text.replace(/\d/g, ' '))) return false;
+          // A label printed over its value holds no value of its own: a row above with digits
+          // ("Tel 0800 …", "IBAN DE…" over the card number on a back) is another field (review R, F3).
+          if (o === l || digitsOf(o.text).length >= 4 || !NON_CARD_LABEL.test(o.text.replace(/\d/g, ' '))) return false;
           const gap = l.across - o.across;
           return gap > 0 && gap < 2.2 * Math.max(l.height, o.height) && o.along < l.along + l.extent && o.along + o.extent > l.along;
         });

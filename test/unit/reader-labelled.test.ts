@@ -77,7 +77,9 @@ describe('numbers labelled as no card\'s', () => {
   );
 
   it('still reports the same number on a row of its own, labelled as a card\'s, or before a tier word', async () => {
-    for (const row of [OTHER, `CARD ${OTHER}`, `${OTHER} Rewards`]) {
+    // Cards' own labels for the number (some backs print them) and a first group misread as
+    // look-alike letters are no non-card label.
+    for (const row of [OTHER, `CARD ${OTHER}`, `${OTHER} Rewards`, `ACCOUNT NUMBER ${OTHER}`, `Card number ${OTHER}`, `Kartennummer ${OTHER}`, `Número de tarjeta ${OTHER}`, `sooo ${OTHER}`]) {
       const r = await read(row, false);
       expect(r.revealPan()).toBe(OTHER.replace(/ /g, ''));
     }
@@ -157,8 +159,11 @@ describe('a number under a row that labels it as no card\'s', () => {
     expect(r.revealPanUnverified()).toBeNull();
   });
 
-  it('reports it under a bank\'s name', async () => {
-    const r = await readUnder('MERIDIAN BANK');
-    expect(r.revealPan()).toBe(OTHER.replace(/ /g, ''));
+  it('reports it under a bank\'s name, or under a labelled row that holds a value of its own', async () => {
+    // A card back prints "Tel 0800 …" or "IBAN DE…" over the number: a field with its own value, not the number's label.
+    for (const label of ['MERIDIAN BANK', 'Tel 0800 123 4567', 'IBAN DE89 3704 0044']) {
+      const r = await readUnder(label);
+      expect(r.revealPan(), label).toBe(OTHER.replace(/ /g, ''));
+    }
   });
 });
