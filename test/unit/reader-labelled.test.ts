@@ -79,7 +79,7 @@ describe('numbers labelled as no card\'s', () => {
   it('still reports the same number on a row of its own, labelled as a card\'s, or before a tier word', async () => {
     // Cards' own labels for the number (some backs print them) and a first group misread as
     // look-alike letters are no non-card label.
-    for (const row of [OTHER, `CARD ${OTHER}`, `${OTHER} Rewards`, `ACCOUNT NUMBER ${OTHER}`, `Card number ${OTHER}`, `Kartennummer ${OTHER}`, `Número de tarjeta ${OTHER}`, `sooo ${OTHER}`]) {
+    for (const row of [OTHER, `CARD ${OTHER}`, `${OTHER} Rewards`, `ACCOUNT NUMBER ${OTHER}`, `Card number ${OTHER}`, `Kartennummer ${OTHER}`, `Número de tarjeta ${OTHER}`, `sooo ${OTHER}`, `Senior Arch ${OTHER}`]) {
       const r = await read(row, false);
       expect(r.revealPan()).toBe(OTHER.replace(/ /g, ''));
     }
