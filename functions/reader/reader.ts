@@ -444,6 +444,13 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
     }
 
     const learnedReads: LearnedReading[] = [];
+    /**
+     * What vouches for a Luhn-failing number being a card's (the `not_card_like` gate): a card
+     * outline, a date some reading read (its value may still be disputed by another reading, and
+     * go unreported: the date is printed all the same), or card words.
+     */
+    const cardEvidence = (): boolean =>
+      Boolean(card && !card.fullFrame) || learnedReads.some((l) => fieldsOf(l).expiry || l.lines.some((x) => CARD_WORDS.test(x.text)));
     // Each reading's checked fields, extracted once: the date pass and the field fusion both ask.
     const fieldsMemo = new WeakMap<LearnedReading, ExtractedFields>();
     const fieldsOf = (l: LearnedReading): ExtractedFields => {
@@ -502,8 +509,7 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
        * the evidence a further view may read (a steep card's date read once it is turned
        * level), instead of stopping at a number the gate would drop.
        */
-      const bare = (f: PanFusion): boolean =>
-        f.pan === null && f.panUnverified !== null && !(card && !card.fullFrame) && !learnedReads.some((l) => fieldsOf(l).expiry || l.lines.some((x) => CARD_WORDS.test(x.text)));
+      const bare = (f: PanFusion): boolean => f.pan === null && f.panUnverified !== null && !cardEvidence();
       /** The number is settled and, if it fails Luhn, has card evidence. */
       const done = (f: PanFusion): boolean => settled(f) && !bare(f);
       /**
@@ -731,7 +737,7 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
     // tracking or order number on a screen or receipt reads the same way twice too. It is
     // reported only with other card evidence: a card outline, a date, or card words.
     let panUnverified = fused.pan ? null : fused.panUnverified;
-    if (panUnverified && !(card && !card.fullFrame) && !expiry && !learnedReads.some((l) => l.lines.some((x) => CARD_WORDS.test(x.text)))) {
+    if (panUnverified && !expiry && !cardEvidence()) {
       panUnverified = null;
       fused = { ...fused, panUnverified: null, reason: 'not_card_like' };
     }

@@ -126,6 +126,25 @@ describe('a number that fails Luhn, before any card evidence', () => {
     expect(r.card.expiry).toBe('07/30');
     expect(r.status).toBe('partial');
   });
+
+  it('a date read but disputed (the card-line model reads it otherwise) is still card evidence: the expiry is missing, the number offered', async () => {
+    // No label (THRU is a card word, evidence of its own): only the date vouches for the card.
+    const rec = (name: string, date: string) => scriptedRecognizer(name, (l) => (l.width / l.height >= 8 ? SPECIMEN : date));
+    const reader = await createCardReader({
+      engines: {
+        ocr: async () => Promise.reject(new Error('unused')),
+        detector: async () => specimenDetector,
+        recognizers: async () => [rec('ppocr-rec-v4', '07/30'), rec('card-crnn-v1', '07/38')],
+      },
+      now: () => NOW,
+    });
+    readers.push(reader);
+    const png = await sharp({ create: { width: 800, height: 500, channels: 3, background: '#d8d8d8' } }).png().toBuffer();
+    const r = await reader.readNormalised(png, { view: 'frame' });
+    expect(r.card.expiry).toBeNull();
+    expect(r.missing.expiry).toBe('conflicting_readings');
+    expect(r.revealPanUnverified()).toBe(SPECIMEN.replace(/ /g, ''));
+  });
 });
 
 describe('a number under a row that labels it as no card\'s', () => {
