@@ -181,7 +181,7 @@ function labelledNotCard(text: string): boolean {
   // A card's own label for its number ("ACCOUNT NUMBER", "Card number", "Kartennummer", as some
   // card backs print it) and digits misread as look-alike letters (`sooo`, `Aooo` for an
   // embossed 5000 / 4000) say nothing against the number (review R, F2).
-  const words = text.replace(CARD_NUMBER_LABEL, ' ').replace(/\S+/g, (t) => (lookAlikeToken(t) ? ' ' : t));
+  const words = text.replace(CARD_NUMBER_LABEL, ' ').replace(ACCOUNT_NUMBER_LABEL, ' ').replace(/\S+/g, (t) => (lookAlikeToken(t) ? ' ' : t));
   const first = words.search(/\d/);
   const before = first < 0 ? words : words.slice(0, first);
   return NON_CARD_LABEL.test(words.replace(/\d/g, ' ')) || LOWER_CASE_WORD.test(before.replace(CARD_WORDS_ANY_CASE, ' '));
@@ -193,9 +193,16 @@ function labelledNotCard(text: string): boolean {
  * number this rule dropped) says nothing against the number.
  */
 const LOWER_CASE_WORD = /(?<![A-Za-z])[a-z]{3,}(?![A-Za-z])/;
-/** How cards label their own number, in the languages of NON_CARD_LABEL. */
+/**
+ * How cards label their own number, in the languages of NON_CARD_LABEL: a card's label in any
+ * case, an account's only in capitals as a card prints it (ACCOUNT NUMBER on a back). In mixed
+ * case ("Account number", "Your account number is", "Número de cuenta", "N° de compte") it is
+ * a bank letter's or a statement's label for a bank account, which NON_CARD_LABEL (`account`,
+ * `cuenta`) or the lower-case mark must still see.
+ */
 const CARD_NUMBER_LABEL =
-  /\b(?:(?:card|account|acct)\s*(?:number|no\b\.?|#)|kart(?:en)?nummer|n[uú]mero\s+de\s+(?:tarjeta|cuenta)|n(?:°|º|um[ée]ro)\s+de\s+(?:carte|compte)|numero\s+(?:di\s+)?carta|n[uú]mero\s+do\s+cart[aã]o)/gi;
+  /\b(?:card\s*(?:number|no\b\.?|#)|kart(?:en)?nummer|n[uú]mero\s+de\s+tarjeta|n(?:°|º|um[ée]ro)\s+de\s+carte|numero\s+(?:di\s+)?carta|n[uú]mero\s+do\s+cart[aã]o)/gi;
+const ACCOUNT_NUMBER_LABEL = /\b(?:(?:ACCOUNT|ACCT)\s*(?:NUMBER|NO\b\.?|#)|N[UÚ]MERO\s+DE\s+CUENTA|N(?:°|º|UM[ÉE]RO)\s+DE\s+COMPTE)/g;
 /** Letters a recogniser reads for digits (0 → o, D, Q; 1 → l, I, i; 5 → s; 8 → B; 4 → A…). */
 const LOOK_ALIKE = /[oOQDlIiZzSsbGBgqTA|]/g;
 /**

@@ -85,6 +85,17 @@ describe('numbers labelled as no card\'s', () => {
     }
   });
 
+  it.each([`Account number ${OTHER}`, `Your account number is ${OTHER}`, `Bank account no. ${OTHER}`, `Número de cuenta ${OTHER}`, `N° de compte ${OTHER}`])(
+    'never reports a bank account\'s number, labelled as a letter or statement prints it: "%s"',
+    async (row) => {
+      // A card back prints ACCOUNT NUMBER in capitals (reported above); in mixed case it is a bank account's label.
+      const r = await read(row, false);
+      expect(r.revealPan()).toBeNull();
+      expect(r.revealPanUnverified()).toBeNull();
+      expect(r.status).toBe('no_card');
+    },
+  );
+
   it('reports the card\'s number next to a labelled one (the labelled one is no rival)', async () => {
     const r = await read(`Tracking ${OTHER}`, true);
     expect(r.status).toBe('ok');
