@@ -190,9 +190,11 @@ function labelledNotCard(text: string): boolean {
  * A word all in lower case, as sentences write their small words ("Your code is …"); a Title
  * Case name or job title a detector merged into the number's row from a paper beside the card
  * ("Senior Arch 4554 …": a card lying on a letter, seen on the held-out embossed set, whose right
- * number this rule dropped) says nothing against the number.
+ * number this rule dropped) says nothing against the number. Letters of any script (Unicode
+ * classes): an ASCII-only class took the tail of a Title Case word with an accented capital
+ * (`Ärztin`, `Özdemir`) for a lower-case word, and missed lower-case words in other scripts.
  */
-const LOWER_CASE_WORD = /(?<![A-Za-z])[a-z]{3,}(?![A-Za-z])/;
+const LOWER_CASE_WORD = /(?<!\p{L})\p{Ll}{3,}(?!\p{L})/u;
 /**
  * How cards label their own number, in the languages of NON_CARD_LABEL: a card's label in any
  * case, an account's only in capitals as a card prints it (ACCOUNT NUMBER on a back). In mixed

@@ -66,7 +66,7 @@ async function read(labelled: string, card: boolean): Promise<ReadResult> {
 }
 
 describe('numbers labelled as no card\'s', () => {
-  it.each([`Tracking ${OTHER}`, `Order no. ${OTHER}`, `IBAN ${OTHER}`, `TRACKING NO ${OTHER}`, `Sendungsnummer ${OTHER}`, `Your code is ${OTHER}`])(
+  it.each([`Tracking ${OTHER}`, `Order no. ${OTHER}`, `IBAN ${OTHER}`, `TRACKING NO ${OTHER}`, `Sendungsnummer ${OTHER}`, `Your code is ${OTHER}`, `ваш код ${OTHER}`])(
     'never reports a Luhn-valid number read twice on a row "%s"',
     async (row) => {
       const r = await read(row, false);
@@ -79,7 +79,7 @@ describe('numbers labelled as no card\'s', () => {
   it('still reports the same number on a row of its own, labelled as a card\'s, or before a tier word', async () => {
     // Cards' own labels for the number (some backs print them) and a first group misread as
     // look-alike letters are no non-card label.
-    for (const row of [OTHER, `CARD ${OTHER}`, `${OTHER} Rewards`, `ACCOUNT NUMBER ${OTHER}`, `Card number ${OTHER}`, `Kartennummer ${OTHER}`, `Número de tarjeta ${OTHER}`, `sooo ${OTHER}`, `Senior Arch ${OTHER}`]) {
+    for (const row of [OTHER, `CARD ${OTHER}`, `${OTHER} Rewards`, `ACCOUNT NUMBER ${OTHER}`, `Card number ${OTHER}`, `Kartennummer ${OTHER}`, `Número de tarjeta ${OTHER}`, `sooo ${OTHER}`, `Senior Arch ${OTHER}`, `Senior Ärztin ${OTHER}`, `Özdemir ${OTHER}`]) {
       const r = await read(row, false);
       expect(r.revealPan()).toBe(OTHER.replace(/ /g, ''));
     }
