@@ -368,17 +368,21 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
      * about two line heights, overlapping it along the line.
      */
     const takeReading = (lr: LearnedReading): PanFusion => {
-      for (const l of lr.lines) {
-        const label = lr.lines.find((o) => {
-          // A label printed over its value holds no value of its own: a row above with digits
-          // ("Tel 0800 …", "IBAN DE…" over the card number on a back) is another field (review R, F3).
-          if (o === l || digitsOf(o.text).length >= 4 || !NON_CARD_LABEL.test(o.text.replace(/\d/g, ' '))) return false;
-          const gap = l.across - o.across;
-          return gap > 0 && gap < 2.2 * Math.max(l.height, o.height) && o.along < l.along + l.extent && o.along + o.extent > l.along;
-        });
-        if (label) for (const r of panReadings(toTextLines([l], turnOf(lr)), lr.source)) labelled.add(r.digits);
+      const turn = turnOf(lr);
+      // A label printed over its value holds no value of its own: a row above with digits
+      // ("Tel 0800 …", "IBAN DE…" over the card number on a back) is another field (review R, F3).
+      // The label rows are found once a reading, not once per row below them.
+      const labels = lr.lines.filter((o) => digitsOf(o.text).length < 4 && NON_CARD_LABEL.test(o.text.replace(/\d/g, ' ')));
+      if (labels.length > 0) {
+        for (const l of lr.lines) {
+          const label = labels.some((o) => {
+            const gap = l.across - o.across;
+            return o !== l && gap > 0 && gap < 2.2 * Math.max(l.height, o.height) && o.along < l.along + l.extent && o.along + o.extent > l.along;
+          });
+          if (label) for (const r of panReadings(toTextLines([l], turn), lr.source)) labelled.add(r.digits);
+        }
       }
-      return take(toTextLines(lr.lines, turnOf(lr)), lr.source);
+      return take(toTextLines(lr.lines, turn), lr.source);
     };
     const settled = (f: PanFusion) => !needsMoreReadings(f);
     /** Nothing decided yet: no number agreed, and no conflict that more readings cannot lift. */
