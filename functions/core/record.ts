@@ -4,6 +4,7 @@
  */
 import type { ErrorCode } from './errors.js';
 import type { CardFields, CardGeometry, FieldConfidence, MissingReasons, ReadStatus } from './card.js';
+import { redactPansDeep } from './mask.js';
 
 /** Lifecycle of a scan. `done` and `failed` are final. */
 export const SCAN_STATUSES = ['awaiting_upload', 'queued', 'preprocessing', 'reading', 'done', 'failed'] as const;
@@ -150,4 +151,13 @@ export function newScanRecord(init: {
     timingsMs: {},
     expiresAt: Math.floor(init.now.getTime() / 1000) + init.retentionDays * 86_400,
   };
+}
+
+/**
+ * A record as a result store writes it: every string masked ({@link redactPansDeep}: keys,
+ * messages, names; defence in depth, whatever the caller did) except the identities, which are
+ * not free text (an id or a JWT sub may hold a 12–19 digit run by chance) and are kept as they are.
+ */
+export function redactedForStore(record: ScanRecord): ScanRecord {
+  return { ...redactPansDeep(record), id: record.id, owner: record.owner ?? null };
 }

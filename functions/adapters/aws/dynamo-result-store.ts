@@ -36,7 +36,7 @@ import { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.js';
 import { redactPans, redactPansDeep } from '../../core/mask.js';
 import type { ListScansQuery, ResultStore, ScanPatch } from '../../core/ports.js';
-import { SCAN_STATUSES, type ScanRecord, type ScanStatus } from '../../core/record.js';
+import { SCAN_STATUSES, redactedForStore, type ScanRecord, type ScanStatus } from '../../core/record.js';
 import { RESULT_TABLE } from './result-table-schema.js';
 
 export { RESULT_TABLE } from './result-table-schema.js';
@@ -80,9 +80,7 @@ function decodeCursor(cursor: string): Record<string, string> {
 /** Record → item: adds index attributes, drops null sparse fields. */
 function toItem(record: ScanRecord): Record<string, unknown> {
   const item: Record<string, unknown> = {};
-  // Every string masked (keys, messages, names). Identities are not free text: an id or a JWT
-  // sub may hold a 12–19 digit run by chance.
-  const clean: ScanRecord = { ...redactPansDeep(record), id: record.id, owner: record.owner ?? null };
+  const clean = redactedForStore(record);
   for (const [field, value] of Object.entries(clean)) {
     if (value === null && SPARSE_FIELDS.has(field)) continue;
     item[field] = value;

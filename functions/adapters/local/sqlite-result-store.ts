@@ -6,9 +6,9 @@
  * name), and a key lookup is masked the same way.
  */
 import { ConflictError, NotFoundError, ValidationError } from '../../core/errors.js';
-import { redactPans, redactPansDeep } from '../../core/mask.js';
+import { redactPans } from '../../core/mask.js';
 import type { ListScansQuery, ResultStore, ScanPatch, TransitionOptions } from '../../core/ports.js';
-import type { ScanRecord, ScanStatus } from '../../core/record.js';
+import { redactedForStore, type ScanRecord, type ScanStatus } from '../../core/record.js';
 import type { SqliteDatabase } from './sqlite.js';
 
 interface Row {
@@ -64,9 +64,7 @@ export class SqliteResultStore implements ResultStore {
   }
 
   async create(record: ScanRecord): Promise<void> {
-    // Defence in depth: every string masked, whatever the caller did. Identities are not free
-    // text: an id or a JWT sub may hold a 12–19 digit run by chance.
-    const doc = { ...redactPansDeep(record), id: record.id, owner: record.owner ?? null };
+    const doc = redactedForStore(record);
     const info = this.#db
       .prepare('INSERT OR IGNORE INTO scans (id, owner, key, status, created_at, doc) VALUES (?, ?, ?, ?, ?, ?)')
       .run(doc.id, doc.owner, doc.key, doc.status, doc.createdAt, JSON.stringify(doc));
@@ -129,12 +127,8 @@ export class SqliteResultStore implements ResultStore {
       if (options.ifAttempts !== undefined && current.attempts !== options.ifAttempts) {
         throw new ConflictError(`scan ${id} was claimed concurrently (attempts ${current.attempts})`);
       }
-      const next: ScanRecord = {
-        ...redactPansDeep({ ...current, ...patch, createdAt: current.createdAt, updatedAt: patch.updatedAt ?? new Date().toISOString() }),
-        // Identities are kept as they are (see create).
-        id: current.id,
-        owner: current.owner ?? null,
-      };
+      // The identities are the stored ones, whatever the patch says.
+      const next = redactedForStore({ ...current, ...patch, createdAt: current.createdAt, updatedAt: patch.updatedAt ?? new Date().toISOString(), id: current.id, owner: current.owner });
       this.#db
         .prepare('UPDATE scans SET key = ?, status = ?, doc = ? WHERE id = ?')
         .run(next.key, next.status, JSON.stringify(next), id);
