@@ -532,7 +532,6 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
        * (`variant`: that detection's, e.g. `det1280`).
        */
       const numberCloseUp = async (view: View, from: LearnedReading, lines: readonly ReadLine[], variant?: string): Promise<void> => {
-        if (!learned) return;
         const quads = lines.flatMap((l) => l.quads);
         const nb = quads.length > 0 ? regionsBox(quads.map((quad) => ({ quad, score: 1 })), view.raster.width, view.raster.height, 0.15) : null;
         if (!nb) return;
