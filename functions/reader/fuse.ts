@@ -193,7 +193,12 @@ export function reading(digits: string, groups: readonly number[], source: strin
  * (counting `-zoom` with its parent too changed no outcome on the same sets: nothing to buy).
  */
 export function detectionOf(source: string): string {
-  return source.replace(/\/(pad|tight|line)$/, '').replace(/^([^@]*@[^/]*?)-number(?=\/|$)/, '$1');
+  return withoutCrop(source).replace(/^([^@]*@[^/]*?)-number(?=\/|$)/, '$1');
+}
+
+/** A source without its crop of the detected line (`/pad`, `/tight`, `/line`): crops share the line's box. */
+function withoutCrop(source: string): string {
+  return source.replace(/\/(pad|tight|line)$/, '');
 }
 
 /**
@@ -204,7 +209,7 @@ export function detectionOf(source: string): string {
  * `<view>`, `<view>-number/det1280` with `<view>/det1280`).
  */
 function closeUpOf(source: string): string | null {
-  return /^([^@]*@[^/]*?-number)(?=\/|$)/.exec(source.replace(/\/(pad|tight|line)$/, ''))?.[1] ?? null;
+  return /^([^@]*@[^/]*?-number)(?=\/|$)/.exec(withoutCrop(source))?.[1] ?? null;
 }
 
 /**
@@ -214,8 +219,10 @@ function closeUpOf(source: string): string | null {
  * and one reader agreeing with itself on the two near-identical crops would count as two.
  */
 export function independentReadings(sources: readonly string[]): boolean {
-  return sources.some((a, i) =>
-    sources.slice(i + 1).some((b) => detectionOf(a) !== detectionOf(b) && (closeUpOf(a) === null || closeUpOf(a) !== closeUpOf(b))),
+  // Each source's detection and close-up once, not once per pair.
+  const seen = sources.map((s) => ({ detection: detectionOf(s), closeUp: closeUpOf(s) }));
+  return seen.some((a, i) =>
+    seen.slice(i + 1).some((b) => a.detection !== b.detection && (a.closeUp === null || a.closeUp !== b.closeUp)),
   );
 }
 
