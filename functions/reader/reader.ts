@@ -414,15 +414,16 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
       const read = [...candidates];
       numberRows.set(lr, read);
       if (candidates.length + extras.length === 0) return f;
-      type Variant = { name: string; pad: number; height: number };
+      /** One re-read: a recogniser, its crop variant (`rereadLines`' own), the lines it reads. */
+      type Pass = [LineRecognizer, Parameters<typeof rereadLines>[3], readonly ReadLine[]];
       const [rec, ...others] = learned.recognizers as [LineRecognizer, ...LineRecognizer[]];
       // The other recognisers on PP-OCR's candidates first (what settles most photos), then on
       // the other number-like lines only if that did not settle it (the common case reads no
       // more crops than before); PP-OCR's own re-crops on both.
-      const passes: Array<[LineRecognizer, Variant, readonly ReadLine[]]> = [
-        ...others.map((r): [LineRecognizer, Variant, readonly ReadLine[]] => [r, LINE_REREAD, candidates.length > 0 ? candidates : extras]),
-        ...(candidates.length > 0 && extras.length > 0 ? others.map((r): [LineRecognizer, Variant, readonly ReadLine[]] => [r, LINE_REREAD, extras]) : []),
-        ...REREADS.map((v): [LineRecognizer, Variant, readonly ReadLine[]] => [rec, v, [...candidates, ...extras]]),
+      const passes: Pass[] = [
+        ...others.map((r): Pass => [r, LINE_REREAD, candidates.length > 0 ? candidates : extras]),
+        ...(candidates.length > 0 && extras.length > 0 ? others.map((r): Pass => [r, LINE_REREAD, extras]) : []),
+        ...REREADS.map((v): Pass => [rec, v, [...candidates, ...extras]]),
       ];
       for (let i = 0; i < passes.length; i++) {
         // The first (cheapest) re-read always runs: it is what makes a first pass conclusive.
