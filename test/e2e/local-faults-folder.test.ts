@@ -20,7 +20,7 @@ import { preprocessPhoto } from '../../functions/reader/preprocess.js';
 import { createReaderEngines } from '../../functions/adapters/ocr/reader-engines.js';
 import { createCardReader, type CardReader } from '../../functions/reader/reader.js';
 import { createLocalRuntime, type LocalRuntime } from '../../functions/local/composition.js';
-import { filesUnder, fixtureBytes, plainCards, sweepForPans, waitFor } from './support/local-helpers.js';
+import { filesUnder, fixtureBytes, localRuntimeBase, plainCards, sweepForPans, waitFor } from './support/local-helpers.js';
 
 const PLANTED = '4111111111111111'; // a published test number, planted in a file name
 
@@ -39,16 +39,7 @@ describe('folder intake: odd names, slow writers, re-drops', () => {
   const lines: string[] = [];
   const [a, b] = plainCards();
   /** What every runtime of this file shares: one worker, three attempts, the log recorded into `lines`. */
-  const baseOptions = (dataDir: string) => ({
-    dataDir,
-    concurrency: 1,
-    maxAttempts: 3,
-    retentionDays: 1,
-    leaseMs: 60_000,
-    limits: DEFAULT_IMAGE_LIMITS,
-    uploadUrl: '/local-upload',
-    log: recordingLog(lines),
-  });
+  const baseOptions = (dataDir: string) => localRuntimeBase(dataDir, recordingLog(lines));
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cardocr-folder-'));

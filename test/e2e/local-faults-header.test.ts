@@ -17,7 +17,7 @@ import { toCardOcrError } from '../../functions/core/errors.js';
 import { silentLog } from '../../functions/core/log.js';
 import type { NormalisedReader } from '../../functions/core/stages.js';
 import { createLocalRuntime, type LocalRuntime } from '../../functions/local/composition.js';
-import { waitFor } from './support/local-helpers.js';
+import { localRuntimeBase, waitFor } from './support/local-helpers.js';
 
 interface Hostile {
   readonly name: string;
@@ -104,14 +104,7 @@ describe('header gate: extreme aspect and per-side cap', () => {
       readNormalised: () => Promise.reject(new Error('a refused photo must never reach the reader')),
     };
     rt = await createLocalRuntime({
-      dataDir: join(dir, 'data'),
-      concurrency: 1,
-      maxAttempts: 3,
-      retentionDays: 1,
-      leaseMs: 60_000,
-      limits: DEFAULT_IMAGE_LIMITS,
-      uploadUrl: '/local-upload',
-      log: silentLog,
+      ...localRuntimeBase(join(dir, 'data'), silentLog),
       reader: neverRead,
       preprocess: async (bytes) => {
         const card = await preprocessPhoto(bytes, DEFAULT_IMAGE_LIMITS);

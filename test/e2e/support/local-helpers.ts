@@ -4,6 +4,8 @@
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Log } from '../../../functions/core/log.js';
+import { DEFAULT_IMAGE_LIMITS } from '../../../functions/reader/decode.js';
 
 export const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'cards');
 
@@ -30,6 +32,14 @@ export function plainCards(): FixtureTruth[] {
 
 export function fixtureBytes(file: string): Buffer {
   return readFileSync(join(FIXTURES, file));
+}
+
+/**
+ * The runtime options the folder-intake fault tests share (spread into createLocalRuntime's):
+ * one worker, three attempts, a day's retention, a minute's lease, the default image limits.
+ */
+export function localRuntimeBase(dataDir: string, log: Log) {
+  return { dataDir, concurrency: 1, maxAttempts: 3, retentionDays: 1, leaseMs: 60_000, limits: DEFAULT_IMAGE_LIMITS, uploadUrl: '/local-upload', log };
 }
 
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 120_000): Promise<T> {
