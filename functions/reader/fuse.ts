@@ -496,8 +496,7 @@ export interface FieldFusionOptions {
 export function fuseField(readings: readonly FieldReading[], options: FieldFusionOptions = {}): FieldFusion {
   const withValue = readings.filter((r): r is FieldReading & { value: string } => r.value !== null);
   const values = new Set(withValue.map((r) => r.value));
-  const why = reasonOf(readings);
-  if (values.size === 0) return { value: null, confidence: null, sources: [], reason: why };
+  if (values.size === 0) return { value: null, confidence: null, sources: [], reason: reasonOf(readings) };
   if (values.size > 1) return { value: null, confidence: null, sources: [], reason: 'conflicting_readings' };
   // A reader that saw the field and doubted a character, reading it otherwise than every reader
   // of the value: nothing says which is right (a second reader is sure and wrong as often as
@@ -512,12 +511,11 @@ export function fuseField(readings: readonly FieldReading[], options: FieldFusio
   }
   // Checking readings alone: a value only where a first reading saw the same digits and doubted
   // one of them (two readers, one sure, one doubting the same date), never on their own.
+  // (With only checking readings valued, every first reading is one without a value.)
   const onlyChecks = withValue.every((r) => r.check);
-  if (onlyChecks && !readings.some((r) => !r.check && r.value === null && r.tentative === value)) {
-    return { value: null, confidence: null, sources: [], reason: why };
-  }
-  const confidences = withValue.map((r) => r.confidence).filter((c): c is number => c !== undefined);
   const confirmed = onlyChecks ? readings.filter((r) => !r.check && r.tentative === value).map((r) => r.source) : [];
+  if (onlyChecks && confirmed.length === 0) return { value: null, confidence: null, sources: [], reason: reasonOf(readings) };
+  const confidences = withValue.map((r) => r.confidence).filter((c): c is number => c !== undefined);
   return {
     value: withValue[0]!.value,
     confidence: confidences.length > 0 ? Math.max(...confidences) : null,
