@@ -59,20 +59,24 @@ describe('numberLikeLines', () => {
   });
 });
 
-/** Two boxes, the number line and the name line, wherever the view is (and, with `faint`, a box in the number's type that reads as nothing). */
-function detector(faint = false): TextDetector {
+/** A detector that boxes the same parts of whatever view it sees: `[left, top, right, height]` as fractions of the view. */
+function boxesDetector(boxes: ReadonlyArray<readonly [number, number, number, number]>): TextDetector {
   return {
     name: 'scripted-det',
     async detect(image: Raster): Promise<TextRegion[]> {
       const w = image.width, h = image.height;
-      return [
-        { quad: quad(w * 0.1, h * 0.45, w * 0.9, h * 0.45 + h * 0.08), score: 0.9 },
-        { quad: quad(w * 0.1, h * 0.75, w * 0.5, h * 0.75 + h * 0.06), score: 0.9 },
-        ...(faint ? [{ quad: quad(w * 0.1, h * 0.2, w * 0.5, h * 0.2 + h * 0.08), score: 0.9 }] : []),
-      ];
+      return boxes.map(([x0, y0, x1, dy]) => ({ quad: quad(w * x0, h * y0, w * x1, h * y0 + h * dy), score: 0.9 }));
     },
     async close() {},
   };
+}
+
+/** The number line's box, wherever the view is. */
+const NUMBER_BOX = [0.1, 0.45, 0.9, 0.08] as const;
+
+/** Two boxes, the number line and the name line, wherever the view is (and, with `faint`, a box in the number's type that reads as nothing). */
+function detector(faint = false): TextDetector {
+  return boxesDetector([NUMBER_BOX, [0.1, 0.75, 0.5, 0.06], ...(faint ? [[0.1, 0.2, 0.5, 0.08] as const] : [])]);
 }
 
 /** Reads the longest crops (≥ 12:1) as `number`, ≥ 9:1 as the name, shorter ones (the faint box) as `faint`. */
@@ -141,17 +145,7 @@ describe('the card-line recogniser on a number PP-OCR misread', () => {
 
 describe('the card-line recogniser checks every reading\'s date', () => {
   /** The number line and a date line, wherever the view is. */
-  const dateDetector: TextDetector = {
-    name: 'scripted-det',
-    async detect(image: Raster): Promise<TextRegion[]> {
-      const w = image.width, h = image.height;
-      return [
-        { quad: quad(w * 0.1, h * 0.45, w * 0.9, h * 0.45 + h * 0.08), score: 0.9 },
-        { quad: quad(w * 0.45, h * 0.62, w * 0.8, h * 0.62 + h * 0.06), score: 0.9 },
-      ];
-    },
-    async close() {},
-  };
+  const dateDetector = boxesDetector([NUMBER_BOX, [0.45, 0.62, 0.8, 0.06]]);
   /** Reads the number line as PAN and the date line as `date`, the character at `doubt` (if any) at 0.3. */
   const dateRecognizer = (name: string, date: string, doubt?: number): LineRecognizer & { crops: number } =>
     scriptedRecognizer(name, (l) => (l.width / l.height >= 12 ? PAN : date), 0.9, (text, i) => (text === date && i === doubt ? 0.3 : 0.97));
