@@ -98,6 +98,7 @@ function decode(buf: Buffer): Call[] {
   return calls;
 }
 
+/** `out`: a path {@link scratchPath} has checked (main does, before the run). */
 async function capture(dir: string, out: string, limit: number): Promise<void> {
   const truth = JSON.parse(await readFile(join(dir, 'truth.json'), 'utf8')) as unknown;
   const entries = (Array.isArray(truth) ? truth : (truth as { cards?: unknown[]; photos?: unknown[] }).cards ?? (truth as { photos?: unknown[] }).photos ?? []) as Array<{ file: string }>;
@@ -133,7 +134,7 @@ async function capture(dir: string, out: string, limit: number): Promise<void> {
   } finally {
     await reader.close();
   }
-  await writeFile(scratchPath(out), encode(calls));
+  await writeFile(out, encode(calls));
   const det = calls.filter((c) => c.kind === 'det').length;
   const rec = calls.filter((c): c is RecCall => c.kind === 'rec');
   console.log(`captured ${files.length} photos: ${det} detect calls, ${rec.length} recognize calls (${rec.reduce((s, c) => s + c.rasters.length, 0)} crops) -> ${out}`);
@@ -146,6 +147,7 @@ function cpuMs(): number {
   return (u.user + u.system) / 1000;
 }
 
+/** `out`: a path {@link scratchPath} has checked (main does, before the run). */
 async function replay(file: string, repeat: number, only: string | undefined, out: string | undefined, compare: string | undefined, threads: number | undefined): Promise<void> {
   const calls = decode(await readFile(file));
   const engines = createReaderEngines({ workers: 1, ...(threads ? { threads } : {}) });
@@ -197,7 +199,7 @@ async function replay(file: string, repeat: number, only: string | undefined, ou
         `wall median ${med(s.wall).toFixed(0)} ms (min ${min(s.wall).toFixed(0)}); per item CPU ${(med(s.cpu) / s.items).toFixed(2)} ms, wall ${(med(s.wall) / s.items).toFixed(2)} ms`,
     );
   }
-  if (out) await writeFile(scratchPath(out), JSON.stringify(outputs));
+  if (out) await writeFile(out, JSON.stringify(outputs));
   if (compare) {
     const ref = JSON.parse(await readFile(compare, 'utf8')) as Output[];
     if (ref.length !== outputs.length) throw new Error(`compare: ${ref.length} reference calls, ${outputs.length} now`);
