@@ -51,18 +51,19 @@ afterAll(async () => {
   await Promise.all(readers.map((r) => r.close()));
 });
 
-async function read(labelled: string, card: boolean): Promise<ReadResult> {
+/** A plain 800 × 500 frame read by a reader with these scripted engines (no models). */
+async function readWith(det: TextDetector, recognizers: LineRecognizer[]): Promise<ReadResult> {
   const reader = await createCardReader({
-    engines: {
-      ocr: async () => Promise.reject(new Error('unused')),
-      detector: async () => detector(card),
-      recognizers: async () => [recognizer('ppocr-rec-v4', labelled, false), recognizer('card-crnn-v1', labelled, true)],
-    },
+    engines: { ocr: async () => Promise.reject(new Error('unused')), detector: async () => det, recognizers: async () => recognizers },
     now: () => NOW,
   });
   readers.push(reader);
   const png = await sharp({ create: { width: 800, height: 500, channels: 3, background: '#d8d8d8' } }).png().toBuffer();
   return reader.readNormalised(png, { view: 'frame' });
+}
+
+async function read(labelled: string, card: boolean): Promise<ReadResult> {
+  return readWith(detector(card), [recognizer('ppocr-rec-v4', labelled, false), recognizer('card-crnn-v1', labelled, true)]);
 }
 
 describe('numbers labelled as no card\'s', () => {
@@ -122,17 +123,7 @@ describe('a number that fails Luhn, before any card evidence', () => {
     scriptedRecognizer(name, (l) => (l.width / l.height >= 8 ? SPECIMEN : 'THRU 07/30'));
 
   it('reads on for card evidence (a date a larger detection finds) instead of stopping at a number the card-evidence check would drop', async () => {
-    const reader = await createCardReader({
-      engines: {
-        ocr: async () => Promise.reject(new Error('unused')),
-        detector: async () => specimenDetector,
-        recognizers: async () => [specimenRecognizer('ppocr-rec-v4'), specimenRecognizer('card-crnn-v1')],
-      },
-      now: () => NOW,
-    });
-    readers.push(reader);
-    const png = await sharp({ create: { width: 800, height: 500, channels: 3, background: '#d8d8d8' } }).png().toBuffer();
-    const r = await reader.readNormalised(png, { view: 'frame' });
+    const r = await readWith(specimenDetector, [specimenRecognizer('ppocr-rec-v4'), specimenRecognizer('card-crnn-v1')]);
     expect(r.revealPanUnverified()).toBe(SPECIMEN.replace(/ /g, ''));
     expect(r.card.expiry).toBe('07/30');
     expect(r.status).toBe('partial');
@@ -141,17 +132,7 @@ describe('a number that fails Luhn, before any card evidence', () => {
   it('a date read but disputed (the card-line model reads it otherwise) is still card evidence: the expiry is missing, the number offered', async () => {
     // No label (THRU is a card word, evidence of its own): only the date vouches for the card.
     const rec = (name: string, date: string) => scriptedRecognizer(name, (l) => (l.width / l.height >= 8 ? SPECIMEN : date));
-    const reader = await createCardReader({
-      engines: {
-        ocr: async () => Promise.reject(new Error('unused')),
-        detector: async () => specimenDetector,
-        recognizers: async () => [rec('ppocr-rec-v4', '07/30'), rec('card-crnn-v1', '07/38')],
-      },
-      now: () => NOW,
-    });
-    readers.push(reader);
-    const png = await sharp({ create: { width: 800, height: 500, channels: 3, background: '#d8d8d8' } }).png().toBuffer();
-    const r = await reader.readNormalised(png, { view: 'frame' });
+    const r = await readWith(specimenDetector, [rec('ppocr-rec-v4', '07/30'), rec('card-crnn-v1', '07/38')]);
     expect(r.card.expiry).toBeNull();
     expect(r.missing.expiry).toBe('conflicting_readings');
     expect(r.revealPanUnverified()).toBe(SPECIMEN.replace(/ /g, ''));
@@ -174,13 +155,7 @@ describe('a number under a row that labels it as no card\'s', () => {
   };
   const readUnder = async (label: string): Promise<ReadResult> => {
     const rec = (name: string) => scriptedRecognizer(name, (l) => (l.width / l.height >= 9 ? OTHER : label));
-    const reader = await createCardReader({
-      engines: { ocr: async () => Promise.reject(new Error('unused')), detector: async () => stacked, recognizers: async () => [rec('ppocr-rec-v4'), rec('card-crnn-v1')] },
-      now: () => NOW,
-    });
-    readers.push(reader);
-    const png = await sharp({ create: { width: 800, height: 500, channels: 3, background: '#d8d8d8' } }).png().toBuffer();
-    return reader.readNormalised(png, { view: 'frame' });
+    return readWith(stacked, [rec('ppocr-rec-v4'), rec('card-crnn-v1')]);
   };
 
   it.each(['Tracking number', 'ORDER NO.', 'IBAN'])('never reports a Luhn-valid number under "%s"', async (label) => {
