@@ -74,6 +74,7 @@ export function extractFields(lines: readonly TextLine[], options: { now?: Date 
   else missing.expiry = expiry.reason ?? 'not_found';
   if (name.name && name.confidence !== null) confidence.name = round(name.confidence);
   else missing.name = name.reason ?? 'not_found';
+  const tentative = { ...(expiry.tentative ? { expiry: expiry.tentative } : {}), ...(name.tentative ? { name: name.tentative } : {}) };
   return {
     pan: pan.pan,
     panUnverified: pan.panUnverified,
@@ -82,9 +83,7 @@ export function extractFields(lines: readonly TextLine[], options: { now?: Date 
     name: name.name,
     confidence,
     missing,
-    ...(expiry.tentative || name.tentative
-      ? { tentative: { ...(expiry.tentative ? { expiry: expiry.tentative } : {}), ...(name.tentative ? { name: name.tentative } : {}) } }
-      : {}),
+    ...(Object.keys(tentative).length > 0 ? { tentative } : {}),
   };
 }
 
