@@ -147,17 +147,18 @@ async function main(): Promise<void> {
   const samples = await heldOutLines(Number(values['per-face']), Number(values.seed));
   const rasters: Raster[] = samples.map((s) => ({ width: s.width, height: s.height, channels: s.channels, data: s.data }));
   const report: Record<string, unknown> = { lines: samples.length, perFace: Number(values['per-face']), seed: Number(values.seed) };
-  // Which model file was measured (the pipeline reuses a report only for the same bytes).
-  if (values.model) report.modelSha256 = createHash('sha256').update(await readFile(values.model)).digest('hex');
+  // A candidate model, read and hashed once: its own checksum is expected (the committed one's would
+  // refuse it), and the report says which file was measured (the pipeline reuses a report only for the same bytes).
+  const bytes = values.model ? await readFile(values.model) : undefined;
+  const modelSha256 = bytes ? createHash('sha256').update(bytes).digest('hex') : undefined;
+  if (modelSha256) report.modelSha256 = modelSha256;
   const recognisers: Array<() => Promise<LineRecognizer>> = [
     async () => {
-      if (!values.model) return createCardCrnnRecognizer({ timeoutMs: 0 });
-      // A candidate model: its own checksum is expected (the committed one's would refuse it).
-      const bytes = await readFile(values.model);
+      if (!values.model || !bytes || !modelSha256) return createCardCrnnRecognizer({ timeoutMs: 0 });
       // Named after its file (card-crnn-v2.onnx -> card-crnn-v2), so a report never calls a candidate by the committed model's name.
       return createCardCrnnRecognizer({
         timeoutMs: 0, modelPath: values.model, name: basename(values.model, '.onnx'),
-        expect: { sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.byteLength },
+        expect: { sha256: modelSha256, bytes: bytes.byteLength },
       });
     },
   ];
