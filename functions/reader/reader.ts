@@ -620,10 +620,11 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
           // small number the first missed, its crop from the frame's pixels too coarse): boxed by
           // this detection, it counts with it (`/det1280`), so agreement still needs another
           // reader or detection.
-          const rows = numberRows.get(lr2) ?? [];
-          const best = rows.length > 0 ? rows : numberLikeLines(lr2, 1).filter((l) => digitsOf(l.text).length >= 8);
-          if ((!done(fused) || fused.candidates.length === 0) && fused.reason !== 'conflicting_readings' && best.length > 0 && may('number-zoom')) {
-            await numberCloseUp(view, lr2, best, `det${DETECT_SIDE_2}`);
+          if ((!done(fused) || fused.candidates.length === 0) && fused.reason !== 'conflicting_readings') {
+            // The number-like fallback is looked for only when the close-up may run.
+            const rows = numberRows.get(lr2) ?? [];
+            const best = rows.length > 0 ? rows : numberLikeLines(lr2, 1).filter((l) => digitsOf(l.text).length >= 8);
+            if (best.length > 0 && may('number-zoom')) await numberCloseUp(view, lr2, best, `det${DETECT_SIDE_2}`);
           }
         }
         if ((fused.pan || fused.panUnverified) && !bare(fused)) break;
