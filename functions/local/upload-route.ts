@@ -32,9 +32,9 @@ export interface UploadRouteDeps {
   readonly now?: () => number;
 }
 
-type ErrorCode = 'forbidden' | 'payload_too_large' | 'unsupported_media_type' | 'validation' | 'method_not_allowed' | 'not_found';
+type ErrorCode = 'forbidden' | 'payload_too_large' | 'unsupported_media_type' | 'validation' | 'method_not_allowed' | 'not_found' | 'internal';
 
-function fail(status: 400 | 403 | 404 | 405 | 413 | 415, code: ErrorCode, message: string, headers?: HeadersInit): Response {
+function fail(status: 400 | 403 | 404 | 405 | 413 | 415 | 503, code: ErrorCode, message: string, headers?: HeadersInit): Response {
   // Redacted like every API error message (errorResponse): a message may quote the caller's path.
   return Response.json({ error: { code, message: redactPans(message) } }, { status, ...(headers ? { headers } : {}) });
 }
@@ -91,10 +91,7 @@ export function createUploadRoute(deps: UploadRouteDeps): Hono {
         if (!fault) throw err;
         // The disk is full or read-only for now: the client may retry (the target is still valid).
         deps.log.warn('upload could not be stored: storage fault', { key: policy.key, fault: fault.code });
-        return Response.json(
-          { error: { code: 'internal', message: `the photo could not be stored right now (${fault.code}); try again shortly` } },
-          { status: 503, headers: { 'retry-after': '5' } },
-        );
+        return fail(503, 'internal', `the photo could not be stored right now (${fault.code}); try again shortly`, { 'retry-after': '5' });
       }
       deps.log.info('upload received', { key: info.key, size: info.size });
       const status = text('success_action_status');
