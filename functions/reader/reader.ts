@@ -702,7 +702,12 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
           const tentative = l.f.tentative?.[key];
           return { source: l.source, value: l.f[key], confidence: l.f.confidence[key], missing: l.f.missing[key], ...(tentative !== undefined ? { tentative } : {}) };
         }),
-        ...(key === 'expiry' ? dateChecks.map((l) => ({ source: l.source, value: fieldsOf(l).expiry, confidence: fieldsOf(l).confidence.expiry, missing: fieldsOf(l).missing.expiry, check: true })) : []),
+        ...(key === 'expiry'
+          ? dateChecks.map((l) => {
+              const c = fieldsOf(l);
+              return { source: l.source, value: c.expiry, confidence: c.confidence.expiry, missing: c.missing.expiry, check: true };
+            })
+          : []),
         ...(glyph ? [{ source: 'glyph@card', value: glyph.fields[key], confidence: glyph.fields.confidence[key], missing: glyph.fields.missing[key] }] : []),
       ], { doubtVetoes: key === 'name' ? 'any' : 'other-readers' });
     const fusedExpiry = fieldOf('expiry');
