@@ -84,7 +84,7 @@ const GLUED_DATE = /\d[/\\](?:\d{2}|\d{4})(?!\d)/;
  * PP-OCR read MEMBER SINCE 04/30 EXPIRES END 11/33 as `04730 11/33` (embossed-81001): the earlier
  * date, which changes nothing. A lone one is `slashReadAsCharacter`'s.
  */
-const SLASH_MISREAD_BESIDE_DATE = /^(0[1-9]|1[0-2])[17lIi|]\d{2}$/;
+const SLASH_MISREAD_BESIDE_DATE = /^(0[1-9]|1[0-2]).\d{2}$/; // the middle one of SLASH_LOOKALIKES
 /**
  * The whole `MM/YY` inside a date with stray characters glued to it (`8006/34`, `m05/26`,
  * `05/26x`): what the reader may have read of the date, for another reader to confirm (a
@@ -298,7 +298,7 @@ export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = nu
       out.push({ month: NaN, year: NaN, label, confidence: 0, ...(guess ? { guess } : {}) });
       continue;
     }
-    if (dated && SLASH_MISREAD_BESIDE_DATE.test(tok)) {
+    if (dated && SLASH_MISREAD_BESIDE_DATE.test(tok) && SLASH_LOOKALIKES.has(tok[2]!)) {
       labelWindow = [];
       first = false;
       misread.push({ label, at: Number(tok.slice(3)) * 12 + Number(tok.slice(0, 2)) });
