@@ -190,23 +190,25 @@ export function glyphFeature(mask: Uint8Array, width: number, box: Box, canvasW:
     }
     colStart[x - box.x0 + 1] = colCell.length;
   }
+  // One row's cells, reused across rows (a row overlaps at most FEATURE_H cells): no allocation per source row.
+  const rowCells = new Int32Array(FEATURE_H);
+  const rowOverlap = new Float64Array(FEATURE_H);
   for (let y = box.y0; y < box.y1; y++) {
     const fy0 = (y - box.y0) * s;
     const fy1 = fy0 + s;
-    const rowCells: number[] = [];
-    const rowOverlap: number[] = [];
+    let rowCount = 0;
     for (let cy = Math.floor(fy0); cy < Math.min(FEATURE_H, Math.ceil(fy1)); cy++) {
       const oy = Math.min(fy1, cy + 1) - Math.max(fy0, cy);
       if (oy <= 0) continue;
-      rowCells.push(cy * FW);
-      rowOverlap.push(oy);
+      rowCells[rowCount] = cy * FW;
+      rowOverlap[rowCount++] = oy;
     }
     const src = y * width;
     for (let x = box.x0; x < box.x1; x++) {
       const ink = mask[src + x] ? 1 : 0;
       const c0 = colStart[x - box.x0]!, c1 = colStart[x - box.x0 + 1]!;
       // Spread the source pixel over the feature cells it overlaps.
-      for (let r = 0; r < rowCells.length; r++) {
+      for (let r = 0; r < rowCount; r++) {
         const rowBase = rowCells[r]!;
         const oy = rowOverlap[r]!;
         for (let c = c0; c < c1; c++) {
