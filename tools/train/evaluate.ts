@@ -1,6 +1,6 @@
 /**
  * Compares line recognisers on a held-out set of generated card lines: the project's card-line
- * model (`card-crnn-v2`) against PP-OCRv4's recogniser, free and constrained to the card
+ * model (the committed one, `card-crnn-v1`, or a candidate file with `--model`) against PP-OCRv4's recogniser, free and constrained to the card
  * alphabet. Crops are the colour, camera-resolution crops make-lines draws (`camera: true`),
  * from seeds far from the training ones, so every recogniser scales them its own way.
  *
