@@ -1,6 +1,9 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cleanKey } from '../../functions/local/watcher.js';
-import { isValidKey, validateKey } from '../../functions/adapters/local/fs-object-store.js';
+import { FsObjectStore, isValidKey, validateKey } from '../../functions/adapters/local/fs-object-store.js';
 
 describe('cleanKey (the name a folder photo with an unusable name is renamed to)', () => {
   it('replaces control characters and leading dots, and the result is a valid key', () => {
@@ -39,5 +42,17 @@ describe('cleanKey (the name a folder photo with an unusable name is renamed to)
     }
     expect(message.replace(/\D/g, '')).not.toContain('4539148803');
     expect(message).toContain('453914••••');
+  });
+
+  it('a missing object is reported with the number in its key masked', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cardocr-fs-'));
+    try {
+      const store = new FsObjectStore({ root: join(dir, 'bucket'), uploadUrl: 'http://unused/local-upload', secret: 's' });
+      const message = await store.get('uploads/4539148803436467.jpg').then(() => '', (err: Error) => err.message);
+      expect(message).toMatch(/does not exist/);
+      expect(message.replace(/\D/g, '')).not.toContain('4539148803436467');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -224,7 +224,7 @@ export class FsObjectStore implements ObjectStore {
     try {
       return new Uint8Array(await this.#fs.readFile(this.#path(key)));
     } catch (err) {
-      if (isMissing(err)) throw new NotFoundError(`object ${key} does not exist`, { cause: err });
+      if (isMissing(err)) throw new NotFoundError(`object ${redactPans(key)} does not exist`, { cause: err });
       throw err;
     }
   }
