@@ -46,7 +46,7 @@ export function topCandidate(f: PanFusion): string | null {
 const digitsOf = (t: string): string => t.replace(/\D/g, '');
 
 /** A line's digits, with look-alike letters repaired as the PAN extractor does. */
-function lineDigits(l: ReadLine): string {
+export function lineDigits(l: ReadLine): string {
   const plain = digitsOf(l.text);
   const repaired = repairDigits(l.text.replace(/\s+/g, ''))?.digits ?? '';
   return repaired.length > plain.length ? repaired : plain;

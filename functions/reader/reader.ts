@@ -31,6 +31,7 @@ import { cropQuad } from './image/crop-quad.js';
 import { FRAME_MAX_SIDE, frameRaster, grayRaster, levelView, regionsBox, zoomView, type PixelBox, type View } from './views.js';
 import { cardMap, composeMaps, identityMap, scaleMap, type ToSource } from './image/field-geometry.js';
 import { locateFields, topCandidate, type ImageSize } from './locate-fields.js';
+import { dateDoubted, readDateCloseUp } from './date-zone.js';
 import { countedDetector, countedRecognizer } from './work.js';
 import { breathe, CARD_HEIGHT, CARD_WIDTH, locateCard, workingCopy } from './preprocess.js';
 
@@ -475,6 +476,8 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
     const extraReads: LearnedReading[] = [];
     /** The card-line model's re-readings of date lines (of readings with an expiry, or a doubted one): checking readings of the expiry only. */
     const dateChecks: LearnedReading[] = [];
+    /** Close-ups of where the card prints its dates (date-zone.ts): readings of the expiry only. */
+    const dateReads: LearnedReading[] = [];
     if (learned) try {
       const [rec] = learned.recognizers as [LineRecognizer, ...LineRecognizer[]];
       /** Cheap path: the recogniser on the glyph reader's number row (no detector pass). */
@@ -652,6 +655,19 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
         learnedReads.push(lr2);
         fused = takeReading(lr2);
       }
+      // Still no date, or a date some reading saw and could not read (a second date beside the
+      // one read, a doubted digit): the zone where cards print dates, cut around the number line
+      // at full resolution and read at a size the detector boxes small print at (date-zone.ts).
+      if ((!dateRead() || learnedReads.some((l) => dateDoubted(fieldsOf(l)))) && fused.candidates.length > 0 && may('date-zone')) {
+        const dz = await readDateCloseUp({ reads: [...learnedReads].sort((a, b) => Number(fused.sources.includes(b.source)) - Number(fused.sources.includes(a.source))), digits: fused.pan ?? fused.panUnverified ?? topCandidate(fused), source, sourceToPhoto: place?.sourceToPhoto ?? null, detector: learned.detector, recognizer: rec });
+        if (dz) {
+          add('views', dz.cropMs);
+          add('detect', dz.reading.timingsMs.detect);
+          add('recognize', dz.reading.timingsMs.recognize);
+          dateReads.push(dz.reading);
+          extraReads.push(dz.reading);
+        }
+      }
       // The card-line model reads date-like lines again as checking readings (fuse.ts fuseField
       // `check`): a check confirms a date with the same digits and conflicts with a different one,
       // but never reports a date on its own (a date has no checksum; the CRNN can be sure and
@@ -664,8 +680,9 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
       //   value: the check can confirm the doubted date.
       const crnn = learned.recognizers[1];
       if (crnn) {
-        const doubted = dateRead() ? undefined : learnedReads.find((l) => fieldsOf(l).tentative?.expiry !== undefined);
-        const toCheck = [...learnedReads.filter((l) => fieldsOf(l).expiry !== null), ...(doubted ? [doubted] : [])];
+        const all = [...learnedReads, ...dateReads];
+        const doubted = all.some((l) => fieldsOf(l).expiry) || dateRead() ? undefined : all.find((l) => fieldsOf(l).tentative?.expiry !== undefined);
+        const toCheck = [...all.filter((l) => fieldsOf(l).expiry !== null), ...(doubted ? [doubted] : [])];
         for (const l of toCheck) {
           if (!may('date-check')) break;
           const lines = dateLikeLines(l);
@@ -693,12 +710,13 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
     const sources: FieldSources = {};
     const ranked = [...learnedReads].sort((a, b) => Number(fused.sources.includes(b.source)) - Number(fused.sources.includes(a.source)));
     const learnedFields = ranked.map((l) => ({ source: l.source, f: fieldsOf(l) }));
+    const dateFields = dateReads.map((l) => ({ source: l.source, f: fieldsOf(l) }));
     // A name's doubt counts against a sure name from the same reader too (fuse.ts doubtVetoes):
     // names come from PP-OCR alone, and a reading that saw ANNAF HOLM with a weak letter says
     // another view's sure ANA HOLM may be a misread (tuning sets: 2 wrong names fewer, 1 right fewer).
     const fieldOf = (key: 'expiry' | 'name'): FieldFusion =>
       fuseField([
-        ...learnedFields.map((l) => {
+        ...(key === 'expiry' ? [...learnedFields, ...dateFields] : learnedFields).map((l) => {
           const tentative = l.f.tentative?.[key];
           return { source: l.source, value: l.f[key], confidence: l.f.confidence[key], missing: l.f.missing[key], ...(tentative !== undefined ? { tentative } : {}) };
         }),
@@ -714,6 +732,12 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
     let expiry = fusedExpiry.value;
     let expiryConf = fusedExpiry.confidence ?? undefined;
     let expiryMissing = fusedExpiry.reason ?? undefined;
+    // A reading saw this date with a later one cut short beside it: the start date, not the expiry.
+    if (expiry && (glyph?.fields.startDate === expiry || [...learnedReads, ...dateReads, ...dateChecks].some((l) => fieldsOf(l).startDate === expiry))) {
+      expiry = null;
+      expiryConf = undefined;
+      expiryMissing = 'unreadable';
+    }
     if (expiry) sources.expiry = fusedExpiry.sources;
     const fusedName = fieldOf('name');
     let name = fusedName.value;

@@ -437,6 +437,25 @@ describe('extractExpiry', () => {
     expect(extractExpiry([line('01/27 13732')], NOW).expiry).toBe('01/27');
     expect(extractExpiry([line('01/27 07832')], NOW).expiry).toBe('01/27');
   });
+  it('what is left of a second date cut short (digits right after a date, a slash and a year alone) is a date seen, not read', () => {
+    // MEMBER SINCE 03/28 EXPIRES 07/34, labels lost, the second date cut to `07`: 03/28 is no expiry.
+    expect(extractExpiry([line('03/28 07')], NOW)).toMatchObject({ expiry: null, reason: 'unreadable' });
+    expect(extractExpiry([line('03/28 7/')], NOW)).toMatchObject({ expiry: null, reason: 'unreadable' });
+    // The date read before it is the start date (for fusion to hold against a reading of it alone).
+    expect(extractExpiry([line('03/28 07')], NOW).startDate).toBe('03/28');
+    expect(extractFields([line('03/28 07')], { now: NOW }).startDate).toBe('03/28');
+    expect(extractExpiry([line('03/28'), line('/34')], NOW).startDate).toBeUndefined();
+    // The month lost: `/34` beside an unlabelled date, on its line or another.
+    expect(extractExpiry([line('03/28 /34')], NOW)).toMatchObject({ expiry: null, reason: 'unreadable' });
+    expect(extractExpiry([line('03/28'), line('/34')], NOW)).toMatchObject({ expiry: null, reason: 'unreadable' });
+    // A date labelled the expiry stands beside a remnant.
+    expect(extractExpiry([line('THRU 07/34 03')], NOW).expiry).toBe('07/34');
+    expect(extractExpiry([line('VALID THRU 07/34'), line('/28')], NOW).expiry).toBe('07/34');
+    // Digits not right after a date, or three of them (a code), are not a date's remnant.
+    expect(extractExpiry([line('07 03/28')], NOW).expiry).toBe('03/28');
+    expect(extractExpiry([line('03/28 123')], NOW).expiry).toBe('03/28');
+    expect(extractExpiry([line('03/28'), line('/345')], NOW).expiry).toBe('03/28');
+  });
   it('a date with stray characters glued to it is seen, not read, with the whole MM/YY inside it as a guess for another reader to confirm', () => {
     // GOOD THRU 06/34 read 8006/34 (a label's remnant glued on): not read, and not invisible either.
     expect(extractExpiry([line('8006/34')], NOW)).toMatchObject({ expiry: null, reason: 'unreadable', tentative: '06/34' });

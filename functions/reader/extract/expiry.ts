@@ -32,6 +32,8 @@ export interface DateCandidate {
   readonly box?: LineBox;
   /** For a date seen but not read because a digit was doubted: the `MM/YY` as read (never reported alone). */
   readonly guess?: string;
+  /** For what is left of a date cut short right after a date read on its line (DATE_REMNANT_AFTER): that date, `MM/YY`. */
+  readonly follows?: string;
 }
 
 /** The expiry picked from all lines, or null with the reason (`unreadable`, `low_confidence`, `only_valid_from`…). */
@@ -48,6 +50,13 @@ export interface ExpiryResult {
    * other readers' values — a sure reading by another reader that differs from it is a conflict.
    */
   readonly tentative?: string;
+  /**
+   * When the expiry is missing as `unreadable` because a date cut short follows a date read on
+   * its line (`03/28 07`): the date read (`MM/YY`). A card prints its start date before its
+   * expiry, so this is a start date whose label was not read: another reading that read it
+   * alone (the later date lost) must not have it reported as the expiry (reader.ts).
+   */
+  readonly startDate?: string;
 }
 
 // Label words, matched loosely because small label print is read with errors. The last label
@@ -99,6 +108,17 @@ function gluedGuess(token: string): string | undefined {
   const month = Number(m[1]);
   return month >= 1 && month <= 12 ? `${m[1]}/${m[2]}` : undefined;
 }
+
+/**
+ * What is left of a date the reader cut short: a slash and the year (`/34`, its month not read),
+ * or, right after a date on the same line, one or two digits (`03/28 07`: MEMBER SINCE 03/28
+ * EXPIRES 07/34 with the second date's end and both labels lost). Either is a date seen but not
+ * read, so the one date read beside it is not taken as the expiry: it may be the start date.
+ * Measured on embossed-95001 (tuning): `03/28 07` reported 03/28 for 07/34. Nothing else a
+ * card prints puts one or two digits after a date on its line.
+ */
+const DATE_REMNANT_ALONE = /^[/\\]\d{2}(?:\d{2})?$/;
+const DATE_REMNANT_AFTER = /^\d{1,2}[/\\]?$/;
 
 /** A date the reader located but could not read, e.g. `??/29`. */
 const UNREADABLE_DATE = /^[0-9?]{2}[/\\][0-9?]{2}$/;
@@ -211,8 +231,13 @@ export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = nu
   // Another date on the line makes a `MM?YY` token beside it a date too (SLASH_MISREAD_BESIDE_DATE).
   const dated = toks.some((t) => SLASH_DATE.test(clean(t)));
   const misread: Array<{ label: Label; at: number }> = [];
+  // Whether the token before this one was read as a date (of any kind).
+  let counted = 0;
+  let dateBefore = false;
   for (const [ti, raw] of toks.entries()) {
     const tok = clean(raw);
+    dateBefore = out.length + misread.length > counted;
+    counted = out.length + misread.length;
     const prevTok = ti > 0 ? clean(toks[ti - 1]!) : '';
     const windowLabel = labelOf(labelWindow);
     // The outer label belongs to the first date of the line only.
@@ -296,6 +321,15 @@ export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = nu
       first = false;
       const guess = gluedGuess(loose);
       out.push({ month: NaN, year: NaN, label, confidence: 0, ...(guess ? { guess } : {}) });
+      continue;
+    }
+    // What is left of a second date the reader cut short (DATE_REMNANT): a date seen, not read.
+    if (DATE_REMNANT_ALONE.test(raw.trim()) || (dateBefore && DATE_REMNANT_AFTER.test(tok))) {
+      const prev = dateBefore ? out[out.length - 1] : undefined;
+      const follows = prev && Number.isFinite(prev.month) && prev.invalid === undefined && prev.label !== 'expiry' ? fmt(prev) : undefined;
+      labelWindow = [];
+      first = false;
+      out.push({ month: NaN, year: NaN, label, confidence: 0, ...(follows ? { follows } : {}) });
       continue;
     }
     if (dated && SLASH_MISREAD_BESIDE_DATE.test(tok) && SLASH_LOOKALIKES.has(tok[2]!)) {
@@ -550,7 +584,8 @@ export function extractExpiry(lines: readonly TextLine[], now: Date = new Date()
   if (unreadable && !labelledExpiry) {
     const seen = found.filter((d) => !Number.isFinite(d.month) && d.label !== 'from');
     const guess = seen.length === 1 ? seen[0]!.guess : undefined;
-    return { expiry: null, confidence: null, reason: 'unreadable', ...(guess ? { tentative: guess } : {}) };
+    const startDate = seen.find((d) => d.follows)?.follows;
+    return { expiry: null, confidence: null, reason: 'unreadable', ...(guess ? { tentative: guess } : {}), ...(startDate ? { startDate } : {}) };
   }
   if (unsure.some((d) => d.label !== 'from') && !labelledExpiry) {
     return { expiry: null, confidence: null, reason: 'low_confidence' };

@@ -46,6 +46,11 @@ export interface ExtractedFields {
    * (see extract/expiry.ts, extract/name.ts).
    */
   readonly tentative?: { readonly expiry?: string; readonly name?: string };
+  /**
+   * A date read with a later date cut short beside it (extract/expiry.ts `startDate`): the
+   * card's start date, never its expiry. Fusion drops an expiry equal to it (reader.ts).
+   */
+  readonly startDate?: string;
 }
 
 /** Whether any field at all was found. */
@@ -84,6 +89,7 @@ export function extractFields(lines: readonly TextLine[], options: { now?: Date 
     confidence,
     missing,
     ...(Object.keys(tentative).length > 0 ? { tentative } : {}),
+    ...(expiry.startDate ? { startDate: expiry.startDate } : {}),
   };
 }
 
