@@ -50,35 +50,74 @@ export function cropQuad(
   const sw = src.width, sh = src.height, s = src.data;
   const maxX = sw - 1, maxY = sh - 1;
   const out = new Uint8Array(outW * outH * ch);
-  const acc = new Float64Array(ch);
   const inv = 1 / (k * k);
+  // Hot path (≈ 40 crops a photo; 0.9 s of 38 s main-thread CPU on real-dev-v1 before): the
+  // products of the homography with a column's sample coordinate are the same on every row, so
+  // they are taken once per column sample (a·ru, d·ru, g·ru), and each channel sums into a
+  // local instead of a Float64Array. Same operations in the same order as the per-sample
+  // formula (a·ru + b·rv + c, …), so the same bytes: 2× faster on 3000 random line crops.
+  const n = outW * k;
+  const aru = new Float64Array(n), dru = new Float64Array(n), gru = new Float64Array(n);
+  for (let u = 0, m = 0; u < outW; u++) {
+    for (let i = 0; i < k; i++, m++) {
+      // Rectangle coordinates of this sample, (0,0) = the quad's top-left corner.
+      const ru = (u + (i + 0.5) / k) / scale - pad;
+      aru[m] = a * ru;
+      dru[m] = d * ru;
+      gru[m] = g * ru;
+    }
+  }
+  const brv = new Float64Array(k), erv = new Float64Array(k), hrv = new Float64Array(k);
+  const rowStride = sw * ch;
   for (let v = 0; v < outH; v++) {
+    for (let j = 0; j < k; j++) {
+      const rv = (v + (j + 0.5) / k) / scale - pad;
+      brv[j] = b * rv;
+      erv[j] = e * rv;
+      hrv[j] = hh * rv;
+    }
+    let o = v * outW * ch;
     for (let u = 0; u < outW; u++) {
-      acc.fill(0);
+      let s0 = 0, s1 = 0, s2 = 0;
       for (let j = 0; j < k; j++) {
-        // Rectangle coordinates of this sample, (0,0) = the quad's top-left corner.
-        const rv = (v + (j + 0.5) / k) / scale - pad;
-        for (let i = 0; i < k; i++) {
-          const ru = (u + (i + 0.5) / k) / scale - pad;
-          const dn = g * ru + hh * rv + 1;
-          let x = (a * ru + b * rv + c) / dn;
-          let y = (d * ru + e * rv + f) / dn;
+        const bj = brv[j]!, ej = erv[j]!, hj = hrv[j]!;
+        for (let i = 0, m = u * k; i < k; i++, m++) {
+          const dn = gru[m]! + hj + 1;
+          let x = (aru[m]! + bj + c) / dn;
+          let y = (dru[m]! + ej + f) / dn;
           if (!(x >= 0)) x = 0; else if (x > maxX) x = maxX;
           if (!(y >= 0)) y = 0; else if (y > maxY) y = maxY;
           const x0 = x | 0, y0 = y | 0;
           const fx = x - x0, fy = y - y0;
           const i00 = (y0 * sw + x0) * ch;
-          const dx = x0 < maxX ? ch : 0, dy = y0 < maxY ? sw * ch : 0;
-          for (let q = 0; q < ch; q++) {
-            const p00 = s[i00 + q]!, p10 = s[i00 + dx + q]!, p01 = s[i00 + dy + q]!, p11 = s[i00 + dy + dx + q]!;
+          const dx = x0 < maxX ? ch : 0, dy = y0 < maxY ? rowStride : 0;
+          const i10 = i00 + dx, i01 = i00 + dy, i11 = i01 + dx;
+          if (ch === 1) {
+            const p00 = s[i00]!, p10 = s[i10]!, p01 = s[i01]!, p11 = s[i11]!;
             const top = p00 + (p10 - p00) * fx;
             const bot = p01 + (p11 - p01) * fx;
-            acc[q]! += top + (bot - top) * fy;
+            s0 += top + (bot - top) * fy;
+          } else {
+            let p00 = s[i00]!, p10 = s[i10]!, p01 = s[i01]!, p11 = s[i11]!;
+            let top = p00 + (p10 - p00) * fx;
+            let bot = p01 + (p11 - p01) * fx;
+            s0 += top + (bot - top) * fy;
+            p00 = s[i00 + 1]!; p10 = s[i10 + 1]!; p01 = s[i01 + 1]!; p11 = s[i11 + 1]!;
+            top = p00 + (p10 - p00) * fx;
+            bot = p01 + (p11 - p01) * fx;
+            s1 += top + (bot - top) * fy;
+            p00 = s[i00 + 2]!; p10 = s[i10 + 2]!; p01 = s[i01 + 2]!; p11 = s[i11 + 2]!;
+            top = p00 + (p10 - p00) * fx;
+            bot = p01 + (p11 - p01) * fx;
+            s2 += top + (bot - top) * fy;
           }
         }
       }
-      const o = (v * outW + u) * ch;
-      for (let q = 0; q < ch; q++) out[o + q] = Math.round(acc[q]! * inv);
+      out[o++] = Math.round(s0 * inv);
+      if (ch !== 1) {
+        out[o++] = Math.round(s1 * inv);
+        out[o++] = Math.round(s2 * inv);
+      }
     }
   }
   return { width: outW, height: outH, channels: ch, data: out };
