@@ -8,7 +8,7 @@
  * In process only: it carries full digits. Never log it, store it or send it anywhere.
  */
 import type { FieldSources } from '../core/card.js';
-import type { PanCandidateVerdict } from './fuse.js';
+import type { PanCandidateVerdict, PanReading } from './fuse.js';
 
 /** One view of the photo the readers looked at. */
 export interface ViewDiagnostic {
@@ -51,6 +51,11 @@ export interface ReadDiagnostics {
   readonly lines: readonly LineDiagnostic[];
   /** Every distinct card number read, with the sources that read it and its verdict. */
   readonly panCandidates: readonly PanCandidateVerdict[];
+  /**
+   * Every card-number reading fusion weighed (labelled non-card numbers left out), so a change
+   * to fusion can be replayed on what was read without reading the photo again (bench, dev).
+   */
+  readonly panReadings?: readonly PanReading[];
   /** Why no PAN was reported (null when one was). */
   readonly panReason: string | null;
   readonly sources: FieldSources;

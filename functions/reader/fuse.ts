@@ -33,6 +33,12 @@ export interface PanReading {
   /** Passed Luhn (the IIN, length and grouping checks passed for every reading). */
   readonly luhnValid: boolean;
   readonly brand: string | null;
+  /**
+   * A confirming re-read (the card-line CRNN on further crops of a box another reading already
+   * read): it counts towards an agreement like any reading of its source, but never makes a
+   * rival or a candidate of its own. See `fusePan`.
+   */
+  readonly check?: boolean;
 }
 
 /** What became of one distinct number read on the card. */
@@ -116,6 +122,22 @@ const FAILING_RIVAL_MIN_SOURCES = 2;
  * CRNN digits 1 ≥ 0.95; of 2,652 right PP-OCR digits 64 scored under 0.95.
  */
 const SURE_DISPUTED_DIGIT = 0.95;
+
+/**
+ * Most digits a lone valid reading may differ from an agreed number and still be taken for a
+ * misread of the same print (`fusePan`'s outvoted misread). Two numbers that pass Luhn differ in
+ * at least two digits; a misread of one printed line differs in a few (tuning sets: 2), another
+ * card's number in nearly all of them (about 9 in 10 positions for random digits).
+ */
+const MISREAD_MAX_DIGITS = 4;
+
+/**
+ * Whether two different readers (`readerOf`) read the same number, on one box of the print or
+ * two: the agreement of two makes of reader, which share no misreading habits.
+ */
+function twoReadersAgree(sources: readonly string[]): boolean {
+  return new Set(sources.map(readerOf)).size >= 2;
+}
 
 /** Positions at which two same-length digit strings differ. */
 function differingAt(a: string, b: string): number[] {
@@ -246,6 +268,12 @@ function partOf(a: string, b: string): boolean {
  *    read by one detection only → `single_reading` (more readings may settle it).
  */
 export function fusePan(readings: readonly PanReading[]): PanFusion {
+  // Sources of confirming re-reads (`PanReading.check`): the card-line CRNN on more crops of a
+  // box is sure and wrong on some of them (tuning set embossed-81001: two digits misread at 0.95
+  // on one crop of a number PP-OCR read right on two detections, which then conflicted), so its
+  // extra crops may confirm a reading but never contradict one. Without them fusion weighs
+  // exactly the readings it weighed before they were read: no veto is lost.
+  const checks = new Set(readings.filter((r) => r.check).map((r) => r.source));
   const byDigits = new Map<string, { r: PanReading; best: Map<string, number>; digitConf: Map<string, readonly number[]> }>();
   for (const r of readings) {
     const e = byDigits.get(r.digits) ?? { r, best: new Map<string, number>(), digitConf: new Map<string, readonly number[]>() };
@@ -270,7 +298,15 @@ export function fusePan(readings: readonly PanReading[]): PanFusion {
   // that number, not a rival of it.
   const isFragment = (c: (typeof all)[number]): boolean =>
     all.some((o) => partOf(c.digits, o.digits) && c.sources.every((s) => o.sources.includes(s)));
-  const whole = all.filter((c) => !isFragment(c));
+  /** The sources of a candidate that are no confirming re-read: what it stands on as a rival. */
+  const own = (c: (typeof all)[number]): string[] => c.sources.filter((s) => !checks.has(s));
+  /** Mean best confidence over `own` sources. */
+  const ownConfidence = (c: (typeof all)[number]): number => {
+    const xs = own(c).map((s) => c.best.get(s) ?? 0);
+    return xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length;
+  };
+  // A number only confirming re-reads read is no candidate (nor rival) at all.
+  const whole = all.filter((c) => !isFragment(c) && own(c).length > 0);
   const rank = (a: (typeof all)[number], b: (typeof all)[number]): number =>
     b.sources.length - a.sources.length || b.confidence - a.confidence;
 
@@ -297,13 +333,14 @@ export function fusePan(readings: readonly PanReading[]): PanFusion {
   // digits apart, the valid number may carry two errors that happen to pass Luhn (1 in 10),
   // and then the other reader's disagreement is the evidence. Measured: see RIVAL_MIN_CONFIDENCE.
   const failingRivalsOf = (top: (typeof all)[number], pool: Array<(typeof all)[number]>) => {
-    const topReaders = new Set(top.sources.map(readerOf));
+    // The top's readers by its own readings: a confirming re-read (`checks`) lifts no veto.
+    const topReaders = new Set(own(top).map(readerOf));
     return pool.filter(
       (c) =>
         !c.luhnValid &&
         c.digits.length === top.digits.length &&
         differingAt(c.digits, top.digits).length >= 2 &&
-        [...c.best].some(([s, conf]) => !topReaders.has(readerOf(s)) && conf >= RIVAL_MIN_CONFIDENCE) &&
+        [...c.best].some(([s, conf]) => !checks.has(s) && !topReaders.has(readerOf(s)) && conf >= RIVAL_MIN_CONFIDENCE) &&
         !outweighs(top, c, topReaders),
     );
   };
@@ -324,8 +361,10 @@ export function fusePan(readings: readonly PanReading[]): PanFusion {
     const at = differingAt(top.digits, rival.digits);
     if (at.length !== 2) return false;
     // The top's own reader reproduced the rival on some detection: it is no stable answer of it.
-    if ([...rival.best.keys()].some((s) => topReaders.has(readerOf(s)))) return false;
-    const rivalConf = [...rival.best.keys()].map((s) => rival.digitConf.get(s));
+    // The rival's own readings only, like the top's (`checks` neither make nor strengthen a veto).
+    const rivalSources = own(rival);
+    if (rivalSources.some((s) => topReaders.has(readerOf(s)))) return false;
+    const rivalConf = rivalSources.map((s) => rival.digitConf.get(s));
     if (rivalConf.length === 0 || rivalConf.some((c) => c === undefined)) return false;
     const rivalBest = at.map((i) => Math.max(...rivalConf.map((c) => c![i]!)));
     // Two models' confidences are not on one scale: only a rival that doubted a disputed digit
@@ -336,6 +375,7 @@ export function fusePan(readings: readonly PanReading[]): PanFusion {
     // readings (independentReadings: not two close-ups of one line).
     const perDetection = new Map<string, { conf: number[]; source: string }>();
     for (const [s, conf] of top.digitConf) {
+      if (checks.has(s)) continue;
       const d = `${detectionOf(s)} ${closeUpOf(s) ?? ''}`;
       const was = perDetection.get(d);
       perDetection.set(d, { conf: at.map((i, k) => Math.max(conf[i]!, was?.conf[k] ?? 0)), source: was?.source ?? s });
@@ -344,10 +384,30 @@ export function fusePan(readings: readonly PanReading[]): PanFusion {
     return independentReadings(sure.map((d) => d.source));
   };
 
-  const valid = whole.filter((c) => c.luhnValid).sort(rank);
+  // An agreed number (two independent readings) ranks above one read on a single detection,
+  // however many crops of that detection read it: only an agreed number can be reported, and
+  // a lone reading's crops are still one reading (`independentReadings`).
+  const agreed = (c: (typeof all)[number]): number => Number(independentReadings(c.sources));
+  /**
+   * Whether a valid rival is only a lone misread of the top's own print, outvoted: read on one
+   * detection (crops of one box are one reading), by any reader, a few digits off the top
+   * (`MISREAD_MAX_DIGITS`, same length: a misread of that line, not another card's number,
+   * whose digits differ almost everywhere), while the top was read alike by two different
+   * readers (`twoReadersAgree`). For the top to be wrong then, two readers of different make
+   * (PP-OCR, the card-line CRNN, the glyph templates) must have misread the same digits the same
+   * way into a number that passes Luhn: the very agreement a number is reported on when no
+   * rival is read at all. A single reading that disagrees is no more than that reader's error
+   * on one crop; a rival read on two detections, or one far from the top, still conflicts.
+   */
+  const outvotedMisread = (top: (typeof all)[number], rival: (typeof all)[number]): boolean =>
+    !independentReadings(own(rival)) &&
+    rival.digits.length === top.digits.length &&
+    differingAt(rival.digits, top.digits).length <= MISREAD_MAX_DIGITS &&
+    twoReadersAgree(own(top));
+  const valid = whole.filter((c) => c.luhnValid).sort((a, b) => agreed(b) - agreed(a) || rank(a, b));
   if (valid.length > 0) {
     const top = valid[0]!;
-    const rivals = [...rivalsOf(top, valid), ...failingRivalsOf(top, whole)];
+    const rivals = [...rivalsOf(top, valid).filter((c) => !outvotedMisread(top, c)), ...failingRivalsOf(top, whole)];
     if (rivals.length > 0) {
       for (const c of [top, ...rivals]) verdicts.set(c.digits, 'conflict');
       reason = 'conflicting_readings';
@@ -371,7 +431,7 @@ export function fusePan(readings: readonly PanReading[]): PanFusion {
     // surely, are as good an answer as the top's. A one-off reading (one crop) is that crop's
     // noise. Measured (see FAILING_RIVAL_MIN_SOURCES).
     const failingRivals = top
-      ? rivalsOf(top, failing).filter((c) => c.confidence >= UNVERIFIED_MIN_CONFIDENCE && c.sources.length >= FAILING_RIVAL_MIN_SOURCES)
+      ? rivalsOf(top, failing).filter((c) => ownConfidence(c) >= UNVERIFIED_MIN_CONFIDENCE && own(c).length >= FAILING_RIVAL_MIN_SOURCES)
       : [];
     if (top && failingRivals.length === 0) {
       unverified = top;
@@ -539,7 +599,17 @@ export function needsMoreReadings(f: PanFusion): boolean {
  */
 function mayStillSettle(f: PanFusion): boolean {
   const conflicting = f.candidates.filter((c) => c.verdict === 'conflict');
-  return conflicting.filter((c) => c.luhnValid).length === 1 && conflicting.some((c) => !c.luhnValid);
+  const valid = conflicting.filter((c) => c.luhnValid);
+  if (valid.length === 1 && conflicting.some((c) => !c.luhnValid)) return true;
+  // Valid numbers of which at most one is agreed, all a few digits apart: more readings may
+  // give one of them two readers and leave the others lone misreads (`fusePan`'s outvoted
+  // misread). Two agreed valid numbers, or numbers far apart (two cards), never settle.
+  const [first, ...others] = valid;
+  return (
+    first !== undefined &&
+    valid.filter((c) => independentReadings(c.sources)).length <= 1 &&
+    others.every((c) => c.digits.length === first.digits.length && differingAt(c.digits, first.digits).length <= MISREAD_MAX_DIGITS)
+  );
 }
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;

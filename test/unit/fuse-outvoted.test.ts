@@ -1,0 +1,162 @@
+/**
+ * fusePan's outvoted misread: a lone valid reading a few digits off a number two different
+ * readers agree on is that reader's misread of the same print, not a conflict; anything more
+ * (a rival read on two detections, one far from the number, an agreement of one reader only)
+ * still conflicts. Numbers are made up: TRUTH and MISREAD both pass Luhn and differ in digits 6
+ * and 9; OTHER passes Luhn and differs from TRUTH almost everywhere (another card's number).
+ */
+import { describe, expect, it } from 'vitest';
+import { fusePan, needsMoreReadings, reading, type PanReading } from '../../functions/reader/fuse.js';
+
+const TRUTH = '4539148803436467';
+const MISREAD = '4539146807436467';
+const OTHER = '4916338506082832';
+
+const r = (digits: string, source: string, confidence = 0.95): PanReading => {
+  const x = reading(digits, [4, 4, 4, 4], source, confidence);
+  if (!x) throw new Error(`test number ${digits} does not pass IIN/length`);
+  return x;
+};
+
+describe('fusePan: a lone valid misread outvoted by two readers', () => {
+  it('the numbers are what the test says', () => {
+    for (const d of [TRUTH, MISREAD, OTHER]) expect(r(d, 'x').luhnValid).toBe(true);
+    const apart = (a: string, b: string) => [...a].filter((c, i) => c !== b[i]).length;
+    expect(apart(TRUTH, MISREAD)).toBe(2);
+    expect(apart(TRUTH, OTHER)).toBeGreaterThan(10);
+  });
+
+  it('two readers agree, a third reads two digits otherwise once: the agreed number is reported', () => {
+    // The glyph templates' lone misread of an embossed number PP-OCR and the card-line CRNN agree on.
+    const f = fusePan([r(TRUTH, 'ppocr-rec-v4@card'), r(TRUTH, 'card-crnn-v1@card/line'), r(MISREAD, 'glyph@card', 0.12)]);
+    expect(f.pan).toBe(TRUTH);
+    expect(f.candidates.find((c) => c.digits === MISREAD)?.verdict).toBe('single_reading');
+  });
+
+  it('the misread by one of the agreeing readers on another crop of the same box is outvoted too', () => {
+    const f = fusePan([
+      r(TRUTH, 'ppocr-rec-v4@frame'),
+      r(TRUTH, 'ppocr-rec-v4@frame/tight'),
+      r(TRUTH, 'card-crnn-v1@frame/snug'),
+      r(MISREAD, 'card-crnn-v1@frame/line'),
+    ]);
+    expect(f.pan).toBe(TRUTH);
+  });
+
+  it('a lone misread read on more crops of its one box than the agreed number has sources still loses', () => {
+    const f = fusePan([
+      r(TRUTH, 'ppocr-rec-v4@frame'),
+      r(TRUTH, 'card-crnn-v1@frame/line'),
+      r(MISREAD, 'ppocr-rec-v4@frame-level'),
+      r(MISREAD, 'ppocr-rec-v4@frame-level/pad'),
+      r(MISREAD, 'ppocr-rec-v4@frame-level/tight'),
+    ]);
+    expect(f.pan).toBe(TRUTH);
+  });
+
+  it('one reader agreeing with itself on two detections does not outvote a lone rival', () => {
+    const f = fusePan([r(TRUTH, 'ppocr-rec-v4@frame'), r(TRUTH, 'ppocr-rec-v4@frame/det1280'), r(MISREAD, 'glyph@card', 0.12)]);
+    expect(f.pan).toBeNull();
+    expect(f.reason).toBe('conflicting_readings');
+  });
+
+  it('a rival read on two detections conflicts, even against two readers', () => {
+    const f = fusePan([
+      r(TRUTH, 'ppocr-rec-v4@frame'),
+      r(TRUTH, 'card-crnn-v1@frame/line'),
+      r(MISREAD, 'glyph@card'),
+      r(MISREAD, 'ppocr-rec-v4@frame/det1280'),
+    ]);
+    expect(f.pan).toBeNull();
+    expect(f.reason).toBe('conflicting_readings');
+    expect(needsMoreReadings(f)).toBe(false);
+  });
+
+  it("another card's number read once conflicts, even against two readers (two cards in the photo)", () => {
+    const f = fusePan([r(TRUTH, 'ppocr-rec-v4@frame'), r(TRUTH, 'card-crnn-v1@frame/line'), r(OTHER, 'ppocr-rec-v4@frame/det1280')]);
+    expect(f.pan).toBeNull();
+    expect(f.reason).toBe('conflicting_readings');
+    expect(needsMoreReadings(f)).toBe(false);
+  });
+
+  it('a rival of another length is not a misread of the same digits: it conflicts', () => {
+    const long: PanReading = { digits: `${MISREAD}123`, groups: [4, 4, 4, 4, 3], source: 'glyph@card', confidence: 0.9, luhnValid: true, brand: 'visa' };
+    const f = fusePan([r(TRUTH, 'ppocr-rec-v4@frame'), r(TRUTH, 'card-crnn-v1@frame/line'), long]);
+    expect(f.pan).toBeNull();
+    expect(f.reason).toBe('conflicting_readings');
+  });
+
+  it('two lone valid readings a few digits apart are not final: more readings may outvote one', () => {
+    const f = fusePan([r(TRUTH, 'ppocr-rec-v4@frame'), r(MISREAD, 'card-crnn-v1@frame/line')]);
+    expect(f.pan).toBeNull();
+    expect(f.reason).toBe('conflicting_readings');
+    expect(needsMoreReadings(f)).toBe(true);
+    // Two lone readings of two cards' numbers are final.
+    const two = fusePan([r(TRUTH, 'ppocr-rec-v4@frame'), r(OTHER, 'card-crnn-v1@frame/line')]);
+    expect(two.reason).toBe('conflicting_readings');
+    expect(needsMoreReadings(two)).toBe(false);
+  });
+});
+
+describe('fusePan: confirming re-reads (PanReading.check)', () => {
+  const check = (digits: string, source: string, confidence = 0.97): PanReading => ({ ...r(digits, source, confidence), check: true });
+  const RIVAL_2 = '4539146808436467'; // TRUTH with digits 6 and 9 changed: fails Luhn, two apart
+
+  it('a confirming re-read by another reader agrees like any reading', () => {
+    const f = fusePan([r(TRUTH, 'ppocr-rec-v4@frame'), check(TRUTH, 'card-crnn-v1@frame/tight')]);
+    expect(f.pan).toBe(TRUTH);
+    expect(f.sources).toEqual(['card-crnn-v1@frame/tight', 'ppocr-rec-v4@frame']);
+  });
+
+  it('never contradicts: a sure Luhn-failing check two digits apart blocks nothing, the same reading as a first reading does', () => {
+    const base = [r(TRUTH, 'ppocr-rec-v4@frame'), r(TRUTH, 'ppocr-rec-v4@frame/det1280')];
+    expect(fusePan([...base, check(RIVAL_2, 'card-crnn-v1@frame/tight', 0.99)]).pan).toBe(TRUTH);
+    const vetoed = fusePan([...base, r(RIVAL_2, 'card-crnn-v1@frame/line', 0.99)]);
+    expect(vetoed.pan).toBeNull();
+    expect(vetoed.reason).toBe('conflicting_readings');
+  });
+
+  it('a valid check of other digits is no rival; numbers only checks read are no candidates', () => {
+    const f = fusePan([r(TRUTH, 'ppocr-rec-v4@frame'), r(TRUTH, 'ppocr-rec-v4@frame/det1280'), check(OTHER, 'card-crnn-v1@frame/tight')]);
+    expect(f.pan).toBe(TRUTH);
+    const alone = fusePan([check(TRUTH, 'card-crnn-v1@frame/tight'), check(TRUTH, 'card-crnn-v1@frame/det1280/tight')]);
+    expect(alone.pan).toBeNull();
+    expect(alone.reason).toBe('not_found');
+  });
+
+  it('a check by one of the top\'s readers lifts no veto of that reader\'s own sure reading', () => {
+    // The CRNN read the rival surely on its first crop; its confirming crop reading the top does
+    // not make it one of the top's readers.
+    const f = fusePan([
+      r(TRUTH, 'ppocr-rec-v4@frame'),
+      r(TRUTH, 'ppocr-rec-v4@frame/det1280'),
+      r(RIVAL_2, 'card-crnn-v1@frame/line', 0.99),
+      check(TRUTH, 'card-crnn-v1@frame/det1280/tight'),
+    ]);
+    expect(f.pan).toBeNull();
+    expect(f.reason).toBe('conflicting_readings');
+  });
+
+  it("a check of the rival's digits does not strengthen the rival against an agreed number that outweighs it", () => {
+    // PP-OCR sure of both disputed digits on two detections; the CRNN's first reading of the
+    // rival doubted them (outweighed), its confirming crop is sure of them: still outweighed.
+    const sure = (digits: string, source: string, disputed: number, asCheck = false): PanReading => ({
+      ...r(digits, source, 0.97),
+      digitConfidences: Array.from(digits, (_, i) => (i === 6 || i === 9 ? disputed : 0.99)),
+      ...(asCheck ? { check: true } : {}),
+    });
+    const base = [sure(TRUTH, 'ppocr-rec-v4@frame', 0.99), sure(TRUTH, 'ppocr-rec-v4@frame/det1280', 0.99), sure(RIVAL_2, 'card-crnn-v1@frame/line', 0.9)];
+    expect(fusePan(base).pan).toBe(TRUTH);
+    expect(fusePan([...base, sure(RIVAL_2, 'card-crnn-v1@frame/tight', 0.999, true)]).pan).toBe(TRUTH);
+    // The same sure reading as a first reading is a rival the top does not outweigh.
+    expect(fusePan([...base, sure(RIVAL_2, 'card-crnn-v1@frame/det1280/line', 0.999)]).pan).toBeNull();
+  });
+
+  it('a Luhn-failing rival needs two readings of its own to block an unverified number; checks do not count', () => {
+    const SPECIMEN = '4000123456789010';
+    const OFF = '4000123456789011';
+    const base = [r(SPECIMEN, 'ppocr-rec-v4@frame'), r(SPECIMEN, 'ppocr-rec-v4@frame/det1280')];
+    expect(fusePan([...base, r(OFF, 'card-crnn-v1@frame/line', 0.9), check(OFF, 'card-crnn-v1@frame/tight', 0.9)]).panUnverified).toBe(SPECIMEN);
+    expect(fusePan([...base, r(OFF, 'card-crnn-v1@frame/line', 0.9), r(OFF, 'card-crnn-v1@frame/det1280/line', 0.9)]).panUnverified).toBeNull();
+  });
+});
