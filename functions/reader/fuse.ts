@@ -220,7 +220,7 @@ export function detectionOf(source: string): string {
 
 /** A source without its crop of the detected line (`/pad`, `/tight`, `/line`): crops share the line's box. */
 function withoutCrop(source: string): string {
-  return source.replace(/\/(pad|tight|line)$/, '');
+  return source.replace(/\/(pad|tight|line|turned)$/, '');
 }
 
 /**

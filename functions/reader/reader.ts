@@ -166,6 +166,23 @@ interface Budget {
  * readers passed Luhn on a tuning photo.
  */
 const CHECK_REREAD = { name: 'tight', pad: 0.12, height: 48 } as const;
+/**
+ * A line's crop turned half round from its reading's direction, for a card upside down among
+ * upright print (a card on a letter, a receipt, a business card): the view's direction is decided
+ * by most of its print (learned.ts FLIP_TRY_BELOW), and the card's lines then read as garbage.
+ */
+const TURNED_REREAD = { name: 'turned', pad: 0.08, height: 48, turned: true } as const;
+/** A line whose first reading's mean confidence is under this may be printed the other way up. */
+const TURN_TRY_BELOW = 0.5;
+/**
+ * How much surer PP-OCR must be of a line turned half round than of it as first read, and how
+ * sure at least, for the turned reading to count: upright print read turned is garbage read
+ * unsurely; a blurred upright number reads unsurely both ways.
+ */
+const TURNED_GAIN = 0.3;
+const TURNED_MIN = 0.8;
+/** Lines per reading tried turned at most (the longest): a number is the card's longest line. */
+const TURNED_MAX = 2;
 /** The second crop of a number line: wider margin, taller (another view of the same print for fusion). */
 const REREADS = [
   { name: 'pad', pad: 0.3, height: 64 },
@@ -230,6 +247,18 @@ function lookAlikeToken(token: string): boolean {
 }
 /** CARD_WORDS in any case (a screen's "card ending 1234" is still a card word, not a sentence's). */
 const CARD_WORDS_ANY_CASE = new RegExp(CARD_WORDS.source, 'gi');
+/**
+ * Whether two close-up boxes are one (intersection over union ≥ SAME_BOX_IOU): a box of the
+ * same line from another detector scale differs by a few pixels at its ends.
+ */
+function sameBox(a: PixelBox, b: PixelBox): boolean {
+  const w = Math.min(a.left + a.width, b.left + b.width) - Math.max(a.left, b.left);
+  const h = Math.min(a.top + a.height, b.top + b.height) - Math.max(a.top, b.top);
+  if (w <= 0 || h <= 0) return false;
+  const inter = w * h;
+  return inter / (a.width * a.height + b.width * b.height - inter) >= SAME_BOX_IOU;
+}
+const SAME_BOX_IOU = 0.8;
 /** Longer side of the number-line close-up for its second detection, px. */
 const NUMBER_ZOOM_SIDE = 960;
 /** A frame whose print covers less than this fraction is read again from a closer view. */
@@ -419,7 +448,45 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
      * with its first reading, so they come after, for when the others disagree (their digits
      * can still agree with another detection later).
      */
+    /**
+     * Lines of a reading that read poorly and are shaped like a number line (one box, at least
+     * 6× as long as tall), read again turned half round by PP-OCR; those read surely that way and
+     * as a number (TURNED_GAIN, TURNED_MIN) are read turned by the other recognisers too. The
+     * turned crops are crops of the reading's own boxes (`/turned`, fuse.ts: one detection), so
+     * the number still needs a second reader's agreement. Only on readings made the view's way
+     * up with nothing settled.
+     */
+    const rereadTurned = async (lr: LearnedReading, f: PanFusion): Promise<PanFusion> => {
+      if (!learned || !open(f) || !may('turned')) return f;
+      const poor = [...lr.lines, ...lr.unread]
+        .filter((l) => l.quads.length === 1 && l.extent >= 6 * l.height && l.confidence < TURN_TRY_BELOW)
+        .sort((a, b) => b.extent - a.extent)
+        .slice(0, TURNED_MAX);
+      if (poor.length === 0) return f;
+      const [rec, ...others] = learned.recognizers as [LineRecognizer, ...LineRecognizer[]];
+      const t0 = performance.now();
+      const turned = await rereadLines(lr, poor, rec, TURNED_REREAD);
+      add('recognize', performance.now() - t0);
+      const better = poor.filter((l, k) => {
+        const t = turned[k]!;
+        return t.confidence >= TURNED_MIN && t.confidence >= l.confidence + TURNED_GAIN && readsAsNumber(t);
+      });
+      if (better.length === 0) return f;
+      f = take(toTextLines(turned.filter((_, k) => better.includes(poor[k]!)), turnOf(lr)), turned[0]!.source);
+      for (const r of others) {
+        if (settled(f)) break;
+        const t1 = performance.now();
+        const again = await rereadLines(lr, better, r, TURNED_REREAD);
+        add('recognize', performance.now() - t1);
+        if (again.length > 0) f = take(toTextLines(again, turnOf(lr)), again[0]!.source);
+      }
+      return f;
+    };
     const reread = async (lr: LearnedReading, f: PanFusion): Promise<PanFusion> => {
+      f = await rereadOnce(lr, f);
+      return rereadTurned(lr, f);
+    };
+    const rereadOnce = async (lr: LearnedReading, f: PanFusion): Promise<PanFusion> => {
       if (!learned || !open(f)) return f;
       // The lines PP-OCR read a number from, and those that look like one whatever it read
       // (issue 8: an embossed number PP-OCR misread still gets the card-line model's reading).
@@ -551,10 +618,18 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
        * `<view>-number[/variant]`: fuse.ts counts it with the detection whose box it was cut from
        * (`variant`: that detection's, e.g. `det1280`).
        */
+      /** The boxes of each view's number close-ups so far. */
+      const closeUps = new Map<View, PixelBox[]>();
       const numberCloseUp = async (view: View, from: LearnedReading, lines: readonly ReadLine[], variant?: string): Promise<void> => {
         const quads = lines.flatMap((l) => l.quads);
         const nb = quads.length > 0 ? regionsBox(quads.map((quad) => ({ quad, score: 1 })), view.raster.width, view.raster.height, 0.15) : null;
         if (!nb) return;
+        // The same box of the same view looked at closer again (the second detector scale boxed
+        // the line the first did): the same pixels at the same side, read by the same readers,
+        // give the same readings, which fuse.ts counts as one close-up anyway (`closeUpOf`).
+        const before = closeUps.get(view) ?? [];
+        if (before.some((b) => sameBox(b, nb))) return;
+        closeUps.set(view, [...before, nb]);
         const z = await closer(view, nb, NUMBER_ZOOM_SIDE);
         const zoomed: View = { id: `${view.id}-number`, kind: view.kind, raster: z.raster, rotation: view.rotation, ...(z.toSource ? { toSource: z.toSource } : {}) };
         const side = Math.max(z.raster.width, z.raster.height);

@@ -173,15 +173,17 @@ export async function rereadLines(
   reading: LearnedReading,
   lines: readonly ReadLine[],
   recognizer: LineRecognizer,
-  variant: { name: string; pad: number; height: number },
+  variant: { name: string; pad: number; height: number; turned?: boolean },
 ): Promise<ReadLine[]> {
   if (lines.length === 0) return [];
   // Each printed piece is cropped on its own (a row's groups, a stack's lines), then joined again.
+  // `turned`: the other way up from the reading's own direction.
+  const half = reading.flipped !== (variant.turned === true);
   const crops: Raster[] = [];
   for (const l of lines) {
     for (const q of l.quads) {
       const c = upright(cropQuad(reading.view.raster, q, variant.height, { padding: variant.pad }));
-      crops.push(reading.flipped ? rotateRaster(c, 180) : c);
+      crops.push(half ? rotateRaster(c, 180) : c);
     }
   }
   const recs = await recognizer.recognize(crops);
