@@ -10,7 +10,7 @@
  * Output: the same pack as make-lines (lines.bin + lines.jsonl, grey, 32 px high), face
  * `embossed` or `flat` from the generator's truth.
  *
- * `tsx tools/train/detector-lines.ts --out DIR --photos N --seed S`
+ * `tsx tools/train/detector-lines.ts --out DIR --photos N --seed S [--profiles embossed] [--roles number]`
  */
 import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,7 +19,7 @@ import sharp from 'sharp';
 import type { PixelPoint, Raster, TextRegion } from '../../functions/core/ports.js';
 import { createPpocrDetector } from '../../functions/adapters/ocr/ppocr/ppocr-detector.js';
 import { cropQuad } from '../../functions/reader/image/crop-quad.js';
-import { renderReal, type RealProfile } from '../generator/real-world.js';
+import { REAL_PROFILES, renderReal, type RealProfile } from '../generator/real-world.js';
 import { CHARSET, LINE_HEIGHT, MAX_WIDTH } from './make-lines.js';
 
 type Quad = [PixelPoint, PixelPoint, PixelPoint, PixelPoint];
@@ -71,7 +71,13 @@ async function toModelCrop(crop: Raster): Promise<{ width: number; data: Uint8Ar
 }
 
 /** Writes detector-cut crops from `photos` generated photos (seeds `seed…`) to `dir`. */
-export async function writeDetectorLines(dir: string, photos: number, seed: number): Promise<{ crops: number; matched: number; fromTruth: number }> {
+export async function writeDetectorLines(
+  dir: string,
+  photos: number,
+  seed: number,
+  opts: { profiles?: readonly RealProfile[]; roles?: readonly string[] } = {},
+): Promise<{ crops: number; matched: number; fromTruth: number }> {
+  const profiles = opts.profiles?.length ? opts.profiles : PROFILES;
   await mkdir(dir, { recursive: true });
   const bin = await open(join(dir, 'lines.bin'), 'w');
   const index = await open(join(dir, 'lines.jsonl'), 'w');
@@ -86,7 +92,7 @@ export async function writeDetectorLines(dir: string, photos: number, seed: numb
   };
   try {
     for (let i = 0; i < photos; i++) {
-      const profile = PROFILES[i % PROFILES.length]!;
+      const profile = profiles[i % profiles.length]!;
       const { bytes, truth } = await renderReal(seed + i, profile, { maxSide: 1280 });
       if (truth.kind !== 'payment_card') continue;
       const img = await sharp(bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
@@ -94,6 +100,7 @@ export async function writeDetectorLines(dir: string, photos: number, seed: numb
       const regions: TextRegion[] = await detector.detect(raster);
       for (const line of truth.lines) {
         if (line.object !== 'card' || (line.occluded ?? 0) > 0.05) continue;
+        if (opts.roles && !opts.roles.includes(line.role)) continue;
         const text = line.text.replace(/\s+/g, ' ').trim();
         if (!text || ![...text].every((ch) => CHARSET.includes(ch))) continue;
         const tq = line.quad.map(([x, y]) => ({ x, y }));
@@ -138,12 +145,23 @@ export async function writeDetectorLines(dir: string, photos: number, seed: numb
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { out: { type: 'string' }, photos: { type: 'string', default: '300' }, seed: { type: 'string', default: '500000' } },
+    options: {
+      out: { type: 'string' },
+      photos: { type: 'string', default: '300' },
+      seed: { type: 'string', default: '500000' },
+      // `--profiles embossed` cuts only embossed photos, `--roles number` keeps only the number lines.
+      profiles: { type: 'string' },
+      roles: { type: 'string' },
+    },
   });
   if (!values.out) throw new Error('detector-lines: --out DIR is required');
   sharp.concurrency(1);
   const t0 = Date.now();
-  const r = await writeDetectorLines(values.out, Number(values.photos), Number(values.seed));
+  const profiles = values.profiles?.split(',').map((p) => p.trim()) as RealProfile[] | undefined;
+  const bad = profiles?.find((p) => !REAL_PROFILES.includes(p));
+  if (bad !== undefined) throw new Error(`detector-lines: --profiles takes a comma list of ${REAL_PROFILES.join(', ')}, got ${bad}`);
+  const roles = values.roles?.split(',').map((r) => r.trim());
+  const r = await writeDetectorLines(values.out, Number(values.photos), Number(values.seed), { ...(profiles ? { profiles } : {}), ...(roles ? { roles } : {}) });
   process.stderr.write(`detector-lines: ${r.crops} crops (${r.matched} detector boxes, ${r.fromTruth} truth quads) in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
 }
 

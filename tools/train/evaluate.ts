@@ -8,7 +8,7 @@
  * (1 − edit distance / truth length), whole-line accuracy, and for number lines the share whose
  * digits are exactly right (what a card number needs, spacing aside); plus ms per line.
  *
- * `tsx tools/train/evaluate.ts [--per-face 100] [--seed 70000000] [--out report.json] [--model PATH]`
+ * `tsx tools/train/evaluate.ts [--per-face 100] [--seed 70000000] [--out report.json] [--model PATH] [--role number] [--no-ppocr]`
  */
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -18,7 +18,7 @@ import sharp from 'sharp';
 import type { LineRecognizer, Raster } from '../../functions/core/ports.js';
 import { createCardCrnnRecognizer } from '../../functions/adapters/ocr/crnn/crnn-recognizer.js';
 import { createPpocrRecognizer } from '../../functions/adapters/ocr/ppocr/ppocr-recognizer.js';
-import { CHARSET, LINE_FACES, renderLine, type LineFace, type LineSample } from './make-lines.js';
+import { CHARSET, LINE_FACES, LINE_ROLES, renderLine, type LineFace, type LineRole, type LineSample } from './make-lines.js';
 
 /** Levenshtein distance (small strings). */
 export function editDistance(a: string, b: string): number {
@@ -112,11 +112,11 @@ export function agreement(samples: readonly LineSample[], a: readonly string[], 
   return r;
 }
 
-/** The held-out crops: `perFace` of each face, from `seed` on. */
-export async function heldOutLines(perFace: number, seed: number): Promise<LineSample[]> {
+/** The held-out crops: `perFace` of each face, from `seed` on (only lines of `role` when given). */
+export async function heldOutLines(perFace: number, seed: number, role?: LineRole): Promise<LineSample[]> {
   const out: LineSample[] = [];
   for (const [f, face] of LINE_FACES.entries()) {
-    for (let i = 0; i < perFace; i++) out.push(await renderLine(seed + f * 1_000_000 + i, { face, camera: true }));
+    for (let i = 0; i < perFace; i++) out.push(await renderLine(seed + f * 1_000_000 + i, { face, camera: true, ...(role ? { role } : {}) }));
   }
   return out;
 }
@@ -141,12 +141,16 @@ async function main(): Promise<void> {
       out: { type: 'string' },
       model: { type: 'string' },
       'no-ppocr': { type: 'boolean', default: false },
+      // `--role number --seed 72000000`: number lines only (the default set has ~50 a face, too few to tell models apart).
+      role: { type: 'string' },
     },
   });
+  const role = values.role as LineRole | undefined;
+  if (role !== undefined && !LINE_ROLES.includes(role)) throw new Error(`evaluate: --role must be one of ${LINE_ROLES.join(', ')}, got ${role}`);
   sharp.concurrency(1);
-  const samples = await heldOutLines(Number(values['per-face']), Number(values.seed));
+  const samples = await heldOutLines(Number(values['per-face']), Number(values.seed), role);
   const rasters: Raster[] = samples.map((s) => ({ width: s.width, height: s.height, channels: s.channels, data: s.data }));
-  const report: Record<string, unknown> = { lines: samples.length, perFace: Number(values['per-face']), seed: Number(values.seed) };
+  const report: Record<string, unknown> = { lines: samples.length, perFace: Number(values['per-face']), seed: Number(values.seed), ...(role ? { role } : {}) };
   // A candidate model, read and hashed once: its own checksum is expected (the committed one's would
   // refuse it), and the report says which file was measured (the pipeline reuses a report only for the same bytes).
   const bytes = values.model ? await readFile(values.model) : undefined;

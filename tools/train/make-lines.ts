@@ -20,7 +20,8 @@
  *
  * CLI (`npm run train` calls it): `tsx tools/train/make-lines.ts --out DIR --count N --seed S [--png K]`
  * writes `DIR/lines.bin` (the grey crops, row-major, concatenated) and `DIR/lines.jsonl` (one
- * `{text, role, face, font, width, offset}` per crop); `--png K` also writes the first K crops as PNG.
+ * `{text, role, face, font, width, offset}` per crop); `--png K` also writes the first K crops as PNG;
+ * `--face F`, `--faces F1,F1,F2` (weighted list) and `--role R` make a focused pack (e.g. embossed number lines).
  */
 import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -38,7 +39,8 @@ export const MAX_WIDTH = 400;
 
 export const LINE_FACES = ['embossed', 'foil', 'flat', 'ocr-a', 'ocr-b'] as const;
 export type LineFace = (typeof LINE_FACES)[number];
-export type LineRole = 'number' | 'expiry' | 'name' | 'other';
+export const LINE_ROLES = ['number', 'expiry', 'name', 'other'] as const;
+export type LineRole = (typeof LINE_ROLES)[number];
 
 /** One rendered line crop: grey pixels (height {@link LINE_HEIGHT}) and its truth. */
 export interface LineSample {
@@ -61,6 +63,11 @@ export interface RenderOptions {
   readonly fonts?: FontSet;
   /** Restrict the face (default: drawn from the seed). */
   readonly face?: LineFace;
+  /**
+   * Draw the face from this list instead of the default mix (uniformly; repeat a face to weight it, e.g.
+   * `['embossed', 'embossed', 'foil']`). Ignored when `face` is given.
+   */
+  readonly faces?: readonly LineFace[];
   /** Restrict the role (default: drawn from the seed). */
   readonly role?: LineRole;
   /**
@@ -372,7 +379,7 @@ function plan(rng: Rng, opts: RenderOptions): Planned {
     return r < 0.52 ? 'number' : r < 0.72 ? 'expiry' : r < 0.92 ? 'name' : 'other';
   })();
   const text = role === 'number' ? numberText(rng) : role === 'expiry' ? dateText(rng) : role === 'name' ? nameText(rng) : otherText(rng);
-  const face: LineFace = opts.face ?? (() => {
+  const face: LineFace = opts.face ?? (opts.faces?.length ? rng.pick(opts.faces) : undefined) ?? (() => {
     const r = rng.next();
     return r < 0.34 ? 'embossed' : r < 0.46 ? 'foil' : r < 0.74 ? 'flat' : r < 0.87 ? 'ocr-a' : 'ocr-b';
   })();
@@ -588,17 +595,27 @@ async function main(): Promise<void> {
       png: { type: 'string' },
       fonts: { type: 'string', default: 'all' },
       face: { type: 'string' },
+      // A weighted face list (`embossed,embossed,foil`) and a role: packs focused on what a model misreads.
+      faces: { type: 'string' },
+      role: { type: 'string' },
     },
   });
   if (!values.out) throw new Error('make-lines: --out DIR is required (e.g. --out .tmp/crnn/train)');
   const fonts = values.fonts === 'ci' ? 'ci' : 'all';
   const face = values.face as LineFace | undefined;
   if (face !== undefined && !LINE_FACES.includes(face)) throw new Error(`make-lines: --face must be one of ${LINE_FACES.join(', ')}, got ${face}`);
+  const faces = values.faces?.split(',').map((f) => f.trim()) as LineFace[] | undefined;
+  const bad = faces?.find((f) => !LINE_FACES.includes(f));
+  if (bad !== undefined) throw new Error(`make-lines: --faces takes a comma list of ${LINE_FACES.join(', ')}, got ${bad}`);
+  const role = values.role as LineRole | undefined;
+  if (role !== undefined && !LINE_ROLES.includes(role)) throw new Error(`make-lines: --role must be one of ${LINE_ROLES.join(', ')}, got ${role}`);
   sharp.concurrency(1);
   const t0 = Date.now();
   await writeLines(values.out, Number(values.count), Number(values.seed), {
     fonts,
     ...(face ? { face } : {}),
+    ...(faces ? { faces } : {}),
+    ...(role ? { role } : {}),
     ...(values.png ? { png: Number(values.png) } : {}),
   });
   process.stderr.write(`make-lines: ${values.count} crops in ${((Date.now() - t0) / 1000).toFixed(1)} s → ${values.out}\n`);

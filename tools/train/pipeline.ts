@@ -46,7 +46,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { writeLines } from './make-lines.js';
+import { LINE_FACES, LINE_ROLES, writeLines, type LineFace, type LineRole } from './make-lines.js';
+import { REAL_PROFILES, type RealProfile } from '../generator/real-world.js';
 import { writeDetectorLines } from './detector-lines.js';
 import { writeModelCard, type TrainReport } from './model-card.js';
 
@@ -120,6 +121,11 @@ async function main(): Promise<void> {
       'val-count': { type: 'string', default: '1500' },
       'det-photos': { type: 'string', default: '400' },
       'det-seed': { type: 'string', default: String(DET_SEED) },
+      // A focused recipe: the rendered pack drawn only from these faces (comma list, repeat to weight) and role,
+      // the detector crops only from these generator profiles (e.g. `--det-profiles embossed`).
+      'train-faces': { type: 'string' },
+      'train-role': { type: 'string' },
+      'det-profiles': { type: 'string' },
       minutes: { type: 'string', default: '45' },
       'finetune-minutes': { type: 'string', default: '20' },
       lr: { type: 'string', default: '1.5e-3' },
@@ -137,6 +143,14 @@ async function main(): Promise<void> {
       photos: { type: 'string' },
     },
   });
+  const trainFaces = values['train-faces']?.split(',').map((f) => f.trim()) as LineFace[] | undefined;
+  const badFace = trainFaces?.find((f) => !LINE_FACES.includes(f));
+  if (badFace !== undefined) throw new Error(`train: --train-faces takes a comma list of ${LINE_FACES.join(', ')}, got ${badFace}`);
+  const trainRole = values['train-role'] as LineRole | undefined;
+  if (trainRole !== undefined && !LINE_ROLES.includes(trainRole)) throw new Error(`train: --train-role must be one of ${LINE_ROLES.join(', ')}, got ${trainRole}`);
+  const detProfiles = values['det-profiles']?.split(',').map((p) => p.trim()) as RealProfile[] | undefined;
+  const badProfile = detProfiles?.find((p) => !REAL_PROFILES.includes(p));
+  if (badProfile !== undefined) throw new Error(`train: --det-profiles takes a comma list of ${REAL_PROFILES.join(', ')}, got ${badProfile}`);
   sharp.concurrency(1);
   const work = values.work!;
   await mkdir(work, { recursive: true });
@@ -158,9 +172,14 @@ async function main(): Promise<void> {
       process.stderr.write('train: 1/6 rendering line crops (validation first, then training crops while the trainer runs)\n');
       if (!existsSync(join(work, 'val', 'lines.jsonl'))) await writeLines(join(work, 'val'), Number(values['val-count']), VAL_SEED);
       data = (async () => {
-        await writeLines(join(work, 'train'), Number(values['train-count']), Number(values['train-seed']));
+        await writeLines(join(work, 'train'), Number(values['train-count']), Number(values['train-seed']), {
+          ...(trainFaces ? { faces: trainFaces } : {}),
+          ...(trainRole ? { role: trainRole } : {}),
+        });
         process.stderr.write('train: 2/6 cutting detector crops from generated card photos\n');
-        if (Number(values['det-photos']) > 0) await writeDetectorLines(det, Number(values['det-photos']), Number(values['det-seed']));
+        if (Number(values['det-photos']) > 0) {
+          await writeDetectorLines(det, Number(values['det-photos']), Number(values['det-seed']), detProfiles ? { profiles: detProfiles } : {});
+        }
         linesS = (Date.now() - t0) / 1000;
         process.stderr.write(`train: line crops done in ${(linesS / 60).toFixed(1)} min\n`);
       })();
