@@ -38,6 +38,19 @@
  * --no-install --work .tmp/crnn-v2 --init V1.pt --lr 1e-3 --phase1-det 4 --extra '.tmp/crnn/det*2' --extra
  * '.tmp/crnn/det2*2' --minutes 45 --train-seed 20001 --det-seed 500400`, crops rendered beside it by make-lines.ts /
  * detector-lines.ts, fine-tuning (12 min) run by hand with the pipeline's arguments.
+ *
+ * v3 candidate (1 Dec 2026, issue 8: embossed and foil number lines; MODEL_CARD.md has the numbers): one phase,
+ * fine-tuning the committed model (V1.pt: its run's state dict, whose export is the committed float32 file byte for
+ * byte) on a pack of embossed and foil number lines, detector crops of embossed photos and the earlier packs:
+ * `npm run train -- --no-install --work W --train-count 1530 --train-seed 30001 --train-faces embossed,embossed,foil
+ * --train-role number --det-photos 300 --det-seed 520000 --det-profiles embossed --init V1.pt --lr 5e-4 --minutes 48
+ * --finetune-minutes 0 --phase1-det 6 --extra 'W/train*3' --extra '.tmp/crnn-v2/train' --extra '.tmp/crnn-v2/det*2'
+ * --extra '.tmp/crnn/det*2' --extra '.tmp/crnn/det2*2'` (the focused pack ×4, the embossed detector crops ×6). The
+ * run itself rendered the two packs beside the trainer (`make-lines.ts --out W/train --count 9000 --seed 30001 --faces
+ * embossed,embossed,foil --role number`, stopped after 1530 crops, and `detector-lines.ts --out W/det --photos 300
+ * --seed 520000 --profiles embossed`) and trained with `--skip-lines`: same crops (deterministic from the seeds),
+ * other timing. The result is `W/phase1.onnx` (float32); `/usr/bin/python3 tools/models/convert-crnn.py W/phase1.onnx
+ * --any-source` stores it as card-crnn-v1.onnx with float16 weights.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
