@@ -32,6 +32,20 @@ describe('card-line crop generator', () => {
     expect(c.text === a.text && Buffer.from(c.data).equals(Buffer.from(a.data))).toBe(false);
   });
 
+  it('draws a focused pack from a weighted face list and one role, leaving the default mix as it was', async () => {
+    const faces = new Set<string>();
+    for (let seed = 500; seed < 530; seed++) {
+      const s = await renderLine(seed, { fonts: 'ci', faces: ['embossed', 'embossed', 'foil'], role: 'number' });
+      expect(s.role).toBe('number');
+      expect(s.text).toMatch(/^[0-9 ]+$/);
+      faces.add(s.face);
+    }
+    expect([...faces].sort()).toEqual(['embossed', 'foil']);
+    // An empty list is the default mix: no extra draw from the seed, so the same crop as without the option.
+    const plain = await renderLine(77, { fonts: 'ci' });
+    expect(await renderLine(77, { fonts: 'ci', faces: [] })).toEqual(plain);
+  });
+
   it('renders every face at the model height with truth in the model alphabet', async () => {
     // The generator and the adapter must agree on what the model sees and says.
     expect(CHARSET).toBe(CARD_CRNN_CHARSET);
