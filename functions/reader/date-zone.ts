@@ -116,29 +116,32 @@ export function lineDirection(quads: readonly Quad[], angle: number, flipped: bo
   const t = ((angle + (flipped ? 180 : 0)) * Math.PI) / 180;
   const rx = Math.cos(t), ry = Math.sin(t);
   const geos = quads.map((q) => lineGeometry(q));
-  let dx = 0, dy = 0;
-  if (geos.length >= 2) {
-    const along = geos.map((g) => g.cx * rx + g.cy * ry);
-    const first = geos[along.indexOf(Math.min(...along))]!, last = geos[along.indexOf(Math.max(...along))]!;
-    const h = median(geos.map((g) => g.height));
-    if (Math.hypot(last.cx - first.cx, last.cy - first.cy) > 2 * h) {
-      dx = last.cx - first.cx;
-      dy = last.cy - first.cy;
-    }
+  // Length-weighted mean of the boxes' own directions, each turned to the reading's sense.
+  let bx = 0, by = 0;
+  for (const g of geos) {
+    const s = g.ux * rx + g.uy * ry >= 0 ? 1 : -1;
+    bx += s * g.ux * g.length;
+    by += s * g.uy * g.length;
   }
-  if (dx === 0 && dy === 0) {
-    // Length-weighted mean of the boxes' directions, each turned to the reading's sense.
-    for (const g of geos) {
-      const s = g.ux * rx + g.uy * ry >= 0 ? 1 : -1;
-      dx += s * g.ux * g.length;
-      dy += s * g.uy * g.length;
-    }
-  }
-  const n = Math.hypot(dx, dy);
+  const bn = Math.hypot(bx, by);
   // A box squarer than a line says nothing of its direction: the reading's then.
-  if (!(n > 0) || geos.every((g) => g.length < 1.5 * g.height)) return { x: rx, y: ry };
+  if (!(bn > 0) || geos.every((g) => g.length < 1.5 * g.height)) return { x: rx, y: ry };
+  let dx = bx / bn, dy = by / bn;
+  if (geos.length >= 2) {
+    // Groups side by side: the row runs from the first group's centre to the last's, which
+    // measures its slant over its whole length. Groups stacked one under another (a stacked
+    // number) run across it: their own direction stands.
+    const along = geos.map((g) => g.cx * dx + g.cy * dy);
+    const first = geos[along.indexOf(Math.min(...along))]!, last = geos[along.indexOf(Math.max(...along))]!;
+    const ex = last.cx - first.cx, ey = last.cy - first.cy;
+    const en = Math.hypot(ex, ey);
+    if (en > 2 * median(geos.map((g) => g.height)) && (ex * dx + ey * dy) / en > Math.cos(Math.PI / 9)) {
+      dx = ex / en;
+      dy = ey / en;
+    }
+  }
   const s = dx * rx + dy * ry >= 0 ? 1 : -1;
-  return { x: (s * dx) / n, y: (s * dy) / n };
+  return { x: s * dx, y: s * dy };
 }
 
 /**

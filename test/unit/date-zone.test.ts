@@ -126,6 +126,16 @@ describe('lineDirection', () => {
     close(f.y, -d.y);
   });
 
+  it('groups stacked one under another (a stacked number): along the groups, not down the stack', () => {
+    const stack = [0, 1, 2, 3].map((i) => box({ x: 200, y: 100 + i * 60 }, 120, 40, 0));
+    const d = lineDirection(stack, 0, false);
+    close(d.x, 1);
+    close(d.y, 0);
+    // Its zone: under the last group.
+    const z = dateZone(stack, 0, false)!;
+    close(Math.max(...z.quad.map((p) => p.y)), 100 + 3 * 60 + 40 + ZONE.below * 40);
+  });
+
   it('a square box says nothing: the reading’s angle', () => {
     const d = lineDirection([box({ x: 0, y: 0 }, 40, 40, 20)], 10, false);
     close(d.x, Math.cos((10 * Math.PI) / 180));

@@ -405,8 +405,12 @@ describe('extractExpiry', () => {
     const slash = (text: string, mid: number, b = under, rest = 1): TextLine => learned(text, b, [rest, rest, mid, rest, rest]);
     expect(extractExpiry([slash('11128', 0.63)], NOW, pan)).toMatchObject({ expiry: '11/28', reason: null });
     expect(extractExpiry([slash('05730', 0.8)], NOW, pan).expiry).toBe('05/30');
-    // The reader was sure of its 1: a five-digit number, not a date.
-    expect(extractExpiry([slash('11128', 0.97)], NOW, pan).expiry).toBeNull();
+    // The reader was sure of its 1: a five-digit number or a date, seen and not read, its MM/YY a guess for another reader.
+    expect(extractExpiry([slash('11128', 0.97)], NOW, pan)).toMatchObject({ expiry: null, reason: 'unreadable', tentative: '11/28' });
+    expect(extractExpiry([slash('08730', 0.96)], NOW, pan)).toMatchObject({ expiry: null, tentative: '08/30' });
+    // Not under the number, or no number to place it by: no guess either.
+    expect(extractExpiry([slash('08730', 0.96, box(1200, 900, 141, 38))], NOW, pan).tentative).toBeUndefined();
+    expect(extractExpiry([slash('08730', 0.96)], NOW).tentative).toBeUndefined();
     // A digit of the date doubted too, an impossible month, another middle character: not taken.
     expect(extractExpiry([slash('11128', 0.63, under, 0.85)], NOW, pan).expiry).toBeNull();
     expect(extractExpiry([slash('13128', 0.63)], NOW, pan).expiry).toBeNull();
