@@ -10,7 +10,11 @@
  * few number heights down), beside its end, or, on some backs, just above it. That zone is taken
  * in the number's own frame (its direction of reading, its height), so a turned, tilted or
  * upside-down card gets the same zone as a level one, cut upright (a quad warp, image/crop-quad)
- * and scaled so the number is `NUMBER_HEIGHT` px high.
+ * and scaled so the number's box is `NUMBER_HEIGHT` px high.
+ *
+ * The reader asks for it only when no reading read an expiry, or one saw a date and could not
+ * read it (`dateDoubted`), so most photos pay nothing; its reading counts for the expiry alone
+ * (fuse.ts `fuseField` and the CRNN date check, like any reading), never for the number or name.
  *
  * The close-up holds the number line itself (its top edge is above it): extraction then finds the
  * number in the same reading and places the dates against it as on any other reading (a date far
@@ -29,13 +33,15 @@ import { lineGeometry, type View } from './views.js';
 type Quad = readonly [PixelPoint, PixelPoint, PixelPoint, PixelPoint];
 
 /**
- * The zone around a number line where cards print dates, in number heights (`h`, the line's
- * type height) and number lengths (`L`, its extent along the reading direction, at least
- * `MIN_LENGTH_H` × h), measured from the number's reading-aligned box. Measured on the tuning
- * sets' truth (354 expiry lines; layouts, not photos): the date's centre was 1.2–1.5 h below the
- * number's centre on 85% of cards, up to 3.7 h on backs and two-row layouts (95% within 6 h), and
- * along the number between its start (−0.47 L from its centre) and just past its end. Dates printed
- * across the card from a number running down its edge (3 of 354) are out of this zone.
+ * The zone around a number line where cards print dates, in box heights (`h`, the height of
+ * the detector's box of the number line, about twice its digits' height: DB boxes carry their
+ * unclip margin) and number lengths (`L`, its extent along the reading direction, at least
+ * `MIN_LENGTH_H` × h), measured from the number's reading-aligned box. From the tuning sets'
+ * truth (354 expiry lines; layouts, not photos), in the digits' own height: the date's centre was
+ * 1.2–1.5 below the number's centre on 85% of cards, up to 3.7 on backs and two-row layouts (95%
+ * within 6, i.e. ≈ 3 box heights), and along the number from its start (−0.47 L from its centre)
+ * to just past its end. Dates printed across the card from a number running down its edge (3 of
+ * 354) are out of this zone.
  */
 export const ZONE = {
   /** Above the number's top, × h (a back's date printed over the number). */
@@ -52,8 +58,11 @@ export const ZONE = {
 const MIN_LENGTH_H = 6;
 
 /**
- * Height of the number's type in the close-up, px. Dates are then ≈ 23–32 px high, in the range
- * PP-OCR's detector boxes small print well at (it shrank them to 5–7 px on the misses).
+ * Height of the number's box in the close-up, px: its digits ≈ 45 px, a date's ≈ 20–30 px, in
+ * the range PP-OCR's detector boxes small print at (the whole-view passes shrank them to 5–7 px
+ * on the misses). Measured on real-world-80001's 16 expiry misses (tuning): 64 and 96 read one
+ * more date, 40 none; what the close-up still misses there is boxed but misread, limited by the
+ * photo's own pixels (MAX_UPSCALE), not by the size.
  */
 export const NUMBER_HEIGHT = 96;
 
