@@ -749,7 +749,9 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
       // Still no date, or a date some reading saw and could not read (a second date beside the
       // one read, a doubted digit): the zone where cards print dates, cut around the number line
       // at full resolution and read at a size the detector boxes small print at (date-zone.ts).
-      if ((!dateRead() || learnedReads.some((l) => dateDoubted(fieldsOf(l)))) && fused.candidates.length > 0 && may('date-zone')) {
+      // Not for a bare number (Luhn-failing, nothing of a card): a date read beside a tracking
+      // number would be the card evidence that reports it.
+      if ((!dateRead() || learnedReads.some((l) => dateDoubted(fieldsOf(l)))) && fused.candidates.length > 0 && !bare(fused) && may('date-zone')) {
         const dz = await readDateCloseUp({ reads: [...learnedReads].sort((a, b) => Number(fused.sources.includes(b.source)) - Number(fused.sources.includes(a.source))), digits: fused.pan ?? fused.panUnverified ?? topCandidate(fused), source, sourceToPhoto: place?.sourceToPhoto ?? null, detector: learned.detector, recognizer: rec });
         if (dz) {
           add('views', dz.cropMs);
