@@ -66,17 +66,6 @@ const MIN_LENGTH_H = 6;
  */
 export const NUMBER_HEIGHT = 96;
 
-/**
- * The close-up is cut only for a number whose box is under this fraction of the photo's longer
- * side (36 px with the photo at the detector's 960-px input; a view turned level or cut from the
- * photo is larger than that), its dates' boxes then ≈ 22 px and their digits ≈ 11 px, where
- * whole-view detection loses them. Larger print was boxed already: a date not
- * read there is not made readable by a closer look, and the pass would only cost (most photos
- * of a card filling the frame). Measured on the tuning sets: the close-ups that read a date the
- * other passes missed had number boxes of 10–34 px at that scale of the photo (6 photos).
- */
-export const SMALL_NUMBER = 36 / 960;
-
 /** The close-up is enlarged at most this much over the photo's own pixels (beyond, it only blurs). */
 const MAX_UPSCALE = 4;
 
@@ -213,8 +202,7 @@ export interface DateCloseUpInput {
  * the number line alone come last: their boxes say less of the card), upright and scaled, from
  * the full-resolution `source` when the view maps to it (else from the view's own pixels), and
  * reads it. The reading's view is `<view>-date` (its source `rec@<view>-date`) and maps back to
- * the photo. Null when no reading holds a number line, its print is not small (`SMALL_NUMBER`),
- * or the zone is degenerate.
+ * the photo. Null when no reading holds a number line, or the zone is degenerate.
  */
 export async function readDateCloseUp(input: DateCloseUpInput): Promise<{ reading: LearnedReading; cropMs: number } | null> {
   const reads = [...input.reads.filter((r) => !r.view.id.endsWith('-number')), ...input.reads.filter((r) => r.view.id.endsWith('-number'))];
@@ -241,8 +229,6 @@ export async function readDateCloseUp(input: DateCloseUpInput): Promise<{ readin
   const zoneHeightView = side(zone.quad[0], zone.quad[3]);
   const zoneHeight = (side(quad[0], quad[3]) + side(quad[1], quad[2])) / 2;
   const numberHeight = zone.numberHeight * (zoneHeight / Math.max(1, zoneHeightView));
-  // Small print as the whole photo shows it (a view turned level or cut from it is larger).
-  if (numberHeight >= SMALL_NUMBER * Math.max(raster.width, raster.height)) return null;
   const scale = Math.min(MAX_UPSCALE, NUMBER_HEIGHT / Math.max(1, numberHeight));
   const outHeight = Math.max(32, Math.round(zoneHeight * scale));
   const crop = cropQuad(raster, quad as unknown as Quad, outHeight);
