@@ -131,14 +131,6 @@ const SURE_DISPUTED_DIGIT = 0.95;
  */
 const MISREAD_MAX_DIGITS = 4;
 
-/**
- * Whether two different readers (`readerOf`) read the same number, on one box of the print or
- * two: the agreement of two makes of reader, which share no misreading habits.
- */
-function twoReadersAgree(sources: readonly string[]): boolean {
-  return new Set(sources.map(readerOf)).size >= 2;
-}
-
 /** Positions at which two same-length digit strings differ. */
 function differingAt(a: string, b: string): number[] {
   return [...a].flatMap((d, i) => (d !== b[i] ? [i] : []));
@@ -390,20 +382,57 @@ export function fusePan(readings: readonly PanReading[]): PanFusion {
   const agreed = (c: (typeof all)[number]): number => Number(independentReadings(c.sources));
   /**
    * Whether a valid rival is only a lone misread of the top's own print, outvoted: read on one
-   * detection (crops of one box are one reading), by any reader, a few digits off the top
-   * (`MISREAD_MAX_DIGITS`, same length: a misread of that line, not another card's number,
-   * whose digits differ almost everywhere), while the top was read alike by two different
-   * readers (`twoReadersAgree`). For the top to be wrong then, two readers of different make
-   * (PP-OCR, the card-line CRNN, the glyph templates) must have misread the same digits the same
-   * way into a number that passes Luhn: the very agreement a number is reported on when no
-   * rival is read at all. A single reading that disagrees is no more than that reader's error
-   * on one crop; a rival read on two detections, or one far from the top, still conflicts.
+   * detection (crops of one box are one reading), a few digits off the top (`MISREAD_MAX_DIGITS`,
+   * same length: a misread of that line, not another card's number, whose digits differ almost
+   * everywhere), weak (`weakRival`), while two different readers read the top and were sure of
+   * every digit the rival reads otherwise (`sureOfDisputed`). A rival read on two detections, one
+   * far from the top, a sure one, or one a reader of the top read on another detection (that
+   * reader read the print two ways: its agreement is least to be trusted) still conflicts.
+   * Review 6a B1: without the confidences, two readers of one box both unsure of two digits
+   * outvoted a rival sure of every digit, and the doubted number was reported.
    */
-  const outvotedMisread = (top: (typeof all)[number], rival: (typeof all)[number]): boolean =>
-    !independentReadings(own(rival)) &&
-    rival.digits.length === top.digits.length &&
-    differingAt(rival.digits, top.digits).length <= MISREAD_MAX_DIGITS &&
-    twoReadersAgree(own(top));
+  const outvotedMisread = (top: (typeof all)[number], rival: (typeof all)[number]): boolean => {
+    const at = differingAt(rival.digits, top.digits);
+    if (independentReadings(own(rival)) || rival.digits.length !== top.digits.length || at.length > MISREAD_MAX_DIGITS) return false;
+    const topOwn = own(top);
+    const topReaders = new Set(topOwn.map(readerOf));
+    const topDetections = new Set(topOwn.map(detectionOf));
+    if (own(rival).some((s) => topReaders.has(readerOf(s)) && !topDetections.has(detectionOf(s)))) return false;
+    return weakRival(rival, at) && sureOfDisputed(top, at);
+  };
+  /**
+   * A rival that doubted itself: its surest line confidence under `RIVAL_MIN_CONFIDENCE`, or a
+   * digit where it differs from the top under `SURE_DISPUTED_DIGIT` (the surest of its crops).
+   * The case the outvote was made for: the glyph templates' lone misread at 0.12 (embossed-95001
+   * #020) against PP-OCR and the card-line CRNN at ≥ 0.999 on the disputed digits.
+   */
+  const weakRival = (rival: (typeof all)[number], at: readonly number[]): boolean => {
+    const sources = own(rival);
+    if (Math.max(...sources.map((s) => rival.best.get(s) ?? 0)) < RIVAL_MIN_CONFIDENCE) return true;
+    const confs = sources.map((s) => rival.digitConf.get(s)).filter((c): c is number[] => c !== undefined);
+    return confs.length > 0 && at.some((i) => Math.max(...confs.map((c) => c[i]!)) < SURE_DISPUTED_DIGIT);
+  };
+  /**
+   * Whether the top's own readings are sure of each disputed digit: per detection (crops of one
+   * box pool, the surest crop counts), every detection with per-digit confidences at
+   * `SURE_DISPUTED_DIGIT` or more on each of them, and those sure ones by two different readers.
+   * A reading with no per-digit confidences (a row joined from boxes, the glyph templates) adds
+   * nothing either way. A crop read turned half round (`/turned`, f21ee33) supplies no agreement
+   * here: a line of 0/1/6/8/9 turned reads as other, equally sure digits, alike in both readers
+   * of that one rotated crop (review 6a).
+   */
+  const sureOfDisputed = (top: (typeof all)[number], at: readonly number[]): boolean => {
+    const perDetection = new Map<string, { conf: number[]; reader: string }>();
+    for (const [s, conf] of top.digitConf) {
+      if (checks.has(s) || s.endsWith('/turned')) continue;
+      const d = detectionOf(s);
+      const was = perDetection.get(d);
+      perDetection.set(d, { conf: at.map((i, k) => Math.max(conf[i]!, was?.conf[k] ?? 0)), reader: readerOf(s) });
+    }
+    const detections = [...perDetection.values()];
+    if (detections.some((d) => d.conf.some((x) => x < SURE_DISPUTED_DIGIT))) return false;
+    return new Set(detections.map((d) => d.reader)).size >= 2;
+  };
   const valid = whole.filter((c) => c.luhnValid).sort((a, b) => agreed(b) - agreed(a) || rank(a, b));
   if (valid.length > 0) {
     const top = valid[0]!;

@@ -2,7 +2,8 @@
  * fusePan's outvoted misread: a lone valid reading a few digits off a number two different
  * readers agree on is that reader's misread of the same print, not a conflict; anything more
  * (a rival read on two detections, one far from the number, an agreement of one reader only)
- * still conflicts. Numbers are made up: TRUTH and MISREAD both pass Luhn and differ in digits 6
+ * still conflicts, and so does any rival that is itself sure, or against readers that doubted the
+ * digits it reads otherwise (review 6a B1). Numbers are made up: TRUTH and MISREAD both pass Luhn and differ in digits 6
  * and 9; OTHER passes Luhn and differs from TRUTH almost everywhere (another card's number).
  */
 import { describe, expect, it } from 'vitest';
@@ -17,6 +18,11 @@ const r = (digits: string, source: string, confidence = 0.95): PanReading => {
   if (!x) throw new Error(`test number ${digits} does not pass IIN/length`);
   return x;
 };
+/** A reading with per-digit confidences: `disputed` on digits 6 and 9 (where TRUTH and MISREAD differ), 0.99 elsewhere. */
+const dr = (digits: string, source: string, disputed: number, confidence = 0.95): PanReading => ({
+  ...r(digits, source, confidence),
+  digitConfidences: Array.from(digits, (_, i) => (i === 6 || i === 9 ? disputed : 0.99)),
+});
 
 describe('fusePan: a lone valid misread outvoted by two readers', () => {
   it('the numbers are what the test says', () => {
@@ -28,28 +34,79 @@ describe('fusePan: a lone valid misread outvoted by two readers', () => {
 
   it('two readers agree, a third reads two digits otherwise once: the agreed number is reported', () => {
     // The glyph templates' lone misread of an embossed number PP-OCR and the card-line CRNN agree on.
-    const f = fusePan([r(TRUTH, 'ppocr-rec-v4@card'), r(TRUTH, 'card-crnn-v1@card/line'), r(MISREAD, 'glyph@card', 0.12)]);
+    // (embossed-95001 #020: both at >= 0.999 on the disputed digits, a joined row without digit confidences beside them)
+    const f = fusePan([dr(TRUTH, 'ppocr-rec-v4@card', 0.999), dr(TRUTH, 'card-crnn-v1@card/line', 0.999), r(TRUTH, 'ppocr-rec-v4@card/row', 0.94), r(MISREAD, 'glyph@card', 0.12)]);
     expect(f.pan).toBe(TRUTH);
     expect(f.candidates.find((c) => c.digits === MISREAD)?.verdict).toBe('single_reading');
   });
 
+  it('review 6a B1: a sure lone reading against a pair of one box that doubted the disputed digits conflicts', () => {
+    // The roles swapped: the doubted pair read MISREAD, PP-OCR on another detector scale is sure of TRUTH.
+    const f = fusePan([dr(MISREAD, 'ppocr-rec-v4@frame', 0.5, 0.5), dr(MISREAD, 'card-crnn-v1@frame/line', 0.5, 0.5), dr(TRUTH, 'ppocr-rec-v4@frame/det1280', 0.99, 0.99)]);
+    expect(f.pan).toBeNull();
+    expect(f.reason).toBe('conflicting_readings');
+    // The same, TRUTH read by PP-OCR on the levelled frame and its crops.
+    const level = fusePan([
+      dr(MISREAD, 'ppocr-rec-v4@frame', 0.5, 0.5),
+      dr(MISREAD, 'card-crnn-v1@frame/line', 0.5, 0.5),
+      ...['', '/pad', '/tight'].map((c) => dr(TRUTH, `ppocr-rec-v4@frame-level${c}`, 0.99, 0.99)),
+    ]);
+    expect(level.pan).toBeNull();
+    // The glyph templates and PP-OCR doubted, the CRNN sure of the other number.
+    const glyph = fusePan([r(MISREAD, 'glyph@card', 0.5), dr(MISREAD, 'ppocr-rec-v4@card', 0.5, 0.5), dr(TRUTH, 'card-crnn-v1@card/line', 0.99, 0.99)]);
+    expect(glyph.pan).toBeNull();
+  });
+
+  it('a weak rival is not outvoted by readers that doubted a disputed digit (one of them is enough)', () => {
+    const base = [dr(TRUTH, 'ppocr-rec-v4@card', 0.999), r(MISREAD, 'glyph@card', 0.12)];
+    expect(fusePan([...base, dr(TRUTH, 'card-crnn-v1@card/line', 0.999)]).pan).toBe(TRUTH);
+    const f = fusePan([...base, dr(TRUTH, 'card-crnn-v1@card/line', 0.7)]);
+    expect(f.pan).toBeNull();
+    expect(f.reason).toBe('conflicting_readings');
+    // Readers without digit confidences are no sure reader: one sure reader and a joined row is not two.
+    expect(fusePan([...base, r(TRUTH, 'card-crnn-v1@card/row', 0.999)]).pan).toBeNull();
+  });
+
+  it('a sure rival is not outvoted, though the two readers were sure too', () => {
+    const base = [dr(TRUTH, 'ppocr-rec-v4@card', 0.999), dr(TRUTH, 'card-crnn-v1@card/line', 0.999)];
+    expect(fusePan([...base, r(MISREAD, 'glyph@card', 0.97)]).pan).toBeNull();
+    // Sure line, doubted digit: weak.
+    expect(fusePan([...base, dr(MISREAD, 'card-crnn-v1@card/pad', 0.6, 0.97)]).pan).toBe(TRUTH);
+  });
+
+  it('two readers of one crop turned half round supply no agreement to outvote a rival (review 6a on f21ee33)', () => {
+    const turned = [dr(TRUTH, 'ppocr-rec-v4@frame/turned', 0.999), dr(TRUTH, 'card-crnn-v1@frame/turned', 0.999)];
+    const f = fusePan([...turned, r(MISREAD, 'glyph@card', 0.12)]);
+    expect(f.pan).toBeNull();
+    expect(f.reason).toBe('conflicting_readings');
+    // An upright reading by another reader with the turned one is still one sure reader upright.
+    expect(fusePan([turned[0]!, dr(TRUTH, 'card-crnn-v1@frame/line', 0.999), r(MISREAD, 'glyph@card', 0.12)]).pan).toBeNull();
+    expect(fusePan([...turned, dr(TRUTH, 'ppocr-rec-v4@frame', 0.999), dr(TRUTH, 'card-crnn-v1@frame/line', 0.999), r(MISREAD, 'glyph@card', 0.12)]).pan).toBe(TRUTH);
+  });
+
   it('the misread by one of the agreeing readers on another crop of the same box is outvoted too', () => {
     const f = fusePan([
-      r(TRUTH, 'ppocr-rec-v4@frame'),
-      r(TRUTH, 'ppocr-rec-v4@frame/tight'),
-      r(TRUTH, 'card-crnn-v1@frame/snug'),
-      r(MISREAD, 'card-crnn-v1@frame/line'),
+      dr(TRUTH, 'ppocr-rec-v4@frame', 0.99),
+      dr(TRUTH, 'ppocr-rec-v4@frame/tight', 0.99),
+      dr(TRUTH, 'card-crnn-v1@frame/tight', 0.99),
+      dr(MISREAD, 'card-crnn-v1@frame/line', 0.6),
     ]);
     expect(f.pan).toBe(TRUTH);
   });
 
+  it('the misread by one of the agreeing readers on another detection conflicts: that reader read the print two ways', () => {
+    const f = fusePan([dr(TRUTH, 'ppocr-rec-v4@frame', 0.99), dr(TRUTH, 'card-crnn-v1@frame/line', 0.99), dr(MISREAD, 'card-crnn-v1@frame/det1280/line', 0.6)]);
+    expect(f.pan).toBeNull();
+    expect(f.reason).toBe('conflicting_readings');
+  });
+
   it('a lone misread read on more crops of its one box than the agreed number has sources still loses', () => {
     const f = fusePan([
-      r(TRUTH, 'ppocr-rec-v4@frame'),
-      r(TRUTH, 'card-crnn-v1@frame/line'),
-      r(MISREAD, 'ppocr-rec-v4@frame-level'),
-      r(MISREAD, 'ppocr-rec-v4@frame-level/pad'),
-      r(MISREAD, 'ppocr-rec-v4@frame-level/tight'),
+      dr(TRUTH, 'ppocr-rec-v4@frame', 0.99),
+      dr(TRUTH, 'card-crnn-v1@frame/line', 0.99),
+      dr(MISREAD, 'card-crnn-v1@frame/pad', 0.6),
+      dr(MISREAD, 'card-crnn-v1@frame/tight', 0.6),
+      dr(MISREAD, 'card-crnn-v1@frame/turned', 0.6),
     ]);
     expect(f.pan).toBe(TRUTH);
   });
