@@ -66,6 +66,12 @@ const MIN_LENGTH_H = 6;
  */
 export const NUMBER_HEIGHT = 96;
 
+/**
+ * Longest side of the close-up, px: a long number's zone at `NUMBER_HEIGHT` reached 2,200 px on
+ * real-dev-v1 (1.7 MP, more than a whole-view pass at 960 px); at most the frame view's size.
+ */
+const MAX_SIDE = 1280;
+
 /** The close-up is enlarged at most this much over the photo's own pixels (beyond, it only blurs). */
 const MAX_UPSCALE = 4;
 
@@ -229,7 +235,8 @@ export async function readDateCloseUp(input: DateCloseUpInput): Promise<{ readin
   const zoneHeightView = side(zone.quad[0], zone.quad[3]);
   const zoneHeight = (side(quad[0], quad[3]) + side(quad[1], quad[2])) / 2;
   const numberHeight = zone.numberHeight * (zoneHeight / Math.max(1, zoneHeightView));
-  const scale = Math.min(MAX_UPSCALE, NUMBER_HEIGHT / Math.max(1, numberHeight));
+  const zoneLength = (side(quad[0], quad[1]) + side(quad[3], quad[2])) / 2;
+  const scale = Math.min(MAX_UPSCALE, NUMBER_HEIGHT / Math.max(1, numberHeight), MAX_SIDE / Math.max(1, zoneLength, zoneHeight));
   const outHeight = Math.max(32, Math.round(zoneHeight * scale));
   const crop = cropQuad(raster, quad as unknown as Quad, outHeight);
   if (crop.width < 32 || crop.height < 32) return null;
