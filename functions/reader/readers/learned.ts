@@ -115,8 +115,11 @@ export async function readViewLearned(
   }
   const t2 = performance.now();
   const angle = textAngle(regions) ?? 0;
-  const lines = buildRows(regions, recs, angle, flipped, source);
-  const frame = readingFrame(angle, flipped);
+  // The order pieces are read in follows the direction the recogniser read them, not the
+  // angle's half-turn (textAngle is in (-90, 90]): see `againstAngle`.
+  const frameFlip = flipped !== againstAngle(regions, angle);
+  const lines = buildRows(regions, recs, angle, frameFlip, source);
+  const frame = readingFrame(angle, frameFlip);
   const unread = regions.flatMap((r, i): ReadLine[] => {
     if ((recs[i]?.text.trim().length ?? 0) > 0) return [];
     const g = lineGeometry(r.quad);
@@ -280,9 +283,29 @@ export function toTextLines(lines: readonly ReadLine[], turned?: { readonly widt
     });
 }
 
+/**
+ * Whether the lines' own reading direction (the crop's x axis: the quad's top edge, or its left
+ * edge going down for a tall quad that `upright` turns, i.e. lineGeometry's u) points against
+ * `angle`'s direction, by line length. textAngle folds a direction and its opposite into
+ * (-90, 90]; for level text a quad's top edge runs the same way, but a steep line whose quad
+ * starts at a short side is read down its left edge, which can point the other way. The rows
+ * were then joined in reverse: on tuning photo embossed-83001 #021 (text at about -58 degrees,
+ * read turned) the four groups of the number were joined last to first into a number that passes
+ * Luhn by chance, read by PP-OCR and the card-line CRNN on the same joined boxes.
+ */
+function againstAngle(regions: readonly TextRegion[], angle: number): boolean {
+  const t = (angle * Math.PI) / 180;
+  let s = 0;
+  for (const r of regions) {
+    const g = lineGeometry(r.quad);
+    s += g.length * (g.ux * Math.cos(t) + g.uy * Math.sin(t));
+  }
+  return s < 0;
+}
+
 /** Groups recognised regions into printed rows, in reading order, plus stacked-number lines. */
-function buildRows(regions: readonly TextRegion[], recs: readonly RecognizedLine[], angle: number, flipped: boolean, source: string): ReadLine[] {
-  const frame = readingFrame(angle, flipped);
+function buildRows(regions: readonly TextRegion[], recs: readonly RecognizedLine[], angle: number, frameFlip: boolean, source: string): ReadLine[] {
+  const frame = readingFrame(angle, frameFlip);
   const pieces: ReadLine[] = [];
   regions.forEach((r, i) => {
     const rec = recs[i];
