@@ -174,14 +174,39 @@ export function invertAffine(map: ToSource): ToSource | null {
   };
 }
 
-/** The number line a reading read: the line holding `digits`, else its most number-like line (≥ 8 digits). */
-export function numberLineIn(reading: LearnedReading, digits: string | null): ReadLine | null {
+/**
+ * The number line a reading read: the line holding `digits`, else (only with `fallback`) its most
+ * number-like line (≥ 8 digits) when that shares the number's first 4 and last 4 digits (a
+ * reading that split or misread a digit of the number's middle). Without `digits`, its most
+ * number-like line.
+ */
+export function numberLineIn(reading: LearnedReading, digits: string | null, fallback = true): ReadLine | null {
   if (digits) {
     const line = reading.lines.find((l) => lineDigits(l).includes(digits));
-    if (line) return line;
+    if (line || !fallback) return line ?? null;
   }
   const [best] = numberLikeLines(reading, 1);
-  return best && lineDigits(best).length >= 8 ? best : null;
+  if (!best || lineDigits(best).length < 8) return null;
+  if (!digits) return best;
+  const d = lineDigits(best);
+  return digits.length >= 8 && d.startsWith(digits.slice(0, 4)) && d.endsWith(digits.slice(-4)) ? best : null;
+}
+
+/**
+ * The reading and line the date zone is cut around: the first of `reads` holding `digits` on a
+ * line; only when none does, the first whose most number-like line shares the number's first
+ * and last 4 digits (numberLineIn). A reading's longest digit run may be another object's (a
+ * receipt, a second card), and a zone cut around it reads that object's date (review 6a S4), so
+ * the number's own digits are looked for in every reading before any fallback.
+ */
+export function numberLineOf(reads: readonly LearnedReading[], digits: string | null): { reading: LearnedReading; line: ReadLine } | null {
+  for (const fallback of digits ? [false, true] : [true]) {
+    for (const reading of reads) {
+      const line = numberLineIn(reading, digits, fallback);
+      if (line) return { reading, line };
+    }
+  }
+  return null;
 }
 
 /** A reading that saw a date and could not read it (`unreadable`, `low_confidence`): the close-up may read it. */
@@ -212,14 +237,7 @@ export interface DateCloseUpInput {
  */
 export async function readDateCloseUp(input: DateCloseUpInput): Promise<{ reading: LearnedReading; cropMs: number } | null> {
   const reads = [...input.reads.filter((r) => !r.view.id.endsWith('-number')), ...input.reads.filter((r) => r.view.id.endsWith('-number'))];
-  let from: { reading: LearnedReading; line: ReadLine } | null = null;
-  for (const reading of reads) {
-    const line = numberLineIn(reading, input.digits);
-    if (line) {
-      from = { reading, line };
-      break;
-    }
-  }
+  const from = numberLineOf(reads, input.digits);
   if (!from) return null;
   const { reading, line } = from;
   const zone = dateZone(line.quads, reading.angle, reading.flipped);

@@ -4,7 +4,8 @@
  * upside-down and vertical number lines; and the affine inverse it maps views with. No OCR.
  */
 import { describe, expect, it } from 'vitest';
-import { dateDoubted, dateZone, invertAffine, lineDirection, ZONE } from '../../functions/reader/date-zone.js';
+import { dateDoubted, dateZone, invertAffine, lineDirection, numberLineOf, ZONE } from '../../functions/reader/date-zone.js';
+import type { LearnedReading, ReadLine } from '../../functions/reader/readers/learned.js';
 import { scaleMap, type Pt } from '../../functions/reader/image/field-geometry.js';
 
 type Quad = [Pt, Pt, Pt, Pt];
@@ -169,5 +170,36 @@ describe('dateDoubted', () => {
     expect(dateDoubted(fields(null, 'not_found'))).toBe(false);
     expect(dateDoubted(fields(null, 'only_valid_from'))).toBe(false);
     expect(dateDoubted(fields('05/29'))).toBe(false);
+  });
+});
+
+describe('numberLineOf', () => {
+  // A published test number; the other runs are a receipt's, or the number with a middle digit misread.
+  const PAN = '4111111111111111';
+  const readLine = (text: string, source: string): ReadLine => ({
+    text, confidence: 0.95, charConfidences: Array.from(text, () => 0.95),
+    quads: [box({ x: 10, y: 10 }, text.length * 10, 20, 0)], across: 20, along: 10, extent: text.length * 10, height: 20, source,
+  });
+  const reading = (id: string, texts: string[]): LearnedReading => ({
+    view: { id, kind: 'frame', raster: { width: 400, height: 300, channels: 3, data: new Uint8Array(400 * 300 * 3) } },
+    regions: [], lines: texts.map((t) => readLine(t, `ppocr@${id}`)), unread: [], angle: 0, flipped: false,
+    source: `ppocr@${id}`, timingsMs: { detect: 0, recognize: 0 },
+  });
+  it('the number read by a later reading wins over a first reading that only read another object\'s digit run', () => {
+    const receipt = reading('frame', ['20261201 000123456789', 'TOTAL 12.50']);
+    const card = reading('card', ['4111 1111 1111 1111', '05/29']);
+    const got = numberLineOf([receipt, card], PAN);
+    expect(got?.reading.view.id).toBe('card');
+    expect(got?.line.text).toBe('4111 1111 1111 1111');
+  });
+  it('when no reading holds the number, only a run sharing its first and last 4 digits stands in for it', () => {
+    const receipt = reading('frame', ['20261201 000123456789']);
+    const misread = reading('card', ['4111 1111 1171 1111']);
+    expect(numberLineOf([receipt, misread], PAN)?.reading.view.id).toBe('card');
+    expect(numberLineOf([receipt], PAN)).toBeNull();
+  });
+  it('without a number, the first reading\'s most number-like line', () => {
+    const receipt = reading('frame', ['20261201 000123456789']);
+    expect(numberLineOf([receipt], null)?.reading.view.id).toBe('frame');
   });
 });
