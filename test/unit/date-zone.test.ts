@@ -181,7 +181,7 @@ describe('numberLineOf', () => {
     quads: [box({ x: 10, y: 10 }, text.length * 10, 20, 0)], across: 20, along: 10, extent: text.length * 10, height: 20, source,
   });
   const reading = (id: string, texts: string[]): LearnedReading => ({
-    view: { id, kind: 'frame', raster: { width: 400, height: 300, channels: 3, data: new Uint8Array(400 * 300 * 3) } },
+    view: { id, kind: 'frame', rotation: 0, raster: { width: 400, height: 300, channels: 3, data: new Uint8Array(400 * 300 * 3) } },
     regions: [], lines: texts.map((t) => readLine(t, `ppocr@${id}`)), unread: [], angle: 0, flipped: false,
     source: `ppocr@${id}`, timingsMs: { detect: 0, recognize: 0 },
   });
