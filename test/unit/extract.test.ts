@@ -460,6 +460,24 @@ describe('extractExpiry', () => {
     expect(extractExpiry([line('03/28 123')], NOW).expiry).toBe('03/28');
     expect(extractExpiry([line('03/28'), line('/345')], NOW).expiry).toBe('03/28');
   });
+  it('a date seen after a read date on its line (a remnant, a glued or doubted date, an expiry label with no date read) makes the read one the start date (review 6a S2)', () => {
+    // MEMBER SINCE 03/28 EXPIRES 07/34 (VALID FROM 07/27 THRU …) read with the later date, or its labels, lost.
+    for (const text of ['03/28 07/3', '03/28 O7', '03/28 EXPIRES 07', '03/28 EXPIRES', '03/28 8007/34', '03/28 ??/34', '03/28 VALID THRU']) {
+      expect(extractExpiry([line(text)], NOW), text).toMatchObject({ expiry: null, reason: 'unreadable', startDate: '03/28' });
+    }
+    expect(extractExpiry([line('07/27 THRU 1')], NOW)).toMatchObject({ expiry: null, reason: 'unreadable', startDate: '07/27' });
+    // A later date read in full on the line stays the expiry.
+    expect(extractExpiry([line('03/28 EXPIRES 07/34')], NOW).expiry).toBe('07/34');
+    expect(extractExpiry([line('03/28 07/34')], NOW).expiry).toBe('07/34');
+    // A date labelled the expiry is no start date, whatever follows it.
+    expect(extractExpiry([line('THRU 07/34 ??/35')], NOW).startDate).toBeUndefined();
+    expect(extractExpiry([line('THRU 07/34 EXPIRES')], NOW).expiry).toBe('07/34');
+    // MONTH/YEAR after a date says nothing of which date it is; a word after the label is no label.
+    expect(extractExpiry([line('03/28 MONTH/YEAR')], NOW).expiry).toBe('03/28');
+    expect(extractExpiry([line('03/28 THRU JOHN')], NOW).expiry).toBe('03/28');
+    // Letters that are no digit after a date are no remnant of one.
+    expect(extractExpiry([line('03/28 OK')], NOW).expiry).toBe('03/28');
+  });
   it('a date with stray characters glued to it is seen, not read, with the whole MM/YY inside it as a guess for another reader to confirm', () => {
     // GOOD THRU 06/34 read 8006/34 (a label's remnant glued on): not read, and not invisible either.
     expect(extractExpiry([line('8006/34')], NOW)).toMatchObject({ expiry: null, reason: 'unreadable', tentative: '06/34' });

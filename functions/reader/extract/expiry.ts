@@ -111,14 +111,23 @@ function gluedGuess(token: string): string | undefined {
 
 /**
  * What is left of a date the reader cut short: a slash and the year (`/34`, its month not read),
- * or, right after a date on the same line, one or two digits (`03/28 07`: MEMBER SINCE 03/28
- * EXPIRES 07/34 with the second date's end and both labels lost). Either is a date seen but not
- * read, so the one date read beside it is not taken as the expiry: it may be the start date.
- * Measured on embossed-95001 (tuning): `03/28 07` reported 03/28 for 07/34. Nothing else a
- * card prints puts one or two digits after a date on its line.
+ * or, right after a date on the same line (or after it and an expiry label), one or two digits,
+ * perhaps with a slash and a year digit, a digit read as its look-alike letter (`03/28 07`,
+ * `03/28 07/3`, `03/28 O7`, `03/28 EXPIRES 07`: MEMBER SINCE 03/28 EXPIRES 07/34 with the
+ * second date's end, and labels, lost). Either is a date seen but not read, so the one date read
+ * beside it is not taken as the expiry: it may be the start date. Measured on embossed-95001
+ * (tuning): `03/28 07` reported 03/28 for 07/34. A card prints its start date before its expiry,
+ * and nothing else it prints puts one or two digits after a date on its line.
  */
 const DATE_REMNANT_ALONE = /^[/\\]\d{2}(?:\d{2})?$/;
-const DATE_REMNANT_AFTER = /^\d{1,2}[/\\]?$/;
+const DATE_REMNANT_AFTER = /^(?=.*\d)[0-9OoIl|SBZ]{1,2}(?:[/\\][0-9OoIl|SBZ]?)?$/;
+/**
+ * Expiry words that, printed after a date on its line, do not say the date before them is the
+ * start date: MONTH/YEAR is printed between a start date and an expiry on some layouts, and
+ * says nothing of which is which. Every other expiry label (THRU, EXPIRES, UNTIL…) after a date
+ * labels a later date: the one before it is the start date.
+ */
+const NOT_AFTER_START = /^(MONTH|YEAR|MONTH\/YEAR|月\/年)$/;
 
 /** A date the reader located but could not read, e.g. `??/29`. */
 const UNREADABLE_DATE = /^[0-9?]{2}[/\\][0-9?]{2}$/;
@@ -234,9 +243,24 @@ export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = nu
   // Whether the token before this one was read as a date (of any kind).
   let counted = 0;
   let dateBefore = false;
+  // The last date read on the line, and the words read since the last date of any kind: a date
+  // seen after a read date (a remnant, a glued or doubted date, `??/34`, an expiry label with no
+  // date read after it) makes the read one the start date (`follows`), unless it was labelled
+  // the expiry itself.
+  let lastRead: DateCandidate | undefined;
+  let wordsSince: string[] = [];
+  const follows = (): { follows?: string } => (lastRead && lastRead.label !== 'expiry' ? { follows: fmt(lastRead) } : {});
+  // Only expiry labels (and filler) since a date read on the line, one that says a later date follows.
+  const expiryLabelAfterRead = (): boolean => {
+    if (!lastRead || out[out.length - 1] !== lastRead || wordsSince.length === 0) return false;
+    const w = wordsSince.map((x) => x.toUpperCase().replace(/[:.,]+$/, ''));
+    if (!w.every((x) => EXPIRY_WORD.test(x) || GLUED_EXPIRY.test(x) || LABEL_FILLER.test(x))) return false;
+    return w.some((x) => (EXPIRY_WORD.test(x) || GLUED_EXPIRY.test(x)) && !LABEL_FILLER.test(x) && !NOT_AFTER_START.test(x));
+  };
   for (const [ti, raw] of toks.entries()) {
     const tok = clean(raw);
     dateBefore = out.length + misread.length > counted;
+    if (dateBefore) wordsSince = [];
     counted = out.length + misread.length;
     const prevTok = ti > 0 ? clean(toks[ti - 1]!) : '';
     const windowLabel = labelOf(labelWindow);
@@ -245,7 +269,7 @@ export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = nu
     if (tok.includes('?') && UNREADABLE_DATE.test(tok)) {
       labelWindow = [];
       first = false;
-      out.push({ month: NaN, year: NaN, label, confidence: 0 });
+      out.push({ month: NaN, year: NaN, label, confidence: 0, ...follows() });
       continue;
     }
     const yf = YEAR_FIRST.exec(tok);
@@ -266,7 +290,7 @@ export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = nu
     if (slash && slash[1]!.length === 1 && /^\d$/.test(prevTok)) {
       labelWindow = [];
       first = false;
-      out.push({ month: NaN, year: NaN, label, confidence: 0 });
+      out.push({ month: NaN, year: NaN, label, confidence: 0, ...follows() });
       continue;
     }
     const dash = numberLike ? null : DASH_DATE.exec(tok);
@@ -288,14 +312,14 @@ export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = nu
         // All digits, a month and a two-digit year, only doubted: what was read, for fusion to weigh.
         const n = Number(mm.digits);
         const guess = evidence === 'weak' && subs === 0 && mm.digits.length === 2 && yearDigits.length === 2 && n >= 1 && n <= 12 ? `${mm.digits}/${yearDigits}` : undefined;
-        out.push({ month: NaN, year: NaN, label, confidence: 0, ...(guess ? { guess } : {}) });
+        out.push({ month: NaN, year: NaN, label, confidence: 0, ...(guess ? { guess } : {}), ...follows() });
         continue;
       }
       // A one-digit month 1 or 2 (1/33): cards print MM/YY, and a dropped digit reads 11/33 or
       // 12/33 as 1/33 (measured on embossed prints). 01, 10, 11 or 12 cannot be told: seen, not
       // read. A 3–9 stands for itself (13–19 are no months).
       if (mm.digits.length === 1 && (mm.digits === '1' || mm.digits === '2')) {
-        out.push({ month: NaN, year: NaN, label, confidence: 0 });
+        out.push({ month: NaN, year: NaN, label, confidence: 0, ...follows() });
         continue;
       }
       if (yearDigits.length === 4) {
@@ -305,10 +329,14 @@ export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = nu
           continue;
         }
         if (year < 1950 || year > 2099) continue; // not a date (a fraction, a code)
-        out.push(withValidity({ month, year, label, confidence, yy: yearDigits.slice(2) }));
+        const d = withValidity({ month, year, label, confidence, yy: yearDigits.slice(2) });
+        out.push(d);
+        if (d.invalid === undefined) lastRead = d;
         continue;
       }
-      out.push(withValidity({ month, year: twoDigitYear(Number(yearDigits), now), label, confidence, yy: yearDigits }));
+      const d = withValidity({ month, year: twoDigitYear(Number(yearDigits), now), label, confidence, yy: yearDigits });
+      out.push(d);
+      if (d.invalid === undefined) lastRead = d;
       continue;
     }
     // A date-shaped token with characters that are no digit (05/1日, 0口/29): a date seen but
@@ -320,16 +348,14 @@ export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = nu
       labelWindow = [];
       first = false;
       const guess = gluedGuess(loose);
-      out.push({ month: NaN, year: NaN, label, confidence: 0, ...(guess ? { guess } : {}) });
+      out.push({ month: NaN, year: NaN, label, confidence: 0, ...(guess ? { guess } : {}), ...follows() });
       continue;
     }
     // What is left of a second date the reader cut short (DATE_REMNANT): a date seen, not read.
-    if (DATE_REMNANT_ALONE.test(raw.trim()) || (dateBefore && DATE_REMNANT_AFTER.test(tok))) {
-      const prev = dateBefore ? out[out.length - 1] : undefined;
-      const follows = prev && Number.isFinite(prev.month) && prev.invalid === undefined && prev.label !== 'expiry' ? fmt(prev) : undefined;
+    if (DATE_REMNANT_ALONE.test(raw.trim()) || ((dateBefore || expiryLabelAfterRead()) && DATE_REMNANT_AFTER.test(tok))) {
       labelWindow = [];
       first = false;
-      out.push({ month: NaN, year: NaN, label, confidence: 0, ...(follows ? { follows } : {}) });
+      out.push({ month: NaN, year: NaN, label, confidence: 0, ...follows() });
       continue;
     }
     if (dated && SLASH_MISREAD_BESIDE_DATE.test(tok) && SLASH_LOOKALIKES.has(tok[2]!)) {
@@ -341,7 +367,12 @@ export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = nu
     // Keep only the last few words before a date as its label.
     labelWindow.push(tok);
     if (labelWindow.length > 3) labelWindow.shift();
+    if (tok) wordsSince.push(tok);
   }
+  // An expiry label after the last date read, with no date read after it (`03/28 EXPIRES`,
+  // the later date lost): that date is seen, not read, and the one before it the start date.
+  if (out.length + misread.length > counted) wordsSince = []; // the line's last token was a date
+  if (expiryLabelAfterRead()) out.push({ month: NaN, year: NaN, label: 'expiry', confidence: 0, ...follows() });
   // A date whose slash was misread that would be the latest on the line, or is labelled the
   // expiry, may be the expiry: seen, not read. An earlier one is at most the start date.
   const latest = Math.max(-Infinity, ...out.filter((d) => Number.isFinite(d.month)).map((d) => (d.year % 100) * 12 + d.month));
