@@ -466,6 +466,8 @@ describe('extractExpiry', () => {
       expect(extractExpiry([line(text)], NOW), text).toMatchObject({ expiry: null, reason: 'unreadable', startDate: '03/28' });
     }
     expect(extractExpiry([line('07/27 THRU 1')], NOW)).toMatchObject({ expiry: null, reason: 'unreadable', startDate: '07/27' });
+    // The later date with its slash read as a character (MEMBER SINCE 01/27 MONTH/YEAR 07/32).
+    expect(extractExpiry([line('01/27 07732')], NOW)).toMatchObject({ expiry: null, reason: 'unreadable', startDate: '01/27' });
     // A later date read in full on the line stays the expiry.
     expect(extractExpiry([line('03/28 EXPIRES 07/34')], NOW).expiry).toBe('07/34');
     expect(extractExpiry([line('03/28 07/34')], NOW).expiry).toBe('07/34');

@@ -239,7 +239,7 @@ export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = nu
   const clean = (t: string): string => t.replace(/^[^0-9A-Za-z?]+|[^0-9A-Za-z/\\?]+$/g, '');
   // Another date on the line makes a `MM?YY` token beside it a date too (SLASH_MISREAD_BESIDE_DATE).
   const dated = toks.some((t) => SLASH_DATE.test(clean(t)));
-  const misread: Array<{ label: Label; at: number }> = [];
+  const misread: Array<{ label: Label; at: number; follows?: string }> = [];
   // Whether the token before this one was read as a date (of any kind).
   let counted = 0;
   let dateBefore = false;
@@ -361,7 +361,7 @@ export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = nu
     if (dated && SLASH_MISREAD_BESIDE_DATE.test(tok) && SLASH_LOOKALIKES.has(tok[2]!)) {
       labelWindow = [];
       first = false;
-      misread.push({ label, at: Number(tok.slice(3)) * 12 + Number(tok.slice(0, 2)) });
+      misread.push({ label, at: Number(tok.slice(3)) * 12 + Number(tok.slice(0, 2)), ...follows() });
       continue;
     }
     // Keep only the last few words before a date as its label.
@@ -376,7 +376,7 @@ export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = nu
   // A date whose slash was misread that would be the latest on the line, or is labelled the
   // expiry, may be the expiry: seen, not read. An earlier one is at most the start date.
   const latest = Math.max(-Infinity, ...out.filter((d) => Number.isFinite(d.month)).map((d) => (d.year % 100) * 12 + d.month));
-  for (const m of misread) if (m.label === 'expiry' || m.at >= latest) out.push({ month: NaN, year: NaN, label: m.label, confidence: 0 });
+  for (const m of misread) if (m.label === 'expiry' || m.at >= latest) out.push({ month: NaN, year: NaN, label: m.label, confidence: 0, ...(m.follows ? { follows: m.follows } : {}) });
   return out;
 }
 
