@@ -480,6 +480,25 @@ describe('extractExpiry', () => {
     // Letters that are no digit after a date are no remnant of one.
     expect(extractExpiry([line('03/28 OK')], NOW).expiry).toBe('03/28');
   });
+
+  it('after two dates read on a line, a stray token marks neither as the start date (review 6b S-c)', () => {
+    // Marking 05/29 would drop the real expiry in fusion and let another reading's lone 11/25 through.
+    for (const text of ['11/25 05/29 1', '11/25 05/29 THRU', '11/25 05/29 EXPIRES', '11/25 05/29 S8']) {
+      const r = extractExpiry([line(text)], NOW);
+      expect(r.startDate, text).toBeUndefined();
+      expect(r.expiry, text).not.toBe('11/25');
+    }
+    // One date read before the stray still is the start date.
+    expect(extractExpiry([line('11/25 05')], NOW).startDate).toBe('11/25');
+  });
+
+  it('a second date with its slash read as another mark or lost makes the date before it the start date (review 6b S-b)', () => {
+    for (const text of ['11/25 05.29', '11/25 05,29', '11/25 05)29', '11/25 05?29', '11/25 0529']) {
+      expect(extractExpiry([line(text)], NOW), text).toMatchObject({ expiry: null, reason: 'unreadable', startDate: '11/25' });
+    }
+    // No month in the four digits: no date, and the one date read stands.
+    expect(extractExpiry([line('11/25 1334')], NOW).expiry).toBe('11/25');
+  });
   it('a date with stray characters glued to it is seen, not read, with the whole MM/YY inside it as a guess for another reader to confirm', () => {
     // GOOD THRU 06/34 read 8006/34 (a label's remnant glued on): not read, and not invisible either.
     expect(extractExpiry([line('8006/34')], NOW)).toMatchObject({ expiry: null, reason: 'unreadable', tentative: '06/34' });

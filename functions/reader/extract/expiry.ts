@@ -122,6 +122,13 @@ function gluedGuess(token: string): string | undefined {
 const DATE_REMNANT_ALONE = /^[/\\]\d{2}(?:\d{2})?$/;
 const DATE_REMNANT_AFTER = /^(?=.*\d)[0-9OoIl|SBZ]{1,2}(?:[/\\][0-9OoIl|SBZ]?)?$/;
 /**
+ * A second date whose slash was read as another mark or lost (`05.29`, `05,29`, `05)29`, `05?29`,
+ * `0529`), right after a date read on its line: a date seen, not read, so the read one before it
+ * is the start date (review 6b S-b: `11/25 05.29` reported 11/25). Four digits after a date are
+ * nothing else a card prints on its date row.
+ */
+const DATE_SLASH_LOST = /^(?:0[1-9]|1[0-2])[.,)?:;]?\d{2}$/;
+/**
  * Expiry words that, printed after a date on its line, do not say the date before them is the
  * start date: MONTH/YEAR is printed between a start date and an expiry on some layouts, and
  * says nothing of which is which. Every other expiry label (THRU, EXPIRES, UNTIL…) after a date
@@ -248,8 +255,13 @@ export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = nu
   // date read after it) makes the read one the start date (`follows`), unless it was labelled
   // the expiry itself.
   let lastRead: DateCandidate | undefined;
+  // Dates read on the line so far: a card prints one start date before its expiry, so only a line
+  // with one date read can hold a start date followed by an unread expiry. After two read dates
+  // (`11/25 05/29`) a stray token is noise, and marking the later date as the start date would
+  // drop the real expiry and let another reading's lone start date through (review 6b S-c).
+  let readDates = 0;
   let wordsSince: string[] = [];
-  const follows = (): { follows?: string } => (lastRead && lastRead.label !== 'expiry' ? { follows: fmt(lastRead) } : {});
+  const follows = (): { follows?: string } => (lastRead && readDates === 1 && lastRead.label !== 'expiry' ? { follows: fmt(lastRead) } : {});
   // Only expiry labels (and filler) since a date read on the line, one that says a later date follows.
   const expiryLabelAfterRead = (): boolean => {
     if (!lastRead || out[out.length - 1] !== lastRead || wordsSince.length === 0) return false;
@@ -331,12 +343,18 @@ export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = nu
         if (year < 1950 || year > 2099) continue; // not a date (a fraction, a code)
         const d = withValidity({ month, year, label, confidence, yy: yearDigits.slice(2) });
         out.push(d);
-        if (d.invalid === undefined) lastRead = d;
+        if (d.invalid === undefined) {
+          lastRead = d;
+          readDates++;
+        }
         continue;
       }
       const d = withValidity({ month, year: twoDigitYear(Number(yearDigits), now), label, confidence, yy: yearDigits });
       out.push(d);
-      if (d.invalid === undefined) lastRead = d;
+      if (d.invalid === undefined) {
+        lastRead = d;
+        readDates++;
+      }
       continue;
     }
     // A date-shaped token with characters that are no digit (05/1日, 0口/29): a date seen but
@@ -352,7 +370,7 @@ export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = nu
       continue;
     }
     // What is left of a second date the reader cut short (DATE_REMNANT): a date seen, not read.
-    if (DATE_REMNANT_ALONE.test(raw.trim()) || ((dateBefore || expiryLabelAfterRead()) && DATE_REMNANT_AFTER.test(tok))) {
+    if (DATE_REMNANT_ALONE.test(raw.trim()) || ((dateBefore || expiryLabelAfterRead()) && (DATE_REMNANT_AFTER.test(tok) || DATE_SLASH_LOST.test(raw.trim())))) {
       labelWindow = [];
       first = false;
       out.push({ month: NaN, year: NaN, label, confidence: 0, ...follows() });
