@@ -95,4 +95,28 @@ describe('the learned reader joins a number\'s group boxes in reading order', ()
       for (const shift of [1, 3]) expect(await numberLine(deg, shift), `${deg}° shift ${shift}`).toBe(GROUPS.join(' '));
     }
   });
+
+  it('a row read against the view\'s direction, beside longer print read the other way, is joined in its own reading order (review 6b S-d)', async () => {
+    for (const deg of [-60, 60, -75]) {
+      const number = groupQuads(deg);
+      // A longer line parallel to the number, 120 px across from it, its quad from the text's top-left
+      // corner: the view's one vote follows it, while the number's quads start at a short side.
+      const t = (deg * Math.PI) / 180;
+      const other = lineQuad(450 - 120 * Math.sin(t), 450 + 120 * Math.cos(t), 760, H, deg);
+      const detector: TextDetector = {
+        name: 'scripted-det',
+        async detect() {
+          return [
+            ...number.map((q) => ({ quad: [0, 1, 2, 3].map((i) => q[(i + 1) % 4]!) as unknown as Quad, score: 0.9 })),
+            { quad: other, score: 0.9 },
+          ];
+        },
+        async close() {},
+      };
+      const view: View = { id: 'frame', kind: 'frame', raster: frameWithLines([...number, other]), rotation: 0 };
+      const reading = await readViewLearned(view, detector, recognizer);
+      const line = toTextLines(reading.lines).map((l) => l.text).find((x) => x.replace(/ /g, '').length === 16);
+      expect(line, `${deg}°`).toBe(GROUPS.join(' '));
+    }
+  });
 });

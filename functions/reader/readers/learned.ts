@@ -118,7 +118,7 @@ export async function readViewLearned(
   // The order pieces are read in follows the direction the recogniser read them, not the
   // angle's half-turn (textAngle is in (-90, 90]): see `againstAngle`.
   const frameFlip = flipped !== againstAngle(regions, angle);
-  const lines = buildRows(regions, recs, angle, frameFlip, source);
+  const lines = buildRows(regions, recs, angle, frameFlip, flipped, source);
   const frame = readingFrame(angle, frameFlip);
   const unread = regions.flatMap((r, i): ReadLine[] => {
     if ((recs[i]?.text.trim().length ?? 0) > 0) return [];
@@ -304,7 +304,7 @@ function againstAngle(regions: readonly TextRegion[], angle: number): boolean {
 }
 
 /** Groups recognised regions into printed rows, in reading order, plus stacked-number lines. */
-function buildRows(regions: readonly TextRegion[], recs: readonly RecognizedLine[], angle: number, frameFlip: boolean, source: string): ReadLine[] {
+function buildRows(regions: readonly TextRegion[], recs: readonly RecognizedLine[], angle: number, frameFlip: boolean, flipped: boolean, source: string): ReadLine[] {
   const frame = readingFrame(angle, frameFlip);
   const pieces: ReadLine[] = [];
   regions.forEach((r, i) => {
@@ -342,7 +342,7 @@ function buildRows(regions: readonly TextRegion[], recs: readonly RecognizedLine
     // Split the row where the gap is too wide to be one printed line (the name and a date on one level).
     let seg: ReadLine[] = [];
     const flush = () => {
-      if (seg.length > 0) out.push(join(seg, source));
+      if (seg.length > 0) out.push(readsAgainstFrame(seg, angle, frameFlip, flipped) ? joinReversed(seg, source) : join(seg, source));
       seg = [];
     };
     for (const p of row) {
@@ -357,6 +357,35 @@ function buildRows(regions: readonly TextRegion[], recs: readonly RecognizedLine
   }
   out.sort((a, b) => a.across - b.across || a.along - b.along);
   return [...out, ...stackedNumbers(out, source)];
+}
+
+/**
+ * Whether a row's own pieces were read against the view's reading frame (by line length, as
+ * `againstAngle` decides for the whole view). The view's direction is one vote over all its lines;
+ * a row whose quads start at the other corner (a steep card beside level print, lines of mixed
+ * boxes) can still read the other way, and joining it in the frame's order would put its groups
+ * last to first — a reversed 4-group number passes Luhn about 1 time in 10 (review 6b S-d).
+ */
+function readsAgainstFrame(seg: readonly ReadLine[], angle: number, frameFlip: boolean, flipped: boolean): boolean {
+  if (seg.length < 2) return false;
+  const t = (angle * Math.PI) / 180;
+  // The crops' reading direction is the quad's u, or its opposite when they were read turned half round.
+  const s = (frameFlip ? -1 : 1) * (flipped ? -1 : 1);
+  let vote = 0;
+  for (const p of seg) {
+    for (const q of p.quads) {
+      const g = lineGeometry(q);
+      vote += g.length * s * (g.ux * Math.cos(t) + g.uy * Math.sin(t));
+    }
+  }
+  return vote < 0;
+}
+
+/** `join` of a row read against the frame: its pieces in the order they were read, its extent still min to max along the frame. */
+function joinReversed(seg: readonly ReadLine[], source: string): ReadLine {
+  const line = join([...seg].reverse(), source);
+  const along = Math.min(...seg.map((p) => p.along));
+  return { ...line, along, extent: Math.max(...seg.map((p) => p.along + p.extent)) - along };
 }
 
 function join(seg: readonly ReadLine[], source: string): ReadLine {
