@@ -294,13 +294,19 @@ export function toTextLines(lines: readonly ReadLine[], turned?: { readonly widt
  * Luhn by chance, read by PP-OCR and the card-line CRNN on the same joined boxes.
  */
 function againstAngle(regions: readonly TextRegion[], angle: number): boolean {
+  return directionVote(regions.map((r) => r.quad), angle) < 0;
+}
+
+/** How far quads' own reading directions (lineGeometry's u) run along `angle`, by line length: > 0 with it, < 0 against. */
+function directionVote(quads: Iterable<TextRegion['quad']>, angle: number): number {
   const t = (angle * Math.PI) / 180;
-  let s = 0;
-  for (const r of regions) {
-    const g = lineGeometry(r.quad);
-    s += g.length * (g.ux * Math.cos(t) + g.uy * Math.sin(t));
+  const ax = Math.cos(t), ay = Math.sin(t);
+  let vote = 0;
+  for (const q of quads) {
+    const g = lineGeometry(q);
+    vote += g.length * (g.ux * ax + g.uy * ay);
   }
-  return s < 0;
+  return vote;
 }
 
 /** Groups recognised regions into printed rows, in reading order, plus stacked-number lines. */
@@ -368,17 +374,9 @@ function buildRows(regions: readonly TextRegion[], recs: readonly RecognizedLine
  */
 function readsAgainstFrame(seg: readonly ReadLine[], angle: number, frameFlip: boolean, flipped: boolean): boolean {
   if (seg.length < 2) return false;
-  const t = (angle * Math.PI) / 180;
   // The crops' reading direction is the quad's u, or its opposite when they were read turned half round.
   const s = (frameFlip ? -1 : 1) * (flipped ? -1 : 1);
-  let vote = 0;
-  for (const p of seg) {
-    for (const q of p.quads) {
-      const g = lineGeometry(q);
-      vote += g.length * s * (g.ux * Math.cos(t) + g.uy * Math.sin(t));
-    }
-  }
-  return vote < 0;
+  return s * directionVote(seg.flatMap((p) => p.quads), angle) < 0;
 }
 
 /** `join` of a row read against the frame: its pieces in the order they were read, its extent still min to max along the frame. */
