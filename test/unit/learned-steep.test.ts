@@ -7,22 +7,15 @@
  * crop's left end) and tells the groups apart by their length. The number is made up (Luhn-valid).
  */
 import { describe, expect, it } from 'vitest';
-import type { LineRecognizer, PixelPoint, Raster, TextDetector, TextRegion } from '../../functions/core/ports.js';
+import type { LineRecognizer, Raster, TextDetector, TextRegion } from '../../functions/core/ports.js';
 import { readViewLearned, toTextLines } from '../../functions/reader/readers/learned.js';
-import { lineGeometry, type View } from '../../functions/reader/views.js';
+import type { View } from '../../functions/reader/views.js';
+import { frameWithLines, lineQuad } from '../support/marker-lines.js';
 
 type Quad = TextRegion['quad'];
 const GROUPS = ['4539', '1488', '0343', '6467'];
 const LENGTHS = [100, 130, 160, 190];
 const H = 30;
-
-/** A line quad centred at (cx, cy), `len` × `h`, reading along `deg`: corners from the text's top-left, clockwise. */
-function lineQuad(cx: number, cy: number, len: number, h: number, deg: number): Quad {
-  const t = (deg * Math.PI) / 180;
-  const ux = Math.cos(t), uy = Math.sin(t), vx = -uy, vy = ux;
-  const p = (a: number, b: number): PixelPoint => ({ x: cx + a * ux + b * vx, y: cy + a * uy + b * vy });
-  return [p(-len / 2, -h / 2), p(len / 2, -h / 2), p(len / 2, h / 2), p(-len / 2, h / 2)];
-}
 
 /** The four groups in a row along `deg`, 20 px apart, centred on (450, 450). */
 function groupQuads(deg: number): Quad[] {
@@ -34,19 +27,6 @@ function groupQuads(deg: number): Quad[] {
     at += len + 20;
     return lineQuad(450 + c * Math.cos(t), 450 + c * Math.sin(t), len, H, deg);
   });
-}
-
-/** A grey frame with a dark marker at the start of each line. */
-function frameWithLines(quads: readonly Quad[]): Raster {
-  const w = 900, h = 900;
-  const data = new Uint8Array(w * h).fill(230);
-  for (const q of quads) {
-    const g = lineGeometry(q);
-    const sx = g.cx - g.ux * (g.length / 2 - g.height / 2), sy = g.cy - g.uy * (g.length / 2 - g.height / 2);
-    const r = g.height * 0.4;
-    for (let y = Math.floor(sy - r); y <= sy + r; y++) for (let x = Math.floor(sx - r); x <= sx + r; x++) if (x >= 0 && y >= 0 && x < w && y < h) data[y * w + x] = 20;
-  }
-  return { width: w, height: h, channels: 1, data };
 }
 
 /** Reads an upright crop (marker left) as the group of its length, anything else as noise. */
@@ -80,7 +60,7 @@ const detectorOf = (quads: readonly Quad[], shift: number): TextDetector => ({
 
 async function numberLine(deg: number, shift: number): Promise<string | undefined> {
   const quads = groupQuads(deg);
-  const view: View = { id: 'frame', kind: 'frame', raster: frameWithLines(quads), rotation: 0 };
+  const view: View = { id: 'frame', kind: 'frame', raster: frameWithLines(900, 900, quads), rotation: 0 };
   const reading = await readViewLearned(view, detectorOf(quads, shift), recognizer);
   return toTextLines(reading.lines).map((l) => l.text).find((t) => t.replace(/ /g, '').length === 16);
 }
@@ -113,7 +93,7 @@ describe('the learned reader joins a number\'s group boxes in reading order', ()
         },
         async close() {},
       };
-      const view: View = { id: 'frame', kind: 'frame', raster: frameWithLines([...number, other]), rotation: 0 };
+      const view: View = { id: 'frame', kind: 'frame', raster: frameWithLines(900, 900, [...number, other]), rotation: 0 };
       const reading = await readViewLearned(view, detector, recognizer);
       const line = toTextLines(reading.lines).map((l) => l.text).find((x) => x.replace(/ /g, '').length === 16);
       expect(line, `${deg}°`).toBe(GROUPS.join(' '));

@@ -9,16 +9,9 @@ import { describe, expect, it } from 'vitest';
 import type { LineRecognizer, PixelPoint, Raster, TextDetector, TextRegion } from '../../functions/core/ports.js';
 import { readViewLearned, toTextLines, turnOf } from '../../functions/reader/readers/learned.js';
 import { lineGeometry, readingFrame, regionsBox, rotateRaster, textAngle, type View } from '../../functions/reader/views.js';
+import { frameWithLines, lineQuad } from '../support/marker-lines.js';
 
 type Quad = TextRegion['quad'];
-
-/** A line quad centred at (cx, cy), `len` × `h`, reading along `deg` (clockwise from +x). */
-function lineQuad(cx: number, cy: number, len: number, h: number, deg: number): Quad {
-  const t = (deg * Math.PI) / 180;
-  const ux = Math.cos(t), uy = Math.sin(t), vx = -uy, vy = ux;
-  const p = (a: number, b: number): PixelPoint => ({ x: cx + a * ux + b * vx, y: cy + a * uy + b * vy });
-  return [p(-len / 2, -h / 2), p(len / 2, -h / 2), p(len / 2, h / 2), p(-len / 2, h / 2)];
-}
 
 /**
  * The quad as a detector reports it: it cannot know which way the text reads, so its first
@@ -27,18 +20,6 @@ function lineQuad(cx: number, cy: number, len: number, h: number, deg: number): 
 function asDetected(q: Quad): Quad {
   const a = (Math.atan2(q[1].y - q[0].y, q[1].x - q[0].x) * 180) / Math.PI;
   return a > -90 + 1e-6 && a <= 90 + 1e-6 ? q : [q[2], q[3], q[0], q[1]];
-}
-
-/** A grey frame with a dark marker square at the start of each line (the side text starts on). */
-function frameWithLines(w: number, h: number, quads: readonly Quad[]): Raster {
-  const data = new Uint8Array(w * h).fill(230);
-  for (const q of quads) {
-    const g = lineGeometry(q);
-    const sx = g.cx - g.ux * (g.length / 2 - g.height / 2), sy = g.cy - g.uy * (g.length / 2 - g.height / 2);
-    const r = g.height * 0.4;
-    for (let y = Math.floor(sy - r); y <= sy + r; y++) for (let x = Math.floor(sx - r); x <= sx + r; x++) if (x >= 0 && y >= 0 && x < w && y < h) data[y * w + x] = 20;
-  }
-  return { width: w, height: h, channels: 1, data };
 }
 
 /**
