@@ -6,9 +6,9 @@
  * right reads as noise.
  */
 import { describe, expect, it } from 'vitest';
-import type { LineRecognizer, PixelPoint, Raster, TextDetector, TextRegion } from '../../functions/core/ports.js';
+import type { LineRecognizer, Raster, TextDetector, TextRegion } from '../../functions/core/ports.js';
 import { readViewLearned, toTextLines, turnOf } from '../../functions/reader/readers/learned.js';
-import { lineGeometry, readingFrame, regionsBox, rotateRaster, textAngle, type View } from '../../functions/reader/views.js';
+import { readingFrame, regionsBox, rotateRaster, textAngle, type View } from '../../functions/reader/views.js';
 import { frameWithLines, lineQuad } from '../support/marker-lines.js';
 
 type Quad = TextRegion['quad'];
