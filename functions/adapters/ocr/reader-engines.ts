@@ -20,6 +20,7 @@ export interface ReaderEngineOptions {
    * onnxruntime intra-op threads per learned model. Default (undefined or 0): the host's cores
    * shared by this process's photo workers, `availableParallelism() / workers` (at least 1) —
    * one photo at a time on a 2-core host gets both cores; parallel workers get one each.
+   * The card-line model always runs on {@link CARD_CRNN_THREADS}.
    */
   readonly threads?: number;
 }
@@ -28,6 +29,15 @@ export interface ReaderEngineOptions {
 export function hostThreads(workers: number, cores: number = availableParallelism()): number {
   return Math.max(1, Math.floor(cores / Math.max(1, workers)));
 }
+
+/**
+ * onnxruntime intra-op threads of the card-line model, whatever `threads` says. Its runs are
+ * 1–8 crops 32 px high (≈ 3.5 ms CPU a crop on one thread), mostly per-operator overhead that a
+ * second thread only adds to: replaying real-dev-v1's 78 card-line calls (185 crops,
+ * tools/models/engine-calls.ts) took 645 ms CPU on one thread and 1126 ms on two, outputs
+ * identical; even a perfect split of the two-thread run would save under 0.5 ms a crop.
+ */
+export const CARD_CRNN_THREADS = 1;
 
 /** Engine factories matching the reader's `ReaderEngines` (structurally: adapters do not import the reader). */
 export interface ReaderEngineFactories {
@@ -85,7 +95,7 @@ export function createReaderEngines(options: ReaderEngineOptions = {}): ReaderEn
       // rather than storing worse results as final ones.
       const [ppocr, crnn] = await Promise.allSettled([
         createPpocrRecognizer(learned),
-        import('./crnn/crnn-recognizer.js').then(({ createCardCrnnRecognizer }) => createCardCrnnRecognizer({ threads })),
+        import('./crnn/crnn-recognizer.js').then(({ createCardCrnnRecognizer }) => createCardCrnnRecognizer({ threads: CARD_CRNN_THREADS })),
       ]);
       if (ppocr.status === 'rejected' || crnn.status === 'rejected') {
         // The one that loaded is closed again; the PP-OCR failure is named first when both fail.
