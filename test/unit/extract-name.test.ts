@@ -209,3 +209,17 @@ describe('extractName: a name refused for a doubted letter', () => {
     expect(extractName([weak('ANNA HOLM', box(1000, 420, 300, 34), 2)], at(pan))).toEqual({ name: null, confidence: null, reason: 'not_near_number' });
   });
 });
+
+describe('extractName: Cyrillic capitals read as their Latin look-alikes', () => {
+  // АННА СМИРНОВА, read by a Latin recogniser sure of every letter (the tuning sets): a name in
+  // Cyrillic is not reported, and this line may as well be one.
+  const pan = box(40, 330, 750, 54);
+  it('is no name, with what was read for fusion to weigh against another reading', () => {
+    expect(extractName([read('AHHA CMMPHOBA', box(60, 420, 300, 34))], at(pan))).toEqual({ name: null, confidence: null, reason: 'non_latin', tentative: 'AHHA CMMPHOBA' });
+    expect(extractName([read('TOMA X BEKOB', box(60, 420, 300, 34))], at(pan)).name).toBeNull();
+  });
+  it('a Latin name with one letter Cyrillic lacks is read as ever', () => {
+    expect(extractName([read('ANNA COOK', box(60, 420, 300, 34))], at(pan)).name).toBe('ANNA COOK');
+    expect(extractName([read('KATE M COBBS', box(60, 420, 300, 34))], at(pan)).name).toBe('KATE M COBBS');
+  });
+});

@@ -137,6 +137,25 @@ export function nameFromLine(text: string): string[] | null {
   return parseName(text)?.words ?? null;
 }
 
+/**
+ * Capitals that Cyrillic prints with the same shapes as Latin (А В С Е Н К М О Р Т Х У), which a
+ * Latin-only recogniser reads as these Latin letters: АННА СМИРНОВА comes back AHHA CMMPHOBA, sure
+ * of every letter, on the tuning sets.
+ */
+const CYRILLIC_LOOKALIKE = /^[ABCEHKMOPTXY]+$/;
+
+/**
+ * Whether every word of a name line (initials aside) is made of Cyrillic look-alike capitals
+ * only: the print may as well be Cyrillic read as Latin, and a name in Cyrillic is not reported
+ * (`non_latin`), so such a line is no evidence of a Latin name. Latin names almost always hold
+ * a letter Cyrillic lacks (D, G, I, L, N, R, S…): none of the 384 distinct names of the tuning
+ * sets, real-dev-v1 and cards-v1 is made of these letters alone.
+ */
+export function cyrillicLookalike(words: readonly string[]): boolean {
+  const long = words.map((w) => w.toUpperCase().replace(/[.'-]/g, '')).filter((w) => w.length >= 2);
+  return long.length > 0 && long.every((w) => CYRILLIC_LOOKALIKE.test(w));
+}
+
 /** Whether a line holds letters of a script other than Latin (a name that cannot be reported). */
 export function nonLatinText(text: string): boolean {
   const letters = [...text].filter((c) => /\p{L}/u.test(c));
@@ -438,6 +457,7 @@ function pickName(lines: readonly TextLine[], ctx: NameContext, view: NameContex
   const doubted: Array<{ name: string; rank: number }> = [];
   let offCard = false;
   let cutOff = false;
+  let lookalike = false;
   const found: Array<{ name: string; confidence: number; rank: number }> = [];
   for (const l of usable) {
     const n = parseName(l.text);
@@ -456,6 +476,13 @@ function pickName(lines: readonly TextLine[], ctx: NameContext, view: NameContex
     // for MARGARET on a card view cut too tight): a shorter name would pass every check.
     if (l.box && atViewEdge(toView(l.box), panBoxFor(view, l.source))) {
       cutOff = true;
+      continue;
+    }
+    // Cyrillic read as Latin look-alikes: the name may not be this (nor Latin at all). As read,
+    // it stands against another reading's different name, as a doubted one does.
+    if (cyrillicLookalike(n.words)) {
+      lookalike = true;
+      doubted.push({ name: n.words.join(' '), rank: rank(l, n, ctx) });
       continue;
     }
     const confidence = lineConfidence(l);
@@ -477,11 +504,11 @@ function pickName(lines: readonly TextLine[], ctx: NameContext, view: NameContex
   const top = sorted[0];
   if (top) return { name: top.name, confidence: top.confidence, reason: null };
   // No name, nor a doubtful one: the holder's slot may print a specimen's placeholder.
-  const placeholder = !lowConfidence && !cutOff ? placeholderName(usable, ctx, view, toView) : null;
+  const placeholder = !lowConfidence && !cutOff && !lookalike ? placeholderName(usable, ctx, view, toView) : null;
   if (placeholder) return placeholder;
   const best = [...doubted].sort((a, b) => b.rank - a.rank)[0];
   const tentative = best ? { tentative: best.name } : {};
-  if (usable.some((l) => nonLatinText(l.text))) return { name: null, confidence: null, reason: 'non_latin', ...tentative };
+  if (lookalike || usable.some((l) => nonLatinText(l.text))) return { name: null, confidence: null, reason: 'non_latin', ...tentative };
   if (lowConfidence) return { name: null, confidence: null, reason: 'low_confidence', ...tentative };
   if (cutOff) return { name: null, confidence: null, reason: 'cut_off' };
   if (offCard) return { name: null, confidence: null, reason: 'not_near_number' };
