@@ -117,6 +117,31 @@ describe('fusePan: a lone valid misread outvoted by two readers', () => {
     expect(f.reason).toBe('conflicting_readings');
   });
 
+  it('one reader sure of the disputed digits on two detections outvotes a lone rival that doubted each of them', () => {
+    // Tuning set embossed-95001 #030: PP-OCR read the number on two detections (one a row joined
+    // from boxes, without digit confidences), 1.00 / 0.99 on the disputed digits; the card-line
+    // CRNN's lone misread passed Luhn with 0.59 / 0.68 on them (line 0.904).
+    const top = [dr(TRUTH, 'ppocr-rec-v4@frame', 0.995, 0.97), dr(TRUTH, 'ppocr-rec-v4@frame/tight', 0.96, 0.95), r(TRUTH, 'ppocr-rec-v4@frame/det1280', 0.89)];
+    const doubted: PanReading = { ...r(MISREAD, 'card-crnn-v1@frame/line', 0.904), digitConfidences: Array.from(MISREAD, (_, i) => (i === 6 ? 0.59 : i === 9 ? 0.68 : 0.99)) };
+    const f = fusePan([...top, doubted]);
+    expect(f.pan).toBe(TRUTH);
+    expect(f.candidates.find((c) => c.digits === MISREAD)?.verdict).toBe('single_reading');
+  });
+
+  it('one reader does not outvote a rival sure of one disputed digit, nor without being sure itself, nor on one detection', () => {
+    const top = [dr(TRUTH, 'ppocr-rec-v4@frame', 0.995, 0.97), r(TRUTH, 'ppocr-rec-v4@frame/det1280', 0.89)];
+    const rival = (d6: number, d9: number, line = 0.904): PanReading => ({ ...r(MISREAD, 'card-crnn-v1@frame/line', line), digitConfidences: Array.from(MISREAD, (_, i) => (i === 6 ? d6 : i === 9 ? d9 : 0.99)) });
+    // The rival sure of one of its digits (weak by the other), or sure of its line.
+    expect(fusePan([...top, rival(0.59, 0.8)]).pan).toBeNull();
+    expect(fusePan([...top, rival(0.59, 0.68, 0.96)]).pan).toBeNull();
+    // The top's reader doubted a disputed digit.
+    expect(fusePan([dr(TRUTH, 'ppocr-rec-v4@frame', 0.9, 0.97), r(TRUTH, 'ppocr-rec-v4@frame/det1280', 0.89), rival(0.59, 0.68)]).pan).toBeNull();
+    // One detection and its crops is one reading: nothing agreed to outvote with.
+    expect(fusePan([dr(TRUTH, 'ppocr-rec-v4@frame', 0.995), dr(TRUTH, 'ppocr-rec-v4@frame/tight', 0.995), rival(0.59, 0.68)]).pan).toBeNull();
+    // A rival without digit confidences is not known to have doubted them.
+    expect(fusePan([...top, r(MISREAD, 'card-crnn-v1@frame/line', 0.904)]).pan).toBeNull();
+  });
+
   it('a rival read on two detections conflicts, even against two readers', () => {
     const f = fusePan([
       r(TRUTH, 'ppocr-rec-v4@frame'),
@@ -215,5 +240,30 @@ describe('fusePan: confirming re-reads (PanReading.check)', () => {
     const base = [r(SPECIMEN, 'ppocr-rec-v4@frame'), r(SPECIMEN, 'ppocr-rec-v4@frame/det1280')];
     expect(fusePan([...base, r(OFF, 'card-crnn-v1@frame/line', 0.9), check(OFF, 'card-crnn-v1@frame/tight', 0.9)]).panUnverified).toBe(SPECIMEN);
     expect(fusePan([...base, r(OFF, 'card-crnn-v1@frame/line', 0.9), r(OFF, 'card-crnn-v1@frame/det1280/line', 0.9)]).panUnverified).toBeNull();
+  });
+});
+
+describe('fusePan: a Luhn-failing number is unverified only where its readers were sure of the disputed digits', () => {
+  const SPECIMEN = '4000123456789010';
+  const OFF = '4000123456789011';
+  /** A reading of `digits` with `last` as its last digit's confidence, 0.99 elsewhere. */
+  const fr = (digits: string, source: string, last: number, confidence = 0.92): PanReading => ({
+    ...r(digits, source, confidence),
+    digitConfidences: Array.from(digits, (_, i) => (i === digits.length - 1 ? last : 0.99)),
+  });
+
+  it('two detections that both doubted the digit another reading reads otherwise offer nothing (embossed-83001 #013)', () => {
+    // The card-line CRNN read the last digit 0.74 / 0.55 on two detections; PP-OCR read another there once.
+    const f = fusePan([fr(OFF, 'card-crnn-v1@frame/line', 0.74), fr(OFF, 'card-crnn-v1@frame-level/line', 0.55), fr(SPECIMEN, 'ppocr-rec-v4@frame', 0.38)]);
+    expect(f.panUnverified).toBeNull();
+    expect(f.reason).toBe('single_reading');
+  });
+
+  it('one sure reading of the disputed digit is enough; undisputed doubt and readings without digit confidences are as before', () => {
+    expect(fusePan([fr(OFF, 'card-crnn-v1@frame/line', 0.74), fr(OFF, 'card-crnn-v1@frame-level/line', 0.85), fr(SPECIMEN, 'ppocr-rec-v4@frame', 0.38)]).panUnverified).toBe(OFF);
+    // Only an unsure reading (under 0.8, like the glyph templates' garbage) read that digit otherwise, or nobody did: its doubt is not weighed.
+    expect(fusePan([fr(OFF, 'card-crnn-v1@frame/line', 0.74), fr(OFF, 'card-crnn-v1@frame-level/line', 0.55), { ...r(SPECIMEN, 'glyph@card', 0) }]).panUnverified).toBe(OFF);
+    expect(fusePan([fr(OFF, 'card-crnn-v1@frame/line', 0.74), fr(OFF, 'card-crnn-v1@frame-level/line', 0.55)]).panUnverified).toBe(OFF);
+    expect(fusePan([r(OFF, 'ppocr-rec-v4@frame', 0.92), r(OFF, 'ppocr-rec-v4@frame/det1280', 0.92), fr(SPECIMEN, 'card-crnn-v1@frame/line', 0.38)]).panUnverified).toBe(OFF);
   });
 });
