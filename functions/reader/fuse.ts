@@ -144,16 +144,6 @@ const SURE_DISPUTED_DIGIT = 0.95;
  */
 const MISREAD_MAX_DIGITS = 4;
 
-/**
- * Below this, a reader doubted a digit: the most a lone valid rival may give each digit it reads
- * otherwise for one reader sure of them on two detections to outvote it (`fusePan`'s outvoted
- * misread). Tuning set embossed-95001 #030: the card-line CRNN's lone two-digit misread scored
- * 0.59 and 0.68 on its two disputed digits (line 0.904) against PP-OCR at 1.00 and 0.99 on two
- * detections. PP-OCR's misread digits on the tuning sets mostly scored under 0.6
- * (`PAN_CHAR_CONFIDENCE_FLOOR`), its right ones over 0.9 (`SURE_DISPUTED_DIGIT`).
- */
-const DOUBTED_DISPUTED_DIGIT = 0.7;
-
 /** Positions at which two same-length digit strings differ. */
 function differingAt(a: string, b: string): number[] {
   return [...a].flatMap((d, i) => (d !== b[i] ? [i] : []));
@@ -421,7 +411,7 @@ export function fusePan(readings: readonly PanReading[]): PanFusion {
     const topReaders = new Set(topOwn.map(readerOf));
     const topDetections = new Set(topOwn.map(detectionOf));
     if (own(rival).some((s) => topReaders.has(readerOf(s)) && !topDetections.has(detectionOf(s)))) return false;
-    return weakRival(rival, at) && sureOfDisputed(top, at, rival);
+    return weakRival(rival, at) && sureOfDisputed(top, at);
   };
   /**
    * A rival that doubted itself: its surest line confidence under `RIVAL_MIN_CONFIDENCE`, or a
@@ -444,7 +434,7 @@ export function fusePan(readings: readonly PanReading[]): PanFusion {
    * here: a line of 0/1/6/8/9 turned reads as other, equally sure digits, alike in both readers
    * of that one rotated crop (review 6a).
    */
-  const sureOfDisputed = (top: (typeof all)[number], at: readonly number[], rival: (typeof all)[number]): boolean => {
+  const sureOfDisputed = (top: (typeof all)[number], at: readonly number[]): boolean => {
     const perDetection = new Map<string, { conf: number[]; reader: string }>();
     for (const [s, conf] of top.digitConf) {
       if (checks.has(s) || s.endsWith('/turned')) continue;
@@ -454,25 +444,10 @@ export function fusePan(readings: readonly PanReading[]): PanFusion {
     }
     const detections = [...perDetection.values()];
     if (detections.length === 0 || detections.some((d) => d.conf.some((x) => x < SURE_DISPUTED_DIGIT))) return false;
-    if (new Set(detections.map((d) => d.reader)).size >= 2) return true;
-    // One reader, agreed with itself on two detections (its own readings: `independentReadings`),
-    // sure of each disputed digit wherever it gave digit confidences, against a rival that
-    // doubted every digit it reads otherwise and its whole line: the rival is as unsure as a
-    // Luhn-failing reading that `failingRivalsOf` would not count (under RIVAL_MIN_CONFIDENCE),
-    // and passing Luhn is what 1 in 10 two-digit misreads do.
-    return independentReadings(own(top).filter((s) => !s.endsWith('/turned'))) && doubtedAll(rival, at);
-  };
-  /**
-   * Whether a rival doubted itself throughout: its surest line confidence under
-   * `RIVAL_MIN_CONFIDENCE`, and each digit where it differs from the top under
-   * `DOUBTED_DISPUTED_DIGIT` on every one of its own readings (all of which gave digit confidences).
-   */
-  const doubtedAll = (rival: (typeof all)[number], at: readonly number[]): boolean => {
-    const sources = own(rival);
-    if (Math.max(...sources.map((s) => rival.best.get(s) ?? 0)) >= RIVAL_MIN_CONFIDENCE) return false;
-    const confs = sources.map((s) => rival.digitConf.get(s));
-    if (confs.length === 0 || confs.some((c) => c === undefined)) return false;
-    return at.every((i) => confs.every((c) => c![i]! < DOUBTED_DISPUTED_DIGIT));
+    // Two different readers, not one reader on two detections: one model's detections of one
+    // card are often the same pixels (a view and its row, another detector scale, the levelled
+    // frame), and the card-line CRNN repeats a sure misread on each of them (review 7a B1).
+    return new Set(detections.map((d) => d.reader)).size >= 2;
   };
   /**
    * Whether a Luhn-failing number was read surely on each digit another sure reading of the same
@@ -509,10 +484,12 @@ export function fusePan(readings: readonly PanReading[]): PanFusion {
     const failing = whole.filter((c) => !c.luhnValid).sort(rank);
     // Nothing catches a misread digit in a number that fails Luhn anyway, so its two readings
     // must come from two detections (or readers), not two crops of one detected line.
-    const sure = failing.filter(
-      (c) => independentReadings(c.sources) && c.confidence >= UNVERIFIED_MIN_CONFIDENCE && sureWhereDisputed(c, whole),
-    );
-    const top = sure[0];
+    const sure = failing.filter((c) => independentReadings(c.sources) && c.confidence >= UNVERIFIED_MIN_CONFIDENCE);
+    // The best such number is the answer or nothing: when its readers doubted a digit another
+    // sure reading disputes, the runner-up is not offered instead (the top would no longer count
+    // as its rival, its check re-reads aside: review 7a B2); more readings may settle it.
+    const doubtedTop = sure[0] !== undefined && !sureWhereDisputed(sure[0], whole) ? sure[0] : undefined;
+    const top = doubtedTop ? undefined : sure[0];
     // A rival of a Luhn-failing number need not come from two detections: nothing checks either
     // number, so other digits a reader reproduces (two sources, re-crops of one box included),
     // surely, are as good an answer as the top's. A one-off reading (one crop) is that crop's
@@ -527,7 +504,7 @@ export function fusePan(readings: readonly PanReading[]): PanFusion {
     } else if (top) {
       for (const c of [top, ...failingRivals]) verdicts.set(c.digits, 'conflict');
       reason = 'conflicting_readings';
-    } else if (failing.some((c) => c.sources.length >= 1 && c.confidence >= UNVERIFIED_MIN_CONFIDENCE)) {
+    } else if (doubtedTop || failing.some((c) => c.sources.length >= 1 && c.confidence >= UNVERIFIED_MIN_CONFIDENCE)) {
       // Read, but not yet by two detections: more readings may settle it.
       for (const c of failing) verdicts.set(c.digits, 'single_reading');
       reason = 'single_reading';

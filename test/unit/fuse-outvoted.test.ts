@@ -117,15 +117,25 @@ describe('fusePan: a lone valid misread outvoted by two readers', () => {
     expect(f.reason).toBe('conflicting_readings');
   });
 
-  it('one reader sure of the disputed digits on two detections outvotes a lone rival that doubted each of them', () => {
-    // Tuning set embossed-95001 #030: PP-OCR read the number on two detections (one a row joined
-    // from boxes, without digit confidences), 1.00 / 0.99 on the disputed digits; the card-line
-    // CRNN's lone misread passed Luhn with 0.59 / 0.68 on them (line 0.904).
-    const top = [dr(TRUTH, 'ppocr-rec-v4@frame', 0.995, 0.97), dr(TRUTH, 'ppocr-rec-v4@frame/tight', 0.96, 0.95), r(TRUTH, 'ppocr-rec-v4@frame/det1280', 0.89)];
-    const doubted: PanReading = { ...r(MISREAD, 'card-crnn-v1@frame/line', 0.904), digitConfidences: Array.from(MISREAD, (_, i) => (i === 6 ? 0.59 : i === 9 ? 0.68 : 0.99)) };
-    const f = fusePan([...top, doubted]);
-    expect(f.pan).toBe(TRUTH);
-    expect(f.candidates.find((c) => c.digits === MISREAD)?.verdict).toBe('single_reading');
+  it('one reader on two detections never outvotes the other reader, whichever of them is sure (review 7a B1)', () => {
+    // One model's two detections of a card are often the same pixels (a view and its glyph row,
+    // another detector scale, the levelled frame), and a sure misread repeats on each of them.
+    const doubtedRival = (digits: string, source: string, line: number): PanReading => ({
+      ...r(digits, source, line),
+      digitConfidences: Array.from(digits, (_, i) => (i === 6 ? 0.59 : i === 9 ? 0.68 : 0.99)),
+    });
+    // PP-OCR sure of its misread on the card view and its row; the card-line CRNN read the print, unsure.
+    const b = fusePan([dr(MISREAD, 'ppocr-rec-v4@card', 0.978, 0.97), r(MISREAD, 'ppocr-rec-v4@card/row', 0.89), doubtedRival(TRUTH, 'card-crnn-v1@card/line', 0.94)]);
+    expect(b.pan).toBeNull();
+    expect(b.reason).toBe('conflicting_readings');
+    // The card-line CRNN sure on the frame and at the detector's other scale; PP-OCR unsure.
+    const a = fusePan([dr(MISREAD, 'card-crnn-v1@frame/line', 0.97, 0.97), dr(MISREAD, 'card-crnn-v1@frame/det1280/line', 0.97, 0.97), doubtedRival(TRUTH, 'ppocr-rec-v4@frame', 0.93)]);
+    expect(a.pan).toBeNull();
+    // embossed-95001 #030's shape (PP-OCR sure on the frame and a joined row, the CRNN's lone doubted misread): a conflict too.
+    const c = fusePan([dr(TRUTH, 'ppocr-rec-v4@frame', 0.995, 0.97), dr(TRUTH, 'ppocr-rec-v4@frame/tight', 0.96, 0.95), r(TRUTH, 'ppocr-rec-v4@frame/det1280', 0.89), doubtedRival(MISREAD, 'card-crnn-v1@frame/line', 0.904)]);
+    expect(c.pan).toBeNull();
+    // Not final: a reading by the other reader may still settle it.
+    expect(needsMoreReadings(c)).toBe(true);
   });
 
   it('one reader does not outvote a rival sure of one disputed digit, nor without being sure itself, nor on one detection', () => {
@@ -257,6 +267,19 @@ describe('fusePan: a Luhn-failing number is unverified only where its readers we
     const f = fusePan([fr(OFF, 'card-crnn-v1@frame/line', 0.74), fr(OFF, 'card-crnn-v1@frame-level/line', 0.55), fr(SPECIMEN, 'ppocr-rec-v4@frame', 0.38)]);
     expect(f.panUnverified).toBeNull();
     expect(f.reason).toBe('single_reading');
+  });
+
+  it('a doubted top is not replaced by the runner-up it disputes (review 7a B2)', () => {
+    // The better-ranked number (PP-OCR plus a card-line check, both doubting the last digit) fails
+    // the check; the other number, read twice by the CRNN, must not be offered in its place.
+    const f = fusePan([
+      fr(OFF, 'ppocr-rec-v4@frame', 0.6, 0.85),
+      { ...fr(OFF, 'card-crnn-v1@frame/det1280/line', 0.7, 0.95), check: true },
+      fr(SPECIMEN, 'card-crnn-v1@frame/line', 0.99, 0.86),
+      fr(SPECIMEN, 'card-crnn-v1@frame-level/line', 0.99, 0.86),
+    ]);
+    expect(f.panUnverified).toBeNull();
+    expect(f.pan).toBeNull();
   });
 
   it('one sure reading of the disputed digit is enough; undisputed doubt and readings without digit confidences are as before', () => {
