@@ -141,6 +141,30 @@ function once(fn: () => void): () => void {
   };
 }
 
+/** Readings whose doubted name the card-line model re-reads at most (one is the rule: a name is read on one view or two). */
+const NAME_CHECK_MAX = 2;
+
+/**
+ * The lines of `reading` a doubted name (`tentative`, extract/'s words in capitals) was read
+ * from: those whose words are all the name's (one line, or words a detector boxed one by one).
+ */
+export function nameLines(reading: Pick<LearnedReading, 'lines'>, tentative: string): ReadLine[] {
+  const words = new Set(tentative.split(' '));
+  return reading.lines.filter((l) => {
+    const ws = l.text.toUpperCase().split(/\s+/).map((w) => w.replace(/^[^\p{L}]+|[^\p{L}.]+$/gu, '')).filter((w) => w.length > 0);
+    return ws.length > 0 && ws.every((w) => words.has(w));
+  });
+}
+
+/**
+ * Per-letter confidences of `again`, a second reader's reading of `first`'s print: where both read
+ * the same text, each character's surer confidence; else `again`'s own.
+ */
+export function agreedConfidences(first: Pick<ReadLine, 'text' | 'charConfidences'>, again: Pick<ReadLine, 'text' | 'charConfidences'>): readonly number[] {
+  const same = first.text === again.text && first.charConfidences.length === again.charConfidences.length;
+  return same ? again.charConfidences.map((c, i) => Math.max(c, first.charConfidences[i] ?? 0)) : again.charConfidences;
+}
+
 /** Detector input sides: the first pass, and a second pass at another scale for a second reading (measured trade-off in the report). */
 const DETECT_SIDE = 960;
 const DETECT_SIDE_2 = 1280;
@@ -559,6 +583,8 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
     const extraReads: LearnedReading[] = [];
     /** The card-line model's re-readings of date lines (of readings with an expiry, or a doubted one): checking readings of the expiry only. */
     const dateChecks: LearnedReading[] = [];
+    /** The card-line model's re-readings of doubted name lines: checking readings of the name only. */
+    const nameChecks: LearnedReading[] = [];
     /** Close-ups of where the card prints its dates (date-zone.ts): readings of the expiry only. */
     const dateReads: LearnedReading[] = [];
     if (learned) try {
@@ -787,6 +813,31 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
           dateChecks.push(dr);
           extraReads.push(dr);
         }
+        // A name seen but doubted (a weak letter) where no reading is sure of one: the card-line
+        // model reads that name's line again as a checking reading, which confirms the doubted
+        // name only when it reads the same letters (fuse.ts fuseField `check`), never names alone.
+        // Two independent readers agreeing letter for letter on the print (embossed relief,
+        // where PP-OCR doubts most names) is the evidence a sure reading gives.
+        if (!glyph?.fields.name && !learnedReads.some((l) => fieldsOf(l).name)) {
+          for (const l of learnedReads.filter((r) => fieldsOf(r).tentative?.name !== undefined).slice(0, NAME_CHECK_MAX)) {
+            if (!may('name-check')) break;
+            const lines = nameLines(l, fieldsOf(l).tentative!.name!);
+            if (lines.length === 0) continue;
+            const t0 = performance.now();
+            const again = await rereadLines(l, lines, crnn, LINE_REREAD);
+            add('recognize', performance.now() - t0);
+            // The lines keep the first reading's source: their boxes are its boxes, so the name is
+            // placed against the number it read (extract/ panBoxFor); the check counts as the CRNN's.
+            // Read alike letter for letter, each letter is as sure as its surer reader: the two
+            // often doubt different letters of one name (AISHA U MENDES: PP-OCR at 0.56 on one,
+            // the CRNN at 0.67 on another), and a letter both read alike, one of them surely, is
+            // the evidence a sure reading gives. Read otherwise, the CRNN's own doubt stands.
+            const checked = again.map((a, k) => ({ ...a, source: l.source, charConfidences: agreedConfidences(lines[k]!, a) }));
+            const nr = withLinesReplaced(l, lines, checked, again[0]!.source);
+            nameChecks.push(nr);
+            extraReads.push(nr);
+          }
+        }
       }
     } catch (err) {
       // What was read so far stands: a learned engine failure costs only its readings.
@@ -813,12 +864,10 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
           const tentative = l.f.tentative?.[key];
           return { source: l.source, value: l.f[key], confidence: l.f.confidence[key], missing: l.f.missing[key], ...(tentative !== undefined ? { tentative } : {}) };
         }),
-        ...(key === 'expiry'
-          ? dateChecks.map((l) => {
-              const c = fieldsOf(l);
-              return { source: l.source, value: c.expiry, confidence: c.confidence.expiry, missing: c.missing.expiry, check: true };
-            })
-          : []),
+        ...(key === 'expiry' ? dateChecks : nameChecks).map((l) => {
+          const c = fieldsOf(l);
+          return { source: l.source, value: c[key], confidence: c.confidence[key], missing: c.missing[key], check: true };
+        }),
         ...(glyph ? [{ source: 'glyph@card', value: glyph.fields[key], confidence: glyph.fields.confidence[key], missing: glyph.fields.missing[key] }] : []),
       ], { doubtVetoes: key === 'name' ? 'any' : 'other-readers' });
     const fusedExpiry = fieldOf('expiry');

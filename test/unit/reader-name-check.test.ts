@@ -1,0 +1,87 @@
+/**
+ * A name PP-OCR read with a doubted letter, checked by the card-line model (reader.ts name
+ * checks, fuse.ts `check`): the second reader reading the same letters confirms it; reading
+ * others leaves the name missing. Scripted engines, no real models.
+ */
+import sharp from 'sharp';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Raster, TextDetector, TextRegion } from '../../functions/core/ports.js';
+import { agreedConfidences, createCardReader, nameLines, type CardReader } from '../../functions/reader/reader.js';
+import { DEFAULT_IMAGE_LIMITS } from '../../functions/reader/decode.js';
+import { scriptedRecognizer } from '../support/scripted-engines.js';
+
+const NOW = new Date('2026-11-27T00:00:00Z');
+/** A Luhn-valid published test number. */
+const PAN = '4111 1111 1111 1111';
+const NAME = 'JANE Q PUBLIC';
+
+const quad = (x0: number, y0: number, x1: number, y1: number): TextRegion['quad'] => [
+  { x: x0, y: y0 }, { x: x1, y: y0 }, { x: x1, y: y1 }, { x: x0, y: y1 },
+];
+
+/** A number line and, below its start, a name line. */
+const detector: TextDetector = {
+  name: 'scripted-det',
+  async detect(image: Raster): Promise<TextRegion[]> {
+    const w = image.width, h = image.height;
+    return [
+      { quad: quad(w * 0.1, h * 0.5, w * 0.9, h * 0.6), score: 0.9 },
+      { quad: quad(w * 0.1, h * 0.75, w * 0.45, h * 0.85), score: 0.9 },
+    ];
+  },
+  async close() {},
+};
+
+const isNumber = (crop: Raster): boolean => crop.width > crop.height * 7;
+
+const readers: CardReader[] = [];
+afterAll(async () => {
+  await Promise.all(readers.map((r) => r.close()));
+});
+
+/** PP-OCR reads the name doubting its second letter; the card-line model reads it as `crnnName`, sure. */
+async function readName(crnnName: string, crnnChar: (text: string, i: number) => number = () => 0.97): Promise<string | null> {
+  const ppocr = scriptedRecognizer('ppocr-rec-v4', (c) => (isNumber(c) ? PAN : NAME), 0.97, (t, i) => (t === NAME && i === 1 ? 0.4 : 0.97));
+  const crnn = scriptedRecognizer('card-crnn-v1', (c) => (isNumber(c) ? PAN : crnnName), 0.97, (t, i) => (t === crnnName ? crnnChar(t, i) : 0.97));
+  const reader = await createCardReader({
+    engines: { ocr: async () => Promise.reject(new Error('unused')), detector: async () => detector, recognizers: async () => [ppocr, crnn] },
+    limits: { ...DEFAULT_IMAGE_LIMITS, timeoutMs: 60_000 },
+    now: () => NOW,
+  });
+  readers.push(reader);
+  const png = await sharp({ create: { width: 800, height: 500, channels: 3, background: '#d8d8d8' } }).png().toBuffer();
+  const r = await reader.readNormalised(png, { view: 'frame' });
+  expect(r.revealPan()).toBe(PAN.replace(/ /g, ''));
+  return r.card.name;
+}
+
+describe('a doubted name checked by the card-line model', () => {
+  it('is reported when the second reader reads the same letters', async () => {
+    expect(await readName(NAME)).toBe(NAME);
+  });
+  it('is reported when the two doubt different letters of the same reading (each letter sure in one)', async () => {
+    expect(await readName(NAME, (_, i) => (i === 5 ? 0.5 : 0.97))).toBe(NAME);
+  });
+  it('stays missing when both doubt the same letter', async () => {
+    expect(await readName(NAME, (_, i) => (i === 1 ? 0.5 : 0.97))).toBeNull();
+  });
+  it('stays missing when the second reader reads other letters', async () => {
+    expect(await readName('JANE O PUBLIC')).toBeNull();
+  });
+});
+
+describe('nameLines', () => {
+  const line = (text: string) => ({ text, confidence: 0.9, charConfidences: [], quads: [], across: 0, along: 0, extent: 0, height: 0, source: 'ppocr-rec-v4@frame' });
+  it('finds the line a doubted name was read from, or the words a detector boxed one by one', () => {
+    const lines = [line('Harbor Trust'), line('JANE Q PUBLIC'), line('VALID THRU 03/27')];
+    expect(nameLines({ lines }, NAME).map((l) => l.text)).toEqual(['JANE Q PUBLIC']);
+    expect(nameLines({ lines: [line('JANE'), line('Q PUBLIC,'), line('VISA')] }, NAME).map((l) => l.text)).toEqual(['JANE', 'Q PUBLIC,']);
+  });
+});
+
+describe('agreedConfidences', () => {
+  it('takes the surer of two readers per letter only where they read the same text', () => {
+    expect(agreedConfidences({ text: 'AB', charConfidences: [0.4, 0.9] }, { text: 'AB', charConfidences: [0.8, 0.5] })).toEqual([0.8, 0.9]);
+    expect(agreedConfidences({ text: 'AB', charConfidences: [0.4, 0.9] }, { text: 'AR', charConfidences: [0.8, 0.5] })).toEqual([0.8, 0.5]);
+  });
+});
