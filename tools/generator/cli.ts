@@ -16,6 +16,8 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
+import { GeneratorError } from './errors.js';
+import { assertGeneratorFonts } from './fonts.js';
 import { generate, writeFixtures } from './generate.js';
 import { REAL_PROFILES, renderReal, type RealProfile, type RealTruth } from './real-world.js';
 
@@ -108,6 +110,8 @@ async function main(): Promise<void> {
   });
   // The machine is shared; one libvips thread per generator keeps it polite.
   sharp.concurrency(1);
+  // A missing family is printed in another face without a word from librsvg: refuse instead.
+  assertGeneratorFonts();
   const usage = `usage: cli.ts --profile ${['classic', ...REAL_PROFILES].join('|')} --seed N --count N --out DIR [--prefix P] [--max-side N] [--max-bytes N]\n       cli.ts --set fixtures|bench [--out DIR]\n`;
   if (values.set === 'fixtures' || values.set === 'bench') {
     if (values.set === 'fixtures') {
@@ -161,5 +165,12 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  await main();
+  try {
+    await main();
+  } catch (err) {
+    // A GeneratorError's message says what to change; anything else is a bug and keeps its stack.
+    if (!(err instanceof GeneratorError)) throw err;
+    process.stderr.write(`generator: ${err.message}\n`);
+    process.exitCode = 1;
+  }
 }
