@@ -124,14 +124,27 @@ export function dateZone(quads: readonly Quad[], angle: number, flipped: boolean
  * reading's angle (views.ts `textAngle`) is weighed over, can run at another angle in the view
  * (a card bent or seen at a slant, a label printed at an angle), and a zone cut along them
  * leaves the dates at a slant. A row of several boxes (a group each) runs from its first box's
- * centre to its last's; one box along its own long side. The sense (which end reads first)
- * is the reading's: `angle` (+ 180° when `flipped`).
+ * centre to its last's; one box along its own long side. The sense (which end reads first) is
+ * the one the recogniser read the boxes in: each crop's x axis (lineGeometry's u), turned half
+ * round when the reading was made upside down (`flipped`). Not the view's: a steep row whose
+ * quads start at the other corner reads against the view's direction (learned.ts
+ * `readsAgainstFrame`, review 6b S-d), and a zone cut in the view's sense lay above its number,
+ * away from the dates (review 6b S-a). Boxes squarer than a line say nothing of either: the
+ * reading's `angle` (+ 180° when `flipped`) then.
  */
 export function lineDirection(quads: readonly Quad[], angle: number, flipped: boolean): Pt {
   const t = ((angle + (flipped ? 180 : 0)) * Math.PI) / 180;
-  const rx = Math.cos(t), ry = Math.sin(t);
   const geos = quads.map((q) => lineGeometry(q));
-  // Length-weighted mean of the boxes' own directions, each turned to the reading's sense.
+  // The sense the boxes were read in, by length (the crops' own x axis, or its opposite when read turned).
+  const read = flipped ? -1 : 1;
+  let ox = 0, oy = 0;
+  for (const g of geos) {
+    ox += read * g.ux * g.length;
+    oy += read * g.uy * g.length;
+  }
+  const lineLike = !geos.every((g) => g.length < 1.5 * g.height) && Math.hypot(ox, oy) > 0;
+  const rx = lineLike ? ox : Math.cos(t), ry = lineLike ? oy : Math.sin(t);
+  // Length-weighted mean of the boxes' own directions, each turned to that sense.
   let bx = 0, by = 0;
   for (const g of geos) {
     const s = g.ux * rx + g.uy * ry >= 0 ? 1 : -1;
@@ -139,8 +152,7 @@ export function lineDirection(quads: readonly Quad[], angle: number, flipped: bo
     by += s * g.uy * g.length;
   }
   const bn = Math.hypot(bx, by);
-  // A box squarer than a line says nothing of its direction: the reading's then.
-  if (!(bn > 0) || geos.every((g) => g.length < 1.5 * g.height)) return { x: rx, y: ry };
+  if (!(bn > 0) || !lineLike) return { x: Math.cos(t), y: Math.sin(t) };
   let dx = bx / bn, dy = by / bn;
   if (geos.length >= 2) {
     // Groups side by side: the row runs from the first group's centre to the last's, which
@@ -255,7 +267,10 @@ export async function readDateCloseUp(input: DateCloseUpInput): Promise<{ readin
   const numberHeight = zone.numberHeight * (zoneHeight / Math.max(1, zoneHeightView));
   const zoneLength = (side(quad[0], quad[1]) + side(quad[3], quad[2])) / 2;
   const scale = Math.min(MAX_UPSCALE, NUMBER_HEIGHT / Math.max(1, numberHeight), MAX_SIDE / Math.max(1, zoneLength, zoneHeight));
-  const outHeight = Math.max(32, Math.round(zoneHeight * scale));
+  // No floor on the height: one (32 px) would undo the MAX_SIDE cap on a long thin zone, and a
+  // zone the cap leaves under 32 px high holds dates of a few pixels, nothing to read (review 6b N-b).
+  const outHeight = Math.round(zoneHeight * scale);
+  if (outHeight < 32) return null;
   const crop = cropQuad(raster, quad as unknown as Quad, outHeight);
   if (crop.width < 32 || crop.height < 32) return null;
   // Close-up pixels → the cut's pixels (the same homography the warp sampled with) → the photo.

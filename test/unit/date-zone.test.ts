@@ -4,7 +4,8 @@
  * upside-down and vertical number lines; and the affine inverse it maps views with. No OCR.
  */
 import { describe, expect, it } from 'vitest';
-import { dateDoubted, dateZone, invertAffine, lineDirection, numberLineOf, ZONE } from '../../functions/reader/date-zone.js';
+import { dateDoubted, dateZone, invertAffine, lineDirection, numberLineOf, readDateCloseUp, ZONE } from '../../functions/reader/date-zone.js';
+import type { LineRecognizer, TextDetector } from '../../functions/core/ports.js';
 import type { LearnedReading, ReadLine } from '../../functions/reader/readers/learned.js';
 import { scaleMap, type Pt } from '../../functions/reader/image/field-geometry.js';
 
@@ -72,8 +73,10 @@ describe('dateZone', () => {
   it('a number upside down in the view (flipped reading): the zone lies toward the view’s top', () => {
     // The text reads right to left along the view (180°): its top-left is at the right.
     const at = { x: 500, y: 240 };
-    const q = box(at, 400, 40, 180);
-    // The detector's quad as given in view order (any corner order: only the points count).
+    const t = box(at, 400, 40, 180);
+    // The detector's quad in view order, from the view's top-left (the text's bottom-right): its
+    // crop reads upside down, which is what makes the reading `flipped`.
+    const q: Quad = [t[2], t[3], t[0], t[1]];
     const z = dateZone([q], 0, true)!;
     const ys = z.quad.map((p) => p.y);
     // Below the number as it reads = above it in the view: the zone reaches up to y = 200 − 5·40.
@@ -201,5 +204,36 @@ describe('numberLineOf', () => {
   it('without a number, the first reading\'s most number-like line', () => {
     const receipt = reading('frame', ['20261201 000123456789']);
     expect(numberLineOf([receipt], null)?.reading.view.id).toBe('frame');
+  });
+});
+
+describe('readDateCloseUp', () => {
+  const PAN = '4111111111111111';
+  /** A reading of a 3000 × 400 view holding one number line `length` × `height` px (no detector output asked for yet). */
+  const longLine = (length: number, height: number): LearnedReading => {
+    const text = '4111 1111 1111 1111';
+    return {
+      view: { id: 'frame', kind: 'frame', rotation: 0, raster: { width: 3000, height: 400, channels: 1, data: new Uint8Array(3000 * 400).fill(200) } },
+      regions: [],
+      lines: [{ text, confidence: 0.95, charConfidences: Array.from(text, () => 0.95), quads: [box({ x: 50, y: 100 }, length, height, 0)], across: 100 + height / 2, along: 50, extent: length, height, source: 'ppocr@frame' }],
+      unread: [], angle: 0, flipped: false, source: 'ppocr@frame', timingsMs: { detect: 0, recognize: 0 },
+    };
+  };
+  const engines = () => {
+    const sides: Array<{ width: number; height: number }> = [];
+    const detector: TextDetector = { name: 'scripted-det', async detect(r) { sides.push({ width: r.width, height: r.height }); return []; }, async close() {} };
+    const recognizer: LineRecognizer = { name: 'scripted', async recognize(lines) { return lines.map(() => ({ text: '', confidence: 0, charConfidences: [] })); }, async close() {} };
+    return { sides, detector, recognizer };
+  };
+  it('keeps the close-up within its longest side, and skips a zone the cap leaves too thin to read (review 6b N-b)', async () => {
+    // A number 2,000 px long and 40 px high: the zone is cut at most 1,280 px long.
+    const ok = engines();
+    expect(await readDateCloseUp({ reads: [longLine(2000, 40)], digits: PAN, source: null, sourceToPhoto: null, detector: ok.detector, recognizer: ok.recognizer })).not.toBeNull();
+    expect(Math.max(ok.sides[0]!.width, ok.sides[0]!.height)).toBeLessThanOrEqual(1280);
+    // 2,800 px long and 8 px high: at 1,280 px long the zone is ≈ 16 px high (its dates ≈ 2 px). A
+    // 32 px floor on its height had cut it 2,700 px long, over the cap; now it is not read at all.
+    const thin = engines();
+    expect(await readDateCloseUp({ reads: [longLine(2800, 8)], digits: PAN, source: null, sourceToPhoto: null, detector: thin.detector, recognizer: thin.recognizer })).toBeNull();
+    expect(thin.sides).toEqual([]);
   });
 });
