@@ -778,13 +778,19 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
       // Not for a bare number (Luhn-failing, nothing of a card): a date read beside a tracking
       // number would be the card evidence that reports it.
       if ((!dateRead() || learnedReads.some((l) => dateDoubted(fieldsOf(l)))) && fused.candidates.length > 0 && !bare(fused) && may('date-zone')) {
-        const dz = await readDateCloseUp({ reads: [...learnedReads].sort((a, b) => Number(fused.sources.includes(b.source)) - Number(fused.sources.includes(a.source))), digits: fused.pan ?? fused.panUnverified ?? topCandidate(fused), source, sourceToPhoto: place?.sourceToPhoto ?? null, detector: learned.detector, recognizer: rec });
-        if (dz) {
-          add('views', dz.cropMs);
-          add('detect', dz.reading.timingsMs.detect);
-          add('recognize', dz.reading.timingsMs.recognize);
-          dateReads.push(dz.reading);
-          extraReads.push(dz.reading);
+        // Its own failure (an engine error, a geometry bug) costs only the close-up: the readings
+        // so far and the date checks below stand (review 6b N-a).
+        try {
+          const dz = await readDateCloseUp({ reads: [...learnedReads].sort((a, b) => Number(fused.sources.includes(b.source)) - Number(fused.sources.includes(a.source))), digits: fused.pan ?? fused.panUnverified ?? topCandidate(fused), source, sourceToPhoto: place?.sourceToPhoto ?? null, detector: learned.detector, recognizer: rec });
+          if (dz) {
+            add('views', dz.cropMs);
+            add('detect', dz.reading.timingsMs.detect);
+            add('recognize', dz.reading.timingsMs.recognize);
+            dateReads.push(dz.reading);
+            extraReads.push(dz.reading);
+          }
+        } catch (err) {
+          log.warn('date close-up failed', { code: toCardOcrError(err).code, error: redactPans(String((err as Error)?.message ?? err)).slice(0, 300) });
         }
       }
       // The card-line model reads date-like lines again as checking readings (fuse.ts fuseField
