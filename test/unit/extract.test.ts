@@ -428,6 +428,17 @@ describe('extractExpiry', () => {
     // Two such lines: which is the date cannot be told.
     expect(extractExpiry([slash('11128', 0.63), slash('05730', 0.6, box(426, 500, 141, 38))], NOW, pan).expiry).toBeNull();
   });
+  it('a slash read as a character with a digit doubted is a guess for the CRNN to confirm, never a value (embossed 06729 for 06/29)', () => {
+    const pan = { panBox: box(108, 354, 769, 53) };
+    const under = box(426, 455, 141, 38);
+    // embossed-95001 (tuning): the 6 at 0.69 on the whole view, 0.85 on the date close-up; the 7 at 0.58 and 0.73.
+    for (const conf of [[0.94, 0.69, 0.58, 0.99, 0.99], [0.99, 0.85, 0.73, 0.99, 1], [0.99, 0.85, 0.97, 0.99, 1]]) {
+      expect(extractExpiry([learned('06729', under, conf)], NOW, pan), conf.join()).toMatchObject({ expiry: null, reason: 'unreadable', tentative: '06/29' });
+    }
+    // A digit read more weakly than that: no guess; off the number's columns: none either.
+    expect(extractExpiry([learned('06729', under, [0.94, 0.5, 0.58, 0.99, 0.99])], NOW, pan).tentative).toBeUndefined();
+    expect(extractExpiry([learned('06729', box(1200, 900, 141, 38), [0.94, 0.69, 0.58, 0.99, 0.99])], NOW, pan).tentative).toBeUndefined();
+  });
   it('a second date on the line with its slash read as a character blocks the other date when it may be the later one', () => {
     // MEMBER SINCE 01/27 MONTH/YEAR 07/32, labels unread, 07/32 read 07732: 01/27 is no expiry.
     expect(extractExpiry([line('01/27 07732')], NOW)).toMatchObject({ expiry: null, reason: 'unreadable' });
@@ -440,6 +451,27 @@ describe('extractExpiry', () => {
     // Not a month before the look-alike, another middle character, or no other date on the line: not this rule's.
     expect(extractExpiry([line('01/27 13732')], NOW).expiry).toBe('01/27');
     expect(extractExpiry([line('01/27 07832')], NOW).expiry).toBe('01/27');
+  });
+  it('so does one with a label remnant and a mark glued before it, right after the date (09/23 3--07128)', () => {
+    // real-world-80001 (tuning): MEMBER SINCE 09/23 VALID THRU 07/28 read `09/23 3--07128` at 1280 px, 09/23 taken.
+    for (const text of ['09/23 3--07128', '09/23 U-07728', '09/23 3.07l28']) {
+      expect(extractExpiry([line(text)], NOW), text).toMatchObject({ expiry: null, reason: 'unreadable', startDate: '09/23' });
+    }
+    // The earlier one misread so: the later date read stands; a longer run before the mark is a phone number's.
+    expect(extractExpiry([line('11/33 3--04730')], NOW).expiry).toBe('11/33');
+    expect(extractExpiry([line('09/23 030-07128')], NOW).expiry).toBe('09/23');
+    // Not right after the date, or another middle character: not this rule's.
+    expect(extractExpiry([line('3--07128 09/23')], NOW).expiry).toBe('09/23');
+    expect(extractExpiry([line('09/23 3--07828')], NOW).expiry).toBe('09/23');
+  });
+  it('the later date seen with its slash read as a character or mark is a guess for the CRNN to confirm, never a value', () => {
+    // real-world-80001 (tuning): VALID FROM 03/23 GOOD THRU 12/28 read `(03/23 12.28` and `03/23 12128`.
+    expect(extractExpiry([line('(03/23 12.28')], NOW)).toMatchObject({ expiry: null, reason: 'unreadable', tentative: '12/28', startDate: '03/23' });
+    expect(extractExpiry([line('03/23 12128')], NOW)).toMatchObject({ expiry: null, reason: 'unreadable', tentative: '12/28', startDate: '03/23' });
+    expect(extractExpiry([line('09/23 3--07128')], NOW)).toMatchObject({ expiry: null, tentative: '07/28' });
+    // Four digits with no mark between them, or a remnant: no guess (which digits are the date's cannot be told).
+    expect(extractExpiry([line('03/23 1228')], NOW).tentative).toBeUndefined();
+    expect(extractExpiry([line('03/28 07')], NOW).tentative).toBeUndefined();
   });
   it('what is left of a second date cut short (digits right after a date, a slash and a year alone) is a date seen, not read', () => {
     // MEMBER SINCE 03/28 EXPIRES 07/34, labels lost, the second date cut to `07`: 03/28 is no expiry.

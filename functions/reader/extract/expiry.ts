@@ -95,6 +95,14 @@ const GLUED_DATE = /\d[/\\](?:\d{2}|\d{4})(?!\d)/;
  */
 const SLASH_MISREAD_BESIDE_DATE = /^(0[1-9]|1[0-2]).\d{2}$/; // the middle one of SLASH_LOOKALIKES
 /**
+ * The same right after a date read on its line, with what is left of its label glued before it
+ * by a mark (`09/23 3--07128`: MEMBER SINCE 09/23 VALID THRU 07/28, the label read as `3--`, the
+ * slash as 1). Measured on real-world-80001 (tuning): PP-OCR read it so at 1280 px and 09/23
+ * was taken as the expiry (held back only by the other readings' 07/28). One character and a
+ * mark, no more: a longer run before it (`030-07128`) is a phone number's.
+ */
+const SLASH_MISREAD_AFTER_MARK = /^[0-9A-Za-z][^0-9A-Za-z\s]+((?:0[1-9]|1[0-2]).\d{2})$/;
+/**
  * The whole `MM/YY` inside a date with stray characters glued to it (`8006/34`, `m05/26`,
  * `05/26x`): what the reader may have read of the date, for another reader to confirm (a
  * `guess`, never a value alone: which characters belong to the date cannot be told by one
@@ -246,7 +254,7 @@ export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = nu
   const clean = (t: string): string => t.replace(/^[^0-9A-Za-z?]+|[^0-9A-Za-z/\\?]+$/g, '');
   // Another date on the line makes a `MM?YY` token beside it a date too (SLASH_MISREAD_BESIDE_DATE).
   const dated = toks.some((t) => SLASH_DATE.test(clean(t)));
-  const misread: Array<{ label: Label; at: number; follows?: string }> = [];
+  const misread: Array<{ label: Label; at: number; guess: string; follows?: string }> = [];
   // Whether the token before this one was read as a date (of any kind).
   let counted = 0;
   let dateBefore = false;
@@ -373,13 +381,17 @@ export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = nu
     if (DATE_REMNANT_ALONE.test(raw.trim()) || ((dateBefore || expiryLabelAfterRead()) && (DATE_REMNANT_AFTER.test(tok) || DATE_SLASH_LOST.test(raw.trim())))) {
       labelWindow = [];
       first = false;
-      out.push({ month: NaN, year: NaN, label, confidence: 0, ...follows() });
+      // A whole second date, its slash read as another mark (`12.28`): its MM/YY is a guess for the CRNN's check.
+      const lost = /^(\d{2})[^\d](\d{2})$/.exec(raw.trim());
+      const guess = lost && (dateBefore || expiryLabelAfterRead()) && DATE_SLASH_LOST.test(raw.trim()) ? `${lost[1]}/${lost[2]}` : undefined;
+      out.push({ month: NaN, year: NaN, label, confidence: 0, ...(guess ? { guess } : {}), ...follows() });
       continue;
     }
-    if (dated && SLASH_MISREAD_BESIDE_DATE.test(tok) && SLASH_LOOKALIKES.has(tok[2]!)) {
+    const beside = SLASH_MISREAD_BESIDE_DATE.test(tok) ? tok : dateBefore ? SLASH_MISREAD_AFTER_MARK.exec(tok)?.[1] : undefined;
+    if (dated && beside && SLASH_LOOKALIKES.has(beside[2]!)) {
       labelWindow = [];
       first = false;
-      misread.push({ label, at: Number(tok.slice(3)) * 12 + Number(tok.slice(0, 2)), ...follows() });
+      misread.push({ label, at: Number(beside.slice(3)) * 12 + Number(beside.slice(0, 2)), guess: `${beside.slice(0, 2)}/${beside.slice(3)}`, ...follows() });
       continue;
     }
     // Keep only the last few words before a date as its label.
@@ -394,7 +406,8 @@ export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = nu
   // A date whose slash was misread that would be the latest on the line, or is labelled the
   // expiry, may be the expiry: seen, not read. An earlier one is at most the start date.
   const latest = Math.max(-Infinity, ...out.filter((d) => Number.isFinite(d.month)).map((d) => (d.year % 100) * 12 + d.month));
-  for (const m of misread) if (m.label === 'expiry' || m.at >= latest) out.push({ month: NaN, year: NaN, label: m.label, confidence: 0, ...(m.follows ? { follows: m.follows } : {}) });
+  // Its MM/YY is a guess (`tentative`) for the card-line CRNN's check to confirm, never a value alone.
+  for (const m of misread) if (m.label === 'expiry' || m.at >= latest) out.push({ month: NaN, year: NaN, label: m.label, confidence: 0, guess: m.guess, ...(m.follows ? { follows: m.follows } : {}) });
   return out;
 }
 
@@ -530,6 +543,15 @@ const SLASH_DOUBT = 0.9;
 const SLASH_DATE_DIGIT_FLOOR = 0.9;
 
 /**
+ * Under `SLASH_DATE_DIGIT_FLOOR`, down to this, a digit of such a date leaves it a guess only
+ * (`tentative`: seen, not read), for the card-line CRNN's check to confirm with the same digits
+ * (fuse.ts `fuseField`); a digit read this weakly or worse is no guess at all. Measured on
+ * embossed-95001 (tuning): EXPIRES END 06/29 read `06729` with the 6 at 0.69 and 0.85 (the whole
+ * view and the date close-up), so the date was not even offered to the CRNN.
+ */
+const SLASH_GUESS_DIGIT_FLOOR = 0.6;
+
+/**
  * A date whose slash the reader read as a character (`11128` for 11/28, embossed or thin print),
  * taken only where a card prints its expiry and nothing else explains the line: the line is the
  * five characters alone, `MM?YY` with a month 01–12; the middle one a slash look-alike the reader
@@ -552,10 +574,11 @@ function slashReadAsCharacter(lines: readonly TextLine[], now: Date, ctx: Expiry
     const t = l.text.trim();
     if (!/^\d{2}.\d{2}$/.test(t) || !SLASH_LOOKALIKES.has(t[2]!)) continue;
     const conf = c.slice(lead, lead + 5);
-    if ([0, 1, 3, 4].some((i) => conf[i]! < SLASH_DATE_DIGIT_FLOOR)) continue;
+    if ([0, 1, 3, 4].some((i) => conf[i]! < SLASH_GUESS_DIGIT_FLOOR)) continue;
     // Read surely as a character: a date still (embossed slashes read as a sure 7 or 1), or a
-    // five-digit code. Seen, not read: its `MM/YY` is a guess for another reader to confirm.
-    const sure = conf[2]! >= SLASH_DOUBT;
+    // five-digit code. Seen, not read: its `MM/YY` is a guess for another reader to confirm. So
+    // is a date with a doubted digit (the slash aside).
+    const sure = conf[2]! >= SLASH_DOUBT || [0, 1, 3, 4].some((i) => conf[i]! < SLASH_DATE_DIGIT_FLOOR);
     const b = l.box;
     const h = pan.height;
     const below = b.top - (pan.top + pan.height);
