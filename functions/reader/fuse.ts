@@ -550,6 +550,13 @@ export interface FieldReading {
    * numbers, at 0.954–0.995 on every detection of three).
    */
   readonly check?: boolean;
+  /**
+   * For a checking reading: whether it read each character of its value surely (the reader's
+   * `readsDateSurely` for dates). A check that doubted a character, as the doubted reading did,
+   * confirms nothing (review 7a B3: PP-OCR's `06729` with the 6 at 0.69, the CRNN's `06/29` with
+   * it at 0.55, both of the same box). Unset: not judged here (names weigh their letters before).
+   */
+  readonly sure?: boolean;
 }
 
 /** The outcome of fusing every reading of one field. */
@@ -637,7 +644,7 @@ export function fuseField(readings: readonly FieldReading[], options: FieldFusio
   // one of them (two readers, one sure, one doubting the same date), never on their own.
   // (With only checking readings valued, every first reading is one without a value.)
   const onlyChecks = withValue.every((r) => r.check);
-  const confirmed = onlyChecks ? readings.filter((r) => !r.check && r.tentative === value).map((r) => r.source) : [];
+  const confirmed = onlyChecks && withValue.some((r) => r.sure !== false) ? readings.filter((r) => !r.check && r.tentative === value).map((r) => r.source) : [];
   if (onlyChecks && confirmed.length === 0) return { value: null, confidence: null, sources: [], reason: reasonOf(readings) };
   const confidences = withValue.map((r) => r.confidence).filter((c): c is number => c !== undefined);
   return {

@@ -144,6 +144,29 @@ function once(fn: () => void): () => void {
 /** Readings whose doubted name the card-line model re-reads at most (one is the rule: a name is read on one view or two). */
 const NAME_CHECK_MAX = 2;
 
+/** Lowest confidence of each digit of a checking reading's date for it to confirm a doubted one. */
+export const DATE_CHECK_SURE_DIGIT = 0.9;
+
+/**
+ * Whether some line of `reading` reads `date` (`MM/YY`) as printed, month, a separator that is
+ * no digit (a slash read as 7 or 1 is a guess, not a reading), year (`YY` or `20YY`), with each
+ * of its four digits at `DATE_CHECK_SURE_DIGIT` or more. A check re-reads the doubted reading's
+ * own boxes, so only a sure one is a second opinion on the digit the first one doubted (review 7a
+ * B3); a value extract/ repaired from letters (`O6/29`) is not read as printed here and confirms
+ * nothing.
+ */
+export function readsDateSurely(reading: Pick<LearnedReading, 'lines'>, date: string): boolean {
+  const m = /^(\d{2})\/(\d{2})$/.exec(date);
+  if (!m) return false;
+  const re = new RegExp(`(?<!\\d)${m[1]}\\D(?:20)?${m[2]}(?!\\d)`, 'g');
+  return reading.lines.some((l) =>
+    [...l.text.matchAll(re)].some((x) => {
+      const at = [x.index, x.index + 1, x.index + x[0].length - 2, x.index + x[0].length - 1];
+      return at.every((i) => (l.charConfidences[i] ?? 0) >= DATE_CHECK_SURE_DIGIT);
+    }),
+  );
+}
+
 /**
  * The lines of `reading` a doubted name (`tentative`, extract/'s words in capitals) was read
  * from: those whose words are all the name's (one line, or words a detector boxed one by one).
@@ -872,7 +895,9 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
         }),
         ...(key === 'expiry' ? dateChecks : nameChecks).map((l) => {
           const c = fieldsOf(l);
-          return { source: l.source, value: c[key], confidence: c.confidence[key], missing: c.missing[key], check: true };
+          const value = c[key];
+          const sure = key === 'expiry' && value ? { sure: readsDateSurely(l, value) } : {};
+          return { source: l.source, value, confidence: c.confidence[key], missing: c.missing[key], check: true, ...sure };
         }),
         ...(glyph ? [{ source: 'glyph@card', value: glyph.fields[key], confidence: glyph.fields.confidence[key], missing: glyph.fields.missing[key] }] : []),
       ], { doubtVetoes: key === 'name' ? 'any' : 'other-readers' });

@@ -464,6 +464,13 @@ describe('extractExpiry', () => {
     expect(extractExpiry([line('3--07128 09/23')], NOW).expiry).toBe('09/23');
     expect(extractExpiry([line('09/23 3--07828')], NOW).expiry).toBe('09/23');
   });
+  it('an earlier date seen with its slash read as a mark after a read date is no guess at the expiry (review 7a S1)', () => {
+    // 12/28 03.23: the date lost is before the one read, so at most the start date.
+    expect(extractExpiry([line('12/28 03.23')], NOW).tentative).toBeUndefined();
+    expect(extractExpiry([line('12/28 12.28')], NOW).tentative).toBeUndefined();
+    // The later one still is (the rule below).
+    expect(extractExpiry([line('12/28 03.31')], NOW).tentative).toBe('03/31');
+  });
   it('the later date seen with its slash read as a character or mark is a guess for the CRNN to confirm, never a value', () => {
     // real-world-80001 (tuning): VALID FROM 03/23 GOOD THRU 12/28 read `(03/23 12.28` and `03/23 12128`.
     expect(extractExpiry([line('(03/23 12.28')], NOW)).toMatchObject({ expiry: null, reason: 'unreadable', tentative: '12/28', startDate: '03/23' });

@@ -383,7 +383,10 @@ export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = nu
       first = false;
       // A whole second date, its slash read as another mark (`12.28`): its MM/YY is a guess for the CRNN's check.
       const lost = /^(\d{2})[^\d](\d{2})$/.exec(raw.trim());
-      const guess = lost && (dateBefore || expiryLabelAfterRead()) && DATE_SLASH_LOST.test(raw.trim()) ? `${lost[1]}/${lost[2]}` : undefined;
+      // Only a date later than the one read before it: an earlier one is at most the start date
+      // (`12/28 03.23`), never a guess at the expiry (review 7a S1).
+      const later = lost !== null && (!lastRead || Number(lost[2]) * 12 + Number(lost[1]) > (lastRead.year % 100) * 12 + lastRead.month);
+      const guess = lost && later && (dateBefore || expiryLabelAfterRead()) && DATE_SLASH_LOST.test(raw.trim()) ? `${lost[1]}/${lost[2]}` : undefined;
       out.push({ month: NaN, year: NaN, label, confidence: 0, ...(guess ? { guess } : {}), ...follows() });
       continue;
     }
