@@ -464,6 +464,11 @@ describe('extractExpiry', () => {
     expect(extractExpiry([line('3--07128 09/23')], NOW).expiry).toBe('09/23');
     expect(extractExpiry([line('09/23 3--07828')], NOW).expiry).toBe('09/23');
   });
+  it('an expiry label between the read date and the misread one changes nothing (review 7a S2)', () => {
+    for (const text of ['09/23 THRU 3--07128', '09/23 EXP 3--07128']) {
+      expect(extractExpiry([line(text)], NOW), text).toMatchObject({ expiry: null, reason: 'unreadable' });
+    }
+  });
   it('an earlier date seen with its slash read as a mark after a read date is no guess at the expiry (review 7a S1)', () => {
     // 12/28 03.23: the date lost is before the one read, so at most the start date.
     expect(extractExpiry([line('12/28 03.23')], NOW).tentative).toBeUndefined();

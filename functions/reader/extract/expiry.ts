@@ -390,7 +390,8 @@ export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = nu
       out.push({ month: NaN, year: NaN, label, confidence: 0, ...(guess ? { guess } : {}), ...follows() });
       continue;
     }
-    const beside = SLASH_MISREAD_BESIDE_DATE.test(tok) ? tok : dateBefore ? SLASH_MISREAD_AFTER_MARK.exec(tok)?.[1] : undefined;
+    // Right after the date, or after only an expiry label since it (`09/23 THRU 3--07128`: review 7a S2).
+    const beside = SLASH_MISREAD_BESIDE_DATE.test(tok) ? tok : dateBefore || expiryLabelAfterRead() ? SLASH_MISREAD_AFTER_MARK.exec(tok)?.[1] : undefined;
     if (dated && beside && SLASH_LOOKALIKES.has(beside[2]!)) {
       labelWindow = [];
       first = false;
