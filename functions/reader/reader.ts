@@ -179,13 +179,20 @@ export function nameLines(reading: Pick<LearnedReading, 'lines'>, tentative: str
   });
 }
 
+/** How sure one reader must be of a letter the other doubted for the two to agree on it (`agreedConfidences`). */
+export const NAME_CHECK_SURE_LETTER = 0.9;
+
 /**
  * Per-letter confidences of `again`, a second reader's reading of `first`'s print: where both read
  * the same text, each character's surer confidence; else `again`'s own.
  */
 export function agreedConfidences(first: Pick<ReadLine, 'text' | 'charConfidences'>, again: Pick<ReadLine, 'text' | 'charConfidences'>): readonly number[] {
   const same = first.text === again.text && first.charConfidences.length === again.charConfidences.length;
-  return same ? again.charConfidences.map((c, i) => Math.max(c, first.charConfidences[i] ?? 0)) : again.charConfidences;
+  // The check re-reads the same box, so a letter counts as the surer reader's only where that one
+  // is sure of it (NAME_CHECK_SURE_LETTER); below, the weaker: both readers doubting one letter
+  // (0.40 and 0.72) is no agreement on it (review 7b B1).
+  const agreed = (c: number, f: number): number => (Math.max(c, f) >= NAME_CHECK_SURE_LETTER ? Math.max(c, f) : Math.min(c, f));
+  return same ? again.charConfidences.map((c, i) => agreed(c, first.charConfidences[i] ?? 0)) : again.charConfidences;
 }
 
 /** Detector input sides: the first pass, and a second pass at another scale for a second reading (measured trade-off in the report). */

@@ -65,6 +65,10 @@ describe('a doubted name checked by the card-line model', () => {
   it('stays missing when both doubt the same letter', async () => {
     expect(await readName(NAME, (_, i) => (i === 1 ? 0.5 : 0.97))).toBeNull();
   });
+  it('stays missing when the second reader is not sure of the letter the first doubted (review 7b B1)', async () => {
+    expect(await readName(NAME, (_, i) => (i === 1 ? 0.72 : 0.97))).toBeNull();
+    expect(await readName(NAME, () => 0.72)).toBeNull();
+  });
   it('stays missing when the second reader reads other letters', async () => {
     expect(await readName('JANE O PUBLIC')).toBeNull();
   });
@@ -80,8 +84,9 @@ describe('nameLines', () => {
 });
 
 describe('agreedConfidences', () => {
-  it('takes the surer of two readers per letter only where they read the same text', () => {
-    expect(agreedConfidences({ text: 'AB', charConfidences: [0.4, 0.9] }, { text: 'AB', charConfidences: [0.8, 0.5] })).toEqual([0.8, 0.9]);
+  it('takes the surer of two readers per letter only where they read the same text and it is sure', () => {
+    expect(agreedConfidences({ text: 'AB', charConfidences: [0.4, 0.9] }, { text: 'AB', charConfidences: [0.95, 0.5] })).toEqual([0.95, 0.9]);
+    expect(agreedConfidences({ text: 'AB', charConfidences: [0.4, 0.9] }, { text: 'AB', charConfidences: [0.8, 0.5] })).toEqual([0.4, 0.9]);
     expect(agreedConfidences({ text: 'AB', charConfidences: [0.4, 0.9] }, { text: 'AR', charConfidences: [0.8, 0.5] })).toEqual([0.8, 0.5]);
   });
 });
