@@ -468,6 +468,11 @@ describe('extractExpiry', () => {
     for (const text of ['09/23 THRU 3--07128', '09/23 EXP 3--07128']) {
       expect(extractExpiry([line(text)], NOW), text).toMatchObject({ expiry: null, reason: 'unreadable' });
     }
+    // Earlier than the date read, though labelled: it blocks, with no guess and no start date (review 7b S3).
+    const earlier = extractExpiry([line('12/30 EXP 3--07129')], NOW);
+    expect(earlier).toMatchObject({ expiry: null, reason: 'unreadable' });
+    expect(earlier.tentative).toBeUndefined();
+    expect(earlier.startDate).toBeUndefined();
   });
   it('an earlier date seen with its slash read as a mark after a read date is no guess at the expiry (review 7a S1)', () => {
     // 12/28 03.23: the date lost is before the one read, so at most the start date.

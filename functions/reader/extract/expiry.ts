@@ -411,7 +411,12 @@ export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = nu
   // expiry, may be the expiry: seen, not read. An earlier one is at most the start date.
   const latest = Math.max(-Infinity, ...out.filter((d) => Number.isFinite(d.month)).map((d) => (d.year % 100) * 12 + d.month));
   // Its MM/YY is a guess (`tentative`) for the card-line CRNN's check to confirm, never a value alone.
-  for (const m of misread) if (m.label === 'expiry' || m.at >= latest) out.push({ month: NaN, year: NaN, label: m.label, confidence: 0, guess: m.guess, ...(m.follows ? { follows: m.follows } : {}) });
+  // One earlier than the date read, though labelled the expiry, only blocks it: no guess and no
+  // start date (an expiry before its start date is a misread of one of them; review 7b S3).
+  for (const m of misread) {
+    if (m.at >= latest) out.push({ month: NaN, year: NaN, label: m.label, confidence: 0, guess: m.guess, ...(m.follows ? { follows: m.follows } : {}) });
+    else if (m.label === 'expiry') out.push({ month: NaN, year: NaN, label: m.label, confidence: 0 });
+  }
   return out;
 }
 
