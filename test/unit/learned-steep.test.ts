@@ -10,44 +10,13 @@ import { describe, expect, it } from 'vitest';
 import type { LineRecognizer, Raster, TextDetector, TextRegion } from '../../functions/core/ports.js';
 import { readViewLearned, toTextLines } from '../../functions/reader/readers/learned.js';
 import type { View } from '../../functions/reader/views.js';
-import { frameWithLines, lineQuad } from '../support/marker-lines.js';
+import { STEEP_GROUPS, STEEP_HEIGHT, frameWithLines, lineQuad, markerRecognizer, steepGroupQuads } from '../support/marker-lines.js';
 
 type Quad = TextRegion['quad'];
-const GROUPS = ['4539', '1488', '0343', '6467'];
-const LENGTHS = [100, 130, 160, 190];
-const H = 30;
-
-/** The four groups in a row along `deg`, 20 px apart, centred on (450, 450). */
-function groupQuads(deg: number): Quad[] {
-  const t = (deg * Math.PI) / 180;
-  const total = LENGTHS.reduce((a, b) => a + b, 0) + 20 * (LENGTHS.length - 1);
-  let at = -total / 2;
-  return LENGTHS.map((len) => {
-    const c = at + len / 2;
-    at += len + 20;
-    return lineQuad(450 + c * Math.cos(t), 450 + c * Math.sin(t), len, H, deg);
-  });
-}
-
-/** Reads an upright crop (marker left) as the group of its length, anything else as noise. */
-const recognizer: LineRecognizer = {
-  name: 'scripted',
-  async recognize(lines: readonly Raster[]) {
-    return lines.map((c) => {
-      const third = Math.max(1, Math.floor(c.width / 3));
-      let left = 0, right = 0;
-      for (let y = 0; y < c.height; y++) for (let x = 0; x < third; x++) {
-        left += c.data[(y * c.width + x) * c.channels]!;
-        right += c.data[(y * c.width + c.width - 1 - x) * c.channels]!;
-      }
-      const nearest = LENGTHS.reduce((b, len, i) => (Math.abs(len - c.width) < Math.abs(LENGTHS[b]! - c.width) ? i : b), 0);
-      const text = left < right ? GROUPS[nearest]! : '~';
-      const conf = left < right ? 0.98 : 0.2;
-      return { text, confidence: conf, charConfidences: [...text].map(() => conf) };
-    });
-  },
-  async close() {},
-};
+const GROUPS = STEEP_GROUPS;
+const H = STEEP_HEIGHT;
+const groupQuads = steepGroupQuads;
+const recognizer = markerRecognizer;
 
 /** A detector reporting each quad from the corner `shift` places on (1: from a short side). */
 const detectorOf = (quads: readonly Quad[], shift: number): TextDetector => ({
