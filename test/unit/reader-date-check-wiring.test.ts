@@ -1,0 +1,64 @@
+/**
+ * The reader passes a date check's sureness to fusion (reader.ts, fuse.ts `FieldReading.sure`):
+ * PP-OCR's `06729` under the number (slash read as 7, a digit doubted) is a guess; the card-line
+ * model re-reading the same box as `06/29` confirms it only when sure of every digit (review 7a
+ * B3, review 7b S1). Scripted engines, no real models; a published test number.
+ */
+import sharp from 'sharp';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Raster, TextDetector, TextRegion } from '../../functions/core/ports.js';
+import { createCardReader, type CardReader } from '../../functions/reader/reader.js';
+import { DEFAULT_IMAGE_LIMITS } from '../../functions/reader/decode.js';
+import { scriptedRecognizer } from '../support/scripted-engines.js';
+
+const NOW = new Date('2026-11-27T00:00:00Z');
+const PAN = '4111 1111 1111 1111';
+
+const quad = (x0: number, y0: number, x1: number, y1: number): TextRegion['quad'] => [
+  { x: x0, y: y0 }, { x: x1, y: y0 }, { x: x1, y: y1 }, { x: x0, y: y1 },
+];
+
+/** A number line and, centred below it, a short date line. */
+const detector: TextDetector = {
+  name: 'scripted-det',
+  async detect(image: Raster): Promise<TextRegion[]> {
+    const w = image.width, h = image.height;
+    return [
+      { quad: quad(w * 0.1, h * 0.5, w * 0.9, h * 0.6), score: 0.9 },
+      { quad: quad(w * 0.42, h * 0.65, w * 0.58, h * 0.72), score: 0.9 },
+    ];
+  },
+  async close() {},
+};
+
+const isNumber = (crop: Raster): boolean => crop.width > crop.height * 7;
+
+const readers: CardReader[] = [];
+afterAll(async () => {
+  await Promise.all(readers.map((r) => r.close()));
+});
+
+/** The expiry reported when the card-line model reads the date box as `06/29` with `crnnChar` per character. */
+async function expiryWith(crnnChar: (i: number) => number): Promise<string | null> {
+  const ppocr = scriptedRecognizer('ppocr-rec-v4', (c) => (isNumber(c) ? PAN : '06729'), 0.9, (t, i) => (t === '06729' ? [0.94, 0.69, 0.58, 0.99, 0.99][i]! : 0.97));
+  const crnn = scriptedRecognizer('card-crnn-v1', (c) => (isNumber(c) ? PAN : '06/29'), 0.9, (t, i) => (t === '06/29' ? crnnChar(i) : 0.97));
+  const reader = await createCardReader({
+    engines: { ocr: async () => Promise.reject(new Error('unused')), detector: async () => detector, recognizers: async () => [ppocr, crnn] },
+    limits: { ...DEFAULT_IMAGE_LIMITS, timeoutMs: 60_000 },
+    now: () => NOW,
+  });
+  readers.push(reader);
+  const png = await sharp({ create: { width: 800, height: 500, channels: 3, background: '#d8d8d8' } }).png().toBuffer();
+  const r = await reader.readNormalised(png, { view: 'frame' });
+  expect(r.revealPan()).toBe(PAN.replace(/ /g, ''));
+  return r.card.expiry;
+}
+
+describe('a doubted date checked by the card-line model, through the reader', () => {
+  it('is reported when the check is sure of every digit', async () => {
+    expect(await expiryWith(() => 0.97)).toBe('06/29');
+  });
+  it('stays missing when the check doubts the digit PP-OCR doubted', async () => {
+    expect(await expiryWith((i) => (i === 1 ? 0.55 : 0.97))).toBeNull();
+  });
+});
