@@ -3,7 +3,12 @@
  * crop's shape (the reader cuts number, name and date lines at different aspect ratios), every
  * character read at one confidence, and the crops asked for are counted.
  */
-import type { LineRecognizer, Raster } from '../../functions/core/ports.js';
+import type { LineRecognizer, Raster, TextRegion } from '../../functions/core/ports.js';
+
+/** An upright rectangle's quad (TL, TR, BR, BL), for scripted detectors. */
+export const rectQuad = (x0: number, y0: number, x1: number, y1: number): TextRegion['quad'] => [
+  { x: x0, y: y0 }, { x: x1, y: y0 }, { x: x1, y: y1 }, { x: x0, y: y1 },
+];
 
 /**
  * A LineRecognizer named `name` that reads each crop as `textFor(crop)` at `confidence`, each

@@ -8,16 +8,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Raster, TextDetector, TextRegion } from '../../functions/core/ports.js';
 import { agreedConfidences, createCardReader, nameLines, type CardReader } from '../../functions/reader/reader.js';
 import { DEFAULT_IMAGE_LIMITS } from '../../functions/reader/decode.js';
-import { scriptedRecognizer } from '../support/scripted-engines.js';
+import { scriptedRecognizer, rectQuad } from '../support/scripted-engines.js';
 
 const NOW = new Date('2026-11-27T00:00:00Z');
 /** A Luhn-valid published test number. */
 const PAN = '4111 1111 1111 1111';
 const NAME = 'JANE Q PUBLIC';
 
-const quad = (x0: number, y0: number, x1: number, y1: number): TextRegion['quad'] => [
-  { x: x0, y: y0 }, { x: x1, y: y0 }, { x: x1, y: y1 }, { x: x0, y: y1 },
-];
+const quad = rectQuad;
 
 /** A number line and, below its start, a name line. */
 const detector: TextDetector = {

@@ -11,14 +11,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { LineRecognizer, Raster, RecognizedLine, TextDetector, TextRegion } from '../../functions/core/ports.js';
 import type { ReadResult } from '../../functions/core/card.js';
 import { createCardReader, type CardReader, type ReadDiagnostics } from '../../functions/reader/reader.js';
+import { rectQuad } from '../support/scripted-engines.js';
 
 const NOW = new Date('2026-11-27T00:00:00Z');
 /** A Luhn-valid published test number. */
 const PAN = '4111 1111 1111 1111';
 
-const quad = (x0: number, y0: number, x1: number, y1: number): TextRegion['quad'] => [
-  { x: x0, y: y0 }, { x: x1, y: y0 }, { x: x1, y: y1 }, { x: x0, y: y1 },
-];
+const quad = rectQuad;
 
 /** The number line, the name line and two lines of other print, wherever the view is. */
 const detector: TextDetector = {

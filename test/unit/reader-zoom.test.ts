@@ -9,14 +9,12 @@ import { afterAll, expect, it } from 'vitest';
 import type { LineRecognizer, Raster, TextDetector, TextRegion } from '../../functions/core/ports.js';
 import type { ReadResult } from '../../functions/core/card.js';
 import { createCardReader, type CardReader, type ReadDiagnostics } from '../../functions/reader/reader.js';
-import { scriptedRecognizer } from '../support/scripted-engines.js';
+import { scriptedRecognizer, rectQuad } from '../support/scripted-engines.js';
 
 /** A number that fails Luhn (a specimen's, or no card's). */
 const SPECIMEN = '4111 1111 1111 1112';
 
-const quad = (x0: number, y0: number, x1: number, y1: number): TextRegion['quad'] => [
-  { x: x0, y: y0 }, { x: x1, y: y0 }, { x: x1, y: y1 }, { x: x0, y: y1 },
-];
+const quad = rectQuad;
 
 /** One small line box in the middle of whatever view it is given (≈ 4 % of it). */
 const smallPrint: TextDetector = {
