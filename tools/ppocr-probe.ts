@@ -12,6 +12,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
+import { distance } from 'fastest-levenshtein';
 import sharp from 'sharp';
 import type { Raster, RecognizedLine, TextRegion } from '../functions/core/ports.js';
 import { createPpocrDetector } from '../functions/adapters/ocr/ppocr/ppocr-detector.js';
@@ -92,19 +93,6 @@ function findsPan(lines: readonly RecognizedLine[], pan: string): string | null 
   return null;
 }
 
-/** Levenshtein distance (small strings). */
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
-
 /** For a miss: how close the nearest run of adjacent lines came (digit count and edits only, never digits). */
 function nearestMiss(lines: readonly RecognizedLine[], pan: string): string {
   const digits = lines.map((l) => l.text.replace(/\D/g, ''));
@@ -113,7 +101,7 @@ function nearestMiss(lines: readonly RecognizedLine[], pan: string): string {
     for (let i = 0; i + run <= digits.length; i++) {
       const joined = digits.slice(i, i + run).join('');
       if (!joined) continue;
-      const d = editDistance(joined, pan);
+      const d = distance(joined, pan);
       if (d < best.d) best = { d, len: joined.length };
     }
   }

@@ -7,12 +7,12 @@
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { distance as editDistance } from 'fastest-levenshtein';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OcrEngineError } from '../../functions/core/errors.js';
 import type { LineRecognizer, Raster } from '../../functions/core/ports.js';
 import { CARD_CRNN_CHARSET, createCardCrnnRecognizer, defaultCardCrnnModelPath } from '../../functions/adapters/ocr/crnn/crnn-recognizer.js';
 import { LINE_FACES, renderLine, type LineSample } from '../../tools/train/make-lines.js';
-import { editDistance } from '../../tools/train/evaluate.js';
 
 // Far from the training (1…), validation (900 000…) and evaluation (70 000 000…) seeds.
 const SEED = 31_000_000;

@@ -10,7 +10,8 @@
  */
 import { maskPan } from '../../functions/core/mask.js';
 import { judgeLine } from '../../functions/reader/extract/index.js';
-import { countedPan, isTruePan, levenshtein, type Reading, type TruthEntry } from './score.js';
+import { distance } from 'fastest-levenshtein';
+import { countedPan, isTruePan, type Reading, type TruthEntry } from './score.js';
 
 /** The slice of the reader's ReadDiagnostics the bench uses (structural: older readers may send less). */
 export interface BenchDiagnostics {
@@ -73,7 +74,7 @@ export function classifyPanMiss(t: TruthEntry, r: Reading, diag: BenchDiagnostic
   // Closest read, to tell "one digit off" from "nothing like it".
   let best: { d: string; dist: number; source: string } | null = null;
   for (const l of lines) {
-    const dist = truth !== undefined ? levenshtein(l.digits, truth) : Number.NaN;
+    const dist = truth !== undefined ? distance(l.digits, truth) : Number.NaN;
     if (!best || dist < best.dist) best = { d: l.digits, dist, source: l.source };
   }
   const longest = Math.max(...lines.map((l) => l.digits.length));

@@ -14,6 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { distance } from 'fastest-levenshtein';
 import luhn10 from 'card-validator/dist/luhn-10.js';
 
 const optionalString = z.string().nullish().transform((v) => v ?? undefined);
@@ -86,25 +87,11 @@ export interface Accuracy {
   misses: Array<{ file: string; field: 'pan' | 'expiry' | 'name' | 'brand' | 'negative'; expected: string | null; got: string | null }>;
 }
 
-/** Levenshtein edit distance. */
-export function levenshtein(a: string, b: string): number {
-  if (a === b) return 0;
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length] ?? 0;
-}
-
 /** 1 − edit distance / longer length (1 = identical, 0 = nothing in common; missing = 0). */
 export function charAccuracy(expected: string, got: string | null): number {
   if (got === null) return 0;
   const longest = Math.max(expected.length, got.length);
-  return longest === 0 ? 1 : 1 - levenshtein(expected, got) / longest;
+  return longest === 0 ? 1 : 1 - distance(expected, got) / longest;
 }
 
 /** Names as the scorer compares them: capitals and single spaces only. */
@@ -194,7 +181,7 @@ export function score(truth: readonly TruthEntry[], readings: ReadonlyMap<string
       const b = normName(t.name);
       if (a === b) acc.nameExact++;
       else acc.misses.push({ file: t.file, field: 'name', expected: t.name, got: r.name });
-      nameErrors += Math.min(b.length, levenshtein(a, b));
+      nameErrors += Math.min(b.length, distance(a, b));
       nameChars += b.length;
     }
     const norm = (s: string): string => s.toLowerCase().replace(/[^a-z]/g, '');

@@ -11,10 +11,11 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { distance as editDistance } from 'fastest-levenshtein';
 import sharp from 'sharp';
 import { createCardCrnnRecognizer } from '../../functions/adapters/ocr/crnn/crnn-recognizer.js';
 import type { Raster, RecognizedLine } from '../../functions/core/ports.js';
-import { editDistance, heldOutLines, normalise } from '../train/evaluate.js';
+import { heldOutLines, normalise } from '../train/evaluate.js';
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({

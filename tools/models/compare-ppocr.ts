@@ -24,6 +24,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
+import { distance as editDistance } from 'fastest-levenshtein';
 import sharp from 'sharp';
 import type { Raster, RecognizedLine } from '../../functions/core/ports.js';
 import { decodeBatch, toAscii } from '../../functions/adapters/ocr/ppocr/ctc-decode.js';
@@ -34,7 +35,6 @@ import { DET_BIAS, DET_SCALE, detectorInputSize } from '../../functions/adapters
 import { REC_BIAS, REC_SCALE, recognizerInputWidth } from '../../functions/adapters/ocr/ppocr/ppocr-recognizer.js';
 import { resizeIntoTensor } from '../../functions/adapters/ocr/ppocr/resample.js';
 import { cropQuad } from '../../functions/reader/image/crop-quad.js';
-import { editDistance } from '../train/evaluate.js';
 
 const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.webp']);
 const MAX_SIDE = 960;

@@ -14,24 +14,12 @@ import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
+import { distance } from 'fastest-levenshtein';
 import sharp from 'sharp';
 import type { LineRecognizer, Raster } from '../../functions/core/ports.js';
 import { createCardCrnnRecognizer } from '../../functions/adapters/ocr/crnn/crnn-recognizer.js';
 import { createPpocrRecognizer } from '../../functions/adapters/ocr/ppocr/ppocr-recognizer.js';
 import { CHARSET, LINE_FACES, LINE_ROLES, renderLine, type LineFace, type LineRole, type LineSample } from './make-lines.js';
-
-/** Levenshtein distance (small strings). */
-export function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur.push(Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
 
 /** Both readers' output compared the same way: upper case, runs of spaces as one, trimmed. */
 export const normalise = (s: string): string => s.toUpperCase().replace(/\s+/g, ' ').trim();
@@ -71,7 +59,7 @@ export function score(samples: readonly LineSample[], texts: readonly string[]):
       t.lines++;
       t.exact += got === want ? 1 : 0;
       t.chars += want.length;
-      t.errors += editDistance(got, want);
+      t.errors += distance(got, want);
       if (s.role === 'number') {
         t.numberLines++;
         t.digitsExact += got.replace(/ /g, '') === want.replace(/ /g, '') ? 1 : 0;

@@ -7,6 +7,7 @@
  * is 01–12. A date that cannot be read confidently comes back as `??/YY` so the field
  * checks know a date was there.
  */
+import { distance } from 'fastest-levenshtein';
 import { classifyLine, slidingCharDistances, type LineRead } from './glyph-classifier.js';
 import { components, FEATURE_H, FEATURE_W, glyphFeature, type Box } from './glyphs.js';
 import { findRows, rowInputs, type TextRow } from './text-rows.js';
@@ -31,25 +32,13 @@ const median = (xs: number[]): number => {
   return s.length === 0 ? 0 : s[Math.floor(s.length / 2)]!;
 };
 
-function editDistance(a: string, b: string): number {
-  const dp = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) dp[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      dp[i]![j] = Math.min(dp[i - 1]![j]! + 1, dp[i]![j - 1]! + 1, dp[i - 1]![j - 1]! + cost);
-    }
-  }
-  return dp[a.length]![b.length]!;
-}
-
 /** The label word closest to what was read (prefixes count: a label may be cut by a date it overlaps). */
 export function canonicalLabel(read: string): string | null {
   let best: string | null = null;
   let bestScore = Infinity;
   for (const w of LABEL_WORDS) {
-    const full = editDistance(read, w) / w.length;
-    const prefix = read.length >= 4 && read.length < w.length ? editDistance(read, w.slice(0, read.length)) / read.length : Infinity;
+    const full = distance(read, w) / w.length;
+    const prefix = read.length >= 4 && read.length < w.length ? distance(read, w.slice(0, read.length)) / read.length : Infinity;
     const score = Math.min(full, prefix);
     if (score < bestScore) {
       bestScore = score;
