@@ -199,6 +199,14 @@ export function agreedConfidences(first: Pick<ReadLine, 'text' | 'charConfidence
 const DETECT_SIDE = 960;
 const DETECT_SIDE_2 = 1280;
 
+/**
+ * Largest input side of the detector's second pass over the photo itself, when the photo is
+ * larger than its frame and the frame's first pass read nothing (see that pass).
+ */
+const FULL_SIDE = 1920;
+/** Source variant of that pass: another detection (fuse.ts `detectionOf`), like `det1280`. */
+const FULL_VARIANT = 'full';
+
 /** The re-crop another recogniser reads a number line from. */
 const LINE_REREAD = { name: 'line', pad: 0.08, height: 48 } as const;
 
@@ -760,7 +768,17 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
         if ((!done(fused) || (fused.candidates.length === 0 && (digitsSeen || nothingYet))) && may(`det${DETECT_SIDE_2}`)) {
           // Another scale: the detector's second pass finds other line boxes for the same print
           // (and digits the first pass merged or cut, when it saw digits but no number).
-          const lr2 = await readViewLearned(view, learned.detector, rec, { maxSide: DETECT_SIDE_2, variant: `det${DETECT_SIDE_2}`, flip: lr.flipped });
+          // With nothing read at all on the frame of a photo larger than it, the pass reads the
+          // photo's own pixels (up to FULL_SIDE) instead of the frame's: a card 240–290 px wide
+          // in a 1080×1920 photo prints its number 9–16 px tall, 6–10 px in the 1280-px frame,
+          // too small for the detector to box; at the photo's own size it is boxed (tuning sets:
+          // embossed-81001 #021 read; 116 photos over 1280 px, no other number changed). Only
+          // where the frame read nothing: a pass of 2.25× the pixels, in place of the 1280 one.
+          const full = nothingYet && view === frame && source !== null && ofSource.has(view) && Math.max(source.width, source.height) > Math.max(view.raster.width, view.raster.height);
+          const on: View = full ? { id: view.id, kind: view.kind, raster: source, rotation: view.rotation, ...fromSource(identityMap) } : view;
+          const side2 = full ? Math.min(FULL_SIDE, Math.ceil(Math.max(source.width, source.height) / 32) * 32) : DETECT_SIDE_2;
+          const variant2 = full ? FULL_VARIANT : `det${DETECT_SIDE_2}`;
+          const lr2 = await readViewLearned(on, learned.detector, rec, { maxSide: side2, variant: variant2, flip: lr.flipped });
           add('detect', lr2.timingsMs.detect);
           add('recognize', lr2.timingsMs.recognize);
           learnedReads.push(lr2);
@@ -774,7 +792,7 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
             // The number-like fallback is looked for only when the close-up may run.
             const rows = numberRows.get(lr2) ?? [];
             const best = rows.length > 0 ? rows : numberLikeLines(lr2, 1).filter((l) => digitsOf(l.text).length >= 8);
-            if (best.length > 0 && may('number-zoom')) await numberCloseUp(view, lr2, best, `det${DETECT_SIDE_2}`);
+            if (best.length > 0 && may('number-zoom')) await numberCloseUp(on, lr2, best, variant2);
           }
         }
         if ((fused.pan || fused.panUnverified) && !bare(fused)) break;

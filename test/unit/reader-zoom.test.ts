@@ -138,3 +138,42 @@ it('does not detect again a frame the first pass saw whole (no larger than its i
   expect(r.status).toBe('no_card');
   expect((diag as ReadDiagnostics | null)!.work!.detect.map((d) => d.maxSide)).toEqual([960]);
 });
+
+it('reads a photo larger than its frame at its own size when the frame showed nothing (a small card far away)', async () => {
+  let diag: ReadDiagnostics | null = null;
+  const reader = await createCardReader({
+    engines: {
+      ocr: async () => Promise.reject(new Error('unused')),
+      detector: async () => ({
+        name: 'scripted-det',
+        // The number line is boxed only in the photo's own pixels (1080 × 1920), never in the
+        // 1280-px frame, at whatever side the frame is detected at.
+        async detect(image: Raster): Promise<TextRegion[]> {
+          const w = image.width, h = image.height;
+          return Math.max(w, h) > 1280 ? [{ quad: quad(w * 0.3, h * 0.6, w * 0.5, h * 0.61), score: 0.9 }] : [];
+        },
+        async close() {},
+      }),
+      recognizers: async () => [scriptedRecognizer('ppocr-rec-v4', () => PAN), scriptedRecognizer('card-crnn-v1', () => PAN)],
+    },
+    onDiagnostics: (d) => {
+      diag = d;
+    },
+  });
+  readers.push(reader);
+  const jpeg = await sharp({ create: { width: 1080, height: 1920, channels: 3, background: '#d8d8d8' } }).jpeg().toBuffer();
+  const r = await reader.readPhoto(jpeg);
+  const d = (diag as ReadDiagnostics | null)!;
+  expect(d.work!.detect.slice(0, 2)).toEqual([
+    { width: 720, height: 1280, maxSide: 960 },
+    { width: 1080, height: 1920, maxSide: 1920 },
+  ]);
+  // Two readers on the full-size detection's box: reported, and placed in the photo's pixels.
+  expect(r.revealPan()).toBe(PAN.replace(/ /g, ''));
+  expect(d.sources.pan).toContain('ppocr-rec-v4@frame/full');
+  const pan = r.geometry?.fields?.pan;
+  expect(pan).toBeDefined();
+  const ys = pan!.map((p) => p[1]);
+  expect(Math.min(...ys)).toBeGreaterThan(1920 * 0.55);
+  expect(Math.max(...ys)).toBeLessThan(1920 * 0.66);
+});
