@@ -75,6 +75,12 @@ describe('extractName: a name that may be cut off', () => {
   it('is taken at the edge where the whole number starts at it too (a view cut at the print margin)', () => {
     expect(extractName([read('ARIANNE G OKAFOR', box(3, 490, 400, 80))], at(box(2, 270, 660, 120))).name).toBe('ARIANNE G OKAFOR');
   });
+  it('is missing when it ends in an initial (a detector cut the line after the middle initial)', () => {
+    expect(extractName([read('KENJI X', box(60, 420, 150, 60))], at(pan))).toMatchObject({ name: null, reason: 'cut_off' });
+    expect(extractName([read('KENJI X.', box(60, 420, 160, 60))], at(pan))).toMatchObject({ name: null, reason: 'cut_off' });
+    expect(extractName([read('KENJI X PARK', box(60, 420, 260, 60))], at(pan)).name).toBe('KENJI X PARK');
+    expect(extractName([read('J PARK', box(60, 420, 120, 60))], at(pan)).name).toBe('J PARK');
+  });
   it('another name on the card still wins over the doubt', () => {
     const lines = [read('ARIANNE G OKAFOR', box(3, 490, 400, 80)), read('LENA ORTIZ', box(60, 420, 300, 60))];
     expect(extractName(lines, at(pan)).name).toBe('LENA ORTIZ');
