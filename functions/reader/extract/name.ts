@@ -16,6 +16,7 @@
  * One word is never a name (on the generated sets every one below the number was a partial
  * read), but a specimen's placeholder (CARDHOLDER) in the holder's slot is reported as printed.
  */
+import { distance } from 'fastest-levenshtein';
 import { normaliseDigits } from './expiry.js';
 import { farFrom, levelColumn, levelRow, panBoxFor, tokens, type LineBox, type PanPlace, type TextLine } from './text.js';
 
@@ -106,20 +107,8 @@ function nearStopWord(word: string): boolean {
   if (word.length < 5) return false;
   return LONG_STOP_WORDS.some((w) => {
     const max = w.length >= 9 ? 2 : 1;
-    return Math.abs(w.length - word.length) <= max && word !== `${w}S` && editDistance(word, w, max) <= max;
+    return Math.abs(w.length - word.length) <= max && word !== `${w}S` && distance(word, w) <= max;
   });
-}
-
-/** Levenshtein distance, stopped early once every path exceeds `max` (returns max + 1 then). */
-function editDistance(a: string, b: string, max: number): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    if (Math.min(...cur) > max) return max + 1;
-    prev = cur;
-  }
-  return prev[b.length] ?? 0;
 }
 
 interface NameWords {
