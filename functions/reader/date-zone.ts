@@ -54,6 +54,14 @@ export const ZONE = {
   after: 0.25,
 } as const;
 
+/** A zone's reach around the number line, in the units of `ZONE` (another field's zone, e.g. the name's). */
+export interface ZoneExtent {
+  readonly above: number;
+  readonly below: number;
+  readonly before: number;
+  readonly after: number;
+}
+
 /** A number line shorter than this many heights (a stacked group, a number read in part) is taken as this long. */
 const MIN_LENGTH_H = 6;
 
@@ -93,7 +101,7 @@ const median = (xs: readonly number[]): number => {
  * angle (degrees, views.ts `textAngle`) and whether it reads upside down. The zone runs along
  * the number's reading direction whatever the line's angle in the view. Null without a box.
  */
-export function dateZone(quads: readonly Quad[], angle: number, flipped: boolean): DateZone | null {
+export function dateZone(quads: readonly Quad[], angle: number, flipped: boolean, extent: ZoneExtent = ZONE): DateZone | null {
   if (quads.length === 0) return null;
   const dir = lineDirection(quads, angle, flipped);
   const ux = dir.x, uy = dir.y;
@@ -112,9 +120,9 @@ export function dateZone(quads: readonly Quad[], angle: number, flipped: boolean
   if (!(h >= 1) || !Number.isFinite(a0)) return null;
   const length = Math.max(a1 - a0, MIN_LENGTH_H * h);
   const mid = (a0 + a1) / 2;
-  const A0 = Math.min(a0, mid - length / 2) - ZONE.before * length;
-  const A1 = Math.max(a1, mid + length / 2) + ZONE.after * length;
-  const B0 = b0 - ZONE.above * h, B1 = b1 + ZONE.below * h;
+  const A0 = Math.min(a0, mid - length / 2) - extent.before * length;
+  const A1 = Math.max(a1, mid + length / 2) + extent.after * length;
+  const B0 = b0 - extent.above * h, B1 = b1 + extent.below * h;
   const pt = (a: number, b: number): Pt => ({ x: a * ux + b * vx, y: a * uy + b * vy });
   return { quad: [pt(A0, B0), pt(A1, B0), pt(A1, B1), pt(A0, B1)], numberHeight: h };
 }
@@ -238,6 +246,10 @@ export interface DateCloseUpInput {
   readonly sourceToPhoto: ToSource | null;
   readonly detector: TextDetector;
   readonly recognizer: LineRecognizer;
+  /** The zone's reach (default `ZONE`, the dates'). */
+  readonly extent?: ZoneExtent;
+  /** What the close-up's view is named after (`<view>-<field>`; default `date`). */
+  readonly field?: string;
 }
 
 /**
@@ -252,7 +264,7 @@ export async function readDateCloseUp(input: DateCloseUpInput): Promise<{ readin
   const from = numberLineOf(reads, input.digits);
   if (!from) return null;
   const { reading, line } = from;
-  const zone = dateZone(line.quads, reading.angle, reading.flipped);
+  const zone = dateZone(line.quads, reading.angle, reading.flipped, input.extent);
   if (!zone) return null;
   const t0 = performance.now();
   const view = reading.view;
@@ -282,7 +294,7 @@ export async function readDateCloseUp(input: DateCloseUpInput): Promise<{ readin
       : undefined;
   const cropMs = performance.now() - t0;
   const dateView: View = {
-    id: `${view.id}-date`,
+    id: `${view.id}-${input.field ?? 'date'}`,
     kind: view.kind,
     raster: crop,
     rotation: view.rotation + Math.round(reading.angle + (reading.flipped ? 180 : 0)),

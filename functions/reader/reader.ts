@@ -141,6 +141,16 @@ function once(fn: () => void): () => void {
   };
 }
 
+/**
+ * The name close-up's zone around the number line (date-zone.ts units: number box heights above
+ * and below, number lengths before and after). Names are printed below the number, starting
+ * under its first digit and ending before its end; the tuning sets' truth (235 layouts) puts the
+ * name's bottom edge 2.2–4.6 digit heights under the number's on 90 % of cards (up to 7.9), and
+ * the date zone's 3.5 box heights cut some off (AISHA U MENDES at 3.75 on embossed-95001). The
+ * number line stays in the close-up: extraction places the name against it.
+ */
+const NAME_ZONE = { above: 0.75, below: 5.5, before: 0.15, after: 0.1 } as const;
+
 /** Readings whose doubted name the card-line model re-reads at most (one is the rule: a name is read on one view or two). */
 const NAME_CHECK_MAX = 2;
 
@@ -625,6 +635,8 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
     const nameChecks: LearnedReading[] = [];
     /** Close-ups of where the card prints its dates (date-zone.ts): readings of the expiry only. */
     const dateReads: LearnedReading[] = [];
+    /** Close-ups of the zone below the number read for the name, where no other reading read one: readings of the name only. */
+    const nameReads: LearnedReading[] = [];
     if (learned) try {
       const [rec] = learned.recognizers as [LineRecognizer, ...LineRecognizer[]];
       /** Cheap path: the recogniser on the glyph reader's number row (no detector pass). */
@@ -825,7 +837,10 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
       // at full resolution and read at a size the detector boxes small print at (date-zone.ts).
       // Not for a bare number (Luhn-failing, nothing of a card): a date read beside a tracking
       // number would be the card evidence that reports it.
+      /** Whether the date close-up was cut (or tried): the same zone is never cut twice. */
+      let zoneTried = false;
       if ((!dateRead() || learnedReads.some((l) => dateDoubted(fieldsOf(l)))) && fused.candidates.length > 0 && !bare(fused) && may('date-zone')) {
+        zoneTried = true;
         // Its own failure (an engine error, a geometry bug) costs only the close-up: the readings
         // so far and the date checks below stand (review 6b N-a).
         try {
@@ -839,6 +854,31 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
           }
         } catch (err) {
           log.warn('date close-up failed', { code: toCardOcrError(err).code, error: redactPans(String((err as Error)?.message ?? err)).slice(0, 300) });
+        }
+      }
+      // No reading read a name (most misses on the tuning sets: a steep card whose number was read
+      // on the tilted frame, its name boxed poorly or not at all; a small card's name shrunk to a
+      // few pixels): the zone below the number where cards print the name, cut upright in the
+      // number's own direction at full resolution and read (date-zone.ts, NAME_ZONE). The date
+      // close-up's reading, when one was made, is asked first (its zone often holds the name).
+      // These readings count for the name alone, and only here, where no other reading has one.
+      // Not after a failed date close-up (the same cut and engines would fail again).
+      const nameRead = (): boolean => Boolean(glyph?.fields.name) || [...learnedReads, ...nameReads].some((l) => fieldsOf(l).name);
+      if (!nameRead() && fused.candidates.length > 0 && !bare(fused) && (!zoneTried || dateReads.length > 0)) {
+        nameReads.push(...dateReads);
+        if (!nameRead() && may('name-zone')) {
+          try {
+            const nz = await readDateCloseUp({ reads: [...learnedReads].sort((a, b) => Number(fused.sources.includes(b.source)) - Number(fused.sources.includes(a.source))), digits: fused.pan ?? fused.panUnverified ?? topCandidate(fused), source, sourceToPhoto: place?.sourceToPhoto ?? null, detector: learned.detector, recognizer: rec, extent: NAME_ZONE, field: 'name' });
+            if (nz) {
+              add('views', nz.cropMs);
+              add('detect', nz.reading.timingsMs.detect);
+              add('recognize', nz.reading.timingsMs.recognize);
+              nameReads.push(nz.reading);
+              extraReads.push(nz.reading);
+            }
+          } catch (err) {
+            log.warn('name close-up failed', { code: toCardOcrError(err).code, error: redactPans(String((err as Error)?.message ?? err)).slice(0, 300) });
+          }
         }
       }
       // The card-line model reads date-like lines again as checking readings (fuse.ts fuseField
@@ -872,8 +912,8 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
         // name only when it reads the same letters (fuse.ts fuseField `check`), never names alone.
         // Two independent readers agreeing letter for letter on the print (embossed relief,
         // where PP-OCR doubts most names) is the evidence a sure reading gives.
-        if (!glyph?.fields.name && !learnedReads.some((l) => fieldsOf(l).name)) {
-          for (const l of learnedReads.filter((r) => fieldsOf(r).tentative?.name !== undefined).slice(0, NAME_CHECK_MAX)) {
+        if (!glyph?.fields.name && ![...learnedReads, ...nameReads].some((l) => fieldsOf(l).name)) {
+          for (const l of [...learnedReads, ...nameReads].filter((r) => fieldsOf(r).tentative?.name !== undefined).slice(0, NAME_CHECK_MAX)) {
             if (!may('name-check')) break;
             const lines = nameLines(l, fieldsOf(l).tentative!.name!);
             if (lines.length === 0) continue;
@@ -909,12 +949,13 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
     const ranked = [...learnedReads].sort((a, b) => Number(fused.sources.includes(b.source)) - Number(fused.sources.includes(a.source)));
     const learnedFields = ranked.map((l) => ({ source: l.source, f: fieldsOf(l) }));
     const dateFields = dateReads.map((l) => ({ source: l.source, f: fieldsOf(l) }));
+    const nameFields = nameReads.map((l) => ({ source: l.source, f: fieldsOf(l) }));
     // A name's doubt counts against a sure name from the same reader too (fuse.ts doubtVetoes):
     // names come from PP-OCR alone, and a reading that saw ANNAF HOLM with a weak letter says
     // another view's sure ANA HOLM may be a misread (tuning sets: 2 wrong names fewer, 1 right fewer).
     const fieldOf = (key: 'expiry' | 'name'): FieldFusion =>
       fuseField([
-        ...(key === 'expiry' ? [...learnedFields, ...dateFields] : learnedFields).map((l) => {
+        ...(key === 'expiry' ? [...learnedFields, ...dateFields] : [...learnedFields, ...nameFields]).map((l) => {
           const tentative = l.f.tentative?.[key];
           return { source: l.source, value: l.f[key], confidence: l.f.confidence[key], missing: l.f.missing[key], ...(tentative !== undefined ? { tentative } : {}) };
         }),
