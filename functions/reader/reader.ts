@@ -18,7 +18,7 @@ import { ReadResult, type CardGeometry, type FieldSources, type ReadStatus } fro
 import { DEFAULT_IMAGE_LIMITS, decodeImage, withTimeout, type ImageLimits } from './decode.js';
 import { CardOcrError, OcrEngineError, toCardOcrError } from '../core/errors.js';
 import { redactPans } from '../core/mask.js';
-import { extractFields, type ExtractedFields, type TextLine } from './extract/index.js';
+import { extractFields, namesSeen, type ExtractedFields, type TextLine } from './extract/index.js';
 import { silentLog, type Log } from '../core/log.js';
 import type { Gray } from './readers/glyph/glyphs.js';
 import { readNameWithOcr } from './readers/glyph/name-ocr.js';
@@ -150,6 +150,13 @@ function once(fn: () => void): () => void {
  * number line stays in the close-up: extraction places the name against it.
  */
 const NAME_ZONE = { above: 0.75, below: 5.5, before: 0.15, after: 0.1 } as const;
+
+/**
+ * Edits within which a name some reading read and did not take vetoes a different reported name
+ * (fuse.ts `seenVetoWithin`): a letter or two is the same print read twice otherwise (AHNA F
+ * HOLM / ANNA F HOLM); on the tuning probes no right name had such a line beside it.
+ */
+const NAME_SEEN_VETO_EDITS = 2;
 
 /** Readings whose doubted name the card-line model re-reads at most (one is the rule: a name is read on one view or two). */
 const NAME_CHECK_MAX = 2;
@@ -947,9 +954,11 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
     const t0 = performance.now();
     const sources: FieldSources = {};
     const ranked = [...learnedReads].sort((a, b) => Number(fused.sources.includes(b.source)) - Number(fused.sources.includes(a.source)));
-    const learnedFields = ranked.map((l) => ({ source: l.source, f: fieldsOf(l) }));
-    const dateFields = dateReads.map((l) => ({ source: l.source, f: fieldsOf(l) }));
-    const nameFields = nameReads.map((l) => ({ source: l.source, f: fieldsOf(l) }));
+    // Every name each reading read, taken or not (extract/ namesSeen): for the veto of a name misread by a letter or two.
+    const seenOf = (l: LearnedReading): string[] => namesSeen(toTextLines(l.lines, turnOf(l)));
+    const learnedFields = ranked.map((l) => ({ source: l.source, f: fieldsOf(l), seen: seenOf(l) }));
+    const dateFields = dateReads.map((l) => ({ source: l.source, f: fieldsOf(l), seen: [] }));
+    const nameFields = nameReads.map((l) => ({ source: l.source, f: fieldsOf(l), seen: seenOf(l) }));
     // A name's doubt counts against a sure name from the same reader too (fuse.ts doubtVetoes):
     // names come from PP-OCR alone, and a reading that saw ANNAF HOLM with a weak letter says
     // another view's sure ANA HOLM may be a misread (tuning sets: 2 wrong names fewer, 1 right fewer).
@@ -957,7 +966,8 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
       fuseField([
         ...(key === 'expiry' ? [...learnedFields, ...dateFields] : [...learnedFields, ...nameFields]).map((l) => {
           const tentative = l.f.tentative?.[key];
-          return { source: l.source, value: l.f[key], confidence: l.f.confidence[key], missing: l.f.missing[key], ...(tentative !== undefined ? { tentative } : {}) };
+          const seen = key === 'name' ? { seen: l.seen } : {};
+          return { source: l.source, value: l.f[key], confidence: l.f.confidence[key], missing: l.f.missing[key], ...(tentative !== undefined ? { tentative } : {}), ...seen };
         }),
         ...(key === 'expiry' ? dateChecks : nameChecks).map((l) => {
           const c = fieldsOf(l);
@@ -966,7 +976,7 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
           return { source: l.source, value, confidence: c.confidence[key], missing: c.missing[key], check: true, ...sure };
         }),
         ...(glyph ? [{ source: 'glyph@card', value: glyph.fields[key], confidence: glyph.fields.confidence[key], missing: glyph.fields.missing[key] }] : []),
-      ], { doubtVetoes: key === 'name' ? 'any' : 'other-readers' });
+      ], key === 'name' ? { doubtVetoes: 'any', seenVetoWithin: NAME_SEEN_VETO_EDITS } : { doubtVetoes: 'other-readers' });
     const fusedExpiry = fieldOf('expiry');
     let expiry = fusedExpiry.value;
     let expiryConf = fusedExpiry.confidence ?? undefined;

@@ -4,7 +4,7 @@
  * a learned reader gives them.
  */
 import { describe, expect, it } from 'vitest';
-import { extractName, type LineBox, type TextLine } from '../../functions/reader/extract/index.js';
+import { extractName, namesSeen, type LineBox, type TextLine } from '../../functions/reader/extract/index.js';
 
 const box = (left: number, top: number, width: number, height: number): LineBox => ({ left, top, width, height });
 /** A learned-reader line: box, per-character confidences (all `c`), one reader. */
@@ -227,5 +227,19 @@ describe('extractName: Cyrillic capitals read as their Latin look-alikes', () =>
   it('a Latin name with one letter Cyrillic lacks is read as ever', () => {
     expect(extractName([read('ANNA COOK', box(60, 420, 300, 34))], at(pan)).name).toBe('ANNA COOK');
     expect(extractName([read('KATE M COBBS', box(60, 420, 300, 34))], at(pan)).name).toBe('KATE M COBBS');
+  });
+});
+
+describe('namesSeen', () => {
+  it('lists every name a reading read, in capitals, wherever it is and whether taken or not', () => {
+    const lines = [
+      read('LENA ORTIZ', box(60, 420, 300, 60)),
+      read('LENA ORTlS', box(2, 500, 300, 60)),
+      read('Harbor Trust', box(60, 40, 300, 60)),
+      read('Anna Holm', box(600, 40, 200, 40)),
+      read('4111 1111 1111 1111', box(40, 270, 660, 120)),
+    ];
+    expect(namesSeen(lines)).toEqual(['LENA ORTIZ', 'ANNA HOLM']);
+    expect(namesSeen([read('JANE', box(60, 420, 100, 40)), read('PUBLIC', box(175, 420, 150, 40))])).toEqual(['JANE PUBLIC']);
   });
 });

@@ -256,6 +256,18 @@ describe('fuseField (expiry and name across readings, review S3)', () => {
     expect(fuseField([{ ...doubted, tentative: undefined }, sure], { doubtVetoes: 'any' })).toMatchObject({ value: 'ANA HOLM' });
   });
 
+  it('with seenVetoWithin (names), a name some reading read and did not take, a letter or two from the value, blocks it', () => {
+    // real-world-80001: the frame's sure AHNA F HOLM; two detections of the card view read ANNA F
+    // HOLM, refused there for want of the number in their reading.
+    const sure = { source: 'ppocr-rec@frame/det1280', value: 'AHNA F HOLM', confidence: 0.91 };
+    const unplaced = (seen: string[]) => ({ source: 'ppocr-rec@card', value: null, missing: 'not_near_number', seen });
+    expect(fuseField([sure, unplaced(['ANNA F HOLM'])])).toMatchObject({ value: 'AHNA F HOLM' });
+    expect(fuseField([sure, unplaced(['ANNA F HOLM'])], { seenVetoWithin: 2 })).toMatchObject({ value: null, reason: 'conflicting_readings' });
+    // The same name seen again, or another person's name (a business card beside the card), does not.
+    expect(fuseField([sure, unplaced(['AHNA F HOLM'])], { seenVetoWithin: 2 })).toMatchObject({ value: 'AHNA F HOLM' });
+    expect(fuseField([sure, unplaced(['PRIYA RAMAN'])], { seenVetoWithin: 2 })).toMatchObject({ value: 'AHNA F HOLM' });
+  });
+
   it('a checking reading (a second recogniser on the same boxes) is never alone the source of a value, but may confirm a doubted one', () => {
     const crnn = (value: string | null) => ({ source: 'crnn@frame/line', value, confidence: 0.98, check: true, ...(value ? {} : { missing: 'not_found' }) });
     const doubted = { source: 'ppocr-rec@frame', value: null, missing: 'unreadable', tentative: '05/15' };

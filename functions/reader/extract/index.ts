@@ -28,7 +28,7 @@ export {
   type PanVerdict,
 } from './pan.js';
 export { extractExpiry, dateCandidates, labelOnly, normaliseDigits, DATE_CHAR_CONFIDENCE_FLOOR, type ExpiryContext } from './expiry.js';
-export { extractName, joinWordBoxes, nameFromLine, nonLatinText, NAME_CHAR_CONFIDENCE_FLOOR } from './name.js';
+export { extractName, joinWordBoxes, nameFromLine, namesSeen, nonLatinText, NAME_CHAR_CONFIDENCE_FLOOR } from './name.js';
 export { repairDigits } from './text.js';
 
 /** The checked fields of one card. `pan` / `panUnverified` are full numbers: mask before output. */

@@ -127,6 +127,17 @@ export function nameFromLine(text: string): string[] | null {
 }
 
 /**
+ * Every name a reading's lines read (name-like lines, and words a detector boxed one by one), in
+ * capitals, wherever they are: what extractName takes or refuses. Never reported; a second
+ * reading of the same print a letter or two from a reported name says that name may be misread
+ * (fuse.ts `seen`).
+ */
+export function namesSeen(lines: readonly TextLine[]): string[] {
+  const usable = [...lines, ...joinWordBoxes(lines)];
+  return [...new Set(usable.flatMap((l) => parseName(l.text)?.words.join(' ') ?? []))];
+}
+
+/**
  * Capitals that Cyrillic prints with the same shapes as Latin (А В С Е Н К М О Р Т Х У), which a
  * Latin-only recogniser reads as these Latin letters: АННА СМИРНОВА comes back AHHA CMMPHOBA, sure
  * of every letter, on the tuning sets.
