@@ -243,3 +243,14 @@ describe('namesSeen', () => {
     expect(namesSeen([read('JANE', box(60, 420, 100, 40)), read('PUBLIC', box(175, 420, 150, 40))])).toEqual(['JANE PUBLIC']);
   });
 });
+
+describe('extractName: a doubted word gap', () => {
+  const pan = box(40, 270, 660, 120);
+  const gapAt = (text: string, gap: number, c: number): TextLine => ({ ...read(text, box(60, 420, 300, 60)), charConfidences: Array.from(text, (_, i) => (i === gap ? c : 0.98)) });
+  it('leaves the name missing when a gap between two letters was barely seen (a letter may be merged into it)', () => {
+    expect(extractName([gapAt('EML ANDERSON', 3, 0.36)], at(pan))).toMatchObject({ name: null, reason: 'low_confidence', tentative: 'EML ANDERSON' });
+  });
+  it('takes the name when the gap is read as surely as right names\' gaps are', () => {
+    expect(extractName([gapAt('EMIL ANDERSON', 4, 0.51)], at(pan)).name).toBe('EMIL ANDERSON');
+  });
+});
