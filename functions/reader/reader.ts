@@ -28,7 +28,7 @@ import type { LineRecognizer, OcrEngine, Raster, TextDetector } from '../core/po
 import type { LineDiagnostic, ReadDiagnostics, ViewDiagnostic, WorkDiagnostic } from './diagnostics.js';
 import { fuseField, fusePan, needsMoreReadings, panReadings, type FieldFusion, type PanFusion, type PanReading } from './fuse.js';
 import { cropQuad } from './image/crop-quad.js';
-import { FRAME_MAX_SIDE, frameRaster, grayRaster, levelView, regionsBox, zoomView, type PixelBox, type View } from './views.js';
+import { FRAME_MAX_SIDE, frameRaster, grayRaster, levelView, regionsBox, textAngle, zoomView, type PixelBox, type View } from './views.js';
 import { cardMap, composeMaps, identityMap, scaleMap, type ToSource } from './image/field-geometry.js';
 import { locateFields, topCandidate, type ImageSize } from './locate-fields.js';
 import { dateDoubted, readDateCloseUp } from './date-zone.js';
@@ -352,6 +352,23 @@ const ZOOM_BELOW = 0.3;
  */
 const LEVEL_FROM = 20;
 
+/** Digits of a row read in part that say it is the card's number row (`turnsLevel`); a loyalty card's 10-digit member number beside a steep card turned the check the wrong way. */
+const NUMBER_PART_DIGITS = 11;
+
+/**
+ * Whether a frame's reading is turned level (views.ts `levelView`, by its dominant angle): its
+ * text runs steep (LEVEL_FROM), and the rows its number may be on (`numberRows`: read as a
+ * number, or in part) do not run level themselves. The dominant angle is the longer print's: a
+ * card beside a sticky note in large handwriting or a second card at another angle is not at it,
+ * and turning by it turned a number the frame read at -14° or -19° to -55° or -50°, where it was
+ * boxed no more (tuning sets: cards 188–260 px wide beside a note or a business card).
+ */
+export function turnsLevel(reading: Pick<LearnedReading, 'angle'>, numberRows: readonly Pick<ReadLine, 'quads'>[]): boolean {
+  if (Math.abs(reading.angle) < LEVEL_FROM) return false;
+  const own = textAngle(numberRows.flatMap((l) => l.quads.map((quad) => ({ quad, score: 1 }))));
+  return own === null || Math.abs(own) >= LEVEL_FROM;
+}
+
 const digitsOf = (t: string): string => t.replace(/\D/g, '');
 /**
  * Print that says a date is on the card (a date-like token, a slash, a date label): only then
@@ -513,6 +530,16 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
     const readsAsNumber = (l: ReadLine): boolean => panReadings(toTextLines([l]), '').length > 0;
     /** Per reading, the lines some recogniser read a card-number candidate from. */
     const numberRows = new WeakMap<LearnedReading, ReadLine[]>();
+
+    /**
+     * The rows of a reading its number is on: those read as a card number, else those read in
+     * part (NUMBER_PART_DIGITS: most of a 13–19-digit number; member and phone numbers, dates and
+     * a note's figures beside the card read fewer).
+     */
+    const numberRowsOf = (lr: LearnedReading): readonly ReadLine[] => {
+      const rows = numberRows.get(lr) ?? [];
+      return rows.length > 0 ? rows : numberLikeLines(lr).filter((l) => digitsOf(l.text).length >= NUMBER_PART_DIGITS);
+    };
 
     const learnedEngines = await getLearned();
     // Counted engines: how much detection and recognition each photo cost (bench diagnostics).
@@ -743,7 +770,7 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
         fused = takeReading(lr);
         await breathe();
         fused = await reread(lr, fused);
-        if (view.kind === 'frame' && !levelled.has(view) && !((fused.pan || fused.panUnverified) && !bare(fused)) && Math.abs(lr.angle) >= LEVEL_FROM && lr.regions.length > 0) {
+        if (view.kind === 'frame' && !levelled.has(view) && !((fused.pan || fused.panUnverified) && !bare(fused)) && turnsLevel(lr, numberRowsOf(lr)) && lr.regions.length > 0) {
           // Steep text (a card held at an angle): the detector boxes such lines poorly, and level
           // ones well. The frame turned level is detected again, instead of this view's closer
           // and larger passes (they would box the same steep print).

@@ -200,3 +200,54 @@ describe('the reader turns a steep frame level', () => {
     expect(diag()!.views.some((v) => v.id.includes('level'))).toBe(false);
   });
 });
+
+describe('the reader does not turn level a number that runs level among steeper print', () => {
+  /** A level card (LINES at (330, 450)) beside a note in large writing: four thick strokes turned by 40°, longer all told than the card's. */
+  async function cardBesideNote(): Promise<Buffer> {
+    const card = LINES.map((l) => `<rect x="${330 + l.dx - l.len / 2}" y="${450 + l.dy - l.h / 2}" width="${l.len}" height="${l.h}" fill="#202020"/>`).join('');
+    const note = [0, 1, 2, 3].map((k) => `<rect x="${640}" y="${120 + k * 100}" width="260" height="60" fill="#202020"/>`).join('');
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="1000" height="800"><rect width="1000" height="800" fill="#d8d8d8"/>${card}<g transform="rotate(40 770 270)">${note}</g></svg>`;
+    return sharp(Buffer.from(svg)).png().toBuffer();
+  }
+
+  /** Boxes level strokes and thick ones (large writing) at any angle, but no thin steep one: a card's number turned steep goes unboxed. */
+  const thickOrLevel: TextDetector = {
+    name: 'scripted-det',
+    async detect(image: Raster): Promise<TextRegion[]> {
+      return strokes(image)
+        .filter((s) => Math.abs(s.angle) < (10 * Math.PI) / 180 || s.thickness >= 50)
+        .map((s) => {
+          const ux = Math.cos(s.angle), uy = Math.sin(s.angle), vx = -uy, vy = ux;
+          const a = s.length / 2 + 2, b = s.thickness / 2 + 2;
+          const p = (i: number, j: number) => ({ x: s.cx + i * a * ux + j * b * vx, y: s.cy + i * a * uy + j * b * vy });
+          return { quad: [p(-1, -1), p(1, -1), p(1, 1), p(-1, 1)] as Quad, score: 0.9 };
+        });
+    },
+    async close() {},
+  };
+
+  it('reads the number on the frame at another scale instead of turning it steep by the note', async () => {
+    let diag: ReadDiagnostics | null = null;
+    const reader = await createCardReader({
+      engines: {
+        ocr: async () => Promise.reject(new Error('unused')),
+        detector: async () => thickOrLevel,
+        // The card-line model reads nothing: the number needs PP-OCR on two detections.
+        recognizers: async () => [shapeRecognizer('ppocr-rec-v4'), { name: 'card-crnn-v1', recognize: async (ls: readonly Raster[]) => ls.map(() => ({ text: '', confidence: 0, charConfidences: [] })), close: async () => {} }],
+      },
+      now: () => NOW,
+      onDiagnostics: (d) => {
+        diag = d;
+      },
+    });
+    readers.push(reader);
+    const r = await reader.readNormalised(await cardBesideNote(), { view: 'frame' });
+    const d = (diag as ReadDiagnostics | null)!;
+    // The frame's text runs steep by the note's writing…
+    expect(Math.abs(d.views[0]!.angle!)).toBeGreaterThanOrEqual(20);
+    // …but the number read on it runs level: no level view, and the second scale confirms it.
+    expect(d.views.some((v) => v.id.includes('level'))).toBe(false);
+    expect(r.revealPan()).toBe(PAN.replace(/ /g, ''));
+    expect(d.sources.pan).toContain('ppocr-rec-v4@frame/det1280');
+  });
+});
