@@ -240,6 +240,7 @@ describe('extractExpiry', () => {
     { name: 'a labelled expiry beats a later unlabelled date', lines: [line('GOOD THRU 03/29'), line('12/31')], expiry: '03/29' },
     { name: 'a year printed as 99 stays as printed when labelled', lines: [line('VALID THRU 12/99')], expiry: '12/99' },
     { name: 'an unlabelled date 16 years back is not taken over a plausible one', lines: [line('08/10'), line('05/29')], expiry: '05/29' },
+    { name: 'a labelled expiry beside an unlabelled date implausibly far ahead', lines: [line('VALID THRU 05/30'), line('05/50')], expiry: '05/30' },
     { name: 'full-width digits and slash', lines: [line('有效期 １１／３０')], expiry: '11/30' },
     { name: 'two dates read without the gap between them: the later', lines: [line('04/2808/31')], expiry: '08/31' },
     { name: 'glued dates under a FROM label: the later, not the start', lines: [line('VALID FROM'), line('04/2808/31')], expiry: '08/31' },
@@ -259,6 +260,10 @@ describe('extractExpiry', () => {
     { name: 'placeholder with a start date beside it', lines: [line('VALID FROM 01/20'), line('VALID THRU 00/00')], reason: 'placeholder' },
     { name: 'only an unlabelled date 16 years back (a MEMBER SINCE whose label was lost)', lines: [line('08/10')], reason: 'implausible_date' },
     { name: 'only an unlabelled date 30 years ahead', lines: [line('04/56')], reason: 'implausible_date' },
+    // VALID FROM 05/26 VALID THRU 05/30, labels lost and the 3 read as 5: the misread later date
+    // says the plausible one may be the start date.
+    { name: 'an unlabelled date beside one implausibly far ahead (the later date misread)', lines: [line('05/26 05/50')], reason: 'implausible_date' },
+    { name: 'the same on two lines', lines: [line('05/26'), line('05/50')], reason: 'implausible_date' },
     { name: 'Solar Hijri 1403/01', lines: [line('1403/01')], reason: 'non_gregorian' },
     { name: 'Solar Hijri in Persian digits', lines: [line('۱۴۰۳/۰۱')], reason: 'non_gregorian' },
     { name: 'Solar Hijri MM/YYYY', lines: [line('EXP 01/1403')], reason: 'non_gregorian' },
@@ -273,6 +278,13 @@ describe('extractExpiry', () => {
     expect(r.reason).toBe(reason);
   });
 
+  it('a plausible date read beside one implausibly far ahead is the start date for the other readings too', () => {
+    // VALID FROM 05/26 VALID THRU 05/30 with the 3 read as 5: another reading that read only
+    // 05/26 must not have it reported (reader.ts drops an expiry some reading calls the start date).
+    expect(extractExpiry([line('05/26 05/50')], NOW)).toMatchObject({ expiry: null, reason: 'implausible_date', startDate: '05/26' });
+    // Two plausible dates read: which one is the start date cannot be said.
+    expect(extractExpiry([line('05/26 09/29 05/50')], NOW).startDate).toBeUndefined();
+  });
   it('reads the label on the line above the date by geometry', () => {
     const r = extractExpiry([learned('VALID FROM', box(100, 300, 120, 14)), learned('10/25', box(105, 316, 70, 22)), learned('GOOD THRU', box(300, 300, 110, 14)), learned('05/29', box(300, 316, 70, 22))], NOW);
     expect(r.expiry).toBe('05/29');
@@ -528,6 +540,58 @@ describe('extractExpiry', () => {
     expect(extractExpiry([line('03/28 THRU JOHN')], NOW).expiry).toBe('03/28');
     // Letters that are no digit after a date are no remnant of one.
     expect(extractExpiry([line('03/28 OK')], NOW).expiry).toBe('03/28');
+  });
+
+  it('a guess at a date earlier than a date read beside it is no guess: at most the start date', () => {
+    // VALID FROM 11/29 GOOD THRU 11/34 read `m11/2911/34` (embossed-83001, tuning), the m doubted:
+    // 11/29 was offered as the guess for the CRNN check to confirm.
+    const text = 'm11/2911/34';
+    const glued = learned(text, box(120, 316, 300, 30), Array.from(text, (_, i) => (i === 0 ? 0.43 : 0.98)));
+    const r = extractExpiry([glued], NOW, { panBox: box(100, 250, 500, 40) });
+    expect(r).toMatchObject({ expiry: null, reason: 'unreadable', startDate: '11/29' });
+    expect(r.tentative).toBeUndefined();
+    // A guess later than the date read beside it stays the guess (the read one the start date).
+    const later = '01/26 A05/31';
+    const g = learned(later, box(120, 316, 300, 30), Array.from(later, (_, i) => (i === 6 ? 0.39 : 0.98)));
+    expect(extractExpiry([g], NOW, { panBox: box(100, 250, 500, 40) })).toMatchObject({ expiry: null, reason: 'unreadable', tentative: '05/31', startDate: '01/26' });
+  });
+  it('what is left of a start date\'s label right before its date labels it (a word ending in M, MEMBER cut short)', () => {
+    // VALID FROM 06/30 read `VAM 06/30`, MEMBER SINCE 04/22 read `ME04/22`, VALID FROM 11/23 read
+    // `VALIDFOM11/23` (embossed-84001, generated): each start date had been reported as the expiry.
+    for (const text of ['VAM 06/30', 'ME04/22', 'VALIDFOM11/23', 'MEMB 04/22']) {
+      expect(extractExpiry([line(text)], NOW), text).toMatchObject({ expiry: null, reason: 'only_valid_from' });
+    }
+    // With the expiry read after it, the expiry.
+    expect(extractExpiry([line('VAM 06/30 VALID THRU 06/34')], NOW).expiry).toBe('06/34');
+    // Other words before a date, or ME not right before it, are no start date's label.
+    expect(extractExpiry([line('VALDTHRL 06/30')], NOW).expiry).toBe('06/30');
+    expect(extractExpiry([line('ME X 06/30')], NOW).expiry).toBe('06/30');
+    // A doubted label read as letters ending in M is no start date's (VALID UNTIL 09/27 read `hwm09/27`).
+    expect(extractExpiry([line('hwm09/27')], NOW).expiry).toBe('09/27');
+  });
+  it('a date some reading read labelled as the start date is that start date for the other readings', () => {
+    // One detection read `VALI FROM11/23` (a card printing no expiry), another `VALIDFOX11/23`.
+    expect(extractExpiry([line('VALI FROM11/23')], NOW)).toMatchObject({ expiry: null, reason: 'only_valid_from', startDate: '11/23' });
+    expect(extractFields([line('MEMBER SINCE 09/24')], { now: NOW }).startDate).toBe('09/24');
+    // The latest of two start dates; none when the reading reads an expiry.
+    expect(extractExpiry([line('FROM 09/21'), line('FROM 09/24')], NOW).startDate).toBe('09/24');
+    expect(extractExpiry([line('VALID FROM 09/24 VALID THRU 05/30')], NOW)).toMatchObject({ expiry: '05/30' });
+    expect(extractExpiry([line('VALID FROM 09/24 VALID THRU 05/30')], NOW).startDate).toBeUndefined();
+  });
+  it('a month and a slash after a date seen on its line, labels misread between them, is the later date cut short', () => {
+    // VALID FROM 01/26 VALID UNTIL 05/31 read `A01/26 vALiD UmL05/3 1` (embossed-95001, tuning):
+    // the start date's guess was the line's only date, offered for the CRNN check to confirm.
+    const text = 'A01/26 vALiD UmL05/3 1';
+    const cut = learned(text, box(115, 417, 500, 44), Array.from(text, (_, i) => (i === 0 ? 0.39 : 0.9)));
+    const r = extractExpiry([cut], NOW, { panBox: box(67, 338, 800, 49) });
+    expect(r).toMatchObject({ expiry: null, reason: 'unreadable' });
+    expect(r.tentative).toBeUndefined();
+    // Nothing date-like after it: the glued date stays a guess.
+    const alone = 'A01/26 vALiD UmL';
+    const a = learned(alone, box(115, 417, 400, 44), Array.from(alone, (_, i) => (i === 0 ? 0.39 : 0.9)));
+    expect(extractExpiry([a], NOW, { panBox: box(67, 338, 800, 49) }).tentative).toBe('01/26');
+    // After a read date, labels between: the read one is the start date.
+    expect(extractExpiry([line('01/26 VALD UmL 05/3')], NOW)).toMatchObject({ expiry: null, reason: 'unreadable', startDate: '01/26' });
   });
 
   it('after two dates read on a line, a stray token marks neither as the start date (review 6b S-c)', () => {

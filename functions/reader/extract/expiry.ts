@@ -52,9 +52,12 @@ export interface ExpiryResult {
   readonly tentative?: string;
   /**
    * When the expiry is missing as `unreadable` because a date cut short follows a date read on
-   * its line (`03/28 07`): the date read (`MM/YY`). A card prints its start date before its
-   * expiry, so this is a start date whose label was not read: another reading that read it
-   * alone (the later date lost) must not have it reported as the expiry (reader.ts).
+   * its line (`03/28 07`) or a doubted date earlier than one read is seen (`m11/2911/34`), or as
+   * `implausible_date` because an unlabelled date implausibly far ahead was read beside it
+   * (`05/26 05/50`, the later date misread): the (earlier) date read (`MM/YY`). A card prints its
+   * start date before its expiry, so this is a start date whose label was not read: another
+   * reading that read it alone (the later date lost) must not have it reported as the expiry
+   * (reader.ts).
    */
   readonly startDate?: string;
 }
@@ -128,6 +131,13 @@ function gluedGuess(token: string): string | undefined {
  * and nothing else it prints puts one or two digits after a date on its line.
  */
 const DATE_REMNANT_ALONE = /^[/\\]\d{2}(?:\d{2})?$/;
+/**
+ * A month and a slash with at most one year digit (`05/3`, `05/`), anywhere after a date seen on
+ * its line, not only right after it: the later date cut short with its label misread between the
+ * two (`A01/26 vALiD UmL05/3 1`: VALID FROM 01/26 VALID UNTIL 05/31, embossed-95001, tuning),
+ * so the one date before it is not the only date of the line.
+ */
+const DATE_CUT_AFTER = /^(?:0[1-9]|1[0-2])[/\\]\d?$/;
 const DATE_REMNANT_AFTER = /^(?=.*\d)[0-9OoIl|SBZ]{1,2}(?:[/\\][0-9OoIl|SBZ]?)?$/;
 /**
  * A second date whose slash was read as another mark or lost (`05.29`, `05,29`, `05)29`, `05?29`,
@@ -212,11 +222,23 @@ function prepare(text: string): string[] {
 
 type Label = 'expiry' | 'from' | null;
 
+/**
+ * What is left of a start date's label misread, right before its date: VALID FROM with its middle
+ * lost (`VA…M`: no expiry label ends in M), FROM with a letter lost (`…FOM`, `…ROM`, `…FRM`), or
+ * MEMBER cut short (ME, MEM…; no expiry label starts so). Measured on embossed-84001 (generated,
+ * tuning): VALID FROM 06/30 read `VAM 06/30` (on a card printing no expiry) and MEMBER SINCE 04/22
+ * read `ME04/22` (its MONTH/YEAR 05/27 not boxed) reported the start date, the card-line CRNN
+ * reading the same box as `06/30` and `04/22`. Any word ending in M was too loose: VALID UNTIL
+ * 09/27 read `hwm09/27` there.
+ */
+const FROM_REMNANT = /^(?:VA[A-Z]*M|[A-Z]*(?:FOM|ROM|FRM)|ME(?:M(?:B(?:E)?)?)?)$/;
+
 /** The label decided by the last label word in a window of words. */
 function labelOf(words: readonly string[]): Label {
   for (let i = words.length - 1; i >= 0; i--) {
     const w = words[i]!.toUpperCase().replace(/[:.,]+$/, '');
     if (FROM_WORD.test(w) || GLUED_FROM.test(w)) return 'from';
+    if (i === words.length - 1 && FROM_REMNANT.test(w) && !EXPIRY_WORD.test(w)) return 'from';
     if (EXPIRY_WORD.test(w) || GLUED_EXPIRY.test(w)) return 'expiry';
     if (!LABEL_FILLER.test(w)) break;
   }
@@ -378,7 +400,8 @@ export function dateCandidates(line: TextLine, now: Date, outerLabel: Label = nu
       continue;
     }
     // What is left of a second date the reader cut short (DATE_REMNANT): a date seen, not read.
-    if (DATE_REMNANT_ALONE.test(raw.trim()) || ((dateBefore || expiryLabelAfterRead()) && (DATE_REMNANT_AFTER.test(tok) || DATE_SLASH_LOST.test(raw.trim())))) {
+    const cutAfterDate = out.length + misread.length > 0 && DATE_CUT_AFTER.test(tok);
+    if (DATE_REMNANT_ALONE.test(raw.trim()) || cutAfterDate || ((dateBefore || expiryLabelAfterRead()) && (DATE_REMNANT_AFTER.test(tok) || DATE_SLASH_LOST.test(raw.trim())))) {
       labelWindow = [];
       first = false;
       // A whole second date, its slash read as another mark (`12.28`): its MM/YY is a guess for the CRNN's check.
@@ -502,6 +525,9 @@ function withValidity(d: DateCandidate & { yy: string }): DateCandidate {
   if (!Number.isInteger(d.month) || d.month < 1 || d.month > 12) return { ...d, invalid: 'impossible_month' };
   return d;
 }
+
+/** A guess's (`MM/YY`) place in time, as `ordinal` counts. */
+const guessOrdinal = (mmyy: string, now: Date): number => twoDigitYear(Number(mmyy.slice(3)), now) * 12 + Number(mmyy.slice(0, 2));
 
 const fmt = (d: DateCandidate): string => `${String(d.month).padStart(2, '0')}/${d.yy ?? String(d.year % 100).padStart(2, '0')}`;
 const ordinal = (d: DateCandidate): number => d.year * 12 + d.month;
@@ -635,8 +661,25 @@ function placeOf(b: LineBox, ctx: ExpiryContext, source: string | undefined): 'n
   return above <= 2.5 * h && below <= 6 * h && b.left <= pan.left + pan.width + h && b.left + b.width >= pan.left - 2 * h ? 'near' : 'beside';
 }
 
-/** Picks the expiry date from all lines (lines read as the number or the name are ignored). */
+/**
+ * Picks the expiry date from all lines (lines read as the number or the name are ignored). With
+ * no expiry, a date read labelled VALID FROM / MEMBER SINCE is the `startDate` (the latest such
+ * one, unless another start date is said): another reading that read it without its label must
+ * not have it reported (reader.ts). Measured on embossed-84001 (generated, tuning): a card
+ * printing VALID FROM 11/23 and no expiry read `VALI FROM11/23` on one detection and
+ * `VALIDFOM11/23` on the other, which reported 11/23.
+ */
 export function extractExpiry(lines: readonly TextLine[], now: Date = new Date(), ctx: ExpiryContext = {}): ExpiryResult {
+  const { usableLines, found } = cardDates(lines, now, ctx);
+  const r = pickExpiry(usableLines, found, now, ctx);
+  const from = found.filter((d) => d.label === 'from' && Number.isFinite(d.month) && d.invalid === undefined);
+  if (r.expiry !== null || r.startDate !== undefined || from.length === 0) return r;
+  const latest = [...from].sort((a, b) => ordinal(b) - ordinal(a))[0]!;
+  return { ...r, startDate: fmt(latest) };
+}
+
+/** The card's dates: every date on the lines (the number's and name's aside) where a card prints them, against the number's place. */
+function cardDates(lines: readonly TextLine[], now: Date, ctx: ExpiryContext): { usableLines: readonly TextLine[]; found: DateCandidate[] } {
   const usableLines = lines.filter((l) => l.role !== 'number' && l.role !== 'name');
   // A date off the number's columns counts when a label says it is a card's date (VALID THRU
   // 08/32 printed right of the number's end): a note or a receipt beside the card prints no
@@ -654,6 +697,11 @@ export function extractExpiry(lines: readonly TextLine[], now: Date = new Date()
   const found = (nearOnes.length > 0 ? nearOnes : placed).map((x) => x.d);
   // No date of any kind in this reading: a slash read as a character, where the expiry is printed.
   if (found.length === 0) found.push(...slashReadAsCharacter(usableLines, now, ctx));
+  return { usableLines, found };
+}
+
+/** The expiry among the card's dates (`cardDates`), or why there is none. */
+function pickExpiry(usableLines: readonly TextLine[], found: readonly DateCandidate[], now: Date, ctx: ExpiryContext): ExpiryResult {
   // Lines a learned reader boxed, with no card number located among them (no 13–19 digit run):
   // nothing ties an unlabelled date to a card (a receipt, a ticket, a note). Only a date
   // labelled as the expiry is taken there.
@@ -672,8 +720,14 @@ export function extractExpiry(lines: readonly TextLine[], now: Date = new Date()
   const unreadable = found.some((d) => !Number.isFinite(d.month) && d.label !== 'from');
   if (unreadable && !labelledExpiry) {
     const seen = found.filter((d) => !Number.isFinite(d.month) && d.label !== 'from');
-    const guess = seen.length === 1 ? seen[0]!.guess : undefined;
-    const startDate = seen.find((d) => d.follows)?.follows;
+    const seenGuess = seen.length === 1 ? seen[0]!.guess : undefined;
+    // A guess earlier than a date read beside it is at most the start date, never the expiry (a
+    // card prints its start date before its expiry): no guess for a check to confirm, and the
+    // start date for the other readings (reader.ts). Measured on embossed-83001 (tuning): VALID
+    // FROM 11/29 GOOD THRU 11/34 read `m11/2911/34`, the m doubted, offered 11/29 as the guess.
+    const earlier = seenGuess !== undefined && readable.some((d) => d.label !== 'from' && ordinal(d) > guessOrdinal(seenGuess, now));
+    const guess = earlier ? undefined : seenGuess;
+    const startDate = seen.find((d) => d.follows)?.follows ?? (earlier ? seenGuess : undefined);
     return { expiry: null, confidence: null, reason: 'unreadable', ...(guess ? { tentative: guess } : {}), ...(startDate ? { startDate } : {}) };
   }
   if (unsure.some((d) => d.label !== 'from') && !labelledExpiry) {
@@ -692,6 +746,11 @@ export function extractExpiry(lines: readonly TextLine[], now: Date = new Date()
   const thisYear = now.getUTCFullYear();
   const implausible = (d: DateCandidate): boolean => d.label !== 'expiry' && (d.year < thisYear - 15 || d.year > thisYear + 20);
   if (all.length > 0 && all.every(implausible)) return { expiry: null, confidence: null, reason: 'implausible_date' };
+  // An unlabelled date implausibly far ahead is a misread of a later date (05/50 for 05/30), and
+  // a card prints its expiry after its start date: a plausible date read beside it may be the
+  // start date whose label was not read, so it is taken only when labelled the expiry, and
+  // (read alone) it is that start date for the other readings too (reader.ts `startDate`).
+  const misreadLater = all.some((d) => d.label === null && d.year > thisYear + 20);
   all = all.filter((d) => !implausible(d) || d.label === 'from');
   const from = all.filter((d) => d.label === 'from');
   const latestFrom = from.length > 0 ? Math.max(...from.map(ordinal)) : -Infinity;
@@ -701,6 +760,10 @@ export function extractExpiry(lines: readonly TextLine[], now: Date = new Date()
     return { expiry: null, confidence: null, reason: all.length > 0 ? 'only_valid_from' : 'not_found' };
   }
   const labelled = usable.filter((d) => d.label === 'expiry');
+  if (labelled.length === 0 && misreadLater) {
+    const read = new Set(usable.map(fmt));
+    return { expiry: null, confidence: null, reason: 'implausible_date', ...(read.size === 1 ? { startDate: [...read][0]! } : {}) };
+  }
   const pool = labelled.length > 0 ? labelled : usable;
   // Latest date first; ties broken by confidence.
   const sorted = [...pool].sort((a, b) => ordinal(b) - ordinal(a) || b.confidence - a.confidence);
