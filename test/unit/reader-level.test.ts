@@ -181,8 +181,8 @@ describe('the reader turns a steep frame level', () => {
     expect(r.status).toBe('ok');
     expect(r.revealPan()).toBe(PAN.replace(/ /g, ''));
     // The first pass (no number), then the level frame, then the date close-up (date-zone.ts:
-    // the scripted card prints no date).
-    expect(detector.calls).toBe(3);
+    // the scripted card prints no date) and the name close-up (3a891d0: no name was taken).
+    expect(detector.calls).toBe(4);
     expect(diag()!.sources.pan!.every((s) => s.includes('@frame-level'))).toBe(true);
     const q = r.geometry?.fields?.pan;
     expect(q).toBeDefined();
@@ -195,8 +195,8 @@ describe('the reader turns a steep frame level', () => {
     const { reader, detector, diag } = await setup();
     const r = await reader.readNormalised(await tiltedCard(1000, 800, 520, 400, 0), { view: 'frame' });
     expect(r.revealPan()).toBe(PAN.replace(/ /g, ''));
-    // The first pass, and the date close-up (no date printed).
-    expect(detector.calls).toBe(2);
+    // The first pass, the date close-up (no date printed) and the name close-up (no name taken).
+    expect(detector.calls).toBe(3);
     expect(diag()!.views.some((v) => v.id.includes('level'))).toBe(false);
   });
 });
