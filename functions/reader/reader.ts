@@ -26,7 +26,7 @@ import { readGlyphHypotheses, type GlyphResult } from './readers/glyph/hypothese
 import { dateLikeLines, numberLikeLines, readViewLearned, rereadLines, toTextLines, turnOf, withLinesReplaced, type LearnedReading, type ReadLine } from './readers/learned.js';
 import type { LineRecognizer, OcrEngine, Raster, TextDetector } from '../core/ports.js';
 import type { LineDiagnostic, ReadDiagnostics, ViewDiagnostic, WorkDiagnostic } from './diagnostics.js';
-import { fuseField, fusePan, needsMoreReadings, panReadings, type FieldFusion, type PanFusion, type PanReading } from './fuse.js';
+import { fuseField, fusePan, needsMoreReadings, panReadings, type FieldFusion, type FieldReading, type PanFusion, type PanReading } from './fuse.js';
 import { cropQuad } from './image/crop-quad.js';
 import { FRAME_MAX_SIDE, frameRaster, grayRaster, levelView, regionsBox, textAngle, zoomView, type PixelBox, type View } from './views.js';
 import { cardMap, composeMaps, identityMap, scaleMap, type ToSource } from './image/field-geometry.js';
@@ -986,6 +986,22 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
     const learnedFields = ranked.map((l) => ({ source: l.source, f: fieldsOf(l), seen: seenOf(l) }));
     const dateFields = dateReads.map((l) => ({ source: l.source, f: fieldsOf(l), seen: [] }));
     const nameFields = nameReads.map((l) => ({ source: l.source, f: fieldsOf(l), seen: seenOf(l) }));
+    // The name close-up's own readings (the date close-up's, reused for the name, count already)
+    // looked at the zone below the number, where cards print their dates too. For the expiry
+    // they only contradict, never report or confirm (`check`, not `sure`): a card printing
+    // `VALID FROM 07/27  VALID THRU 10/33` whose views boxed only the start date had it reported
+    // as the expiry, while its name close-up read both dates (a generated validation set: 2 wrong
+    // expiries of this kind). Their start dates block too (below). Tuning sets: expiries right
+    // unchanged on five (50/67, 44/53, 41/48, 37/39, 43/48, 0 wrong); on the sixth one right date
+    // lost to a doubted misread, kept by the sure-only rule.
+    const nameZoneReads = nameReads.filter((l) => !dateReads.includes(l));
+    const nameZoneDates: FieldReading[] = nameZoneReads.map((l) => {
+      const c = fieldsOf(l);
+      // Only a date it read surely (each digit ≥ DATE_CHECK_SURE_DIGIT): the close-up is one more
+      // look at small print, and its doubted misread (08/25 for a printed 08/26) cost a right date.
+      const value = c.expiry !== null && readsDateSurely(l, c.expiry) ? c.expiry : null;
+      return { source: l.source, value, missing: c.missing.expiry, check: true, sure: false };
+    });
     // A name's doubt counts against a sure name from the same reader too (fuse.ts doubtVetoes):
     // names come from PP-OCR alone, and a reading that saw ANNAF HOLM with a weak letter says
     // another view's sure ANA HOLM may be a misread (tuning sets: 2 wrong names fewer, 1 right fewer).
@@ -996,6 +1012,7 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
           const seen = key === 'name' ? { seen: l.seen } : {};
           return { source: l.source, value: l.f[key], confidence: l.f.confidence[key], missing: l.f.missing[key], ...(tentative !== undefined ? { tentative } : {}), ...seen };
         }),
+        ...(key === 'expiry' ? nameZoneDates : []),
         ...(key === 'expiry' ? dateChecks : nameChecks).map((l) => {
           const c = fieldsOf(l);
           const value = c[key];
@@ -1009,7 +1026,7 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
     let expiryConf = fusedExpiry.confidence ?? undefined;
     let expiryMissing = fusedExpiry.reason ?? undefined;
     // A reading saw this date with a later one cut short beside it: the start date, not the expiry.
-    if (expiry && (glyph?.fields.startDate === expiry || [...learnedReads, ...dateReads, ...dateChecks].some((l) => fieldsOf(l).startDate === expiry))) {
+    if (expiry && (glyph?.fields.startDate === expiry || [...learnedReads, ...dateReads, ...dateChecks, ...nameZoneReads].some((l) => fieldsOf(l).startDate === expiry))) {
       expiry = null;
       expiryConf = undefined;
       expiryMissing = 'unreadable';
