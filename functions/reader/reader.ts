@@ -854,12 +854,14 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
         }
       }
       // No date in what was read (a small date the first pass merged or missed): one closer
-      // pass at the detector's larger input over the view that held the card's text.
+      // pass at the detector's larger input over the view that held the card's text — unless that
+      // view was detected larger already (its det1280 pass, or the photo's own pixels `/full`,
+      // which has the view's id: review 8 S1, a 1280 pass after the 1920 one found nothing new).
       const withText = learnedReads.find((l) => l.lines.length > 0);
       /** Some reader read a date (asked again after the closer pass below adds a reading). */
       const dateRead = (): boolean => Boolean(glyph?.fields.expiry) || learnedReads.some((l) => fieldsOf(l).expiry);
       const dateSeen = learnedReads.some((l) => l.lines.some((x) => DATE_EVIDENCE.test(x.text)));
-      if (withText && !dateRead() && dateSeen && fused.candidates.length > 0 && !learnedReads.some((l) => l.view === withText.view && l.source.endsWith(`/det${DETECT_SIDE_2}`)) && may('date')) {
+      if (withText && !dateRead() && dateSeen && fused.candidates.length > 0 && !learnedReads.some((l) => (l.view === withText.view && l.source.endsWith(`/det${DETECT_SIDE_2}`)) || (l.view.id === withText.view.id && l.source.endsWith(`/${FULL_VARIANT}`))) && may('date')) {
         const lr2 = await readViewLearned(withText.view, learned.detector, rec, { maxSide: DETECT_SIDE_2, variant: `det${DETECT_SIDE_2}`, flip: withText.flipped });
         add('detect', lr2.timingsMs.detect);
         add('recognize', lr2.timingsMs.recognize);
@@ -896,7 +898,8 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
       // number's own direction at full resolution and read (date-zone.ts, NAME_ZONE). The date
       // close-up's reading, when one was made, is asked first (its zone often holds the name).
       // These readings count for the name alone, and only here, where no other reading has one.
-      // Not after a failed date close-up (the same cut and engines would fail again).
+      // Not where the date close-up was tried and gave no reading (it failed, or found no zone to
+      // cut: the same cut and engines would give nothing again).
       const nameRead = (): boolean => Boolean(glyph?.fields.name) || [...learnedReads, ...nameReads].some((l) => fieldsOf(l).name);
       if (!nameRead() && fused.candidates.length > 0 && !bare(fused) && (!zoneTried || dateReads.length > 0)) {
         nameReads.push(...dateReads);
@@ -1009,7 +1012,8 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
       fuseField([
         ...(key === 'expiry' ? [...learnedFields, ...dateFields] : [...learnedFields, ...nameFields]).map((l) => {
           const tentative = l.f.tentative?.[key];
-          const seen = key === 'name' ? { seen: l.seen } : {};
+          // Expiry: the dates a reading read and did not take (extract/ `datesSeen`) contradict any other value.
+          const seen = key === 'name' ? { seen: l.seen } : l.f.datesSeen ? { seen: l.f.datesSeen } : {};
           return { source: l.source, value: l.f[key], confidence: l.f.confidence[key], missing: l.f.missing[key], ...(tentative !== undefined ? { tentative } : {}), ...seen };
         }),
         ...(key === 'expiry' ? nameZoneDates : []),
@@ -1019,8 +1023,9 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
           const sure = key === 'expiry' && value ? { sure: readsDateSurely(l, value) } : {};
           return { source: l.source, value, confidence: c.confidence[key], missing: c.missing[key], check: true, ...sure };
         }),
-        ...(glyph ? [{ source: 'glyph@card', value: glyph.fields[key], confidence: glyph.fields.confidence[key], missing: glyph.fields.missing[key] }] : []),
-      ], key === 'name' ? { doubtVetoes: 'any', seenVetoWithin: NAME_SEEN_VETO_EDITS } : { doubtVetoes: 'other-readers' });
+        ...(glyph ? [{ source: 'glyph@card', value: glyph.fields[key], confidence: glyph.fields.confidence[key], missing: glyph.fields.missing[key], ...(key === 'expiry' && glyph.fields.datesSeen ? { seen: glyph.fields.datesSeen } : {}) }] : []),
+        // A date seen and not taken contradicts every other date (review 8 B1), however near: two dates differ by a digit.
+      ], key === 'name' ? { doubtVetoes: 'any', seenVetoWithin: NAME_SEEN_VETO_EDITS } : { doubtVetoes: 'other-readers', seenVetoWithin: Number.POSITIVE_INFINITY });
     const fusedExpiry = fieldOf('expiry');
     let expiry = fusedExpiry.value;
     let expiryConf = fusedExpiry.confidence ?? undefined;

@@ -177,3 +177,33 @@ it('reads a photo larger than its frame at its own size when the frame showed no
   expect(Math.min(...ys)).toBeGreaterThan(1920 * 0.55);
   expect(Math.max(...ys)).toBeLessThan(1920 * 0.66);
 });
+
+it('after the photo-size pass, a date seen and not read gets no 1280-px pass of the frame too (review 8 S1)', async () => {
+  let diag: ReadDiagnostics | null = null;
+  const text = (c: Raster): string => (c.width > 7 * c.height ? PAN : 'VALID THRU');
+  const reader = await createCardReader({
+    engines: {
+      ocr: async () => Promise.reject(new Error('unused')),
+      detector: async () => ({
+        name: 'scripted-det',
+        // The number and a date label boxed only in the photo's own pixels.
+        async detect(image: Raster): Promise<TextRegion[]> {
+          const w = image.width, h = image.height;
+          return Math.max(w, h) > 1280 ? [{ quad: quad(w * 0.3, h * 0.6, w * 0.5, h * 0.61), score: 0.9 }, { quad: quad(w * 0.3, h * 0.63, w * 0.36, h * 0.64), score: 0.9 }] : [];
+        },
+        async close() {},
+      }),
+      recognizers: async () => [scriptedRecognizer('ppocr-rec-v4', text), scriptedRecognizer('card-crnn-v1', text)],
+    },
+    onDiagnostics: (d) => {
+      diag = d;
+    },
+  });
+  readers.push(reader);
+  const jpeg = await sharp({ create: { width: 1080, height: 1920, channels: 3, background: '#d8d8d8' } }).jpeg().toBuffer();
+  const r = await reader.readPhoto(jpeg);
+  expect(r.revealPan()).toBe(PAN.replace(/ /g, ''));
+  const sides = (diag as ReadDiagnostics | null)!.work!.detect.map((d) => d.maxSide);
+  expect(sides.slice(0, 2)).toEqual([960, 1920]);
+  expect(sides).not.toContain(1280);
+});

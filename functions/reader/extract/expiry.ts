@@ -60,6 +60,15 @@ export interface ExpiryResult {
    * (reader.ts).
    */
   readonly startDate?: string;
+  /**
+   * Dates this reading read and did not take, where it used to report one or offer its guess
+   * (the `startDate` cases above): it still saw the card's dates, so another reading's different
+   * value is contradicted (fuse.ts `seen` with `seenVetoWithin`), never reported or confirmed by
+   * them. Review 8 B1: `m11/2911/34` beside the glyph reader's misread 11/24, `05/26 05/50`
+   * beside a 05/36, had each reported the other reading's misread once this reading stopped
+   * offering a value or a guess.
+   */
+  readonly seen?: readonly string[];
 }
 
 // Label words, matched loosely because small label print is read with errors. The last label
@@ -728,7 +737,8 @@ function pickExpiry(usableLines: readonly TextLine[], found: readonly DateCandid
     const earlier = seenGuess !== undefined && readable.some((d) => d.label !== 'from' && ordinal(d) > guessOrdinal(seenGuess, now));
     const guess = earlier ? undefined : seenGuess;
     const startDate = seen.find((d) => d.follows)?.follows ?? (earlier ? seenGuess : undefined);
-    return { expiry: null, confidence: null, reason: 'unreadable', ...(guess ? { tentative: guess } : {}), ...(startDate ? { startDate } : {}) };
+    const readDates = earlier ? [...new Set(readable.map(fmt))] : [];
+    return { expiry: null, confidence: null, reason: 'unreadable', ...(guess ? { tentative: guess } : {}), ...(startDate ? { startDate } : {}), ...(readDates.length > 0 ? { seen: readDates } : {}) };
   }
   if (unsure.some((d) => d.label !== 'from') && !labelledExpiry) {
     return { expiry: null, confidence: null, reason: 'low_confidence' };
@@ -762,7 +772,7 @@ function pickExpiry(usableLines: readonly TextLine[], found: readonly DateCandid
   const labelled = usable.filter((d) => d.label === 'expiry');
   if (labelled.length === 0 && misreadLater) {
     const read = new Set(usable.map(fmt));
-    return { expiry: null, confidence: null, reason: 'implausible_date', ...(read.size === 1 ? { startDate: [...read][0]! } : {}) };
+    return { expiry: null, confidence: null, reason: 'implausible_date', ...(read.size === 1 ? { startDate: [...read][0]! } : {}), seen: [...read] };
   }
   const pool = labelled.length > 0 ? labelled : usable;
   // Latest date first; ties broken by confidence.

@@ -51,6 +51,8 @@ export interface ExtractedFields {
    * card's start date, never its expiry. Fusion drops an expiry equal to it (reader.ts).
    */
   readonly startDate?: string;
+  /** Dates read and not taken that still contradict another reading's (extract/expiry.ts `seen`). */
+  readonly datesSeen?: readonly string[];
 }
 
 /** Whether any field at all was found. */
@@ -90,6 +92,7 @@ export function extractFields(lines: readonly TextLine[], options: { now?: Date 
     missing,
     ...(Object.keys(tentative).length > 0 ? { tentative } : {}),
     ...(expiry.startDate ? { startDate: expiry.startDate } : {}),
+    ...(expiry.seen ? { datesSeen: expiry.seen } : {}),
   };
 }
 
