@@ -3,7 +3,11 @@
  * crop's shape (the reader cuts number, name and date lines at different aspect ratios), every
  * character read at one confidence, and the crops asked for are counted.
  */
-import type { LineRecognizer, Raster, TextRegion } from '../../functions/core/ports.js';
+import sharp from 'sharp';
+import type { ReadResult } from '../../functions/core/card.js';
+import type { LineRecognizer, Raster, TextDetector, TextRegion } from '../../functions/core/ports.js';
+import { DEFAULT_IMAGE_LIMITS } from '../../functions/reader/decode.js';
+import { createCardReader } from '../../functions/reader/reader.js';
 
 /** An upright rectangle's quad (TL, TR, BR, BL), for scripted detectors. */
 export const rectQuad = (x0: number, y0: number, x1: number, y1: number): TextRegion['quad'] => [
@@ -33,4 +37,23 @@ export function scriptedRecognizer(
     async close() {},
   };
   return r;
+}
+
+/**
+ * Reads a plain grey 800×500 photo as a frame view (`readNormalised`, no card outline) with a
+ * card reader on `detector` and `recognizers` (no Tesseract, no models; dates judged against
+ * `now`), then closes the reader. What the scripted engines return decides what is read.
+ */
+export async function readPlainFrame(detector: TextDetector, recognizers: readonly LineRecognizer[], now: Date): Promise<ReadResult> {
+  const reader = await createCardReader({
+    engines: { ocr: async () => Promise.reject(new Error('unused: no Tesseract in scripted reads')), detector: async () => detector, recognizers: async () => [...recognizers] },
+    limits: { ...DEFAULT_IMAGE_LIMITS, timeoutMs: 60_000 },
+    now: () => now,
+  });
+  try {
+    const png = await sharp({ create: { width: 800, height: 500, channels: 3, background: '#d8d8d8' } }).png().toBuffer();
+    return await reader.readNormalised(png, { view: 'frame' });
+  } finally {
+    await reader.close();
+  }
 }

@@ -4,12 +4,9 @@
  * model re-reading the same box as `06/29` confirms it only when sure of every digit (review 7a
  * B3, review 7b S1). Scripted engines, no real models; a published test number.
  */
-import sharp from 'sharp';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Raster, TextDetector, TextRegion } from '../../functions/core/ports.js';
-import { createCardReader, type CardReader } from '../../functions/reader/reader.js';
-import { DEFAULT_IMAGE_LIMITS } from '../../functions/reader/decode.js';
-import { scriptedRecognizer, rectQuad } from '../support/scripted-engines.js';
+import { readPlainFrame, scriptedRecognizer, rectQuad } from '../support/scripted-engines.js';
 
 const NOW = new Date('2026-11-27T00:00:00Z');
 const PAN = '4111 1111 1111 1111';
@@ -31,23 +28,11 @@ const detector: TextDetector = {
 
 const isNumber = (crop: Raster): boolean => crop.width > crop.height * 7;
 
-const readers: CardReader[] = [];
-afterAll(async () => {
-  await Promise.all(readers.map((r) => r.close()));
-});
-
 /** The expiry reported when the card-line model reads the date box as `06/29` with `crnnChar` per character. */
 async function expiryWith(crnnChar: (i: number) => number): Promise<string | null> {
   const ppocr = scriptedRecognizer('ppocr-rec-v4', (c) => (isNumber(c) ? PAN : '06729'), 0.9, (t, i) => (t === '06729' ? [0.94, 0.69, 0.58, 0.99, 0.99][i]! : 0.97));
   const crnn = scriptedRecognizer('card-crnn-v1', (c) => (isNumber(c) ? PAN : '06/29'), 0.9, (t, i) => (t === '06/29' ? crnnChar(i) : 0.97));
-  const reader = await createCardReader({
-    engines: { ocr: async () => Promise.reject(new Error('unused')), detector: async () => detector, recognizers: async () => [ppocr, crnn] },
-    limits: { ...DEFAULT_IMAGE_LIMITS, timeoutMs: 60_000 },
-    now: () => NOW,
-  });
-  readers.push(reader);
-  const png = await sharp({ create: { width: 800, height: 500, channels: 3, background: '#d8d8d8' } }).png().toBuffer();
-  const r = await reader.readNormalised(png, { view: 'frame' });
+  const r = await readPlainFrame(detector, [ppocr, crnn], NOW);
   expect(r.revealPan()).toBe(PAN.replace(/ /g, ''));
   return r.card.expiry;
 }

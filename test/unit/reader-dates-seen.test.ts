@@ -5,13 +5,10 @@
  * expiry, and a second detection's lone misread `05/36` must not be reported in its place.
  * Scripted engines, no models; the number is a published test number.
  */
-import sharp from 'sharp';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Raster, TextDetector, TextRegion } from '../../functions/core/ports.js';
-import { createCardReader, type CardReader } from '../../functions/reader/reader.js';
-import { DEFAULT_IMAGE_LIMITS } from '../../functions/reader/decode.js';
 import { extractExpiry } from '../../functions/reader/extract/index.js';
-import { rectQuad, scriptedRecognizer } from '../support/scripted-engines.js';
+import { readPlainFrame, rectQuad, scriptedRecognizer } from '../support/scripted-engines.js';
 
 const NOW = new Date('2026-11-27T00:00:00Z');
 const PAN = '4111 1111 1111 1111';
@@ -36,11 +33,6 @@ function detector(): TextDetector {
 
 const textOf = (c: Raster): string => (c.width > c.height * 7 ? PAN : c.width > c.height * 3.5 ? '05/26 05/50' : '05/36');
 
-const readers: CardReader[] = [];
-afterAll(async () => {
-  await Promise.all(readers.map((r) => r.close()));
-});
-
 describe('dates seen and not taken', () => {
   it('are kept by extraction where it takes none', () => {
     expect(extractExpiry([{ text: '05/26 05/50', role: 'any', confidence: 0.95 }], NOW)).toMatchObject({ expiry: null, startDate: '05/26', seen: ['05/26'] });
@@ -51,18 +43,7 @@ describe('dates seen and not taken', () => {
     expect(extractExpiry([line], NOW, { panBox: { left: 100, top: 250, width: 500, height: 40 } })).toMatchObject({ expiry: null, startDate: '11/29', seen: ['11/34'] });
   });
   it('contradict another detection\'s lone different date, through the reader', async () => {
-    const reader = await createCardReader({
-      engines: {
-        ocr: async () => Promise.reject(new Error('unused')),
-        detector: async () => detector(),
-        recognizers: async () => [scriptedRecognizer('ppocr-rec-v4', textOf), scriptedRecognizer('card-crnn-v1', textOf)],
-      },
-      limits: { ...DEFAULT_IMAGE_LIMITS, timeoutMs: 60_000 },
-      now: () => NOW,
-    });
-    readers.push(reader);
-    const png = await sharp({ create: { width: 800, height: 500, channels: 3, background: '#d8d8d8' } }).png().toBuffer();
-    const r = await reader.readNormalised(png, { view: 'frame' });
+    const r = await readPlainFrame(detector(), [scriptedRecognizer('ppocr-rec-v4', textOf), scriptedRecognizer('card-crnn-v1', textOf)], NOW);
     expect(r.revealPan()).toBe(PAN.replace(/ /g, ''));
     expect(r.card.expiry).toBeNull();
     expect(r.missing.expiry).toBe('conflicting_readings');

@@ -3,12 +3,10 @@
  * checks, fuse.ts `check`): the second reader reading the same letters confirms it; reading
  * others leaves the name missing. Scripted engines, no real models.
  */
-import sharp from 'sharp';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Raster, TextDetector, TextRegion } from '../../functions/core/ports.js';
-import { agreedConfidences, createCardReader, nameLines, type CardReader } from '../../functions/reader/reader.js';
-import { DEFAULT_IMAGE_LIMITS } from '../../functions/reader/decode.js';
-import { scriptedRecognizer, rectQuad } from '../support/scripted-engines.js';
+import { agreedConfidences, nameLines } from '../../functions/reader/reader.js';
+import { readPlainFrame, scriptedRecognizer, rectQuad } from '../support/scripted-engines.js';
 
 const NOW = new Date('2026-11-27T00:00:00Z');
 /** A Luhn-valid published test number. */
@@ -32,23 +30,11 @@ const detector: TextDetector = {
 
 const isNumber = (crop: Raster): boolean => crop.width > crop.height * 7;
 
-const readers: CardReader[] = [];
-afterAll(async () => {
-  await Promise.all(readers.map((r) => r.close()));
-});
-
 /** PP-OCR reads the name doubting its second letter; the card-line model reads it as `crnnName`, sure. */
 async function readName(crnnName: string, crnnChar: (text: string, i: number) => number = () => 0.97): Promise<string | null> {
   const ppocr = scriptedRecognizer('ppocr-rec-v4', (c) => (isNumber(c) ? PAN : NAME), 0.97, (t, i) => (t === NAME && i === 1 ? 0.4 : 0.97));
   const crnn = scriptedRecognizer('card-crnn-v1', (c) => (isNumber(c) ? PAN : crnnName), 0.97, (t, i) => (t === crnnName ? crnnChar(t, i) : 0.97));
-  const reader = await createCardReader({
-    engines: { ocr: async () => Promise.reject(new Error('unused')), detector: async () => detector, recognizers: async () => [ppocr, crnn] },
-    limits: { ...DEFAULT_IMAGE_LIMITS, timeoutMs: 60_000 },
-    now: () => NOW,
-  });
-  readers.push(reader);
-  const png = await sharp({ create: { width: 800, height: 500, channels: 3, background: '#d8d8d8' } }).png().toBuffer();
-  const r = await reader.readNormalised(png, { view: 'frame' });
+  const r = await readPlainFrame(detector, [ppocr, crnn], NOW);
   expect(r.revealPan()).toBe(PAN.replace(/ /g, ''));
   return r.card.name;
 }

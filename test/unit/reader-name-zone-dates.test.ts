@@ -5,12 +5,9 @@
  * now contradicts it (missing, never wrong), and never reports a date of its own. Scripted
  * engines, no models; the number is a published test number.
  */
-import sharp from 'sharp';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Raster, TextDetector, TextRegion } from '../../functions/core/ports.js';
-import { createCardReader, type CardReader } from '../../functions/reader/reader.js';
-import { DEFAULT_IMAGE_LIMITS } from '../../functions/reader/decode.js';
-import { rectQuad, scriptedRecognizer } from '../support/scripted-engines.js';
+import { readPlainFrame, rectQuad, scriptedRecognizer } from '../support/scripted-engines.js';
 
 const NOW = new Date('2026-11-27T00:00:00Z');
 const PAN = '4111 1111 1111 1111';
@@ -47,25 +44,9 @@ function detectorOf(zone: 'both' | 'thru-only' | 'none'): TextDetector {
 /** Number crops are long and thin; a date crop about square is the start date, a longer one the expiry. */
 const textOf = (c: Raster): string => (c.width > c.height * 7 ? PAN : c.width < c.height * 2.3 ? START : THRU);
 
-const readers: CardReader[] = [];
-afterAll(async () => {
-  await Promise.all(readers.map((r) => r.close()));
-});
-
 async function read(zone: 'both' | 'thru-only' | 'none', thruChar = 0.97): Promise<{ expiry: string | null; missing: string | undefined }> {
   const char = (t: string, i: number): number => (t === THRU && i === 1 ? thruChar : 0.97);
-  const reader = await createCardReader({
-    engines: {
-      ocr: async () => Promise.reject(new Error('unused')),
-      detector: async () => detectorOf(zone),
-      recognizers: async () => [scriptedRecognizer('ppocr-rec-v4', textOf, 0.97, char), scriptedRecognizer('card-crnn-v1', textOf, 0.97, char)],
-    },
-    limits: { ...DEFAULT_IMAGE_LIMITS, timeoutMs: 60_000 },
-    now: () => NOW,
-  });
-  readers.push(reader);
-  const png = await sharp({ create: { width: 800, height: 500, channels: 3, background: '#d8d8d8' } }).png().toBuffer();
-  const r = await reader.readNormalised(png, { view: 'frame' });
+  const r = await readPlainFrame(detectorOf(zone), [scriptedRecognizer('ppocr-rec-v4', textOf, 0.97, char), scriptedRecognizer('card-crnn-v1', textOf, 0.97, char)], NOW);
   expect(r.revealPan()).toBe(PAN.replace(/ /g, ''));
   return { expiry: r.card.expiry, missing: r.missing.expiry };
 }

@@ -4,12 +4,9 @@
  * Where a name was read, no close-up is cut for it. Scripted engines, no models; the number is
  * a published test number, the name made up.
  */
-import sharp from 'sharp';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Raster, TextDetector, TextRegion } from '../../functions/core/ports.js';
-import { createCardReader, type CardReader } from '../../functions/reader/reader.js';
-import { DEFAULT_IMAGE_LIMITS } from '../../functions/reader/decode.js';
-import { rectQuad, scriptedRecognizer } from '../support/scripted-engines.js';
+import { readPlainFrame, rectQuad, scriptedRecognizer } from '../support/scripted-engines.js';
 
 const NOW = new Date('2026-11-27T00:00:00Z');
 const PAN = '4111 1111 1111 1111';
@@ -48,25 +45,9 @@ function detectorOf(nameOnFrame: boolean): TextDetector & { calls: number } {
 /** Number crops are long and thin, the date's is the shortest; the rest read as the name. */
 const textOf = (c: Raster): string => (c.width > c.height * 7 ? PAN : c.width < c.height * 4 ? DATE : NAME);
 
-const readers: CardReader[] = [];
-afterAll(async () => {
-  await Promise.all(readers.map((r) => r.close()));
-});
-
 async function read(nameOnFrame: boolean): Promise<{ name: string | null; calls: number }> {
   const detector = detectorOf(nameOnFrame);
-  const reader = await createCardReader({
-    engines: {
-      ocr: async () => Promise.reject(new Error('unused')),
-      detector: async () => detector,
-      recognizers: async () => [scriptedRecognizer('ppocr-rec-v4', textOf), scriptedRecognizer('card-crnn-v1', textOf)],
-    },
-    limits: { ...DEFAULT_IMAGE_LIMITS, timeoutMs: 60_000 },
-    now: () => NOW,
-  });
-  readers.push(reader);
-  const png = await sharp({ create: { width: 800, height: 500, channels: 3, background: '#d8d8d8' } }).png().toBuffer();
-  const r = await reader.readNormalised(png, { view: 'frame' });
+  const r = await readPlainFrame(detector, [scriptedRecognizer('ppocr-rec-v4', textOf), scriptedRecognizer('card-crnn-v1', textOf)], NOW);
   expect(r.revealPan()).toBe(PAN.replace(/ /g, ''));
   expect(r.card.expiry).toBe('03/29');
   return { name: r.card.name, calls: detector.calls };
