@@ -31,7 +31,7 @@ import { cropQuad } from './image/crop-quad.js';
 import { FRAME_MAX_SIDE, frameRaster, grayRaster, levelView, regionsBox, textAngle, zoomView, type PixelBox, type View } from './views.js';
 import { cardMap, composeMaps, identityMap, scaleMap, type ToSource } from './image/field-geometry.js';
 import { locateFields, topCandidate, type ImageSize } from './locate-fields.js';
-import { dateDoubted, readDateCloseUp } from './date-zone.js';
+import { dateDoubted, readDateCloseUp, type ZoneExtent } from './date-zone.js';
 import { countedDetector, countedRecognizer } from './work.js';
 import { breathe, CARD_HEIGHT, CARD_WIDTH, locateCard, workingCopy } from './preprocess.js';
 
@@ -875,22 +875,31 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
       // number would be the card evidence that reports it.
       /** Whether the date close-up was cut (or tried): the same zone is never cut twice. */
       let zoneTried = false;
+      /**
+       * A close-up of a zone around the number line (date-zone.ts; `extent` and `field` for other
+       * fields than the dates), cut from the readings that read the settled number first, detected
+       * and read. Its own failure (an engine error, a geometry bug) costs only the close-up: the
+       * readings so far and the checks below stand (review 6b N-a).
+       */
+      const zoneCloseUp = async (field: 'date' | 'name', extent?: ZoneExtent): Promise<LearnedReading | null> => {
+        try {
+          const reads = [...learnedReads].sort((a, b) => Number(fused.sources.includes(b.source)) - Number(fused.sources.includes(a.source)));
+          const z = await readDateCloseUp({ reads, digits: fused.pan ?? fused.panUnverified ?? topCandidate(fused), source, sourceToPhoto: place?.sourceToPhoto ?? null, detector: learned.detector, recognizer: rec, ...(extent ? { extent, field } : {}) });
+          if (!z) return null;
+          add('views', z.cropMs);
+          add('detect', z.reading.timingsMs.detect);
+          add('recognize', z.reading.timingsMs.recognize);
+          extraReads.push(z.reading);
+          return z.reading;
+        } catch (err) {
+          log.warn(`${field} close-up failed`, { code: toCardOcrError(err).code, error: redactPans(String((err as Error)?.message ?? err)).slice(0, 300) });
+          return null;
+        }
+      };
       if ((!dateRead() || learnedReads.some((l) => dateDoubted(fieldsOf(l)))) && fused.candidates.length > 0 && !bare(fused) && may('date-zone')) {
         zoneTried = true;
-        // Its own failure (an engine error, a geometry bug) costs only the close-up: the readings
-        // so far and the date checks below stand (review 6b N-a).
-        try {
-          const dz = await readDateCloseUp({ reads: [...learnedReads].sort((a, b) => Number(fused.sources.includes(b.source)) - Number(fused.sources.includes(a.source))), digits: fused.pan ?? fused.panUnverified ?? topCandidate(fused), source, sourceToPhoto: place?.sourceToPhoto ?? null, detector: learned.detector, recognizer: rec });
-          if (dz) {
-            add('views', dz.cropMs);
-            add('detect', dz.reading.timingsMs.detect);
-            add('recognize', dz.reading.timingsMs.recognize);
-            dateReads.push(dz.reading);
-            extraReads.push(dz.reading);
-          }
-        } catch (err) {
-          log.warn('date close-up failed', { code: toCardOcrError(err).code, error: redactPans(String((err as Error)?.message ?? err)).slice(0, 300) });
-        }
+        const dz = await zoneCloseUp('date');
+        if (dz) dateReads.push(dz);
       }
       // No reading read a name (most misses on the tuning sets: a steep card whose number was read
       // on the tilted frame, its name boxed poorly or not at all; a small card's name shrunk to a
@@ -904,18 +913,8 @@ export async function createCardReader(options: CardReaderOptions): Promise<Card
       if (!nameRead() && fused.candidates.length > 0 && !bare(fused) && (!zoneTried || dateReads.length > 0)) {
         nameReads.push(...dateReads);
         if (!nameRead() && may('name-zone')) {
-          try {
-            const nz = await readDateCloseUp({ reads: [...learnedReads].sort((a, b) => Number(fused.sources.includes(b.source)) - Number(fused.sources.includes(a.source))), digits: fused.pan ?? fused.panUnverified ?? topCandidate(fused), source, sourceToPhoto: place?.sourceToPhoto ?? null, detector: learned.detector, recognizer: rec, extent: NAME_ZONE, field: 'name' });
-            if (nz) {
-              add('views', nz.cropMs);
-              add('detect', nz.reading.timingsMs.detect);
-              add('recognize', nz.reading.timingsMs.recognize);
-              nameReads.push(nz.reading);
-              extraReads.push(nz.reading);
-            }
-          } catch (err) {
-            log.warn('name close-up failed', { code: toCardOcrError(err).code, error: redactPans(String((err as Error)?.message ?? err)).slice(0, 300) });
-          }
+          const nz = await zoneCloseUp('name', NAME_ZONE);
+          if (nz) nameReads.push(nz);
         }
       }
       // The card-line model reads date-like lines again as checking readings (fuse.ts fuseField
