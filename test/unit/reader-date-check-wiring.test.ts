@@ -5,26 +5,14 @@
  * B3, review 7b S1). Scripted engines, no real models; a published test number.
  */
 import { describe, expect, it } from 'vitest';
-import type { Raster, TextDetector, TextRegion } from '../../functions/core/ports.js';
-import { readPlainFrame, scriptedRecognizer, rectQuad } from '../support/scripted-engines.js';
+import type { Raster } from '../../functions/core/ports.js';
+import { fractionDetector, readPlainFrame, scriptedRecognizer } from '../support/scripted-engines.js';
 
 const NOW = new Date('2026-11-27T00:00:00Z');
 const PAN = '4111 1111 1111 1111';
 
-const quad = rectQuad;
-
 /** A number line and, centred below it, a short date line. */
-const detector: TextDetector = {
-  name: 'scripted-det',
-  async detect(image: Raster): Promise<TextRegion[]> {
-    const w = image.width, h = image.height;
-    return [
-      { quad: quad(w * 0.1, h * 0.5, w * 0.9, h * 0.6), score: 0.9 },
-      { quad: quad(w * 0.42, h * 0.65, w * 0.58, h * 0.72), score: 0.9 },
-    ];
-  },
-  async close() {},
-};
+const detector = fractionDetector([[0.1, 0.5, 0.9, 0.6], [0.42, 0.65, 0.58, 0.72]]);
 
 const isNumber = (crop: Raster): boolean => crop.width > crop.height * 7;
 

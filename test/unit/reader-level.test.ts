@@ -97,6 +97,14 @@ function strokes(r: Raster): Array<{ cx: number; cy: number; angle: number; leng
  * Boxes level strokes, and steep ones only when short (≤ 5× as long as thick): a long line at a
  * steep angle is what the detector missed on the tilted card. Counts its calls.
  */
+/** A stroke's box, 2 px outside it all round, as a detected region. */
+function strokeRegion(s: ReturnType<typeof strokes>[number]): TextRegion {
+  const ux = Math.cos(s.angle), uy = Math.sin(s.angle), vx = -uy, vy = ux;
+  const a = s.length / 2 + 2, b = s.thickness / 2 + 2;
+  const p = (i: number, j: number) => ({ x: s.cx + i * a * ux + j * b * vx, y: s.cy + i * a * uy + j * b * vy });
+  return { quad: [p(-1, -1), p(1, -1), p(1, 1), p(-1, 1)] as Quad, score: 0.9 };
+}
+
 function levelOnlyDetector(): TextDetector & { calls: number } {
   const d = {
     name: 'scripted-det',
@@ -105,12 +113,7 @@ function levelOnlyDetector(): TextDetector & { calls: number } {
       d.calls++;
       return strokes(image)
         .filter((s) => Math.abs(s.angle) < (10 * Math.PI) / 180 || s.length <= 5 * s.thickness)
-        .map((s) => {
-          const ux = Math.cos(s.angle), uy = Math.sin(s.angle), vx = -uy, vy = ux;
-          const a = s.length / 2 + 2, b = s.thickness / 2 + 2;
-          const p = (i: number, j: number) => ({ x: s.cx + i * a * ux + j * b * vx, y: s.cy + i * a * uy + j * b * vy });
-          return { quad: [p(-1, -1), p(1, -1), p(1, 1), p(-1, 1)] as Quad, score: 0.9 };
-        });
+        .map(strokeRegion);
     },
     async close() {},
   };
@@ -216,12 +219,7 @@ describe('the reader does not turn level a number that runs level among steeper 
     async detect(image: Raster): Promise<TextRegion[]> {
       return strokes(image)
         .filter((s) => Math.abs(s.angle) < (10 * Math.PI) / 180 || s.thickness >= 50)
-        .map((s) => {
-          const ux = Math.cos(s.angle), uy = Math.sin(s.angle), vx = -uy, vy = ux;
-          const a = s.length / 2 + 2, b = s.thickness / 2 + 2;
-          const p = (i: number, j: number) => ({ x: s.cx + i * a * ux + j * b * vx, y: s.cy + i * a * uy + j * b * vy });
-          return { quad: [p(-1, -1), p(1, -1), p(1, 1), p(-1, 1)] as Quad, score: 0.9 };
-        });
+        .map(strokeRegion);
     },
     async close() {},
   };

@@ -4,29 +4,17 @@
  * others leaves the name missing. Scripted engines, no real models.
  */
 import { describe, expect, it } from 'vitest';
-import type { Raster, TextDetector, TextRegion } from '../../functions/core/ports.js';
+import type { Raster } from '../../functions/core/ports.js';
 import { agreedConfidences, nameLines } from '../../functions/reader/reader.js';
-import { readPlainFrame, scriptedRecognizer, rectQuad } from '../support/scripted-engines.js';
+import { fractionDetector, readPlainFrame, scriptedRecognizer } from '../support/scripted-engines.js';
 
 const NOW = new Date('2026-11-27T00:00:00Z');
 /** A Luhn-valid published test number. */
 const PAN = '4111 1111 1111 1111';
 const NAME = 'JANE Q PUBLIC';
 
-const quad = rectQuad;
-
 /** A number line and, below its start, a name line. */
-const detector: TextDetector = {
-  name: 'scripted-det',
-  async detect(image: Raster): Promise<TextRegion[]> {
-    const w = image.width, h = image.height;
-    return [
-      { quad: quad(w * 0.1, h * 0.5, w * 0.9, h * 0.6), score: 0.9 },
-      { quad: quad(w * 0.1, h * 0.75, w * 0.45, h * 0.85), score: 0.9 },
-    ];
-  },
-  async close() {},
-};
+const detector = fractionDetector([[0.1, 0.5, 0.9, 0.6], [0.1, 0.75, 0.45, 0.85]]);
 
 const isNumber = (crop: Raster): boolean => crop.width > crop.height * 7;
 

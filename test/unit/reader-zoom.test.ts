@@ -139,22 +139,24 @@ it('does not detect again a frame the first pass saw whole (no larger than its i
   expect((diag as ReadDiagnostics | null)!.work!.detect.map((d) => d.maxSide)).toEqual([960]);
 });
 
-it('reads a photo larger than its frame at its own size when the frame showed nothing (a small card far away)', async () => {
+/**
+ * Reads a 1080 × 1920 photo (its frame 720 × 1280) whose print is boxed only in the photo's own
+ * pixels (`regions` of the image, when its larger side exceeds 1280), never in the frame,
+ * whatever side the frame is detected at: a small card far away. Both recognisers read `text`.
+ */
+async function readSmallCard(regions: (w: number, h: number) => TextRegion[], text: (crop: Raster) => string): Promise<{ r: ReadResult; d: ReadDiagnostics }> {
   let diag: ReadDiagnostics | null = null;
   const reader = await createCardReader({
     engines: {
       ocr: async () => Promise.reject(new Error('unused')),
       detector: async () => ({
         name: 'scripted-det',
-        // The number line is boxed only in the photo's own pixels (1080 × 1920), never in the
-        // 1280-px frame, at whatever side the frame is detected at.
         async detect(image: Raster): Promise<TextRegion[]> {
-          const w = image.width, h = image.height;
-          return Math.max(w, h) > 1280 ? [{ quad: quad(w * 0.3, h * 0.6, w * 0.5, h * 0.61), score: 0.9 }] : [];
+          return Math.max(image.width, image.height) > 1280 ? regions(image.width, image.height) : [];
         },
         async close() {},
       }),
-      recognizers: async () => [scriptedRecognizer('ppocr-rec-v4', () => PAN), scriptedRecognizer('card-crnn-v1', () => PAN)],
+      recognizers: async () => [scriptedRecognizer('ppocr-rec-v4', text), scriptedRecognizer('card-crnn-v1', text)],
     },
     onDiagnostics: (d) => {
       diag = d;
@@ -163,7 +165,11 @@ it('reads a photo larger than its frame at its own size when the frame showed no
   readers.push(reader);
   const jpeg = await sharp({ create: { width: 1080, height: 1920, channels: 3, background: '#d8d8d8' } }).jpeg().toBuffer();
   const r = await reader.readPhoto(jpeg);
-  const d = (diag as ReadDiagnostics | null)!;
+  return { r, d: (diag as ReadDiagnostics | null)! };
+}
+
+it('reads a photo larger than its frame at its own size when the frame showed nothing (a small card far away)', async () => {
+  const { r, d } = await readSmallCard((w, h) => [{ quad: quad(w * 0.3, h * 0.6, w * 0.5, h * 0.61), score: 0.9 }], () => PAN);
   expect(d.work!.detect.slice(0, 2)).toEqual([
     { width: 720, height: 1280, maxSide: 960 },
     { width: 1080, height: 1920, maxSide: 1920 },
@@ -179,31 +185,13 @@ it('reads a photo larger than its frame at its own size when the frame showed no
 });
 
 it('after the photo-size pass, a date seen and not read gets no 1280-px pass of the frame too (review 8 S1)', async () => {
-  let diag: ReadDiagnostics | null = null;
-  const text = (c: Raster): string => (c.width > 7 * c.height ? PAN : 'VALID THRU');
-  const reader = await createCardReader({
-    engines: {
-      ocr: async () => Promise.reject(new Error('unused')),
-      detector: async () => ({
-        name: 'scripted-det',
-        // The number and a date label boxed only in the photo's own pixels.
-        async detect(image: Raster): Promise<TextRegion[]> {
-          const w = image.width, h = image.height;
-          return Math.max(w, h) > 1280 ? [{ quad: quad(w * 0.3, h * 0.6, w * 0.5, h * 0.61), score: 0.9 }, { quad: quad(w * 0.3, h * 0.63, w * 0.36, h * 0.64), score: 0.9 }] : [];
-        },
-        async close() {},
-      }),
-      recognizers: async () => [scriptedRecognizer('ppocr-rec-v4', text), scriptedRecognizer('card-crnn-v1', text)],
-    },
-    onDiagnostics: (d) => {
-      diag = d;
-    },
-  });
-  readers.push(reader);
-  const jpeg = await sharp({ create: { width: 1080, height: 1920, channels: 3, background: '#d8d8d8' } }).jpeg().toBuffer();
-  const r = await reader.readPhoto(jpeg);
+  // The number and a date label.
+  const { r, d } = await readSmallCard(
+    (w, h) => [{ quad: quad(w * 0.3, h * 0.6, w * 0.5, h * 0.61), score: 0.9 }, { quad: quad(w * 0.3, h * 0.63, w * 0.36, h * 0.64), score: 0.9 }],
+    (c) => (c.width > 7 * c.height ? PAN : 'VALID THRU'),
+  );
   expect(r.revealPan()).toBe(PAN.replace(/ /g, ''));
-  const sides = (diag as ReadDiagnostics | null)!.work!.detect.map((d) => d.maxSide);
+  const sides = d.work!.detect.map((x) => x.maxSide);
   expect(sides.slice(0, 2)).toEqual([960, 1920]);
   expect(sides).not.toContain(1280);
 });
