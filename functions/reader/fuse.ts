@@ -560,8 +560,9 @@ export interface FieldReading {
   readonly sure?: boolean;
   /**
    * Other values of the field's form this reading read and did not take (a name line refused by
-   * the geometry or for a doubted letter), as read: with `seenVetoWithin`, one a letter or two
-   * from the value is a second reading of the same print that disagrees.
+   * the geometry or for a doubted letter; the dates of a reading that took none, extract/expiry.ts
+   * `seen`), as read: with `seenVetoWithin`, one within that many edits of the value is a second
+   * reading of the same print that disagrees (names: a letter or two; dates: any other date).
    */
   readonly seen?: readonly string[];
 }
@@ -616,7 +617,8 @@ export interface FieldFusionOptions {
    * A value is missing (`conflicting_readings`) when some reading `seen` a string 1 to this many
    * edits from it (a name: real-world-80001's sure AHNA F HOLM where two detections of the card
    * view read ANNA F HOLM, not taken there for want of the number in their reading). Unset: no
-   * such veto. Different names further apart (a business card beside the card) do not veto.
+   * such veto. Different names further apart (a business card beside the card) do not veto;
+   * for dates, reader.ts passes no bound (two dates differ by a digit or by all of them).
    */
   readonly seenVetoWithin?: number;
 }
