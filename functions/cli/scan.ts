@@ -1,13 +1,15 @@
 /**
  * `cardocr scan <file|dir>... [--json] [--reveal] [--concurrency N] [--strict | --fail-on S,...]`.
  *
- * Reads every photo with one card reader (N OCR workers, N photos being read and one more
- * being decoded ahead) and prints one result per photo, in input order, as soon as it and
- * every earlier one are done. Exit code 0 when every photo was processed (whatever it held:
+ * Reads every photo with one card reader — at `--concurrency 1` on this thread (one photo
+ * being read and the next decoded ahead), at N > 1 on N reader threads (compute-pool.ts) — and
+ * prints one result per photo, in input order, as soon as it and every earlier one are done.
+ * The default concurrency is the host's cores (defaultScanConcurrency). Exit code 0 when every photo was processed (whatever it held:
  * a card, no card, a corrupt file) unless `--strict`/`--fail-on` names its status, 1 when
  * such a photo was seen or the reader itself broke on some photo, 2 on a usage error.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import pLimit from 'p-limit';
 import { ReadResult } from '../core/card.js';
 import type { CardReader, CardReaderOptions } from '../reader/reader.js';
@@ -30,6 +32,7 @@ export interface ScanOptions {
   inputs: string[];
   json: boolean;
   reveal: boolean;
+  /** Photos read at once: reader threads when > 1 (default: defaultScanConcurrency()). */
   concurrency: number;
   /** Statuses that make the run exit 1 (`--strict` = all but `ok`). */
   failOn: ReadonlyArray<Exclude<ReadResult['status'], 'ok'>>;
@@ -49,6 +52,24 @@ function parseFailOn(value: string | undefined, strict: boolean): FailStatus[] {
   return FAIL_STATUSES.filter((s) => list.includes(s));
 }
 
+/**
+ * Most reader threads `scan` starts by default: each holds its own model sessions and image
+ * buffers (≈ 300 MB RSS a thread measured on real-dev-v1), and a folder of photos rarely
+ * gains from more.
+ */
+export const MAX_DEFAULT_CONCURRENCY = 8;
+
+/**
+ * `--concurrency` when not given: one reader thread per core, at most
+ * {@link MAX_DEFAULT_CONCURRENCY}. One reader keeps about 1.5 cores busy whatever its
+ * onnxruntime thread count (the steps between model runs are single-threaded JavaScript and
+ * libvips), so one photo per core is what fills a host; the measured runs are in the README
+ * (Command line).
+ */
+export function defaultScanConcurrency(cores: number = availableParallelism()): number {
+  return Math.max(1, Math.min(cores, MAX_DEFAULT_CONCURRENCY));
+}
+
 /** Parses `scan` arguments (without the `scan` word itself). Throws UsageError. */
 export function parseScanArgs(argv: readonly string[]): ScanOptions {
   const parsed = parseCliArgs(argv, {
@@ -66,16 +87,41 @@ export function parseScanArgs(argv: readonly string[]): ScanOptions {
     inputs: positionals,
     json: values.json,
     reveal: values.reveal,
-    concurrency: positiveInt(values.concurrency, '--concurrency', 64) ?? 1,
+    concurrency: positiveInt(values.concurrency, '--concurrency', 64) ?? defaultScanConcurrency(),
     failOn: parseFailOn(values['fail-on'], values.strict),
   };
 }
 
-/** What the scan command asks of a reader factory (the engines are the factory's to compose). */
-export type ScanReaderOptions = Omit<CardReaderOptions, 'engines'> & { recycleAfter?: number };
+/**
+ * What the scan command asks of a reader factory (the engines are the factory's to compose):
+ * `workers` photos at once; `ocrThreads` onnxruntime threads per model of each (0: from the host).
+ */
+export type ScanReaderOptions = Omit<CardReaderOptions, 'engines'> & { recycleAfter?: number; ocrThreads?: number };
 type ReaderFactory = (options: ScanReaderOptions) => Promise<CardReader>;
 
-const defaultReaderFactory: ReaderFactory = async ({ recycleAfter, ...options }) => {
+const defaultReaderFactory: ReaderFactory = async ({ recycleAfter, ocrThreads, ...options }) => {
+  const workers = options.workers ?? 1;
+  if (workers > 1) {
+    // onnxruntime-node's `run` blocks the thread that calls it, so N readers on the main thread
+    // read one photo at a time (real-dev-v1: 42 s at --concurrency 2 against 36 s at 1): N
+    // photos at once need N threads, each with its own reader and engines (the compute pool
+    // `cardocr serve` uses, here returning whole results). Their onnxruntime threads share the
+    // host's cores.
+    const [{ ComputePool }, { hostThreads }, { silentLog }] = await Promise.all([
+      import('../local/compute-pool.js'),
+      import('../adapters/ocr/reader-engines.js'),
+      import('../core/log.js'),
+    ]);
+    const pool = new ComputePool({
+      threads: workers,
+      limits: options.limits ?? (await import('../reader/decode.js')).DEFAULT_IMAGE_LIMITS,
+      ...(recycleAfter === undefined ? {} : { recycleAfter }),
+      ocrThreads: ocrThreads || hostThreads(workers),
+      log: options.log ?? silentLog,
+      fullResults: true,
+    });
+    return pool.photoReader();
+  }
   // Loaded only now, so usage errors answer before sharp and the OCR code are even loaded.
   const [{ createCardReader }, { createReaderEngines }] = await Promise.all([
     import('../reader/reader.js'),
@@ -108,9 +154,12 @@ export async function runScan(
     throw new UsageError((err as Error).message, { cause: err });
   }
   const { limits } = config;
+  // No more reader threads than photos: each one costs its start-up and memory.
+  const concurrency = Math.max(1, Math.min(opts.concurrency, inputs.length));
   const reader = await (deps.createReader ?? defaultReaderFactory)({
-    workers: opts.concurrency,
+    workers: concurrency,
     recycleAfter: config.ocr.recycleAfter,
+    ocrThreads: config.ocr.threads,
     limits,
   });
 
@@ -180,7 +229,7 @@ export async function runScan(
   // its main-thread stages at a time, so the extra photo is read from disk and decoded
   // (libvips, off the main thread) while the others are processed, rather than after them.
   // p-limit starts them in input order.
-  const limit = pLimit(opts.concurrency + 1);
+  const limit = pLimit(concurrency + 1);
   try {
     await Promise.all(inputs.map((input, index) => limit(() => readInto(input, index))));
   } finally {

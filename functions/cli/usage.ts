@@ -40,7 +40,8 @@ options:
   --json              one JSON object per photo (NDJSON) (default: a table)
   --reveal            print the full card number
                       (default: masked, first 6 + last 4 at most)
-  --concurrency N     OCR workers and photos in flight, 1-64 (default 1)
+  --concurrency N     photos read at once, each by its own reader thread,
+                      1-64 (default: the number of cores, at most 8)
   --strict            exit 1 when any photo is not "ok"
                       (= --fail-on failed,no_card,partial)
   --fail-on LIST      exit 1 when any photo has one of these statuses,
@@ -79,7 +80,7 @@ export const USAGE = `usage: cardocr <command> [options]
 
 commands:
   scan <file|dir>...  read payment cards from photos: a table, or NDJSON
-      --json  --reveal  --concurrency N (default 1)
+      --json  --reveal  --concurrency N (default: cores, at most 8)
       --strict  --fail-on failed,no_card,partial (default: exit 0)
       example: cardocr scan photo.jpg more-photos/
   serve               run the local pipeline: HTTP API and web page

@@ -5,6 +5,10 @@
  * seconds under load. Each thread keeps its own card reader with one OCR worker, so the pool
  * as a whole has as many OCR workers as threads. A thread that dies or overruns its deadline
  * is replaced; its job fails with a typed error (retryable for OCR, `timeout` for an image).
+ *
+ * `cardocr scan` and the bench use the same pool for whole photos (`fullResults`,
+ * {@link ComputePool.photoReader}): onnxruntime's `run` blocks the thread it is called on, so
+ * N readers on one thread read one photo at a time, while N threads read N.
  */
 import { Worker } from 'node:worker_threads';
 import type { ImageLimits } from '../reader/decode.js';
@@ -12,7 +16,9 @@ import { CardOcrError, ERROR_CODES, ImageInputError, NoCardError, OcrEngineError
 import type { Log } from '../core/log.js';
 import type { ReadHints } from '../core/record.js';
 import type { NormalisedReader, Preprocessed, PreprocessFn, ReadView } from '../core/stages.js';
-import type { ComputeReply, ComputeRequest } from './compute-thread.js';
+import { ReadResult } from '../core/card.js';
+import type { CardReader, ReadDiagnostics } from '../reader/reader.js';
+import type { ComputeReply, ComputeRequest, ComputeThreadData, PhotoRead } from './compute-thread.js';
 
 export interface ComputePoolOptions {
   readonly threads: number;
@@ -23,10 +29,28 @@ export interface ComputePoolOptions {
   readonly log: Log;
   /** Hard deadline of one job, ms (default: 3 × the decode budget + 60 s). */
   readonly deadlineMs?: number;
+  /**
+   * Whole photos with their full results (the `photo` op, {@link ComputePool.photoReader}),
+   * for a local command that prints or scores them (`scan --reveal`, the bench). Off for the
+   * serve pool, whose threads then refuse that op: only masked results leave them.
+   */
+  readonly fullResults?: boolean;
+  /** With `fullResults`: each photo's reader diagnostics come back too (the bench; full digits, never log them). */
+  readonly diagnostics?: boolean;
+  /** The threads' entry module (default: compute-thread next to this file; tests pass a stand-in that crashes). */
+  readonly entry?: URL;
 }
 
+/** A card reader over the pool's threads (see {@link ComputePool.photoReader}). */
+export interface PhotoReaderOptions {
+  /** Called with each photo's diagnostics, in the async context of its `readPhoto` call (pool started with `diagnostics`). */
+  readonly onDiagnostics?: (d: ReadDiagnostics) => void;
+}
+
+type Op = 'preprocess' | 'read' | 'photo';
+
 interface Task {
-  readonly op: 'preprocess' | 'read';
+  readonly op: Op;
   readonly bytes: Uint8Array;
   readonly hints?: ReadHints;
   resolve(value: unknown): void;
@@ -52,13 +76,14 @@ function toError(e: { code: string; message: string; retryable: boolean; cause?:
 }
 
 /**
- * Starts a thread on the compiled `.js` entry next to this file, or, when running from the
- * TypeScript sources (tsx, vitest), on the `.ts` entry with tsx registered in the thread.
+ * Starts a thread on `entry`, by default the compiled `.js` entry next to this file, or, when
+ * running from the TypeScript sources (tsx, vitest), the `.ts` entry; a `.ts` entry runs with
+ * tsx registered in the thread.
  */
-function startThread(workerData: unknown): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./compute-thread.js', import.meta.url), { workerData });
-  const entry = new URL('./compute-thread.ts', import.meta.url).href;
-  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
+function startThread(workerData: unknown, entry?: URL): Worker {
+  const url = entry ?? new URL(import.meta.url.endsWith('.ts') ? './compute-thread.ts' : './compute-thread.js', import.meta.url);
+  if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData });
+  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); })`;
   return new Worker(boot, { eval: true, workerData });
 }
 
@@ -84,14 +109,47 @@ export class ComputePool {
     close: () => this.close(),
   };
 
+  /**
+   * A card reader whose `readPhoto` reads each photo on the next free thread (pool started
+   * with `fullResults`). Bad input comes back as a `failed` result like the in-process
+   * reader's, a photo that overran the deadline as `failed`/`timeout`; a thread that died
+   * rejects with a retryable OcrEngineError (the caller decides; the pool has replaced it).
+   * `close` closes the pool.
+   */
+  photoReader(options: PhotoReaderOptions = {}): CardReader {
+    return {
+      readPhoto: async (bytes) => {
+        const t0 = performance.now();
+        let read: PhotoRead;
+        try {
+          read = (await this.#run('photo', bytes)) as PhotoRead;
+        } catch (err) {
+          if (!(err instanceof ImageInputError)) throw err;
+          return new ReadResult({ status: 'failed', error: { code: err.code, message: err.message }, timingsMs: { total: Math.round(performance.now() - t0) } });
+        }
+        if (read.diagnostics) options.onDiagnostics?.(read.diagnostics);
+        return new ReadResult(read.init);
+      },
+      readNormalised: () => Promise.reject(new CardOcrError('internal', 'a photo reader reads whole photos only')),
+      close: () => this.close(),
+    };
+  }
+
   #spawn(): Slot {
-    const worker = startThread({ limits: this.#o.limits, ...(this.#o.ocrThreads ? { ocrThreads: this.#o.ocrThreads } : {}), ...(this.#o.recycleAfter ? { recycleAfter: this.#o.recycleAfter } : {}) });
+    const data: ComputeThreadData = {
+      limits: this.#o.limits,
+      ...(this.#o.ocrThreads ? { ocrThreads: this.#o.ocrThreads } : {}),
+      ...(this.#o.recycleAfter ? { recycleAfter: this.#o.recycleAfter } : {}),
+      ...(this.#o.fullResults ? { fullResults: true, ...(this.#o.diagnostics ? { diagnostics: true } : {}) } : {}),
+    };
+    const worker = startThread(data, this.#o.entry);
     const slot: Slot = { worker, task: null, overran: false };
     worker.on('message', (reply: ComputeReply) => {
       const task = slot.task;
       if (!task || task.id !== reply.id) return;
       clearTimeout(task.timer);
       slot.task = null;
+      worker.unref();
       if (reply.ok) task.resolve(reply.value);
       else {
         if (reply.error.cause) this.#o.log.warn('compute step failed unexpectedly', { op: task.op, code: reply.error.code, cause: reply.error.cause });
@@ -106,8 +164,8 @@ export class ComputePool {
         clearTimeout(task.timer);
         // An image that overran its deadline is bad input; a crash or an OCR overrun may pass on retry.
         task.reject(
-          slot.overran && task.op === 'preprocess'
-            ? new ImageInputError('timeout', 'preprocessing the photo took too long')
+          slot.overran && task.op !== 'read'
+            ? new ImageInputError('timeout', `${task.op === 'photo' ? 'reading' : 'preprocessing'} the photo took too long`)
             : new OcrEngineError(`compute thread ${why}`),
         );
       }
@@ -121,11 +179,13 @@ export class ComputePool {
     worker.on('exit', (code) => {
       if (this.#slots.includes(slot)) lost(`exited with code ${code}`);
     });
+    // An idle thread does not keep the process alive; one with a job does (see #pump), so a
+    // command awaiting only the pool (`cardocr scan`) is not ended with the job in flight.
     worker.unref();
     return slot;
   }
 
-  #run(op: 'preprocess' | 'read', bytes: Uint8Array, hints?: ReadHints): Promise<unknown> {
+  #run(op: Op, bytes: Uint8Array, hints?: ReadHints): Promise<unknown> {
     if (this.#closed) return Promise.reject(new OcrEngineError('the compute pool is closed'));
     return new Promise((resolve, reject) => {
       this.#queue.push({ op, bytes, resolve, reject, ...(hints ? { hints } : {}) });
@@ -147,6 +207,7 @@ export class ComputePool {
       }, deadline);
       timer.unref();
       slot.task = { ...task, id, timer };
+      slot.worker.ref();
       slot.worker.postMessage({ id, op: task.op, bytes: task.bytes, ...(task.hints ? { hints: task.hints } : {}) } satisfies ComputeRequest);
     }
   }

@@ -12,7 +12,7 @@ import type { CardReader } from '../../functions/reader/reader.js';
 import { Table, toScanLine } from '../../functions/cli/format.js';
 import { expandInputs } from '../../functions/cli/inputs.js';
 import { createProgress } from '../../functions/cli/progress.js';
-import { parseScanArgs, runScan } from '../../functions/cli/scan.js';
+import { defaultScanConcurrency, parseScanArgs, runScan } from '../../functions/cli/scan.js';
 import { UsageError } from '../../functions/cli/usage.js';
 
 const PAN = '4929123456781236'; // made up, Luhn-valid
@@ -47,8 +47,9 @@ async function tempDir(): Promise<string> {
 }
 
 describe('scan arguments', () => {
-  it('parses flags and positionals, with concurrency 1 by default', () => {
-    expect(parseScanArgs(['a.jpg', 'dir'])).toEqual({ inputs: ['a.jpg', 'dir'], json: false, reveal: false, concurrency: 1, failOn: [] });
+  it('parses flags and positionals, with the host\'s cores (at most 8) as the default concurrency', () => {
+    expect(parseScanArgs(['a.jpg', 'dir'])).toEqual({ inputs: ['a.jpg', 'dir'], json: false, reveal: false, concurrency: defaultScanConcurrency(), failOn: [] });
+    expect([1, 2, 8, 64].map((cores) => defaultScanConcurrency(cores))).toEqual([1, 2, 8, 8]);
     expect(parseScanArgs(['--json', '--reveal', '--concurrency', '3', 'x'])).toEqual({ inputs: ['x'], json: true, reveal: true, concurrency: 3, failOn: [] });
   });
 

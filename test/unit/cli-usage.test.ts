@@ -13,7 +13,7 @@ const ROOT = join(import.meta.dirname, '..', '..');
 describe('usage texts', () => {
   it('the general usage lists every command with its flags, defaults and an example', () => {
     for (const text of ['scan <file|dir>...', 'serve', 'help [command]', '-h, --help', '-V, --version']) expect(USAGE).toContain(text);
-    for (const flag of ['--json', '--reveal', '--concurrency N (default 1)', '--strict', '--fail-on', '--port N (default 3000)', '--host H (default 127.0.0.1)', '--data-dir DIR (default .data)']) {
+    for (const flag of ['--json', '--reveal', '--concurrency N (default: cores, at most 8)', '--strict', '--fail-on', '--port N (default 3000)', '--host H (default 127.0.0.1)', '--data-dir DIR (default .data)']) {
       expect(USAGE).toContain(flag);
     }
     expect(USAGE.match(/example: cardocr /g)).toHaveLength(2);
@@ -21,7 +21,7 @@ describe('usage texts', () => {
 
   it('each command help lists every flag it accepts, with its default, and one example', () => {
     for (const flag of ['--json', '--reveal', '--concurrency N', '--strict', '--fail-on LIST', '-h, --help']) expect(SCAN_USAGE).toContain(flag);
-    expect(SCAN_USAGE).toMatch(/--concurrency N .*\(default 1\)/);
+    expect(SCAN_USAGE).toMatch(/--concurrency N .*\n.*\(default: the number of cores, at most 8\)/);
     expect(SCAN_USAGE).toMatch(/example:\n {2}cardocr scan /);
     for (const flag of ['--port N', '--host H', '--data-dir DIR', '--concurrency N', '-h, --help']) expect(SERVE_USAGE).toContain(flag);
     expect(SERVE_USAGE).toMatch(/--port N .*\n.*\(default: PORT or 3000\)/);
