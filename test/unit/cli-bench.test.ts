@@ -9,6 +9,7 @@ import { formatReport, parseBenchArgs, reportJson, type BenchReport } from '../.
 import { charAccuracy, parseTruth, score, type Reading } from '../../tools/bench/score.js';
 import { percentile, stageStats } from '../../tools/bench/stats.js';
 import { UsageError } from '../../functions/cli/usage.js';
+import { defaultScanConcurrency } from '../../functions/cli/scan.js';
 
 const VISA = '4929123456781236'; // made up, Luhn-valid
 const MC = '5425233430109903'; // Mastercard's published test number
@@ -104,8 +105,8 @@ describe('bench scoring', () => {
 });
 
 describe('bench arguments and report', () => {
-  it('parses options with defaults and rejects bad ones', () => {
-    expect(parseBenchArgs(['corpus'])).toEqual({ dir: 'corpus', concurrency: 1, limit: null, compare: 30, coldRuns: 3, repeat: 1, json: false });
+  it('parses options with defaults (the short run: host concurrency, one cold start, no native comparison) and rejects bad ones', () => {
+    expect(parseBenchArgs(['corpus'])).toEqual({ dir: 'corpus', concurrency: defaultScanConcurrency(), limit: null, compare: 0, coldRuns: 1, repeat: 1, json: false });
     expect(parseBenchArgs(['d', '--concurrency', '2', '--limit', '10', '--compare', '0', '--json'])).toMatchObject({ concurrency: 2, limit: 10, compare: 0, json: true });
     expect(() => parseBenchArgs([])).toThrow(UsageError);
     expect(() => parseBenchArgs(['a', 'b'])).toThrow(UsageError);
