@@ -205,10 +205,13 @@ describe('cardocr help and version (real process)', () => {
   it('--strict exits 1 when a photo is not ok; --fail-on only for the statuses named', async () => {
     const noCard = join(CARDS, 'card-021.jpg');
     // (Without either flag the same photo exits 0: the first test above.)
+    // Three readers at once on a loaded 2-core host can spend the photo's default time budget in
+    // preprocessing, which makes it `failed` (timeout): the budget is raised so the status is the photo's.
+    const env = { CARDOCR_DECODE_TIMEOUT_MS: '120000' };
     const [strict, failOnFailed, failOnNoCard] = await Promise.all([
-      cardocr(['scan', '--strict', noCard]),
-      cardocr(['scan', '--json', '--fail-on', 'failed', noCard]),
-      cardocr(['scan', '--json', '--fail-on', 'no_card', noCard]),
+      cardocr(['scan', '--strict', noCard], env),
+      cardocr(['scan', '--json', '--fail-on', 'failed', noCard], env),
+      cardocr(['scan', '--json', '--fail-on', 'no_card', noCard], env),
     ]);
     expect(strict.code).toBe(1);
     expect(strict.stdout).toMatch(/card-021\.jpg\s+no_card\s+no card found/);

@@ -49,8 +49,8 @@ export interface BenchOptions {
 export const BENCH_USAGE = `usage: npm run bench -- <dir with truth.json> [options]
 
 The default run is the short one: every photo read and scored at the host's concurrency, and
-one cold start. The issue's speed bars are per photo at one photo at a time, and against the
-native Tesseract CLI; ask for them:
+one cold start. The issue's speed bars are per photo at one photo at a time (peak RSS of one
+reader), cold start median of 3, and against the native Tesseract CLI; ask for them:
   npm run bench -- DIR --concurrency 1 --cold-runs 3 --compare 30
 
 options:
