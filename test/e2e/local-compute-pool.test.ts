@@ -33,6 +33,23 @@ describe('compute pool (worker threads)', () => {
     );
   });
 
+  it('a serve pool (no fullResults) refuses whole photos: no full PAN leaves its threads', { timeout: 120_000 }, async () => {
+    const pool = new ComputePool({ threads: 1, limits: DEFAULT_IMAGE_LIMITS, log: silentLog });
+    pools.push(pool);
+    const err = await pool.photoReader().readPhoto(fixtureBytes(card.file)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CardOcrError);
+    expect((err as CardOcrError).code).toBe('internal');
+  });
+
+  it('a pool with fullResults reads whole photos and returns the whole result', { timeout: 120_000 }, async () => {
+    const pool = new ComputePool({ threads: 1, limits: DEFAULT_IMAGE_LIMITS, log: silentLog, fullResults: true });
+    pools.push(pool);
+    const result = await pool.photoReader().readPhoto(fixtureBytes(card.file));
+    expect(result.status).toBe('ok');
+    expect(result.card.pan).toBe(maskPan(card.pan!));
+    expect(result.revealPan()).toBe(card.pan);
+  });
+
   it('replaces a thread that overruns its deadline, with a typed error', { timeout: 120_000 }, async () => {
     const pool = new ComputePool({ threads: 1, limits: DEFAULT_IMAGE_LIMITS, log: silentLog, deadlineMs: 1 });
     pools.push(pool);
