@@ -14,6 +14,7 @@ import { Worker } from 'node:worker_threads';
 import type { ImageLimits } from '../reader/decode.js';
 import { CardOcrError, ERROR_CODES, ImageInputError, NoCardError, OcrEngineError, type ErrorCode } from '../core/errors.js';
 import type { Log } from '../core/log.js';
+import { redactPans } from '../core/mask.js';
 import type { ReadHints } from '../core/record.js';
 import type { NormalisedReader, Preprocessed, PreprocessFn, ReadView } from '../core/stages.js';
 import { ReadResult } from '../core/card.js';
@@ -175,7 +176,9 @@ export class ComputePool {
       if (i >= 0) this.#slots[i] = this.#spawn();
       this.#pump();
     };
-    worker.on('error', (err) => lost(`failed: ${err.message}`));
+    // A thread's uncaught error may quote what it was reading (a library error with OCR text in
+    // it): the log line and the photo's error get its message redacted (review 9 S2).
+    worker.on('error', (err) => lost(`failed: ${redactPans(err.message)}`));
     worker.on('exit', (code) => {
       if (this.#slots.includes(slot)) lost(`exited with code ${code}`);
     });

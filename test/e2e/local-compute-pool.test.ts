@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_IMAGE_LIMITS } from '../../functions/reader/decode.js';
 import { CardOcrError, ImageInputError, OcrEngineError } from '../../functions/core/errors.js';
-import { silentLog } from '../../functions/core/log.js';
+import { silentLog, type Log } from '../../functions/core/log.js';
 import { maskPan } from '../../functions/core/mask.js';
 import { ComputePool } from '../../functions/local/compute-pool.js';
 import { fixtureBytes, plainCards } from './support/local-helpers.js';
@@ -48,6 +48,29 @@ describe('compute pool (worker threads)', () => {
     expect(result.status).toBe('ok');
     expect(result.card.pan).toBe(maskPan(card.pan!));
     expect(result.revealPan()).toBe(card.pan);
+  });
+
+  it('a thread dying of an error that quotes a card number: neither the photo error nor the pool log holds it', { timeout: 60_000 }, async () => {
+    const logged: string[] = [];
+    const capture = (level: string) => (msg: string, ...extra: Array<Record<string, unknown> | Error>) =>
+      void logged.push(`${level} ${msg} ${extra.map((x) => (x instanceof Error ? x.message : JSON.stringify(x))).join(' ')}`);
+    const log: Log = { ...silentLog, debug: capture('debug'), info: capture('info'), warn: capture('warn'), error: capture('error') };
+    const pool = new ComputePool({
+      threads: 1,
+      limits: DEFAULT_IMAGE_LIMITS,
+      log,
+      fullResults: true,
+      // Dies of an uncaught error quoting 4929 1234 5678 1236 on bytes starting with THROW.
+      entry: new URL('../support/crashing-compute-thread.ts', import.meta.url),
+    });
+    pools.push(pool);
+    // The real thread entry answers first (not an image: a failed result), then the thread dies.
+    const outcome = await pool.photoReader().readPhoto(new TextEncoder().encode('THROW this thread')).catch((e: unknown) => e);
+    for (let i = 0; i < 50 && !logged.some((l) => l.includes('compute thread replaced')); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(logged.some((l) => l.includes('compute thread replaced') && l.includes('unexpected line text'))).toBe(true);
+    for (const text of [outcome instanceof Error ? outcome.message : JSON.stringify(outcome), ...logged]) {
+      expect(text.replace(/\D/g, '')).not.toContain('4929123456781236');
+    }
   });
 
   it('replaces a thread that overruns its deadline, with a typed error', { timeout: 120_000 }, async () => {
