@@ -9,7 +9,7 @@
  * such a photo was seen or the reader itself broke on some photo, 2 on a usage error.
  */
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import pLimit from 'p-limit';
 import { ReadResult } from '../core/card.js';
 import type { CardReader, CardReaderOptions } from '../reader/reader.js';
@@ -59,15 +59,29 @@ function parseFailOn(value: string | undefined, strict: boolean): FailStatus[] {
  */
 export const MAX_DEFAULT_CONCURRENCY = 8;
 
+/** Memory one reader thread is allowed for in the default (peak RSS ≈ 300 MB a thread measured on real-dev-v1, plus headroom). */
+export const THREAD_MEMORY_BYTES = 400 * 2 ** 20;
+
 /**
  * `--concurrency` when not given: one reader thread per core, at most
- * {@link MAX_DEFAULT_CONCURRENCY}. One reader keeps about 1.5 cores busy whatever its
- * onnxruntime thread count (the steps between model runs are single-threaded JavaScript and
- * libvips), so one photo per core is what fills a host; the measured runs are in the README
- * (Command line).
+ * {@link MAX_DEFAULT_CONCURRENCY}, and no more than half the memory the process may use holds
+ * ({@link THREAD_MEMORY_BYTES} a thread: `process.constrainedMemory()` where a cgroup limits it,
+ * else the host's). One reader keeps about 1.5 cores busy whatever its onnxruntime thread count
+ * (the steps between model runs are single-threaded JavaScript and libvips), so one photo per
+ * core is what fills a host; a container's memory limit is what stops it (review 9 S4: a 2 GB
+ * container on a 16-core host would have started 8 threads, ≈ 2.5 GB). The measured runs are in
+ * the README (Command line).
  */
-export function defaultScanConcurrency(cores: number = availableParallelism()): number {
-  return Math.max(1, Math.min(cores, MAX_DEFAULT_CONCURRENCY));
+export function defaultScanConcurrency(cores: number = availableParallelism(), memoryBytes: number = processMemory()): number {
+  const byMemory = Math.floor((memoryBytes * 0.5) / THREAD_MEMORY_BYTES);
+  return Math.max(1, Math.min(cores, MAX_DEFAULT_CONCURRENCY, byMemory));
+}
+
+/** Memory this process may use: its cgroup's limit when one is set, else the host's. */
+function processMemory(): number {
+  // `constrainedMemory` is 0 or undefined without a limit (and huge on some cgroup v1 hosts).
+  const limit = typeof process.constrainedMemory === 'function' ? process.constrainedMemory() : 0;
+  return limit && limit > 0 && limit < totalmem() ? limit : totalmem();
 }
 
 /** Parses `scan` arguments (without the `scan` word itself). Throws UsageError. */
@@ -129,6 +143,8 @@ const defaultReaderFactory: ReaderFactory = async ({ recycleAfter, ocrThreads, .
   ]);
   const engines = createReaderEngines({
     ...(options.workers === undefined ? {} : { workers: options.workers }),
+    // CARDOCR_OCR_THREADS holds at one photo at a time too (the bench's --concurrency 1 run honours it: review 9 N4).
+    ...(ocrThreads ? { threads: ocrThreads } : {}),
     ...(recycleAfter === undefined ? {} : { recycleAfter }),
     ...(options.log ? { log: options.log } : {}),
   });

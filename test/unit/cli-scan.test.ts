@@ -49,7 +49,10 @@ async function tempDir(): Promise<string> {
 describe('scan arguments', () => {
   it('parses flags and positionals, with the host\'s cores (at most 8) as the default concurrency', () => {
     expect(parseScanArgs(['a.jpg', 'dir'])).toEqual({ inputs: ['a.jpg', 'dir'], json: false, reveal: false, concurrency: defaultScanConcurrency(), failOn: [] });
-    expect([1, 2, 8, 64].map((cores) => defaultScanConcurrency(cores))).toEqual([1, 2, 8, 8]);
+    const plenty = 64 * 2 ** 30;
+    expect([1, 2, 8, 64].map((cores) => defaultScanConcurrency(cores, plenty))).toEqual([1, 2, 8, 8]);
+    // Half the memory the process may use, 400 MiB a reader thread: a 2 GiB container on 16 cores gets 2, 512 MiB gets 1.
+    expect([2, 1, 0.5].map((gib) => defaultScanConcurrency(16, gib * 2 ** 30))).toEqual([2, 1, 1]);
     expect(parseScanArgs(['--json', '--reveal', '--concurrency', '3', 'x'])).toEqual({ inputs: ['x'], json: true, reveal: true, concurrency: 3, failOn: [] });
   });
 
