@@ -22,6 +22,8 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { maskPan } from '../../functions/core/mask.js';
+import { ReadResult } from '../../functions/core/card.js';
+import { toCardOcrError } from '../../functions/core/errors.js';
 import { createReaderEngines, hostThreads } from '../../functions/adapters/ocr/reader-engines.js';
 import { createCardReader, type CardReader } from '../../functions/reader/reader.js';
 import { silentLog } from '../../functions/core/log.js';
@@ -266,7 +268,15 @@ export async function runBench(opts: BenchOptions, env: Record<string, string | 
         const i = next++;
         const entry = truth[i] as TruthEntry;
         const bytes = await readFile(paths[i] as string);
-        const result = await photoContext.run(entry.file, () => reader.readPhoto(bytes));
+        // A reader thread that dies fails its photo and is replaced (compute-pool.ts): the photo
+        // is scored as failed and the run goes on, as `cardocr scan` does (review 9 S7).
+        const result = await photoContext
+          .run(entry.file, () => reader.readPhoto(bytes))
+          .catch((err: unknown) => {
+            const e = toCardOcrError(err);
+            notes.push(`${entry.file}: the reader failed (${e.code}): ${e.message.slice(0, 200)}`);
+            return new ReadResult({ status: 'failed', error: e.toJSON(), timingsMs: {} });
+          });
         const extras = result as unknown as ResultExtras;
         // The full numbers stay in this map, in memory, for the comparison only.
         readings.set(entry.file, {
@@ -435,14 +445,16 @@ export function formatReport(r: BenchReport): string {
   }
   lines.push(
     '',
-    `Speed, warm (in-process, ms; per stage and per reader)   p50      p95`,
+    r.concurrency > 1
+      ? `Speed, warm at concurrency ${r.concurrency} (${r.concurrency} photos at once sharing the cores; per photo alone: --concurrency 1), ms   p50      p95`
+      : `Speed, warm (in-process, one photo at a time, ms; per stage and per reader)   p50      p95`,
     ...Object.entries(r.warm.stages).map(([stage, s]) => `  ${stage.padEnd(50)} ${ms(s.p50)}  ${ms(s.p95)}`),
     `  throughput: ${r.warm.photosPerSecond.toFixed(2)} photos/s (${(r.warm.wallMs / 1000).toFixed(1)} s wall)`,
     `Cold start (fresh process → first result): ${r.cold.medianMs === null ? 'not measured' : `${r.cold.medianMs.toFixed(0)} ms median of [${r.cold.runs.map((x) => x.toFixed(0)).join(', ')}]`}`,
     ...(Object.keys(r.cold.stages).length
       ? [`  first photo in a fresh process, reader stages (ms): ${Object.entries(r.cold.stages).map(([k, v]) => `${k} ${v.p50.toFixed(0)}`).join(', ')} (p50 of ${r.cold.runs.length})`]
       : []),
-    `Peak RSS (bench process, reader in-process): ${r.peakRssMb.toFixed(0)} MB`,
+    `Peak RSS (bench process, ${r.concurrency > 1 ? `${r.concurrency} reader threads` : 'one reader in-process'}): ${r.peakRssMb.toFixed(0)} MB`,
   );
   if (r.work) {
     const w = r.work;
