@@ -51,8 +51,8 @@ describe('scan arguments', () => {
     expect(parseScanArgs(['a.jpg', 'dir'])).toEqual({ inputs: ['a.jpg', 'dir'], json: false, reveal: false, concurrency: defaultScanConcurrency(), failOn: [] });
     const plenty = 64 * 2 ** 30;
     expect([1, 2, 8, 64].map((cores) => defaultScanConcurrency(cores, plenty))).toEqual([1, 2, 8, 8]);
-    // Half the memory the process may use, 400 MiB a reader thread: a 2 GiB container on 16 cores gets 2, 512 MiB gets 1.
-    expect([2, 1, 0.5].map((gib) => defaultScanConcurrency(16, gib * 2 ** 30))).toEqual([2, 1, 1]);
+    // Half the memory the process may use, 600 MiB a reader thread: a 4 GiB container on 16 cores gets 3, 2 GiB 1, 512 MiB 1.
+    expect([4, 2, 0.5].map((gib) => defaultScanConcurrency(16, gib * 2 ** 30))).toEqual([3, 1, 1]);
     expect(parseScanArgs(['--json', '--reveal', '--concurrency', '3', 'x'])).toEqual({ inputs: ['x'], json: true, reveal: true, concurrency: 3, failOn: [] });
   });
 
