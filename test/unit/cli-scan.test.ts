@@ -201,6 +201,21 @@ describe('runScan with a stand-in reader', () => {
     expect(lines.map((l) => l.status)).toEqual(['ok', 'ok', 'failed', 'ok']);
   });
 
+  it('never asks for more readers than there are photos (each reader thread costs its start-up and memory)', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'only.jpg'), Buffer.from([0]));
+    let workers = 0;
+    const reader: CardReader = { readPhoto: async () => okResult(), readNormalised: async () => okResult(), close: async () => {} };
+    const code = await runScan(['--json', '--concurrency', '4', dir], { stdout: sink(), stderr: sink() }, {
+      createReader: async (o) => {
+        workers = o.workers ?? 0;
+        return reader;
+      },
+    });
+    expect(code).toBe(0);
+    expect(workers).toBe(1);
+  });
+
   it('refuses files over the byte limit without reading them, and exits 1 when the reader itself breaks', async () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'big.jpg'), Buffer.alloc(2048));
