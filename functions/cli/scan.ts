@@ -4,7 +4,8 @@
  * Reads every photo with one card reader — at `--concurrency 1` on this thread (one photo
  * being read and the next decoded ahead), at N > 1 on N reader threads (compute-pool.ts) — and
  * prints one result per photo, in input order, as soon as it and every earlier one are done.
- * The default concurrency is the host's cores (defaultScanConcurrency). Exit code 0 when every photo was processed (whatever it held:
+ * The default concurrency is the host's cores, capped by memory (defaultScanConcurrency).
+ * Exit code 0 when every photo was processed (whatever it held:
  * a card, no card, a corrupt file) unless `--strict`/`--fail-on` names its status, 1 when
  * such a photo was seen or the reader itself broke on some photo, 2 on a usage error.
  */
@@ -54,8 +55,8 @@ function parseFailOn(value: string | undefined, strict: boolean): FailStatus[] {
 
 /**
  * Most reader threads `scan` starts by default: each holds its own model sessions and image
- * buffers (≈ 300–600 MB RSS a thread measured: see THREAD_MEMORY_BYTES), and a folder of photos rarely
- * gains from more.
+ * buffers (≈ 300–600 MB RSS a thread measured: see THREAD_MEMORY_BYTES), and a folder of
+ * photos rarely gains from more.
  */
 export const MAX_DEFAULT_CONCURRENCY = 8;
 
