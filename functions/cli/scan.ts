@@ -89,8 +89,21 @@ function processMemory(): number {
   return limit && limit > 0 && limit < totalmem() ? limit : totalmem();
 }
 
-/** Parses `scan` arguments (without the `scan` word itself). Throws UsageError. */
-export function parseScanArgs(argv: readonly string[]): ScanOptions {
+/**
+ * Most reader threads an explicit `--concurrency` may ask for: as many as the memory this process
+ * may use holds at {@link THREAD_MEMORY_BYTES} a thread (all of it, where the default takes half),
+ * and never more than 64. More would be killed for memory part-way through a folder (review 9 S4:
+ * `--concurrency 64` was accepted on a 24 GiB host, ≈ 38 GB of readers).
+ */
+export function maxScanConcurrency(memoryBytes: number = processMemory()): number {
+  return Math.max(1, Math.min(64, Math.floor(memoryBytes / THREAD_MEMORY_BYTES)));
+}
+
+/**
+ * Parses `scan` arguments (without the `scan` word itself). Throws UsageError.
+ * `memoryBytes` is the memory the process may use (tests pass their own).
+ */
+export function parseScanArgs(argv: readonly string[], memoryBytes: number = processMemory()): ScanOptions {
   const parsed = parseCliArgs(argv, {
         json: { type: 'boolean', default: false },
         reveal: { type: 'boolean', default: false },
@@ -102,11 +115,21 @@ export function parseScanArgs(argv: readonly string[]): ScanOptions {
   if (values.strict && values['fail-on'] !== undefined) {
     throw new UsageError('use --strict or --fail-on, not both (--strict = --fail-on failed,no_card,partial)', { command: 'scan' });
   }
+  const requested = positiveInt(values.concurrency, '--concurrency', 64);
+  const most = maxScanConcurrency(memoryBytes);
+  if (requested !== undefined && requested > most) {
+    throw new UsageError(
+      `--concurrency ${requested} needs about ${(requested * THREAD_MEMORY_BYTES / 2 ** 30).toFixed(1)} GiB ` +
+        `(${THREAD_MEMORY_BYTES / 2 ** 20} MiB a reader thread), and this process may use ${(memoryBytes / 2 ** 30).toFixed(1)} GiB: ` +
+        `use --concurrency ${most} or less (or leave it out: the default fits the host)`,
+      { command: 'scan' },
+    );
+  }
   return {
     inputs: positionals,
     json: values.json,
     reveal: values.reveal,
-    concurrency: positiveInt(values.concurrency, '--concurrency', 64) ?? defaultScanConcurrency(),
+    concurrency: requested ?? defaultScanConcurrency(availableParallelism(), memoryBytes),
     failOn: parseFailOn(values['fail-on'], values.strict),
   };
 }

@@ -40,8 +40,10 @@ options:
   --json              one JSON object per photo (NDJSON) (default: a table)
   --reveal            print the full card number
                       (default: masked, first 6 + last 4 at most)
-  --concurrency N     photos read at once, each by its own reader thread,
-                      1-64 (default: the number of cores, at most 8)
+  --concurrency N     photos read at once, each by its own reader thread
+                      (about 600 MiB each), 1-64 and no more than memory
+                      holds (default: the cores, at most 8, within half
+                      the memory)
   --strict            exit 1 when any photo is not "ok"
                       (= --fail-on failed,no_card,partial)
   --fail-on LIST      exit 1 when any photo has one of these statuses,

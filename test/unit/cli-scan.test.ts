@@ -12,7 +12,7 @@ import type { CardReader } from '../../functions/reader/reader.js';
 import { Table, toScanLine } from '../../functions/cli/format.js';
 import { expandInputs } from '../../functions/cli/inputs.js';
 import { createProgress } from '../../functions/cli/progress.js';
-import { defaultScanConcurrency, parseScanArgs, runScan } from '../../functions/cli/scan.js';
+import { defaultScanConcurrency, maxScanConcurrency, parseScanArgs, runScan } from '../../functions/cli/scan.js';
 import { UsageError } from '../../functions/cli/usage.js';
 
 const PAN = '4929123456781236'; // made up, Luhn-valid
@@ -62,6 +62,16 @@ describe('scan arguments', () => {
     expect(parseScanArgs(['--fail-on', 'partial', 'x']).failOn).toEqual(['partial']);
     for (const bad of ['ok', 'nope', '', 'failed,oops']) expect(() => parseScanArgs(['--fail-on', bad, 'x'])).toThrow(/--fail-on takes failed, no_card, partial/);
     expect(() => parseScanArgs(['--strict', '--fail-on', 'failed', 'x'])).toThrow(/--strict or --fail-on/);
+  });
+
+  it('refuses an explicit --concurrency the memory cannot hold, naming the most it can (review 9 S4)', () => {
+    const gib = 2 ** 30;
+    expect([24, 4, 2, 0.5, 1000].map((g) => maxScanConcurrency(g * gib))).toEqual([40, 6, 3, 1, 64]);
+    expect(parseScanArgs(['--concurrency', '3', 'x'], 2 * gib).concurrency).toBe(3);
+    expect(() => parseScanArgs(['--concurrency', '4', 'x'], 2 * gib)).toThrow(UsageError);
+    expect(() => parseScanArgs(['--concurrency', '4', 'x'], 2 * gib)).toThrow(/^--concurrency 4 needs about 2\.3 GiB \(600 MiB a reader thread\), and this process may use 2\.0 GiB: use --concurrency 3 or less/);
+    // The default follows the same memory: half of it.
+    expect(parseScanArgs(['x'], 2 * gib).concurrency).toBe(1);
   });
 
   it('rejects unknown flags and bad concurrency as usage errors, in plain words', () => {

@@ -21,7 +21,7 @@ describe('usage texts', () => {
 
   it('each command help lists every flag it accepts, with its default, and one example', () => {
     for (const flag of ['--json', '--reveal', '--concurrency N', '--strict', '--fail-on LIST', '-h, --help']) expect(SCAN_USAGE).toContain(flag);
-    expect(SCAN_USAGE).toMatch(/--concurrency N .*\n.*\(default: the number of cores, at most 8\)/);
+    expect(SCAN_USAGE).toMatch(/--concurrency N [^]*no more than memory[^]*\(default: the cores, at most 8, within half\s+the memory\)/);
     expect(SCAN_USAGE).toMatch(/example:\n {2}cardocr scan /);
     for (const flag of ['--port N', '--host H', '--data-dir DIR', '--concurrency N', '-h, --help']) expect(SERVE_USAGE).toContain(flag);
     expect(SERVE_USAGE).toMatch(/--port N .*\n.*\(default: PORT or 3000\)/);
