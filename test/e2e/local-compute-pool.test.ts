@@ -73,6 +73,20 @@ describe('compute pool (worker threads)', () => {
     }
   });
 
+  it('a whole photo that overruns its deadline is a failed/timeout result, not a rejection, and the thread is replaced (review 9 N2)', { timeout: 120_000 }, async () => {
+    // 1 ms: no photo can finish.
+    const pool = new ComputePool({ threads: 1, limits: DEFAULT_IMAGE_LIMITS, log: silentLog, fullResults: true, deadlineMs: 1 });
+    pools.push(pool);
+    const reader = pool.photoReader();
+    const late = await reader.readPhoto(fixtureBytes(card.file));
+    expect(late.status).toBe('failed');
+    expect(late.error?.code).toBe('timeout');
+    expect(late.error?.message).toMatch(/reading the photo took too long/);
+    expect(late.revealPan()).toBeNull();
+    // The replacement thread answers too (the same way: the deadline still holds).
+    expect((await reader.readPhoto(fixtureBytes(card.file))).error?.code).toBe('timeout');
+  });
+
   it('replaces a thread that overruns its deadline, with a typed error', { timeout: 120_000 }, async () => {
     const pool = new ComputePool({ threads: 1, limits: DEFAULT_IMAGE_LIMITS, log: silentLog, deadlineMs: 1 });
     pools.push(pool);
