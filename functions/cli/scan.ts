@@ -10,7 +10,7 @@
  * such a photo was seen or the reader itself broke on some photo, 2 on a usage error.
  */
 import { readFileSync } from 'node:fs';
-import { availableParallelism, totalmem } from 'node:os';
+import { availableParallelism } from 'node:os';
 import pLimit from 'p-limit';
 import { ReadResult } from '../core/card.js';
 import type { CardReader, CardReaderOptions } from '../reader/reader.js';
@@ -20,6 +20,9 @@ import { summary, Table, toScanLine, type ScanLine } from './format.js';
 import { expandInputs, type ScanInput } from './inputs.js';
 import { createProgress, type ProgressStream } from './progress.js';
 import { EXIT, parseCliArgs, positiveInt, UsageError } from './usage.js';
+import { concurrencyWithinMemory, processMemory, THREAD_MEMORY_BYTES } from './reader-memory.js';
+
+export { maxScanConcurrency, THREAD_MEMORY_BYTES } from './reader-memory.js';
 
 /** Where the command writes (the process streams, or stand-ins in tests). */
 export interface ScanIo {
@@ -61,13 +64,6 @@ function parseFailOn(value: string | undefined, strict: boolean): FailStatus[] {
 export const MAX_DEFAULT_CONCURRENCY = 8;
 
 /**
- * Memory one reader thread is allowed for in the default: peak RSS measured at two threads was
- * 905 MB on real-dev-v1 and 1.21 GB on a generated real-world set (1080×1920 photos), against
- * ≈ 600 MB for one reader alone.
- */
-export const THREAD_MEMORY_BYTES = 600 * 2 ** 20;
-
-/**
  * `--concurrency` when not given: one reader thread per core, at most
  * {@link MAX_DEFAULT_CONCURRENCY}, and no more than half the memory the process may use holds
  * ({@link THREAD_MEMORY_BYTES} a thread: `process.constrainedMemory()` where a cgroup limits it,
@@ -80,23 +76,6 @@ export const THREAD_MEMORY_BYTES = 600 * 2 ** 20;
 export function defaultScanConcurrency(cores: number = availableParallelism(), memoryBytes: number = processMemory()): number {
   const byMemory = Math.floor((memoryBytes * 0.5) / THREAD_MEMORY_BYTES);
   return Math.max(1, Math.min(cores, MAX_DEFAULT_CONCURRENCY, byMemory));
-}
-
-/** Memory this process may use: its cgroup's limit when one is set, else the host's. */
-function processMemory(): number {
-  // `constrainedMemory` is 0 or undefined without a limit (and huge on some cgroup v1 hosts).
-  const limit = typeof process.constrainedMemory === 'function' ? process.constrainedMemory() : 0;
-  return limit && limit > 0 && limit < totalmem() ? limit : totalmem();
-}
-
-/**
- * Most reader threads an explicit `--concurrency` may ask for: as many as the memory this process
- * may use holds at {@link THREAD_MEMORY_BYTES} a thread (all of it, where the default takes half),
- * and never more than 64. More would be killed for memory part-way through a folder (review 9 S4:
- * `--concurrency 64` was accepted on a 24 GiB host, ≈ 38 GB of readers).
- */
-export function maxScanConcurrency(memoryBytes: number = processMemory()): number {
-  return Math.max(1, Math.min(64, Math.floor(memoryBytes / THREAD_MEMORY_BYTES)));
 }
 
 /**
@@ -115,16 +94,7 @@ export function parseScanArgs(argv: readonly string[], memoryBytes: number = pro
   if (values.strict && values['fail-on'] !== undefined) {
     throw new UsageError('use --strict or --fail-on, not both (--strict = --fail-on failed,no_card,partial)', { command: 'scan' });
   }
-  const requested = positiveInt(values.concurrency, '--concurrency', 64);
-  const most = maxScanConcurrency(memoryBytes);
-  if (requested !== undefined && requested > most) {
-    throw new UsageError(
-      `--concurrency ${requested} needs about ${(requested * THREAD_MEMORY_BYTES / 2 ** 30).toFixed(1)} GiB ` +
-        `(${THREAD_MEMORY_BYTES / 2 ** 20} MiB a reader thread), and this process may use ${(memoryBytes / 2 ** 30).toFixed(1)} GiB: ` +
-        `use --concurrency ${most} or less (or leave it out: the default fits the host)`,
-      { command: 'scan' },
-    );
-  }
+  const requested = concurrencyWithinMemory(positiveInt(values.concurrency, '--concurrency', 64), 'scan', memoryBytes);
   return {
     inputs: positionals,
     json: values.json,

@@ -6,6 +6,7 @@
  */
 import type { LocalPipeline, StartLocalPipelineOptions } from '../local/index.js';
 import { parseCliArgs, positiveInt, UsageError } from './usage.js';
+import { concurrencyWithinMemory, processMemory } from './reader-memory.js';
 
 /** `serve` options given on the command line (absent = the configured default). */
 export interface ServeOptions {
@@ -15,8 +16,11 @@ export interface ServeOptions {
   host?: string;
 }
 
-/** Parses `serve` arguments. Throws UsageError. */
-export function parseServeArgs(argv: readonly string[]): ServeOptions {
+/**
+ * Parses `serve` arguments. Throws UsageError, also for a `--concurrency` the memory cannot
+ * hold (one reader thread each). `memoryBytes` is the memory the process may use (tests pass their own).
+ */
+export function parseServeArgs(argv: readonly string[], memoryBytes: number = processMemory()): ServeOptions {
   const { values, positionals } = parseCliArgs(argv, {
     port: { type: 'string' },
     'data-dir': { type: 'string' },
@@ -32,7 +36,7 @@ export function parseServeArgs(argv: readonly string[]): ServeOptions {
     opts.port = Number(values.port);
   }
   if (values['data-dir'] !== undefined) opts.dataDir = values['data-dir'];
-  const concurrency = positiveInt(values.concurrency, '--concurrency', 64);
+  const concurrency = concurrencyWithinMemory(positiveInt(values.concurrency, '--concurrency', 64), 'serve', memoryBytes);
   if (concurrency !== undefined) opts.concurrency = concurrency;
   if (values.host !== undefined) opts.host = values.host;
   return opts;

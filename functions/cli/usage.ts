@@ -69,7 +69,8 @@ options:
   --host H            address to listen on (default: CARDOCR_HOST or 127.0.0.1)
   --data-dir DIR      photos, results and the queue
                       (default: CARDOCR_DATA_DIR or .data)
-  --concurrency N     photos read at a time, 1-64
+  --concurrency N     photos read at a time, 1-64 and no more than memory
+                      holds (about 600 MiB each)
                       (default: CARDOCR_CONCURRENCY or the number of cores)
   -h, --help          show this help
 

@@ -319,6 +319,9 @@ describe('serve arguments', async () => {
     });
     expect(() => parseServeArgs(['--port', '70000'])).toThrow(/--port/);
     expect(() => parseServeArgs(['--concurrency', 'x'])).toThrow(/--concurrency/);
+    // One reader thread per photo at once here too (review 9 S4).
+    expect(parseServeArgs(['--concurrency', '3'], 2 * 2 ** 30).concurrency).toBe(3);
+    expect(() => parseServeArgs(['--concurrency', '4'], 2 * 2 ** 30)).toThrow(/^--concurrency 4 needs about 2\.3 GiB .* use --concurrency 3 or less/);
     expect(() => parseServeArgs(['extra'])).toThrow(UsageError);
   });
 });
