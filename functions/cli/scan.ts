@@ -20,7 +20,8 @@ import { summary, Table, toScanLine, type ScanLine } from './format.js';
 import { expandInputs, type ScanInput } from './inputs.js';
 import { createProgress, type ProgressStream } from './progress.js';
 import { EXIT, parseCliArgs, positiveInt, UsageError } from './usage.js';
-import { concurrencyWithinMemory, processMemory, THREAD_MEMORY_BYTES } from './reader-memory.js';
+import { concurrencyWithinMemory, processMemory } from './reader-memory.js';
+import { defaultReaderThreads } from '../core/reader-memory.js';
 
 export { maxScanConcurrency, THREAD_MEMORY_BYTES } from './reader-memory.js';
 
@@ -74,8 +75,7 @@ export const MAX_DEFAULT_CONCURRENCY = 8;
  * the README (Command line).
  */
 export function defaultScanConcurrency(cores: number = availableParallelism(), memoryBytes: number = processMemory()): number {
-  const byMemory = Math.floor((memoryBytes * 0.5) / THREAD_MEMORY_BYTES);
-  return Math.max(1, Math.min(cores, MAX_DEFAULT_CONCURRENCY, byMemory));
+  return Math.min(MAX_DEFAULT_CONCURRENCY, defaultReaderThreads(cores, memoryBytes));
 }
 
 /**

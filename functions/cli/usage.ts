@@ -71,7 +71,8 @@ options:
                       (default: CARDOCR_DATA_DIR or .data)
   --concurrency N     photos read at a time, 1-64 and no more than memory
                       holds (about 600 MiB each)
-                      (default: CARDOCR_CONCURRENCY or the number of cores)
+                      (default: CARDOCR_CONCURRENCY or the cores, within
+                      half the memory)
   -h, --help          show this help
 
 example:

@@ -9,6 +9,7 @@ import { cpus } from 'node:os';
 import { z } from 'zod';
 import { ENV, POWERTOOLS_ENV } from './env-names.js';
 import { ValidationError } from './errors.js';
+import { defaultReaderThreads, maxReaderThreads, processMemory, THREAD_MEMORY_BYTES } from './reader-memory.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -141,8 +142,23 @@ const SECTIONS = {
         .refine((pairs) => new Set(pairs.map(([, token]) => token)).size === pairs.length, 'each user a token of their own')
         .transform((pairs) => Object.freeze(Object.fromEntries(pairs)) as Readonly<Record<string, string>>),
     ],
-    /** Queue workers and compute threads. */
-    concurrency: [ENV.concurrency, int(Math.max(1, cpus().length), 1, 64)],
+    /**
+     * Queue workers and compute threads (one reader each): by default one per core within half
+     * the memory, at most what the memory holds (a 64-core host with 16 GB would otherwise start
+     * 64 readers, ≈ 38 GB).
+     */
+    concurrency: [
+      ENV.concurrency,
+      z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(
+          maxReaderThreads(),
+          `at most ${maxReaderThreads()}: each compute thread takes about ${THREAD_MEMORY_BYTES / 2 ** 20} MiB and this process may use ${(processMemory() / 2 ** 30).toFixed(1)} GiB`,
+        )
+        .default(defaultReaderThreads(Math.max(1, cpus().length))),
+    ],
     maxAttempts: [ENV.maxAttempts, int(3, 1, 20)],
     /** How long a worker holds a job before it is redelivered, seconds (a stage's claim on a scan lasts half). */
     jobLeaseSeconds: [ENV.jobLeaseSeconds, int(120, 2, 3600)],
