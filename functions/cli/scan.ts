@@ -19,11 +19,8 @@ import { loadConfig } from '../core/config.js';
 import { summary, Table, toScanLine, type ScanLine } from './format.js';
 import { expandInputs, type ScanInput } from './inputs.js';
 import { createProgress, type ProgressStream } from './progress.js';
-import { EXIT, parseCliArgs, positiveInt, UsageError } from './usage.js';
-import { concurrencyWithinMemory, processMemory } from './reader-memory.js';
-import { defaultReaderThreads } from '../core/reader-memory.js';
-
-export { maxScanConcurrency, THREAD_MEMORY_BYTES } from './reader-memory.js';
+import { EXIT, parseCliArgs, readerThreadsOption, UsageError } from './usage.js';
+import { defaultReaderThreads, processMemory } from '../core/reader-memory.js';
 
 /** Where the command writes (the process streams, or stand-ins in tests). */
 export interface ScanIo {
@@ -59,7 +56,7 @@ function parseFailOn(value: string | undefined, strict: boolean): FailStatus[] {
 
 /**
  * Most reader threads `scan` starts by default: each holds its own model sessions and image
- * buffers (≈ 300–600 MB RSS a thread measured: see THREAD_MEMORY_BYTES), and a folder of
+ * buffers (≈ 300–600 MB RSS a thread measured: see core/reader-memory.ts THREAD_MEMORY_BYTES), and a folder of
  * photos rarely gains from more.
  */
 export const MAX_DEFAULT_CONCURRENCY = 8;
@@ -67,7 +64,7 @@ export const MAX_DEFAULT_CONCURRENCY = 8;
 /**
  * `--concurrency` when not given: one reader thread per core, at most
  * {@link MAX_DEFAULT_CONCURRENCY}, and no more than half the memory the process may use holds
- * ({@link THREAD_MEMORY_BYTES} a thread: `process.constrainedMemory()` where a cgroup limits it,
+ * (600 MiB a thread, core/reader-memory.ts: `process.constrainedMemory()` where a cgroup limits it,
  * else the host's). One reader keeps about 1.5 cores busy whatever its onnxruntime thread count
  * (the steps between model runs are single-threaded JavaScript and libvips), so one photo per
  * core is what fills a host; a container's memory limit is what stops it (review 9 S4: a 2 GB
@@ -94,7 +91,7 @@ export function parseScanArgs(argv: readonly string[], memoryBytes: number = pro
   if (values.strict && values['fail-on'] !== undefined) {
     throw new UsageError('use --strict or --fail-on, not both (--strict = --fail-on failed,no_card,partial)', { command: 'scan' });
   }
-  const requested = concurrencyWithinMemory(positiveInt(values.concurrency, '--concurrency', 64), 'scan', memoryBytes);
+  const requested = readerThreadsOption(values.concurrency, 'scan', memoryBytes);
   return {
     inputs: positionals,
     json: values.json,

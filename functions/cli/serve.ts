@@ -5,8 +5,8 @@
  * startLocalPipeline reads for everything not given here; it also prints the start-up banner.
  */
 import type { LocalPipeline, StartLocalPipelineOptions } from '../local/index.js';
-import { parseCliArgs, positiveInt, UsageError } from './usage.js';
-import { concurrencyWithinMemory, processMemory } from './reader-memory.js';
+import { parseCliArgs, readerThreadsOption, UsageError } from './usage.js';
+import { processMemory } from '../core/reader-memory.js';
 
 /** `serve` options given on the command line (absent = the configured default). */
 export interface ServeOptions {
@@ -36,7 +36,7 @@ export function parseServeArgs(argv: readonly string[], memoryBytes: number = pr
     opts.port = Number(values.port);
   }
   if (values['data-dir'] !== undefined) opts.dataDir = values['data-dir'];
-  const concurrency = concurrencyWithinMemory(positiveInt(values.concurrency, '--concurrency', 64), 'serve', memoryBytes);
+  const concurrency = readerThreadsOption(values.concurrency, 'serve', memoryBytes);
   if (concurrency !== undefined) opts.concurrency = concurrency;
   if (values.host !== undefined) opts.host = values.host;
   return opts;

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { redactPans } from '../core/mask.js';
+import { maxReaderThreads, processMemory, THREAD_MEMORY_BYTES } from '../core/reader-memory.js';
 
 /**
  * Usage texts, usage errors and argument parsing of the command line. Usage errors (bad
@@ -138,6 +139,23 @@ export function positiveInt(value: string | undefined, flag: string, max: number
     throw new UsageError(`${flag} must be a whole number from 1 to ${max}, got "${value}"`);
   }
   return Number(value);
+}
+
+/**
+ * A `--concurrency N` option (`scan`, `serve`: one reader thread per photo at once): 1–64 and
+ * no more than the memory holds, else a UsageError naming what it needs and the most that fits.
+ * Undefined when not given. `memoryBytes`: the memory the process may use (tests pass their own).
+ */
+export function readerThreadsOption(value: string | undefined, command: 'scan' | 'serve', memoryBytes: number = processMemory()): number | undefined {
+  const requested = positiveInt(value, '--concurrency', 64);
+  const most = maxReaderThreads(memoryBytes);
+  if (requested === undefined || requested <= most) return requested;
+  throw new UsageError(
+    `--concurrency ${requested} needs about ${((requested * THREAD_MEMORY_BYTES) / 2 ** 30).toFixed(1)} GiB ` +
+      `(${THREAD_MEMORY_BYTES / 2 ** 20} MiB a reader thread), and this process may use ${(memoryBytes / 2 ** 30).toFixed(1)} GiB: ` +
+      `use --concurrency ${most} or less (or leave it out: the default fits the host)`,
+    { command },
+  );
 }
 
 /** Node's parseArgs messages name internals ("argument missing", an unclosed quote): say it plainly. */

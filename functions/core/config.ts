@@ -18,6 +18,14 @@ export const LOCAL_OPERATOR = 'local';
 
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 
+/** `CARDOCR_CONCURRENCY`'s schema: the memory this process may use read once, for its default and its cap. */
+function readerThreads(): z.ZodType<number> {
+  const memory = processMemory();
+  const most = maxReaderThreads(memory);
+  const why = `at most ${most}: each compute thread takes about ${THREAD_MEMORY_BYTES / 2 ** 20} MiB and this process may use ${(memory / 2 ** 30).toFixed(1)} GiB`;
+  return z.coerce.number().int().min(1).max(most, why).default(defaultReaderThreads(Math.max(1, cpus().length), memory));
+}
+
 /** A field: the variable it comes from and its schema (with the default). */
 type Field = readonly [env: string, schema: z.ZodType];
 type Fields = Readonly<Record<string, Field>>;
@@ -147,18 +155,7 @@ const SECTIONS = {
      * the memory, at most what the memory holds (a 64-core host with 16 GB would otherwise start
      * 64 readers, ≈ 38 GB).
      */
-    concurrency: [
-      ENV.concurrency,
-      z.coerce
-        .number()
-        .int()
-        .min(1)
-        .max(
-          maxReaderThreads(),
-          `at most ${maxReaderThreads()}: each compute thread takes about ${THREAD_MEMORY_BYTES / 2 ** 20} MiB and this process may use ${(processMemory() / 2 ** 30).toFixed(1)} GiB`,
-        )
-        .default(defaultReaderThreads(Math.max(1, cpus().length))),
-    ],
+    concurrency: [ENV.concurrency, readerThreads()],
     maxAttempts: [ENV.maxAttempts, int(3, 1, 20)],
     /** How long a worker holds a job before it is redelivered, seconds (a stage's claim on a scan lasts half). */
     jobLeaseSeconds: [ENV.jobLeaseSeconds, int(120, 2, 3600)],

@@ -20,9 +20,9 @@ export function processMemory(): number {
 }
 
 /**
- * Most reader threads an explicit `--concurrency` or `CARDOCR_CONCURRENCY` may ask for: as many as the memory this process
- * may use holds at {@link THREAD_MEMORY_BYTES} a thread (all of it, where the default takes half),
- * and never more than 64. More would be killed for memory part-way through a folder (review 9 S4:
+ * Most reader threads an explicit `--concurrency` or `CARDOCR_CONCURRENCY` may ask for: as many
+ * as the memory this process may use holds at {@link THREAD_MEMORY_BYTES} a thread (all of it,
+ * where the default takes half), and never more than 64. More would be killed for memory part-way through a folder (review 9 S4:
  * `--concurrency 64` was accepted on a 24 GiB host, ≈ 38 GB of readers).
  */
 export function maxReaderThreads(memoryBytes: number = processMemory()): number {

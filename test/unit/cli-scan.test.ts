@@ -12,7 +12,8 @@ import type { CardReader } from '../../functions/reader/reader.js';
 import { Table, toScanLine } from '../../functions/cli/format.js';
 import { expandInputs } from '../../functions/cli/inputs.js';
 import { createProgress } from '../../functions/cli/progress.js';
-import { defaultScanConcurrency, maxScanConcurrency, parseScanArgs, runScan } from '../../functions/cli/scan.js';
+import { defaultScanConcurrency, parseScanArgs, runScan } from '../../functions/cli/scan.js';
+import { maxReaderThreads as maxScanConcurrency } from '../../functions/core/reader-memory.js';
 import { UsageError } from '../../functions/cli/usage.js';
 
 const PAN = '4929123456781236'; // made up, Luhn-valid
